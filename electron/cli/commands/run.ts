@@ -1,0 +1,187 @@
+/**
+ * `jobdeck run FILE|JOB [ARGS…]`: one run in the foreground, for testing job
+ * scripts offline. A FILE runs in a throwaway data folder through the same
+ * runner the scheduler uses; a JOB runs from the data folder and is recorded
+ * there (trigger `cli`).
+ */
+import type { Command } from 'commander';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import type { JobdeckClient } from '../../../shared/client';
+import type { ParamDef } from '../../../shared/model/job';
+import type { Run } from '../../../shared/model/run';
+import type { Engine } from '../../engine/engine';
+import { outputDir } from '../../engine/paths';
+import type { ActiveRun } from '../../engine/runner/runner';
+import { collect, findJob, localActor, parseIntOption, print, UsageError, withEngine, type GlobalOptions } from '../context';
+import { duration, paint, progressBar, runDuration, status } from '../format';
+import { parseParamValues } from '../jobOptions';
+
+interface RunOptions {
+  param?: string[];
+  runtime?: string;
+  timeout?: string;
+  outputDir?: string;
+}
+
+/** The runtime of a script file, from its extension or its #! line. */
+export function inferRuntime(path: string, script: string): string {
+  const ext = extname(path).toLowerCase();
+  const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(script);
+  const interpreter = shebang ? basename(shebang[1] === '/usr/bin/env' && shebang[2] ? shebang[2] : shebang[1]!) : '';
+  if (interpreter === 'bash') return 'bash';
+  if (interpreter === 'sh' || interpreter === 'dash') return 'sh';
+  if (interpreter.startsWith('python')) return 'python3';
+  if (interpreter === 'node') return 'node';
+  if (ext === '.sh') return 'sh';
+  if (ext === '.bash') return 'bash';
+  if (['.js', '.mjs', '.cjs'].includes(ext)) return 'node';
+  if (ext === '.py') return 'python3';
+  throw new UsageError(`cannot tell which runtime runs ${path}; pass --runtime (sh, bash, node, python3, or a command line with {script})`);
+}
+
+export function exitCodeOf(run: Run): number {
+  if (run.status === 'SUCCEEDED') return 0;
+  if (run.status === 'CANCELLED') return 130;
+  return run.exitCode && run.exitCode > 0 ? run.exitCode : 1;
+}
+
+function lineHandler() {
+  const tty = process.stdout.isTTY === true;
+  return (_run: ActiveRun, stream: string, lines: readonly string[]) => {
+    for (const text of lines) {
+      if (stream === 'stdout') {
+        const m = tty ? /^::progress\s+(\d+(?:\.\d+)?)%?\s*(.*)$/.exec(text) : null;
+        if (m) process.stdout.write(`${paint(process.stdout, '36', progressBar(Number(m[1]), m[2] ?? ''))}\n`);
+        else process.stdout.write(`${text}\n`);
+      } else if (stream === 'stderr') process.stderr.write(`${paint(process.stderr, '31', text)}\n`);
+      else process.stderr.write(`${paint(process.stderr, '2', `[jobdeck] ${text}`)}\n`);
+    }
+  };
+}
+
+async function runInForeground(client: JobdeckClient, engine: Engine, jobId: number, args: string, params: Record<string, never>): Promise<Run> {
+  const queued = await client.call('runs.trigger', { jobId, args, params, trigger: 'cli' });
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('\n[jobdeck] Stopping the run (Ctrl+C again to quit at once)…\n');
+    try {
+      engine.cancel(queued.id, `${localActor()} (Ctrl+C)`);
+    } catch {
+      /* already finished */
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    return await engine.waitForRun(queued.id);
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+function summary(run: Run, files: { name: string; size: number; path: string }[]): void {
+  const exit = run.exitCode !== null ? `exit code ${run.exitCode}` : run.signal ? run.signal : (run.error ?? '');
+  process.stderr.write(
+    `${paint(process.stderr, '1', `Run ${run.id} ${status(run.status, process.stderr)}`)} in ${duration(runDuration(run)) || '0 ms'}${exit ? ` (${exit})` : ''}${
+      run.error && run.exitCode !== null ? `: ${run.error}` : ''
+    }\n`,
+  );
+  if (files.length) {
+    print('Result files:');
+    for (const f of files) print(`  ${f.path}  (${f.size} bytes)${f.name === run.resultFile ? '  [primary]' : ''}`);
+  }
+}
+
+export function registerRun(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('run <target> [args...]')
+    .description('run a script FILE or a stored JOB once, in the foreground (args after -- are passed as they are)')
+    .option('--param <name=value>', 'parameter value (repeatable)', collect)
+    .option('--runtime <runtime>', 'runtime of a FILE: sh, bash, node, python3, or a command line with {script}')
+    .option('--timeout <seconds>', 'stop and fail the run after N seconds (FILE runs)')
+    .option('--output-dir <dir>', 'copy the result files here')
+    .passThroughOptions()
+    .action(async (target: string, args: string[], o: RunOptions) => {
+      const isFile = existsSync(target) && statSync(target).isFile();
+      let code = 1;
+      if (isFile) code = await runFile(target, args, o);
+      else code = await runJob(target, args, o, globals());
+      process.exitCode = code;
+    });
+}
+
+async function runFile(path: string, args: string[], o: RunOptions): Promise<number> {
+  const script = readFileSync(path, 'utf8');
+  const runtime = o.runtime ?? inferRuntime(path, script);
+  const values = parseParamValues(o.param ?? [], []);
+  const defs: ParamDef[] = Object.keys(values).map((name) => ({ name, type: 'string' }));
+  const dataDir = mkdtempSync(join(tmpdir(), 'jobdeck-run-'));
+  let keep = false;
+  try {
+    return await withEngine(
+      { dataDir },
+      async (client, engine) => {
+        const job = await client.call('jobs.create', {
+          name: basename(path),
+          script,
+          runtime,
+          schedule: { kind: 'manual' },
+          params: defs,
+          paramValues: values,
+          user: localActor(),
+          timeoutSeconds: o.timeout ? parseIntOption('--timeout', o.timeout, 1) : null,
+        });
+        const run = await runInForeground(client, engine, job.id, args.join(' '), {});
+        const files = (await client.call('runs.files', { id: run.id })).map((f) => ({
+          ...f,
+          path: join(outputDir(dataDir, job.id, run.id), f.name),
+        }));
+        keep = files.length > 0 && !o.outputDir;
+        summary(run, copyOut(files, o.outputDir));
+        return exitCodeOf(run);
+      },
+      { killGraceMs: 3000, onLines: lineHandler() },
+    );
+  } finally {
+    if (!keep) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function runJob(ref: string, args: string[], o: RunOptions, globals: GlobalOptions): Promise<number> {
+  if (o.runtime || o.timeout) throw new UsageError('--runtime and --timeout apply to script files; a stored job uses its own settings');
+  return withEngine(
+    globals,
+    async (client, engine) => {
+      let job;
+      try {
+        job = await findJob(client, ref);
+      } catch {
+        throw new UsageError(`"${ref}" is neither a script file nor a job in ${engine.dataDir}`);
+      }
+      const params = parseParamValues(o.param ?? [], job.params);
+      const run = await runInForeground(client, engine, job.id, args.join(' '), params as Record<string, never>);
+      const files = (await client.call('runs.files', { id: run.id })).map((f) => ({
+        ...f,
+        path: join(outputDir(engine.dataDir, job.id, run.id), f.name),
+      }));
+      summary(run, copyOut(files, o.outputDir));
+      return exitCodeOf(run);
+    },
+    { onLines: lineHandler() },
+  );
+}
+
+function copyOut<T extends { name: string; path: string }>(files: T[], dir: string | undefined): T[] {
+  if (!dir) return files;
+  return files.map((f) => {
+    const dest = resolve(dir, f.name);
+    mkdirSync(dirname(dest), { recursive: true });
+    copyFileSync(f.path, dest);
+    return { ...f, path: dest };
+  });
+}

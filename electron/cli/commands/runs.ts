@@ -1,0 +1,124 @@
+/** `jobdeck runs …` */
+import type { Command } from 'commander';
+import { RUN_STATUSES, type RunStatus } from '../../../shared/model/job';
+import type { LogLine } from '../../../shared/model/run';
+import { findJob, parseIntOption, print, printJson, UsageError, withEngine, type GlobalOptions } from '../context';
+import { duration, localTime, paint, runDuration, runsTable, status, table } from '../format';
+
+function parseStatuses(text: string): RunStatus[] {
+  const list = text.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  for (const s of list) {
+    if (!(RUN_STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status: "${s}" is not one of ${RUN_STATUSES.join(', ')}`);
+  }
+  return list as RunStatus[];
+}
+
+export function printLogLine(line: LogLine): void {
+  if (line.stream === 'stdout') process.stdout.write(`${line.text}\n`);
+  else if (line.stream === 'stderr') process.stderr.write(`${paint(process.stderr, '31', line.text)}\n`);
+  else process.stderr.write(`${paint(process.stderr, '2', `[jobdeck] ${line.text}`)}\n`);
+}
+
+export function registerRuns(program: Command, globals: () => GlobalOptions): void {
+  const runs = program.command('runs').description('list, show, follow and cancel runs');
+
+  runs
+    .command('list')
+    .description('runs, newest first')
+    .option('--job <job>', 'runs of one job (id or name)')
+    .option('--status <list>', `comma-separated: ${RUN_STATUSES.join(',')}`)
+    .option('--from <date>', 'queued at or after (20220221, 20220221T061500 or ISO 8601)')
+    .option('--to <date>', 'queued before (a bare date includes that whole day)')
+    .option('--limit <n>', 'at most N runs', '50')
+    .option('--offset <n>', 'skip the first N', '0')
+    .option('--json', 'print JSON')
+    .action(async (o: { job?: string; status?: string; from?: string; to?: string; limit: string; offset: string; json?: boolean }) => {
+      await withEngine(globals(), async (client) => {
+        const jobId = o.job ? (await findJob(client, o.job)).id : undefined;
+        const page = await client.call('runs.list', {
+          jobId,
+          status: o.status ? parseStatuses(o.status) : undefined,
+          from: o.from,
+          to: o.to,
+          limit: parseIntOption('--limit', o.limit, 1),
+          offset: parseIntOption('--offset', o.offset),
+        });
+        if (o.json) return printJson(page);
+        if (page.items.length === 0) return print('No runs.');
+        print(runsTable(page.items));
+        if (page.total > page.items.length) print(`(${page.items.length} of ${page.total}; use --offset and --limit for more)`);
+      });
+    });
+
+  runs
+    .command('show <run>')
+    .description('one run with its result files')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, o: { json?: boolean }) => {
+      await withEngine(globals(), async (client) => {
+        const id = parseIntOption('run', ref, 1);
+        const run = await client.call('runs.get', { id });
+        const files = await client.call('runs.files', { id });
+        if (o.json) return printJson({ ...run, files });
+        print(
+          table(
+            ['FIELD', 'VALUE'],
+            [
+              ['id', String(run.id)],
+              ['job', `${run.jobName} (${run.jobId})`],
+              ['status', status(run.status)],
+              ['trigger', `${run.trigger} by ${run.triggeredBy}`],
+              ['user', run.user],
+              ['args', run.args],
+              ['params', JSON.stringify(run.params)],
+              ['attempt', String(run.attempt) + (run.retryOf ? ` (retry of run ${run.retryOf})` : '')],
+              ['queued', localTime(run.queuedAt)],
+              ['started', localTime(run.startedAt)],
+              ['finished', localTime(run.finishedAt)],
+              ['duration', duration(runDuration(run))],
+              ['exit', run.exitCode === null ? (run.signal ?? '') : String(run.exitCode)],
+              ['error', run.error ?? ''],
+              ['progress', run.progress ? `${run.progress.percent}% ${run.progress.message}` : ''],
+              ['log lines', String(run.lastSeq)],
+            ],
+          ),
+        );
+        if (files.length) {
+          print('\nResult files:');
+          print(table(['NAME', 'SIZE', 'SHA-256', ''], files.map((f) => [f.name, String(f.size), f.sha256, f.primary ? 'primary' : ''])));
+        }
+      });
+    });
+
+  runs
+    .command('logs <run>')
+    .description('log lines of a run (stdout to stdout; stderr and Jobdeck lines to stderr)')
+    .option('--after <seq>', 'only lines after this sequence number', '0')
+    .option('-f, --follow', 'keep printing new lines until the run ends')
+    .option('--json', 'print JSON lines')
+    .action(async (ref: string, o: { after: string; follow?: boolean; json?: boolean }) => {
+      await withEngine(globals(), async (client) => {
+        const id = parseIntOption('run', ref, 1);
+        let after = parseIntOption('--after', o.after);
+        for (;;) {
+          const page = await client.call('runs.logs', { id, afterSeq: after, limit: 5000 });
+          for (const line of page.lines) (o.json ? () => print(JSON.stringify(line)) : () => printLogLine(line))();
+          after = page.lastSeq;
+          if (page.done || (!o.follow && page.lines.length < 5000)) break;
+          // Runs may execute in another process (serve): poll the store.
+          if (page.lines.length < 5000) await new Promise((r) => setTimeout(r, 300));
+        }
+      });
+    });
+
+  runs
+    .command('cancel <run>')
+    .description('cancel a queued or running run (stops its whole process tree)')
+    .action(async (ref: string) => {
+      await withEngine(globals(), async (client) => {
+        const run = await client.call('runs.cancel', { id: parseIntOption('run', ref, 1) });
+        if (run.status === 'CANCELLED') print(`Run ${run.id} cancelled.`);
+        else print(`Cancel requested for run ${run.id}; the process running it stops it within a second.`);
+      });
+    });
+}

@@ -1,0 +1,106 @@
+/** Shared plumbing of CLI commands: the data folder, the engine, the caller, errors. */
+import { userInfo } from 'node:os';
+import type { JobdeckClient } from '../../shared/client';
+import type { CallContext } from '../../shared/contract';
+import { JobdeckError } from '../../shared/errors';
+import type { Job } from '../../shared/model/job';
+import { Engine, type EngineOptions } from '../engine/engine';
+import { createLocalClient } from '../engine/localClient';
+import { resolveDataDir } from '../engine/paths';
+
+/** A mistake in how the CLI was called (exit code 2). */
+export class UsageError extends Error {}
+
+export function localActor(): string {
+  try {
+    return userInfo().username || process.env.USER || 'local';
+  } catch {
+    return process.env.USER || process.env.USERNAME || 'local';
+  }
+}
+
+/** The CLI acts as the local user, with full rights over its own data folder. */
+export const localContext = (): CallContext => ({ actor: localActor(), role: 'superadmin' });
+
+export interface GlobalOptions {
+  dataDir?: string;
+}
+
+export function dataDirOf(opts: GlobalOptions): string {
+  return resolveDataDir(opts.dataDir);
+}
+
+/** Opens the data folder without taking its scheduler (a `serve` may own it). */
+export async function withEngine<T>(
+  opts: GlobalOptions,
+  fn: (client: JobdeckClient, engine: Engine) => Promise<T>,
+  extra: Partial<EngineOptions> = {},
+): Promise<T> {
+  const engine = Engine.open({
+    dataDir: dataDirOf(opts),
+    scheduler: false,
+    spawner: 'inline',
+    hostKind: 'jobdeck cli',
+    onError: (err) => process.stderr.write(`jobdeck: ${String(err)}\n`),
+    ...extra,
+  });
+  try {
+    return await fn(createLocalClient(engine, localContext()), engine);
+  } finally {
+    await engine.close(extra.killGraceMs ?? 5000);
+  }
+}
+
+/** A job by numeric id or by name (names compare without case). */
+export async function findJob(client: JobdeckClient, ref: string): Promise<Job> {
+  if (/^\d+$/.test(ref)) return client.call('jobs.get', { id: Number(ref) });
+  const { items } = await client.call('jobs.list', { search: ref });
+  const match = items.find((j) => j.name.toLowerCase() === ref.toLowerCase());
+  if (!match) throw new JobdeckError('NOT_FOUND', `no job named "${ref}"`, 'job');
+  return client.call('jobs.get', { id: match.id });
+}
+
+/** Option names for contract fields, so errors speak the CLI's language. */
+const FIELD_OPTIONS: Record<string, string> = {
+  'schedule.seconds': '--interval',
+  'schedule.expression': '--cron',
+  'schedule.timezone': '--tz',
+  timeoutSeconds: '--timeout',
+  'retries.count': '--retries',
+  'retries.delaySeconds': '--retry-delay',
+  lock: '--lock',
+  retention: '--retention',
+  runtime: '--runtime',
+  name: '--name',
+  group: '--group',
+  user: '--user',
+  description: '--description',
+  script: '--script',
+};
+
+export function describeError(err: unknown): string {
+  if (err instanceof JobdeckError) {
+    const field = err.field?.replace(/^changes\./, '');
+    const option = field ? FIELD_OPTIONS[field] : undefined;
+    if (option && field) return `${option}: ${err.message.replace(new RegExp(`^(changes\\.)?${field.replace(/\./g, '\\.')}: `), '')}`;
+    return err.message;
+  }
+  if (err instanceof UsageError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+export const print = (text: string): void => {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+};
+
+export const printJson = (value: unknown): void => print(JSON.stringify(value, null, 2));
+
+export function parseIntOption(name: string, text: string, min = 0): number {
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`${name} must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not "${text}"`);
+  }
+  return n;
+}
+
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -1,0 +1,60 @@
+/**
+ * The `jobdeck` command line: run job scripts offline, manage jobs and runs
+ * of a data folder, serve it over HTTP.
+ */
+import { Command, CommanderError } from 'commander';
+import { JobdeckError } from '../../shared/errors';
+import { describeError, UsageError, type GlobalOptions } from './context';
+import { registerJobs } from './commands/jobs';
+import { registerRun } from './commands/run';
+import { registerRuns } from './commands/runs';
+import { registerTransfer } from './commands/transfer';
+
+export function buildProgram(): Command {
+  const program = new Command('jobdeck')
+    .description('Jobdeck: scheduled and background jobs, with live logs and result files.')
+    .option('--data-dir <dir>', 'data folder (default: $JOBDECK_DATA_DIR, else the per-user app-data folder)')
+    .enablePositionalOptions()
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  registerRun(program, globals);
+  registerJobs(program, globals);
+  registerRuns(program, globals);
+  registerTransfer(program, globals);
+  // Every subcommand also accepts --data-dir after its name.
+  const addDataDir = (cmd: Command): void => {
+    for (const sub of cmd.commands) {
+      if (sub.commands.length) addDataDir(sub);
+      else if (!sub.options.some((o) => o.long === '--data-dir')) {
+        sub.option('--data-dir <dir>', 'data folder');
+        sub.hook('preAction', (_this, action) => {
+          const dir = action.opts<GlobalOptions>().dataDir;
+          if (dir) program.setOptionValue('dataDir', dir);
+        });
+      }
+      sub.exitOverride();
+    }
+  };
+  addDataDir(program);
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; usage mistakes have been printed already.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`jobdeck: ${describeError(err)}\n`);
+    if (err instanceof UsageError) return 2;
+    if (err instanceof JobdeckError) return err.code === 'INTERNAL' ? 70 : 1;
+    if (process.env.JOBDECK_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}

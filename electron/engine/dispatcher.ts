@@ -1,0 +1,180 @@
+/**
+ * Starts queued runs: first in, first out, at most `concurrency` at a time,
+ * at most one IN_PROGRESS run per job, and never two runs holding the same
+ * lock name. A run that cannot start yet (its job is running, its lock is
+ * held, a retry delay) waits without holding up the runs behind it.
+ */
+import type { Clock } from './clock';
+import type { JobRow, RunRow } from './store/rows';
+import type { Store } from './store/store';
+
+export interface QueueEntry {
+  runId: number;
+  jobId: number;
+  /** Not before this time (retry delays). */
+  notBefore: number;
+}
+
+export interface DispatcherDeps {
+  store: Store;
+  clock: Clock;
+  owner: string;
+  concurrency: number;
+  /** Starts the process of a run just marked IN_PROGRESS. */
+  start(run: RunRow, job: JobRow): void;
+  /** A queued run was found cancelled before it started. */
+  cancelledBeforeStart(run: RunRow): void;
+  onError(err: unknown): void;
+}
+
+type Outcome = 'started' | 'blocked' | 'gone';
+
+export class Dispatcher {
+  private queue: QueueEntry[] = [];
+  private readonly runningJobs = new Map<number, number>();
+  private runningCount = 0;
+  private pumping = false;
+  private again = false;
+  private wake: unknown = null;
+  private wakeAt = Infinity;
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  get running(): number {
+    return this.runningCount;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get concurrency(): number {
+    return this.deps.concurrency;
+  }
+
+  isQueued(runId: number): boolean {
+    return this.queue.some((e) => e.runId === runId);
+  }
+
+  /** Adds runs at the back of the queue and starts what can start. */
+  enqueue(entries: QueueEntry[]): void {
+    for (const e of entries) this.queue.push(e);
+    this.pump();
+  }
+
+  /** Takes a run out of the queue (cancelled before it started). */
+  remove(runId: number): boolean {
+    const i = this.queue.findIndex((e) => e.runId === runId);
+    if (i === -1) return false;
+    this.queue.splice(i, 1);
+    return true;
+  }
+
+  /** A run of this dispatcher ended: free its slot and start what can start. */
+  finished(jobId: number, runId: number): void {
+    if (this.runningJobs.get(jobId) === runId) this.runningJobs.delete(jobId);
+    this.runningCount = Math.max(0, this.runningCount - 1);
+    this.pump();
+  }
+
+  /** Starts every queued run that can start now. */
+  pump(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        this.pumpOnce();
+      } while (this.again);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpOnce(): void {
+    const now = this.deps.clock.now();
+    let nextWake = Infinity;
+    let i = 0;
+    while (i < this.queue.length && this.runningCount < this.deps.concurrency) {
+      const e = this.queue[i]!;
+      if (e.notBefore > now) {
+        nextWake = Math.min(nextWake, e.notBefore);
+        i++;
+        continue;
+      }
+      if (this.runningJobs.has(e.jobId)) {
+        i++;
+        continue;
+      }
+      let outcome: Outcome;
+      try {
+        outcome = this.tryStart(e, now);
+      } catch (err) {
+        this.deps.onError(err);
+        outcome = 'blocked';
+      }
+      if (outcome === 'blocked') i++;
+      else this.queue.splice(i, 1);
+    }
+    // Keep a wake-up for delayed entries further down the queue too.
+    for (let j = i; j < this.queue.length; j++) {
+      const nb = this.queue[j]!.notBefore;
+      if (nb > now) nextWake = Math.min(nextWake, nb);
+    }
+    this.setWake(nextWake);
+  }
+
+  private setWake(at: number): void {
+    if (at === this.wakeAt) return;
+    if (this.wake !== null) this.deps.clock.clearTimeout(this.wake);
+    this.wake = null;
+    this.wakeAt = at;
+    if (at === Infinity) return;
+    this.wake = this.deps.clock.setTimeout(
+      () => {
+        this.wake = null;
+        this.wakeAt = Infinity;
+        this.pump();
+      },
+      Math.max(0, at - this.deps.clock.now()),
+    );
+  }
+
+  private tryStart(e: QueueEntry, now: number): Outcome {
+    const { store } = this.deps;
+    let started: { run: RunRow; job: JobRow } | null = null;
+    let cancelled: RunRow | null = null;
+    const outcome = store.tx((): Outcome => {
+      const run = store.runs.get(e.runId);
+      if (!run || run.status !== 'QUEUED') return 'gone';
+      if (run.cancel_by !== null) {
+        cancelled = run;
+        return 'gone';
+      }
+      const job = store.jobs.get(e.jobId);
+      if (!job) return 'gone';
+      // A run of this job may be executing in another process (a CLI run).
+      if (store.runs.active(e.jobId).some((r) => r.status === 'IN_PROGRESS')) return 'blocked';
+      if (job.lock_name && !store.locks.acquire(job.lock_name, run.id, job.id, this.deps.owner, now)) return 'blocked';
+      if (!store.runs.markStarted(run.id)) return 'gone';
+      store.jobs.setLastRun(job.id, run.id, 'IN_PROGRESS', now);
+      started = { run: { ...run, status: 'IN_PROGRESS' }, job };
+      return 'started';
+    });
+    if (cancelled) this.deps.cancelledBeforeStart(cancelled);
+    if (started) {
+      const s = started as { run: RunRow; job: JobRow };
+      this.runningCount += 1;
+      this.runningJobs.set(s.job.id, s.run.id);
+      this.deps.start(s.run, s.job);
+    }
+    return outcome;
+  }
+
+  close(): void {
+    this.setWake(Infinity);
+  }
+}

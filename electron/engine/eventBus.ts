@@ -1,0 +1,110 @@
+/**
+ * Publishes engine events to subscribers. A run subscription with afterSeq
+ * first receives the stored lines after that sequence number, then live
+ * ones, with no gap and no repeat: live lines that arrive while the backlog is
+ * read are held and filtered by sequence number.
+ */
+import { eventMatches, type EngineEvent, type Subscription } from '../../shared/events';
+import type { LogLine } from '../../shared/model/run';
+
+export type Listener = (event: EngineEvent) => void;
+
+interface Sub {
+  sub: Subscription;
+  listener: Listener;
+  /** Highest log seq delivered (run subscriptions). */
+  seq: number;
+  /** Live events held while the backlog is being delivered. */
+  held: EngineEvent[] | null;
+}
+
+export interface Backlog {
+  /** Stored lines of a run after a sequence number, in pages. */
+  logs(runId: number, afterSeq: number, limit: number): LogLine[];
+  jobIdOf(runId: number): number | undefined;
+}
+
+const BACKLOG_PAGE = 5000;
+
+export class EventBus {
+  private readonly subs = new Set<Sub>();
+  private runSubs = 0;
+
+  constructor(private readonly backlog: Backlog) {}
+
+  /** True when someone listens for something other than log lines of specific runs. */
+  get hasGeneralListeners(): boolean {
+    return this.subs.size > this.runSubs;
+  }
+
+  get size(): number {
+    return this.subs.size;
+  }
+
+  /** Is anyone subscribed to this run's events? */
+  wantsRun(runId: number): boolean {
+    if (this.subs.size === 0) return false;
+    for (const s of this.subs) if (s.sub.runId === undefined || s.sub.runId === runId) return true;
+    return false;
+  }
+
+  wantsLogs(runId: number): boolean {
+    if (this.runSubs === 0) return false;
+    for (const s of this.subs) if (s.sub.runId === runId) return true;
+    return false;
+  }
+
+  subscribe(sub: Subscription, listener: Listener): () => void {
+    const entry: Sub = { sub, listener, seq: sub.afterSeq ?? 0, held: null };
+    this.subs.add(entry);
+    if (sub.runId !== undefined) this.runSubs += 1;
+    if (sub.runId !== undefined && sub.afterSeq !== undefined) this.deliverBacklog(entry, sub.runId);
+    return () => {
+      if (this.subs.delete(entry) && sub.runId !== undefined) this.runSubs -= 1;
+    };
+  }
+
+  publish(event: EngineEvent): void {
+    for (const s of this.subs) {
+      if (!eventMatches(s.sub, event)) continue;
+      if (s.held) s.held.push(event);
+      else this.deliver(s, event);
+    }
+  }
+
+  private deliver(s: Sub, event: EngineEvent): void {
+    if (event.type === 'log') {
+      const fresh = event.lines[0] && event.lines[0].seq > s.seq ? event.lines : event.lines.filter((l) => l.seq > s.seq);
+      if (fresh.length === 0) return;
+      s.seq = fresh[fresh.length - 1]!.seq;
+      event = fresh === event.lines ? event : { ...event, lines: fresh };
+    }
+    try {
+      s.listener(event);
+    } catch {
+      // A failing subscriber must not break publishing to the others.
+    }
+  }
+
+  /**
+   * Sends stored lines after s.seq, a page per event-loop turn (a long
+   * backlog must not stall the engine), then releases held live events.
+   */
+  private deliverBacklog(s: Sub, runId: number): void {
+    s.held = [];
+    const jobId = this.backlog.jobIdOf(runId) ?? 0;
+    const page = (): void => {
+      if (!this.subs.has(s)) return;
+      const lines = this.backlog.logs(runId, s.seq, BACKLOG_PAGE);
+      if (lines.length > 0) this.deliver(s, { type: 'log', runId, jobId, lines });
+      if (lines.length === BACKLOG_PAGE) {
+        setImmediate(page);
+        return;
+      }
+      const held = s.held ?? [];
+      s.held = null;
+      for (const event of held) this.deliver(s, event);
+    };
+    page();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Applies retention in the background: deletes a job's oldest finished runs
+ * beyond its limit, with their log lines (in chunks, so a run of a million
+ * lines does not stall the engine), result-file rows and folders.
+ */
+import { rm } from 'node:fs/promises';
+import { runDir } from './paths';
+import type { Store } from './store/store';
+
+const CHUNK = 20_000;
+
+export class Janitor {
+  private readonly jobs = new Set<number>();
+  private busy = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly dataDir: string,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** Checks a job's retention soon. */
+  check(jobId: number): void {
+    this.jobs.add(jobId);
+    if (!this.busy) void this.work();
+  }
+
+  get idle(): boolean {
+    return !this.busy && this.jobs.size === 0;
+  }
+
+  private async work(): Promise<void> {
+    this.busy = true;
+    try {
+      while (!this.stopped && this.jobs.size > 0) {
+        const jobId = this.jobs.values().next().value as number;
+        this.jobs.delete(jobId);
+        const job = this.store.jobs.get(jobId);
+        if (!job) continue;
+        for (const runId of this.store.runs.beyondRetention(jobId, job.retention)) {
+          if (this.stopped) return;
+          await this.deleteRun(jobId, runId);
+        }
+      }
+    } catch (err) {
+      this.onError(err);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async deleteRun(jobId: number, runId: number): Promise<void> {
+    while (!this.stopped && this.store.logs.deleteSome(runId, CHUNK) === CHUNK) {
+      await new Promise((r) => setImmediate(r));
+    }
+    if (this.stopped) return;
+    this.store.tx(() => {
+      this.store.logs.deleteSome(runId, Number.MAX_SAFE_INTEGER);
+      this.store.runs.delete(runId);
+    });
+    await rm(runDir(this.dataDir, jobId, runId), { recursive: true, force: true });
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+}

@@ -1,0 +1,53 @@
+/** Opening a run's result file for download, never outside its run's folder. */
+import { createReadStream, type ReadStream } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import mime from 'mime-types';
+import { JobdeckError, notFound } from '../../shared/errors';
+import { resultNameProblem } from './runner/protocol';
+import { outputDir } from './paths';
+import type { Store } from './store/store';
+
+export interface OpenedFile {
+  name: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  path: string;
+  stream(): ReadStream;
+}
+
+/** A recorded result file of a run. `name` null means the run's primary file. */
+export async function openResultFile(store: Store, dataDir: string, runId: number, name: string | null): Promise<OpenedFile> {
+  const run = store.runs.get(runId);
+  if (!run) throw notFound('run', runId);
+  let fileName = name;
+  if (fileName === null) {
+    fileName = run.result_file;
+    if (!fileName) throw new JobdeckError('NOT_FOUND', `run ${runId} has no result file`, 'name');
+  }
+  const problem = resultNameProblem(fileName);
+  if (problem) throw new JobdeckError('VALIDATION_FAILED', `name: ${problem}`, 'name');
+  const row = store.runs.file(runId, fileName);
+  if (!row) throw new JobdeckError('NOT_FOUND', `run ${runId} has no result file named ${JSON.stringify(fileName)}`, 'name');
+  const base = outputDir(dataDir, run.job_id, runId);
+  const path = resolve(base, fileName);
+  if (!path.startsWith(base + sep)) throw new JobdeckError('VALIDATION_FAILED', 'name: file name must stay inside the run folder', 'name');
+  let st;
+  try {
+    st = await lstat(path);
+  } catch {
+    throw new JobdeckError('NOT_FOUND', `result file ${fileName} of run ${runId} is no longer on disk`, 'name');
+  }
+  if (!st.isFile()) throw new JobdeckError('NOT_FOUND', `result file ${fileName} of run ${runId} is not a regular file`, 'name');
+  const type = mime.lookup(fileName) || 'application/octet-stream';
+  const contentType = /^text\/|json|csv|xml/.test(type) ? `${type}; charset=utf-8` : type;
+  return {
+    name: fileName,
+    size: st.size,
+    sha256: row.sha256,
+    contentType,
+    path,
+    stream: () => createReadStream(path),
+  };
+}

@@ -1,0 +1,254 @@
+// @ts-check
+/**
+ * Starts job processes and reports what they do, as plain messages. It runs
+ * either inside the engine (the CLI) or inside the small launcher process
+ * (serve and desktop), so the same code and the same messages serve both.
+ *
+ * Each run is spawned in a process group of its own (POSIX), so a timeout or
+ * a cancel stops the whole tree: SIGTERM to the group, SIGKILL after a grace
+ * period. When the main process exits, any process it left behind in its
+ * group is stopped the same way: a run leaves no orphans.
+ *
+ * Messages:
+ *   {t:'spawned', id, pid, at}
+ *   {t:'lines', id, stream:'stdout'|'stderr', at, lines:string[]}
+ *   {t:'exit', id, code, signal, at, leftovers}
+ *   {t:'error', id, message, errno}      (the process could not be started)
+ */
+import { execFile, spawn } from 'node:child_process';
+import { LineSplitter } from './lineSplitter.mjs';
+
+const isWindows = process.platform === 'win32';
+
+/**
+ * @typedef {{ id: number, command: string, args: string[], cwd: string, env: Record<string, string> }} SpawnRequest
+ * @typedef {{ t: 'spawned', id: number, pid: number, at: number }
+ *   | { t: 'lines', id: number, stream: 'stdout' | 'stderr', at: number, lines: string[] }
+ *   | { t: 'exit', id: number, code: number | null, signal: string | null, at: number, leftovers: boolean }
+ *   | { t: 'error', id: number, message: string, errno: string | null }} HostMessage
+ * @typedef {{ closeGraceMs?: number, leftoverGraceMs?: number, maxLineBytes?: number }} HostOptions
+ */
+
+/**
+ * @typedef {object} Proc
+ * @property {import('node:child_process').ChildProcess} child
+ * @property {number} pid
+ * @property {boolean} spawned
+ * @property {number} startAt
+ * @property {LineSplitter} out
+ * @property {LineSplitter} err
+ * @property {number | null} code
+ * @property {string | null} signal
+ * @property {number} exitAt
+ * @property {boolean} leftovers
+ * @property {boolean} done
+ * @property {NodeJS.Timeout | null} closeTimer
+ */
+
+/** Sends a signal to a whole process group; false when the group is gone. */
+export function signalGroup(/** @type {number} */ pid, /** @type {NodeJS.Signals | 0} */ signal) {
+  if (isWindows) {
+    if (signal === 0) return false;
+    execFile('taskkill', ['/pid', String(pid), '/T', '/F'], () => {});
+    return true;
+  }
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A timer that does not keep the process alive on its own. */
+function later(/** @type {() => void} */ fn, /** @type {number} */ ms) {
+  setTimeout(fn, ms).unref();
+}
+
+export class ProcessHost {
+  /**
+   * @param {(msg: HostMessage) => void} emit
+   * @param {HostOptions} [options]
+   */
+  constructor(emit, options = {}) {
+    this.emit = emit;
+    /** How long to wait for output pipes to close after the main process exits. */
+    this.closeGraceMs = options.closeGraceMs ?? 1000;
+    /** SIGTERM to SIGKILL delay for processes left behind by an exited run. */
+    this.leftoverGraceMs = options.leftoverGraceMs ?? 2000;
+    this.maxLineBytes = options.maxLineBytes;
+    /** @type {Map<number, Proc>} */
+    this.procs = new Map();
+    this.paused = false;
+  }
+
+  get size() {
+    return this.procs.size;
+  }
+
+  /** @param {SpawnRequest} req */
+  spawn(req) {
+    /** @type {import('node:child_process').ChildProcess} */
+    let child;
+    try {
+      child = spawn(req.command, req.args, {
+        cwd: req.cwd,
+        env: req.env,
+        detached: !isWindows,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
+    } catch (err) {
+      const e = /** @type {NodeJS.ErrnoException} */ (err);
+      this.emit({ t: 'error', id: req.id, message: e.message, errno: e.code ?? null });
+      return;
+    }
+    const startAt = Date.now();
+    /** @type {Proc} */
+    const proc = {
+      child,
+      pid: child.pid ?? -1,
+      spawned: false,
+      startAt,
+      out: new LineSplitter(this.maxLineBytes),
+      err: new LineSplitter(this.maxLineBytes),
+      code: null,
+      signal: null,
+      exitAt: 0,
+      leftovers: false,
+      done: false,
+      closeTimer: null,
+    };
+    this.procs.set(req.id, proc);
+
+    child.once('spawn', () => {
+      proc.spawned = true;
+      this.emit({ t: 'spawned', id: req.id, pid: proc.pid, at: startAt });
+    });
+    child.once('error', (err) => {
+      if (proc.spawned) return;
+      const e = /** @type {NodeJS.ErrnoException} */ (err);
+      proc.done = true;
+      this.procs.delete(req.id);
+      this.emit({ t: 'error', id: req.id, message: e.message, errno: e.code ?? null });
+    });
+    child.stdout?.on('data', (/** @type {Buffer} */ chunk) => this.lines(req.id, 'stdout', proc.out.push(chunk)));
+    child.stderr?.on('data', (/** @type {Buffer} */ chunk) => this.lines(req.id, 'stderr', proc.err.push(chunk)));
+    if (this.paused) {
+      child.stdout?.pause();
+      child.stderr?.pause();
+    }
+    child.once('exit', (code, signal) => {
+      if (!proc.spawned) return;
+      proc.code = code;
+      proc.signal = signal;
+      proc.exitAt = Date.now();
+      let wait = this.closeGraceMs;
+      if (!isWindows && signalGroup(proc.pid, 0)) {
+        // Something the run started is still alive in its group: stop it.
+        proc.leftovers = true;
+        signalGroup(proc.pid, 'SIGTERM');
+        later(() => signalGroup(proc.pid, 'SIGKILL'), this.leftoverGraceMs);
+        wait += this.leftoverGraceMs;
+      }
+      proc.closeTimer = setTimeout(() => {
+        // Pipes still held open (by a process outside the group): stop reading.
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        this.finish(req.id, proc);
+      }, wait);
+    });
+    child.once('close', () => this.finish(req.id, proc));
+  }
+
+  /**
+   * @param {number} id
+   * @param {'stdout' | 'stderr'} stream
+   * @param {string[]} lines
+   */
+  lines(id, stream, lines) {
+    if (lines.length > 0) this.emit({ t: 'lines', id, stream, at: Date.now(), lines });
+  }
+
+  /**
+   * @param {number} id
+   * @param {Proc} proc
+   */
+  finish(id, proc) {
+    if (proc.done || !proc.spawned) return;
+    proc.done = true;
+    if (proc.closeTimer) clearTimeout(proc.closeTimer);
+    this.lines(id, 'stdout', proc.out.end());
+    this.lines(id, 'stderr', proc.err.end());
+    this.procs.delete(id);
+    this.emit({
+      t: 'exit',
+      id,
+      code: proc.code,
+      signal: proc.signal,
+      at: proc.exitAt || Date.now(),
+      leftovers: proc.leftovers,
+    });
+  }
+
+  /**
+   * Stops a run's whole process tree: SIGTERM now, SIGKILL after graceMs.
+   * @param {number} id
+   * @param {number} graceMs
+   */
+  terminate(id, graceMs) {
+    const proc = this.procs.get(id);
+    if (!proc || !proc.spawned) return;
+    if (isWindows) {
+      signalGroup(proc.pid, 'SIGKILL');
+      return;
+    }
+    signalGroup(proc.pid, 'SIGTERM');
+    later(() => signalGroup(proc.pid, 'SIGKILL'), graceMs);
+  }
+
+  /** SIGKILL to every group still running (last resort, synchronous). */
+  killAll() {
+    for (const proc of this.procs.values()) if (proc.spawned) signalGroup(proc.pid, 'SIGKILL');
+  }
+
+  /**
+   * Terminates everything and resolves when every process has been reported.
+   * @param {number} graceMs
+   * @returns {Promise<void>}
+   */
+  shutdown(graceMs) {
+    for (const id of this.procs.keys()) this.terminate(id, graceMs);
+    return new Promise((resolve) => {
+      const deadline = Date.now() + graceMs + this.closeGraceMs + 500;
+      const check = () => {
+        if (this.procs.size === 0) return resolve();
+        if (Date.now() > deadline) {
+          this.killAll();
+          return resolve();
+        }
+        setTimeout(check, 20);
+      };
+      check();
+    });
+  }
+
+  /** Stops reading every process's output (flow control when the reader falls behind). */
+  pauseAll() {
+    if (this.paused) return;
+    this.paused = true;
+    for (const proc of this.procs.values()) {
+      proc.child.stdout?.pause();
+      proc.child.stderr?.pause();
+    }
+  }
+
+  resumeAll() {
+    if (!this.paused) return;
+    this.paused = false;
+    for (const proc of this.procs.values()) {
+      proc.child.stdout?.resume();
+      proc.child.stderr?.resume();
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The job-script protocol: lines a script prints on stdout to talk to
+ * Jobdeck. Every such line is also kept in the log.
+ *
+ *   ::progress <percent> [message]   progress 0-100, with an optional message
+ *   ::result <file name>             names the primary result file in JOBDECK_OUTPUT_DIR
+ *   ::audit <message>                an audit entry attributed to the job's associated user
+ */
+
+export type ProtocolCommand =
+  | { kind: 'progress'; percent: number; message: string }
+  | { kind: 'result'; name: string }
+  | { kind: 'audit'; message: string }
+  | { kind: 'invalid'; problem: string };
+
+const PREFIX = '::';
+
+/** Parses one stdout line; null when it is ordinary output. */
+export function parseProtocolLine(line: string): ProtocolCommand | null {
+  if (!line.startsWith(PREFIX)) return null;
+  const match = /^::(progress|result|audit)(?:\s+(.*))?$/.exec(line.trimEnd());
+  if (!match) return null;
+  const [, verb, rest = ''] = match;
+  switch (verb) {
+    case 'progress': {
+      const m = /^(-?\d+(?:\.\d+)?)%?(?:\s+(.*))?$/.exec(rest);
+      if (!m) return { kind: 'invalid', problem: '::progress needs a percent from 0 to 100, then an optional message' };
+      const percent = Number(m[1]);
+      if (percent < 0 || percent > 100) return { kind: 'invalid', problem: `::progress percent ${m[1]} is outside 0-100` };
+      return { kind: 'progress', percent, message: (m[2] ?? '').slice(0, 500) };
+    }
+    case 'result': {
+      const problem = resultNameProblem(rest.trim());
+      if (problem) return { kind: 'invalid', problem: `::result ${problem}` };
+      return { kind: 'result', name: normaliseResultName(rest.trim()) };
+    }
+    case 'audit': {
+      const message = rest.trim();
+      if (!message) return { kind: 'invalid', problem: '::audit needs a message' };
+      return { kind: 'audit', message: message.slice(0, 2000) };
+    }
+  }
+  return null;
+}
+
+export function normaliseResultName(name: string): string {
+  return name.replace(/\\/g, '/').replace(/^\.\/+/, '');
+}
+
+/** Why a result file name is unusable (absolute, escaping the output folder, …), or null. */
+export function resultNameProblem(name: string): string | null {
+  if (!name) return 'needs a file name';
+  if (name.length > 255) return 'file name is longer than 255 characters';
+  if (/[\u0000-\u001f]/.test(name)) return 'file name contains control characters';
+  const n = normaliseResultName(name);
+  if (n.startsWith('/') || /^[A-Za-z]:/.test(n)) return 'file name must be relative to JOBDECK_OUTPUT_DIR';
+  if (n.split('/').some((part) => part === '..' || part === '')) return 'file name must stay inside JOBDECK_OUTPUT_DIR';
+  return null;
+}

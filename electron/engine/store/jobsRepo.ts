@@ -1,0 +1,175 @@
+/** Jobs and their script versions. */
+import type { JobSpec, RunStatus } from '../../../shared/model/job';
+import type { Db } from './database';
+import { SUMMARY_COLUMNS, specColumns, type JobRow } from './rows';
+import { likeEscape, StatementCache } from './statements';
+
+export interface JobListFilter {
+  search?: string;
+  group?: string;
+  lastStatus?: RunStatus | 'NEVER';
+  archived?: 'exclude' | 'include' | 'only';
+  limit?: number;
+  offset?: number;
+}
+
+/** Order of the job list: next execution first; disabled, then archived, last. */
+const LIST_ORDER = 'ORDER BY archived, enabled DESC, next_fire_at IS NULL, next_fire_at, name COLLATE NOCASE';
+
+export interface SchedulableRow {
+  id: number;
+  name: string;
+  schedule_kind: JobRow['schedule_kind'];
+  interval_s: number | null;
+  cron_expr: string | null;
+  timezone: string | null;
+  next_fire_at: number | null;
+  misfire: JobSpec['misfire'];
+  updated_at: number;
+}
+
+export class JobsRepo {
+  private readonly q: StatementCache;
+  private readonly byId;
+  private readonly byName;
+  private readonly insertStmt;
+  private readonly updateStmt;
+  private readonly versionStmt;
+  private readonly historyStmt;
+  private readonly nextFireStmt;
+  private readonly lastRunStmt;
+
+  constructor(private readonly db: Db) {
+    this.q = new StatementCache(db);
+    this.byId = db.prepare('SELECT * FROM jobs WHERE id = ?');
+    this.byName = db.prepare('SELECT * FROM jobs WHERE name = ? COLLATE NOCASE');
+    this.insertStmt = db.prepare(`INSERT INTO jobs (name, grp, description, script, script_md5, runtime, params, param_values, user,
+      schedule_kind, interval_s, cron_expr, timezone, enabled, timeout_s, overlap, retry_count, retry_delay_s, misfire,
+      lock_name, retention, archived, next_fire_at, created_at, created_by, updated_at, updated_by)
+      VALUES (@name, @grp, @description, @script, @script_md5, @runtime, @params, @param_values, @user,
+      @schedule_kind, @interval_s, @cron_expr, @timezone, @enabled, @timeout_s, @overlap, @retry_count, @retry_delay_s, @misfire,
+      @lock_name, @retention, @archived, @next_fire_at, @at, @by, @at, @by)`);
+    this.updateStmt = db.prepare(`UPDATE jobs SET name=@name, grp=@grp, description=@description, script=@script,
+      script_md5=@script_md5, runtime=@runtime, params=@params, param_values=@param_values, user=@user,
+      schedule_kind=@schedule_kind, interval_s=@interval_s, cron_expr=@cron_expr, timezone=@timezone, enabled=@enabled,
+      timeout_s=@timeout_s, overlap=@overlap, retry_count=@retry_count, retry_delay_s=@retry_delay_s, misfire=@misfire,
+      lock_name=@lock_name, retention=@retention, archived=@archived, next_fire_at=@next_fire_at,
+      revision = revision + 1, updated_at=@at, updated_by=@by WHERE id=@id`);
+    this.versionStmt = db.prepare(
+      `INSERT INTO script_versions (job_id, version, script, md5, saved_by, saved_at)
+       VALUES (?, (SELECT COALESCE(MAX(version), 0) + 1 FROM script_versions WHERE job_id = ?), ?, ?, ?, ?)`,
+    );
+    this.historyStmt = db.prepare(
+      'SELECT version, md5, script, saved_by, saved_at FROM script_versions WHERE job_id = ? ORDER BY version DESC',
+    );
+    this.nextFireStmt = db.prepare('UPDATE jobs SET next_fire_at = ? WHERE id = ?');
+    this.lastRunStmt = db.prepare(
+      'UPDATE jobs SET last_run_id = @runId, last_status = @status, last_run_at = @at WHERE id = @id AND (last_run_id IS NULL OR last_run_id <= @runId)',
+    );
+  }
+
+  get(id: number): JobRow | undefined {
+    return this.byId.get(id) as JobRow | undefined;
+  }
+
+  getByName(name: string): JobRow | undefined {
+    return this.byName.get(name) as JobRow | undefined;
+  }
+
+  list(filter: JobListFilter): { rows: JobRow[]; total: number } {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.search) {
+      where.push("name LIKE ? ESCAPE '\\'");
+      args.push(`%${likeEscape(filter.search)}%`);
+    }
+    if (filter.group !== undefined) {
+      where.push('grp = ? COLLATE NOCASE');
+      args.push(filter.group);
+    }
+    if (filter.lastStatus === 'NEVER') where.push('last_status IS NULL');
+    else if (filter.lastStatus) {
+      where.push('last_status = ?');
+      args.push(filter.lastStatus);
+    }
+    const archived = filter.archived ?? 'include';
+    if (archived === 'exclude') where.push('archived = 0');
+    if (archived === 'only') where.push('archived = 1');
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const limit = filter.limit ?? -1;
+    const offset = filter.offset ?? 0;
+    const rows = this.q
+      .get(`SELECT ${SUMMARY_COLUMNS} FROM jobs ${clause} ${LIST_ORDER} LIMIT ? OFFSET ?`)
+      .all(...args, limit, offset) as JobRow[];
+    const total =
+      limit === -1 && offset === 0
+        ? rows.length
+        : (this.q.get(`SELECT COUNT(*) AS n FROM jobs ${clause}`).get(...args) as { n: number }).n;
+    return { rows, total };
+  }
+
+  all(): JobRow[] {
+    return this.q.get(`SELECT * FROM jobs ORDER BY id`).all() as JobRow[];
+  }
+
+  groups(): string[] {
+    return (this.q.get("SELECT DISTINCT grp FROM jobs WHERE grp <> '' ORDER BY grp COLLATE NOCASE").all() as { grp: string }[]).map(
+      (r) => r.grp,
+    );
+  }
+
+  insert(spec: JobSpec, md5: string, archived: boolean, nextFireAt: number | null, by: string, at: number): number {
+    const info = this.insertStmt.run({
+      ...specColumns(spec),
+      script_md5: md5,
+      archived: archived ? 1 : 0,
+      next_fire_at: nextFireAt,
+      at,
+      by,
+    });
+    const id = Number(info.lastInsertRowid);
+    this.versionStmt.run(id, id, spec.script, md5, by, at);
+    return id;
+  }
+
+  /** Writes a whole spec; records a script version when the script changed. */
+  update(id: number, spec: JobSpec, md5: string, archived: boolean, nextFireAt: number | null, scriptChanged: boolean, by: string, at: number): void {
+    this.updateStmt.run({ ...specColumns(spec), script_md5: md5, archived: archived ? 1 : 0, next_fire_at: nextFireAt, at, by, id });
+    if (scriptChanged) this.versionStmt.run(id, id, spec.script, md5, by, at);
+  }
+
+  history(id: number): { version: number; md5: string; script: string; saved_by: string; saved_at: number }[] {
+    return this.historyStmt.all(id) as never;
+  }
+
+  setNextFire(id: number, at: number | null): void {
+    this.nextFireStmt.run(at, id);
+  }
+
+  setLastRun(id: number, runId: number, status: RunStatus, at: number): void {
+    this.lastRunStmt.run({ runId, status, at, id });
+  }
+
+  /** Enabled, unarchived jobs with a schedule: what the scheduler fires. */
+  schedulable(): SchedulableRow[] {
+    return this.q
+      .get(
+        `SELECT id, name, schedule_kind, interval_s, cron_expr, timezone, next_fire_at, misfire, updated_at
+         FROM jobs WHERE enabled = 1 AND archived = 0 AND schedule_kind <> 'manual'`,
+      )
+      .all() as SchedulableRow[];
+  }
+
+  schedulableOne(id: number): SchedulableRow | undefined {
+    return this.q
+      .get(
+        `SELECT id, name, schedule_kind, interval_s, cron_expr, timezone, next_fire_at, misfire, updated_at
+         FROM jobs WHERE id = ? AND enabled = 1 AND archived = 0 AND schedule_kind <> 'manual'`,
+      )
+      .get(id) as SchedulableRow | undefined;
+  }
+
+  count(): number {
+    return (this.q.get('SELECT COUNT(*) AS n FROM jobs').get() as { n: number }).n;
+  }
+}

@@ -1,0 +1,94 @@
+/** Creating a run: the checks every trigger goes through (API, CLI, schedule, retry). */
+import { JobdeckError, notFound } from '../../shared/errors';
+import { paramValueProblem, type ParamDef, type ParamValue } from '../../shared/model/job';
+import type { RunTrigger } from '../../shared/model/run';
+import type { JobRow, RunRow } from './store/rows';
+import type { Store } from './store/store';
+
+export interface TriggerRequest {
+  jobId: number;
+  trigger: RunTrigger;
+  /** Who asked (a user name, or `scheduler`). */
+  by: string;
+  args?: string;
+  /** Parameter overrides, on top of the job's stored values and defaults. */
+  params?: Record<string, ParamValue>;
+  /** The params are the full set already resolved (retries reuse the failed run's). */
+  useGivenParams?: boolean;
+  dueAt?: number;
+  notBefore?: number;
+  attempt?: number;
+  retryOf?: number;
+}
+
+/** The parameter values a run uses: overrides, else the job's stored values, else defaults. */
+export function resolveParams(job: Pick<JobRow, 'params' | 'param_values'>, overrides: Record<string, ParamValue> = {}): Record<string, ParamValue> {
+  const defs = JSON.parse(job.params) as ParamDef[];
+  const stored = JSON.parse(job.param_values) as Record<string, ParamValue>;
+  for (const name of Object.keys(overrides)) {
+    if (!defs.some((d) => d.name === name)) {
+      throw new JobdeckError('VALIDATION_FAILED', `params.${name}: the job has no parameter named ${name}`, `params.${name}`);
+    }
+  }
+  const out: Record<string, ParamValue> = {};
+  for (const def of defs) {
+    const value = overrides[def.name] ?? stored[def.name] ?? def.default;
+    if (value === undefined || value === '') {
+      if (def.required) {
+        throw new JobdeckError('VALIDATION_FAILED', `params.${def.name}: ${def.name} is required`, `params.${def.name}`);
+      }
+      continue;
+    }
+    const problem = paramValueProblem(def, value);
+    if (problem) throw new JobdeckError('VALIDATION_FAILED', `params.${def.name}: ${problem}`, `params.${def.name}`);
+    out[def.name] = value;
+  }
+  return out;
+}
+
+/** Checks and inserts a QUEUED run. Call inside a write transaction. */
+export function createRun(store: Store, req: TriggerRequest, owner: string, now: number): RunRow {
+  const job = store.jobs.get(req.jobId);
+  if (!job) throw notFound('job', req.jobId, 'jobId');
+  if (job.archived) throw new JobdeckError('JOB_ARCHIVED', `job "${job.name}" is archived; unarchive it to run it`, 'jobId');
+  const params = req.useGivenParams ? (req.params ?? {}) : resolveParams(job, req.params);
+  const active = store.runs.active(job.id);
+  if (job.overlap === 'skip' && active.length > 0) {
+    throw new JobdeckError(
+      'JOB_ALREADY_RUNNING',
+      `Job "${job.name}" is currently running (run ${active[0]!.id}); try again when it has finished`,
+      'jobId',
+    );
+  }
+  if (job.overlap === 'queue' && active.some((r) => r.status === 'QUEUED')) {
+    const waiting = active.find((r) => r.status === 'QUEUED')!;
+    throw new JobdeckError('JOB_ALREADY_QUEUED', `Job "${job.name}" already has a run waiting (run ${waiting.id})`, 'jobId');
+  }
+  const id = store.runs.insert({
+    jobId: job.id,
+    trigger: req.trigger,
+    triggeredBy: req.by,
+    user: job.user,
+    args: (req.args ?? '').trim(),
+    params: JSON.stringify(params),
+    dueAt: req.dueAt ?? null,
+    notBefore: req.notBefore ?? null,
+    queuedAt: now,
+    attempt: req.attempt ?? 1,
+    retryOf: req.retryOf ?? null,
+    owner,
+  });
+  if (req.trigger === 'manual' || req.trigger === 'api' || req.trigger === 'cli') {
+    store.audit.add({
+      at: now,
+      actor: req.by,
+      action: 'run.trigger',
+      targetType: 'run',
+      targetId: id,
+      targetName: job.name,
+      jobId: job.id,
+      details: { trigger: req.trigger, args: req.args ?? '', params },
+    });
+  }
+  return store.runs.get(id)!;
+}

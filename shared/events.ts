@@ -1,0 +1,52 @@
+/**
+ * Live events the engine publishes and every transport forwards. Log lines
+ * carry per-run sequence numbers, so a subscriber that reconnects asks for
+ * lines after the last one it saw and gets each line exactly once.
+ */
+import { z } from 'zod';
+import { jobSummarySchema } from './model/job';
+import { logLineSchema, runSchema } from './model/run';
+import { schedulerStatusSchema } from './model/misc';
+
+export const engineEventSchema = z.discriminatedUnion('type', [
+  /** A run was queued, started, progressed or finished. */
+  z.object({ type: z.literal('run'), run: runSchema }),
+  /** New log lines of a run, in sequence order. */
+  z.object({ type: z.literal('log'), runId: z.number().int(), jobId: z.number().int(), lines: z.array(logLineSchema) }),
+  /** A job was created or changed (null job: it is gone). */
+  z.object({ type: z.literal('job'), jobId: z.number().int(), job: jobSummarySchema.nullable() }),
+  /** Scheduler counts or state changed. */
+  z.object({ type: z.literal('scheduler'), status: schedulerStatusSchema }),
+]);
+export type EngineEvent = z.infer<typeof engineEventSchema>;
+export type RunEvent = Extract<EngineEvent, { type: 'run' }>;
+export type LogEvent = Extract<EngineEvent, { type: 'log' }>;
+
+/**
+ * What a subscriber wants. `runId` with `afterSeq`: that run's status and its
+ * log lines after afterSeq (backlog first, then live). `jobId`: status of that
+ * job's runs and changes to the job (no log lines). Neither: every run status,
+ * job and scheduler event (no log lines).
+ */
+export const subscriptionSchema = z.strictObject({
+  runId: z.number().int().positive().optional(),
+  afterSeq: z.number().int().min(0).optional(),
+  jobId: z.number().int().positive().optional(),
+});
+export type Subscription = z.infer<typeof subscriptionSchema>;
+
+/** Does an event belong to a subscription? (log backlog is handled by the publisher) */
+export function eventMatches(sub: Subscription, event: EngineEvent): boolean {
+  if (sub.runId !== undefined) {
+    if (event.type === 'run') return event.run.id === sub.runId;
+    if (event.type === 'log') return event.runId === sub.runId;
+    return false;
+  }
+  if (event.type === 'log') return false;
+  if (sub.jobId !== undefined) {
+    if (event.type === 'run') return event.run.jobId === sub.jobId;
+    if (event.type === 'job') return event.jobId === sub.jobId;
+    return false;
+  }
+  return true;
+}

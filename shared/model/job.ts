@@ -1,0 +1,254 @@
+/**
+ * Jobs: the schemas every transport validates with, and the shapes the
+ * engine returns. Field schemas carry no defaults so that a partial update
+ * never fills in values the caller did not send; defaults live in
+ * JOB_DEFAULTS and are applied on create.
+ */
+import { z } from 'zod';
+import { cronProblem, isValidTimeZone } from '../schedule';
+
+export const BUILTIN_RUNTIMES = ['sh', 'bash', 'node', 'python3'] as const;
+export type BuiltinRuntime = (typeof BUILTIN_RUNTIMES)[number];
+
+export const INTERVAL_MIN = 1;
+export const INTERVAL_MAX = 300;
+export const INTERVAL_DEFAULT = 60;
+export const NAME_MAX = 100;
+export const SCRIPT_MAX = 1_000_000;
+
+export const intervalSchedule = z.strictObject({
+  kind: z.literal('interval'),
+  /** Seconds between fires, 1 to 300 (the Async Job Manager's poll interval). */
+  seconds: z
+    .number({ error: 'interval must be a whole number of seconds' })
+    .int('interval must be a whole number of seconds')
+    .min(INTERVAL_MIN, `interval must be at least ${INTERVAL_MIN} second`)
+    .max(INTERVAL_MAX, `interval must be at most ${INTERVAL_MAX} seconds`),
+});
+
+export const cronSchedule = z
+  .strictObject({
+    kind: z.literal('cron'),
+    /** croner syntax, 5 or 6 fields (seconds first when 6). */
+    expression: z.string().trim().min(1, 'cron expression is required').max(200),
+    /** IANA time zone the expression is read in. */
+    timezone: z.string().trim().min(1).max(64).refine(isValidTimeZone, { message: 'unknown IANA time zone' }),
+  })
+  .superRefine((value, ctx) => {
+    if (!isValidTimeZone(value.timezone)) return;
+    const problem = cronProblem(value.expression, value.timezone);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['expression'], message: `invalid cron expression: ${problem}` });
+  });
+
+export const manualSchedule = z.strictObject({ kind: z.literal('manual') });
+
+export const scheduleSchema = z.discriminatedUnion('kind', [intervalSchedule, cronSchedule, manualSchedule]);
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+export const PARAM_TYPES = ['string', 'number', 'boolean', 'choice'] as const;
+export type ParamType = (typeof PARAM_TYPES)[number];
+export const paramValue = z.union([z.string().max(10_000), z.number().finite(), z.boolean()]);
+export type ParamValue = z.infer<typeof paramValue>;
+
+export const paramDefSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'parameter names start with a letter or _ and use letters, digits, _ . -'),
+    type: z.enum(PARAM_TYPES),
+    default: paramValue.optional(),
+    required: z.boolean().optional(),
+    description: z.string().max(1000).optional(),
+    /** The allowed values of a `choice` parameter. */
+    choices: z.array(z.string().min(1).max(200)).max(100).optional(),
+  })
+  .superRefine((def, ctx) => {
+    if (def.type === 'choice' && (!def.choices || def.choices.length === 0)) {
+      ctx.addIssue({ code: 'custom', path: ['choices'], message: 'a choice parameter needs at least one choice' });
+    }
+    if (def.default !== undefined) {
+      const problem = paramValueProblem(def, def.default);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['default'], message: problem });
+    }
+  });
+export type ParamDef = z.infer<typeof paramDefSchema>;
+
+/** Why `value` does not fit the parameter definition, or null. */
+export function paramValueProblem(def: ParamDef, value: ParamValue): string | null {
+  switch (def.type) {
+    case 'string':
+      return typeof value === 'string' ? null : `${def.name} must be text`;
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? null : `${def.name} must be a number`;
+    case 'boolean':
+      return typeof value === 'boolean' ? null : `${def.name} must be true or false`;
+    case 'choice':
+      return typeof value === 'string' && (def.choices ?? []).includes(value)
+        ? null
+        : `${def.name} must be one of ${(def.choices ?? []).join(', ')}`;
+  }
+}
+
+/** Reads a parameter value typed as text (CLI `--param k=v`, query strings, form fields). */
+export function coerceParamText(def: ParamDef, text: string): ParamValue {
+  if (def.type === 'number') {
+    const n = Number(text);
+    return text.trim() !== '' && Number.isFinite(n) ? n : text;
+  }
+  if (def.type === 'boolean') {
+    if (/^(true|yes|1|on)$/i.test(text)) return true;
+    if (/^(false|no|0|off)$/i.test(text)) return false;
+    return text;
+  }
+  return text;
+}
+
+export const runtimeSchema = z
+  .string()
+  .trim()
+  .min(1, 'runtime is required')
+  .max(500)
+  .refine((r) => (BUILTIN_RUNTIMES as readonly string[]).includes(r) || r.includes('{script}'), {
+    message: 'runtime must be sh, bash, node, python3, or a command line containing {script}',
+  });
+
+export const OVERLAP_POLICIES = ['skip', 'queue'] as const;
+export const MISFIRE_POLICIES = ['run-once', 'skip'] as const;
+
+export const jobNameSchema = z
+  .string({ error: 'name is required' })
+  .trim()
+  .min(1, 'name is required')
+  .max(NAME_MAX, `name must be at most ${NAME_MAX} characters`)
+  .refine((n) => !/[\u0000-\u001f\u007f]/.test(n), { message: 'name must not contain control characters' });
+
+export const lockNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'lock names must not contain control characters');
+
+/** Every editable field of a job, none with a default. */
+export const jobFields = {
+  name: jobNameSchema,
+  group: z.string().trim().max(100, 'group must be at most 100 characters'),
+  description: z.string().max(2000, 'description must be at most 2000 characters'),
+  script: z.string().max(SCRIPT_MAX, `script must be at most ${SCRIPT_MAX} characters`),
+  runtime: runtimeSchema,
+  params: z.array(paramDefSchema).max(50),
+  paramValues: z.record(z.string(), paramValue),
+  user: z.string().trim().max(100, 'user must be at most 100 characters'),
+  schedule: scheduleSchema,
+  enabled: z.boolean(),
+  /** Seconds before a run is stopped and failed with `timeout`; null for none. */
+  timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).nullable(),
+  overlap: z.enum(OVERLAP_POLICIES),
+  retries: z.strictObject({
+    count: z.number().int().min(0).max(10),
+    delaySeconds: z.number().int().min(0).max(24 * 3600),
+  }),
+  misfire: z.enum(MISFIRE_POLICIES),
+  lock: lockNameSchema.nullable(),
+  /** Runs (with their logs and files) kept per job; older ones are deleted. */
+  retention: z.number().int().min(1).max(1_000_000),
+};
+
+export const jobCreateSchema = z
+  .strictObject(jobFields)
+  .partial()
+  .required({ name: true, script: true });
+export type JobCreate = z.infer<typeof jobCreateSchema>;
+
+export const jobChangesSchema = z.strictObject(jobFields).partial();
+export type JobChanges = z.infer<typeof jobChangesSchema>;
+
+export type JobSpec = { [K in keyof typeof jobFields]: z.infer<(typeof jobFields)[K]> };
+
+/** Values a new job takes for every field it was not given. */
+export const JOB_DEFAULTS: Omit<JobSpec, 'name' | 'script'> = {
+  group: '',
+  description: '',
+  runtime: 'sh',
+  params: [],
+  paramValues: {},
+  user: '',
+  schedule: { kind: 'interval', seconds: INTERVAL_DEFAULT },
+  enabled: true,
+  timeoutSeconds: null,
+  overlap: 'skip',
+  retries: { count: 0, delaySeconds: 60 },
+  misfire: 'run-once',
+  lock: null,
+  retention: 500,
+};
+
+/** Checks that stored parameter values match their definitions; returns [field, message] or null. */
+export function paramValuesProblem(params: ParamDef[], values: Record<string, ParamValue>): [string, string] | null {
+  const names = new Set<string>();
+  for (const [i, def] of params.entries()) {
+    if (names.has(def.name.toLowerCase())) return [`params.${i}.name`, `parameter ${def.name} is defined twice`];
+    names.add(def.name.toLowerCase());
+  }
+  for (const [name, value] of Object.entries(values)) {
+    const def = params.find((p) => p.name === name);
+    if (!def) return [`paramValues.${name}`, `no parameter named ${name} is defined`];
+    const problem = paramValueProblem(def, value);
+    if (problem) return [`paramValues.${name}`, problem];
+  }
+  return null;
+}
+
+export const RUN_STATUSES = ['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export const runStatusSchema = z.enum(RUN_STATUSES);
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+const isoTime = z.string().describe('ISO 8601 time');
+
+export const lastRunSchema = z.object({ id: z.number().int(), status: runStatusSchema, at: isoTime });
+export type LastRun = z.infer<typeof lastRunSchema>;
+
+const specOutput = z.object({
+  name: z.string(),
+  group: z.string(),
+  description: z.string(),
+  runtime: z.string(),
+  params: z.array(paramDefSchema),
+  paramValues: z.record(z.string(), paramValue),
+  user: z.string(),
+  schedule: scheduleSchema,
+  enabled: z.boolean(),
+  timeoutSeconds: z.number().int().nullable(),
+  overlap: z.enum(OVERLAP_POLICIES),
+  retries: z.object({ count: z.number().int(), delaySeconds: z.number().int() }),
+  misfire: z.enum(MISFIRE_POLICIES),
+  lock: z.string().nullable(),
+  retention: z.number().int(),
+});
+
+/** A job as lists show it: everything but the script text. */
+export const jobSummarySchema = specOutput.extend({
+  id: z.number().int(),
+  scriptMd5: z.string().regex(/^[0-9a-f]{32}$/),
+  archived: z.boolean(),
+  revision: z.number().int(),
+  nextRunAt: isoTime.nullable(),
+  lastRun: lastRunSchema.nullable(),
+  createdAt: isoTime,
+  createdBy: z.string(),
+  updatedAt: isoTime,
+  updatedBy: z.string(),
+});
+export type JobSummary = z.infer<typeof jobSummarySchema>;
+
+export const jobSchema = jobSummarySchema.extend({ script: z.string() });
+export type Job = z.infer<typeof jobSchema>;
+
+export const scriptVersionSchema = z.object({
+  version: z.number().int(),
+  md5: z.string(),
+  script: z.string(),
+  savedBy: z.string(),
+  savedAt: isoTime,
+});
+export type ScriptVersion = z.infer<typeof scriptVersionSchema>;

@@ -1,0 +1,92 @@
+/** Scheduler status, locks, audit entries, users and export documents. */
+import { z } from 'zod';
+import { jobFields } from './job';
+
+const isoTime = z.string().describe('ISO 8601 time');
+
+export const nextFireSchema = z.object({ jobId: z.number().int(), jobName: z.string(), at: isoTime });
+
+export const schedulerStatusSchema = z.object({
+  /** True when this engine fires schedules (it owns the data folder). */
+  active: z.boolean(),
+  paused: z.boolean(),
+  running: z.number().int(),
+  queued: z.number().int(),
+  concurrency: z.number().int(),
+  nextFires: z.array(nextFireSchema),
+  /** Who owns the data folder's scheduler, when it is not this engine. */
+  owner: z.string().nullable(),
+  startedAt: isoTime,
+});
+export type SchedulerStatus = z.infer<typeof schedulerStatusSchema>;
+
+export const lockInfoSchema = z.object({
+  name: z.string(),
+  runId: z.number().int(),
+  jobId: z.number().int(),
+  jobName: z.string(),
+  acquiredAt: isoTime,
+  /** False when the run holding it has already ended: a stale lock. */
+  holderAlive: z.boolean(),
+});
+export type LockInfo = z.infer<typeof lockInfoSchema>;
+
+export const AUDIT_TARGETS = ['job', 'run', 'lock', 'scheduler', 'user', 'token', 'import'] as const;
+export const auditEntrySchema = z.object({
+  id: z.number().int(),
+  at: isoTime,
+  actor: z.string(),
+  action: z.string(),
+  targetType: z.enum(AUDIT_TARGETS),
+  targetId: z.string().nullable(),
+  targetName: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+export const ROLES = ['viewer', 'admin', 'superadmin'] as const;
+export type Role = (typeof ROLES)[number];
+export const roleRank = (r: Role): number => ROLES.indexOf(r);
+
+export const tokenInfoSchema = z.object({
+  id: z.string(),
+  createdAt: isoTime,
+  lastUsedAt: isoTime.nullable(),
+  revokedAt: isoTime.nullable(),
+});
+export type TokenInfo = z.infer<typeof tokenInfoSchema>;
+
+export const userSchema = z.object({
+  name: z.string(),
+  role: z.enum(ROLES),
+  createdAt: isoTime,
+  tokens: z.array(tokenInfoSchema),
+});
+export type User = z.infer<typeof userSchema>;
+
+export const userNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'user name is required')
+  .max(64, 'user name must be at most 64 characters')
+  .regex(/^[A-Za-z0-9_.@-]+$/, 'user names use letters, digits, _ . @ -');
+
+/** One job in an export document: its full definition plus whether it is archived. */
+export const exportedJobSchema = z.strictObject({ ...jobFields, archived: z.boolean() });
+export type ExportedJob = z.infer<typeof exportedJobSchema>;
+
+export const exportDocumentSchema = z.strictObject({
+  format: z.literal('jobdeck-export', { error: 'format must be "jobdeck-export"' }),
+  version: z.literal(1, { error: 'version must be 1' }),
+  exportedAt: z.string(),
+  jobs: z.array(exportedJobSchema).max(100_000),
+});
+export type ExportDocument = z.infer<typeof exportDocumentSchema>;
+
+export const importReportSchema = z.object({
+  dryRun: z.boolean(),
+  created: z.array(z.string()),
+  updated: z.array(z.string()),
+  unchanged: z.array(z.string()),
+});
+export type ImportReport = z.infer<typeof importReportSchema>;
