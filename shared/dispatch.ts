@@ -23,8 +23,6 @@ export function validationError(issues: readonly z.core.$ZodIssue[], prefix = ''
   if (issue.code === 'unrecognized_keys') {
     path = [...path, issue.keys[0]!];
     message = `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
-  } else if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator) {
-    path = [...path, String(issue.discriminator)];
   }
   const field = [prefix, issuePath(path)].filter(Boolean).join('.');
   const text = field ? `${field}: ${message}` : message;

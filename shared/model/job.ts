@@ -5,6 +5,7 @@
  * JOB_DEFAULTS and are applied on create.
  */
 import { z } from 'zod';
+import '../zodErrors';
 import { cronProblem, isValidTimeZone } from '../schedule';
 
 export const BUILTIN_RUNTIMES = ['sh', 'bash', 'node', 'python3'] as const;
@@ -20,7 +21,7 @@ export const intervalSchedule = z.strictObject({
   kind: z.literal('interval'),
   /** Seconds between fires, 1 to 300 (the Async Job Manager's poll interval). */
   seconds: z
-    .number({ error: 'interval must be a whole number of seconds' })
+    .number()
     .int('interval must be a whole number of seconds')
     .min(INTERVAL_MIN, `interval must be at least ${INTERVAL_MIN} second`)
     .max(INTERVAL_MAX, `interval must be at most ${INTERVAL_MAX} seconds`),
@@ -116,7 +117,7 @@ export const OVERLAP_POLICIES = ['skip', 'queue'] as const;
 export const MISFIRE_POLICIES = ['run-once', 'skip'] as const;
 
 export const jobNameSchema = z
-  .string({ error: 'name is required' })
+  .string()
   .trim()
   .min(1, 'name is required')
   .max(NAME_MAX, `name must be at most ${NAME_MAX} characters`)
@@ -154,10 +155,11 @@ export const jobFields = {
   retention: z.number().int().min(1).max(1_000_000),
 };
 
-export const jobCreateSchema = z
-  .strictObject(jobFields)
-  .partial()
-  .required({ name: true, script: true });
+export const jobCreateSchema = z.strictObject({
+  ...z.object(jobFields).partial().shape,
+  name: jobFields.name,
+  script: jobFields.script,
+});
 export type JobCreate = z.infer<typeof jobCreateSchema>;
 
 export const jobChangesSchema = z.strictObject(jobFields).partial();

@@ -105,7 +105,6 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('--runtime <runtime>', 'runtime of a FILE: sh, bash, node, python3, or a command line with {script}')
     .option('--timeout <seconds>', 'stop and fail the run after N seconds (FILE runs)')
     .option('--output-dir <dir>', 'copy the result files here')
-    .passThroughOptions()
     .action(async (target: string, args: string[], o: RunOptions) => {
       const isFile = existsSync(target) && statSync(target).isFile();
       let code = 1;

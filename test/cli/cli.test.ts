@@ -1,0 +1,143 @@
+/** The `jobdeck` command as a user runs it. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli';
+import { FIXTURES } from '../helpers/process';
+import { tempDir } from '../helpers/temp';
+
+const script = (name: string) => join(FIXTURES, name);
+
+describe('jobdeck run', () => {
+  it('runs a script file in the foreground, streaming output and listing result files', async () => {
+    const out = tempDir();
+    const r = await cli(['run', script('progress.sh'), '--output-dir', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('::progress 50 half way');
+    expect(r.stdout).toContain(`${join(out, 'report.csv')}  (26 bytes)  [primary]`);
+    expect(r.stderr).toMatch(/Run 1 SUCCEEDED in .* \(exit code 0\)/);
+    expect(readFileSync(join(out, 'report.csv'), 'utf8')).toBe('name,count\nalpha,1\nbeta,2\n');
+  });
+
+  it('passes args and params, and exits with the script exit code', async () => {
+    const ok = await cli(['run', script('ok.sh'), 'one', 'two', '--param', 'mode=fast', '--', '-v']);
+    expect(ok.stdout).toContain('hello one two -v');
+    expect(ok.stdout).toContain('params={"mode":"fast"}');
+    const failed = await cli(['run', script('exit3.sh')]);
+    expect(failed.code).toBe(3);
+    expect(failed.stderr).toContain('about to fail');
+    expect(failed.stderr).toMatch(/Run 1 FAILED .*exit code 3/);
+  });
+
+  it('says what is wrong with a missing interpreter or an unknown target', async () => {
+    const missing = await cli(['run', script('ok.sh'), '--runtime', 'nonexistent-shell {script}']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nonexistent-shell was not found');
+    const unknown = await cli(['run', 'no-such-thing'], { dataDir: tempDir() });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/"no-such-thing" is neither a script file nor a job/);
+  });
+
+  it('runs a stored job and records the run with the cli trigger', async () => {
+    const dataDir = tempDir();
+    const add = await cli(['jobs', 'add', '--name', 'greeter', '--script', script('ok.sh'), '--manual', '--user', 'svc'], { dataDir });
+    expect(add.code).toBe(0);
+    const run = await cli(['run', 'greeter', 'world'], { dataDir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('hello world');
+    expect(run.stdout).toContain('user=svc');
+    const list = await cli(['runs', 'list', '--json'], { dataDir });
+    const page = JSON.parse(list.stdout);
+    expect(page.items[0]).toMatchObject({ jobName: 'greeter', trigger: 'cli', status: 'SUCCEEDED', args: 'world' });
+    const logs = await cli(['runs', 'logs', String(page.items[0].id)], { dataDir });
+    expect(logs.stdout).toContain('hello world');
+    expect(logs.stderr).toContain('[jobdeck] Finished SUCCEEDED');
+  });
+});
+
+describe('jobdeck jobs, runs, export and import', () => {
+  it('adds, lists, shows, edits and archives jobs, with clear errors', async () => {
+    const dataDir = tempDir();
+    const add = await cli(
+      ['jobs', 'add', '--name', 'Disk check', '--script', script('ok.sh'), '--cron', '0 */5 * * * *', '--tz', 'Europe/Oslo', '--group', 'ops',
+        '--param-def', 'threshold:number:90', '--param-def', 'mode:choice(fast|full)!', '--param', 'mode=full', '--json'],
+      { dataDir },
+    );
+    expect(add.code, add.stderr).toBe(0);
+    const job = JSON.parse(add.stdout);
+    expect(job).toMatchObject({
+      name: 'Disk check',
+      group: 'ops',
+      schedule: { kind: 'cron', expression: '0 */5 * * * *', timezone: 'Europe/Oslo' },
+      params: [
+        { name: 'threshold', type: 'number', default: 90 },
+        { name: 'mode', type: 'choice', choices: ['fast', 'full'], required: true },
+      ],
+      paramValues: { mode: 'full' },
+    });
+    const tooFast = await cli(['jobs', 'edit', 'disk check', '--interval', '301'], { dataDir });
+    expect(tooFast.code).toBe(1);
+    expect(tooFast.stderr).toBe('jobdeck: --interval: interval must be at most 300 seconds\n');
+    const taken = await cli(['jobs', 'add', '--name', 'DISK CHECK', '--script', script('ok.sh')], { dataDir });
+    expect(taken.stderr).toContain('a job named "DISK CHECK" already exists');
+    const noScript = await cli(['jobs', 'add', '--name', 'x', '--script', '/nope/missing.sh'], { dataDir });
+    expect([noScript.code, noScript.stderr]).toEqual([2, 'jobdeck: --script: cannot read /nope/missing.sh: ENOENT\n']);
+    const edit = await cli(['jobs', 'edit', String(job.id), '--interval', '30', '--retries', '2'], { dataDir });
+    expect(edit.stdout).toContain('revision 2');
+    const list = await cli(['jobs', 'list'], { dataDir });
+    expect(list.stdout).toMatch(/Disk check\s+ops\s+every 30 s/);
+    expect(list.stdout).toContain(job.scriptMd5.slice(0, 8));
+    const show = await cli(['jobs', 'show', 'Disk check'], { dataDir });
+    expect(show.stdout).toContain(`script md5    ${job.scriptMd5}`);
+    expect(show.stdout).toContain('retries       2 (delay 60 s)');
+    const archive = await cli(['jobs', 'archive', 'Disk check'], { dataDir });
+    expect(archive.stdout).toContain('Archived job');
+    const archived = JSON.parse((await cli(['jobs', 'list', '--archived', 'only', '--json'], { dataDir })).stdout);
+    expect(archived.map((j: { name: string }) => j.name)).toEqual(['Disk check']);
+  });
+
+  it('exports and imports a data folder exactly; a malformed file changes nothing', async () => {
+    const a = tempDir();
+    await cli(['jobs', 'add', '--name', 'one', '--script', script('ok.sh'), '--interval', '45', '--user', 'svc'], { dataDir: a });
+    await cli(['jobs', 'add', '--name', 'two', '--script', script('exit3.sh'), '--manual', '--lock', 'db', '--timeout', '60'], { dataDir: a });
+    const file = join(tempDir(), 'jobs.json');
+    expect((await cli(['export', file], { dataDir: a })).stderr).toContain('Exported 2 jobs');
+    const b = tempDir();
+    const broken = join(tempDir(), 'broken.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc.jobs[1].timeoutSeconds = 'soon';
+    writeFileSync(broken, JSON.stringify(doc));
+    const bad = await cli(['import', broken], { dataDir: b });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('jobdeck: document.jobs.1.timeoutSeconds: must be a number\n');
+    expect(JSON.parse((await cli(['jobs', 'list', '--json'], { dataDir: b })).stdout)).toEqual([]);
+    const notJson = await cli(['import', script('ok.sh')], { dataDir: b });
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toMatch(/not valid JSON/);
+    const dry = await cli(['import', file, '--dry-run'], { dataDir: b });
+    expect(dry.stdout).toContain('Would create 2');
+    expect((await cli(['import', file], { dataDir: b })).stdout).toContain('Created 2, updated 0, unchanged 0.');
+    const again = JSON.parse((await cli(['export'], { dataDir: b })).stdout);
+    expect({ ...again, exportedAt: null }).toEqual({ ...JSON.parse(readFileSync(file, 'utf8')), exportedAt: null });
+  });
+
+  it('lists, shows and filters runs; cancel of a finished run is refused', async () => {
+    const dataDir = tempDir();
+    await cli(['jobs', 'add', '--name', 'bad', '--script', script('exit3.sh'), '--manual'], { dataDir });
+    await cli(['jobs', 'add', '--name', 'good', '--script', script('ok.sh'), '--manual'], { dataDir });
+    await cli(['run', 'bad'], { dataDir });
+    await cli(['run', 'good'], { dataDir });
+    const failed = JSON.parse((await cli(['runs', 'list', '--status', 'failed', '--json'], { dataDir })).stdout);
+    expect(failed.items.map((r: { jobName: string }) => r.jobName)).toEqual(['bad']);
+    const table = await cli(['runs', 'list', '--job', 'good'], { dataDir });
+    expect(table.stdout).toMatch(/good\s+SUCCEEDED\s+cli/);
+    const badStatus = await cli(['runs', 'list', '--status', 'DONE'], { dataDir });
+    expect([badStatus.code, badStatus.stderr]).toEqual([2, 'jobdeck: --status: "DONE" is not one of QUEUED, IN_PROGRESS, SUCCEEDED, FAILED, CANCELLED\n']);
+    const badDate = await cli(['runs', 'list', '--from', 'yesterday'], { dataDir });
+    expect(badDate.stderr).toMatch(/^jobdeck: from: expected 20220221/);
+    const show = await cli(['runs', 'show', String(failed.items[0].id)], { dataDir });
+    expect(show.stdout).toMatch(/exit\s+3/);
+    const cancel = await cli(['runs', 'cancel', String(failed.items[0].id)], { dataDir });
+    expect([cancel.code, cancel.stderr]).toEqual([1, `jobdeck: run ${failed.items[0].id} has already finished (FAILED)\n`]);
+  });
+});

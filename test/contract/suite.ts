@@ -1,0 +1,206 @@
+/**
+ * One contract suite, run against every transport: the in-process client
+ * and the HTTP client. Every answer is also checked against the contract's
+ * output schema.
+ */
+import { describe, expect, it } from 'vitest';
+import type { JobdeckClient } from '../../shared/client';
+import { contract, type Input, type MethodName, type Output } from '../../shared/contract';
+import type { EngineEvent } from '../../shared/events';
+import { JobdeckError } from '../../shared/errors';
+
+export interface Harness {
+  client: JobdeckClient;
+  close(): Promise<void>;
+}
+
+/** A client whose every answer is checked against the method's output schema. */
+function checked(client: JobdeckClient): JobdeckClient {
+  return {
+    ...client,
+    target: client.target,
+    subscribe: client.subscribe.bind(client),
+    async call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
+      const out = await client.call(method, input);
+      const parsed = contract[method].output.safeParse(out);
+      if (!parsed.success) throw new Error(`${method} answered outside its schema: ${parsed.error.message}`);
+      return out;
+    },
+  };
+}
+
+async function failure(p: Promise<unknown>): Promise<JobdeckError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(JobdeckError);
+    return err as JobdeckError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const until = async <T,>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+
+export function contractSuite(name: string, open: () => Promise<Harness>): void {
+  describe(`contract over ${name}`, () => {
+    const withClient = (fn: (c: JobdeckClient) => Promise<void>) => async () => {
+      const h = await open();
+      try {
+        await fn(checked(h.client));
+      } finally {
+        await h.close();
+      }
+    };
+
+    it(
+      'creates, reads, updates, archives, duplicates and lists jobs',
+      withClient(async (c) => {
+        const job = await c.call('jobs.create', { name: 'contract job', script: 'echo hi', group: 'g1', schedule: { kind: 'manual' } });
+        expect(job).toMatchObject({ name: 'contract job', group: 'g1', revision: 1 });
+        expect(await c.call('jobs.get', { id: job.id })).toEqual(job);
+        const updated = await c.call('jobs.update', { id: job.id, ifRevision: 1, changes: { description: 'now described' } });
+        expect(updated).toMatchObject({ description: 'now described', revision: 2 });
+        const copy = await c.call('jobs.duplicate', { id: job.id });
+        expect(copy).toMatchObject({ name: 'contract job (copy)', enabled: false, scriptMd5: job.scriptMd5 });
+        expect(await c.call('jobs.groups', {})).toEqual(['g1']);
+        expect((await c.call('jobs.archive', { id: copy.id })).archived).toBe(true);
+        expect((await c.call('jobs.unarchive', { id: copy.id })).archived).toBe(false);
+        const list = await c.call('jobs.list', { group: 'g1' });
+        expect(list.items.map((j) => j.name).sort()).toEqual(['contract job', 'contract job (copy)']);
+        expect('script' in list.items[0]!).toBe(false);
+        expect((await c.call('jobs.history', { id: job.id })).map((v) => v.version)).toEqual([1]);
+      }),
+    );
+
+    it(
+      'reports bad input with its code and field',
+      withClient(async (c) => {
+        const e1 = await failure(c.call('jobs.create', { name: 'x', script: 'x', schedule: { kind: 'interval', seconds: 301 } }));
+        expect([e1.code, e1.field]).toEqual(['VALIDATION_FAILED', 'schedule.seconds']);
+        const e2 = await failure(c.call('jobs.create', { name: 'x', script: 'x', surprise: true } as never));
+        expect([e2.code, e2.field]).toEqual(['VALIDATION_FAILED', 'surprise']);
+        const e3 = await failure(c.call('jobs.get', { id: 424242 }));
+        expect(e3.code).toBe('NOT_FOUND');
+        await c.call('jobs.create', { name: 'Taken', script: 'x' });
+        expect((await failure(c.call('jobs.create', { name: 'TAKEN', script: 'x' }))).code).toBe('NAME_TAKEN');
+        const e4 = await failure(c.call('runs.list', { from: 'last tuesday' }));
+        expect([e4.code, e4.field]).toEqual(['VALIDATION_FAILED', 'from']);
+        const e5 = await failure(c.call('jobs.create', { name: 'y'.repeat(101), script: 'x' }));
+        expect(e5.field).toBe('name');
+      }),
+    );
+
+    it(
+      'triggers a run, streams its logs live, lists it and serves its files',
+      withClient(async (c) => {
+        const job = await c.call('jobs.create', {
+          name: 'streamer',
+          script: 'for i in 1 2 3; do echo "line $i $1"; done; echo "::progress 100 done"; printf "a,b\\n" > "$JOBDECK_OUTPUT_DIR/out.csv"',
+          schedule: { kind: 'manual' },
+        });
+        const events: EngineEvent[] = [];
+        const run = await c.call('runs.trigger', { jobId: job.id, args: 'x', trigger: 'manual' });
+        const unsubscribe = c.subscribe({ runId: run.id, afterSeq: 0 }, { onEvent: (e) => events.push(e) });
+        const done = await until(
+          () => c.call('runs.get', { id: run.id }),
+          (r) => r.status === 'SUCCEEDED',
+        );
+        await until(
+          async () => events.filter((e) => e.type === 'log').flatMap((e) => (e.type === 'log' ? e.lines : [])),
+          (lines) => lines.length >= done.lastSeq,
+        );
+        unsubscribe();
+        const streamed = events.flatMap((e) => (e.type === 'log' ? e.lines : []));
+        expect(streamed.map((l) => l.seq)).toEqual(Array.from({ length: done.lastSeq }, (_, i) => i + 1));
+        expect(streamed.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(['line 1 x', 'line 2 x', 'line 3 x', '::progress 100 done']);
+        expect(done).toMatchObject({ trigger: 'manual', triggeredBy: expect.any(String), progress: { percent: 100, message: 'done' }, resultFile: 'out.csv' });
+        const page = await c.call('runs.logs', { id: run.id, afterSeq: 2, limit: 2 });
+        expect(page.lines.map((l) => l.seq)).toEqual([3, 4]);
+        expect(page.done).toBe(false);
+        const rest = await c.call('runs.logs', { id: run.id, afterSeq: 4 });
+        expect(rest.done).toBe(true);
+        expect(await c.call('runs.files', { id: run.id })).toEqual([
+          { name: 'out.csv', size: 4, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), primary: true },
+        ]);
+        expect((await c.call('runs.list', { jobId: job.id, status: ['SUCCEEDED'] })).items.map((r) => r.id)).toEqual([run.id]);
+        const audit = await c.call('audit.list', { jobId: job.id });
+        expect(audit.items.map((a) => a.action)).toContain('run.trigger');
+      }),
+    );
+
+    it(
+      'refuses a second trigger while running and cancels',
+      withClient(async (c) => {
+        const job = await c.call('jobs.create', { name: 'sleepy', script: 'echo started; sleep 30', schedule: { kind: 'manual' } });
+        const run = await c.call('runs.trigger', { jobId: job.id });
+        const err = await failure(c.call('runs.trigger', { jobId: job.id }));
+        expect(err.code).toBe('JOB_ALREADY_RUNNING');
+        await until(
+          () => c.call('runs.logs', { id: run.id }),
+          (p) => p.lines.some((l) => l.text === 'started'),
+        );
+        await c.call('runs.cancel', { id: run.id });
+        const done = await until(
+          () => c.call('runs.get', { id: run.id }),
+          (r) => r.status === 'CANCELLED',
+        );
+        expect(done.error).toMatch(/^cancelled by /);
+      }),
+    );
+
+    it(
+      'controls the scheduler and lists locks',
+      withClient(async (c) => {
+        expect(await c.call('scheduler.status', {})).toMatchObject({ active: true, paused: false });
+        expect((await c.call('scheduler.pause', {})).paused).toBe(true);
+        expect((await c.call('scheduler.resume', {})).paused).toBe(false);
+        expect((await c.call('scheduler.restart', {})).active).toBe(true);
+        expect(await c.call('locks.list', {})).toEqual([]);
+        expect((await failure(c.call('locks.break', { name: 'nothing' }))).code).toBe('NOT_FOUND');
+      }),
+    );
+
+    it(
+      'exports and imports',
+      withClient(async (c) => {
+        await c.call('jobs.create', { name: 'exported', script: 'true', schedule: { kind: 'cron', expression: '0 3 * * *', timezone: 'UTC' } });
+        const doc = await c.call('jobs.export', {});
+        expect(doc.jobs.map((j) => j.name)).toEqual(['exported']);
+        expect(await c.call('jobs.import', { document: doc, dryRun: true })).toEqual({
+          dryRun: true,
+          created: [],
+          updated: [],
+          unchanged: ['exported'],
+        });
+        const bad = await failure(c.call('jobs.import', { document: { format: 'other' } }));
+        expect([bad.code, bad.field]).toEqual(['VALIDATION_FAILED', 'document.format']);
+      }),
+    );
+
+    it(
+      'manages users and tokens',
+      withClient(async (c) => {
+        const { user, token } = await c.call('users.add', { name: 'viewer1', role: 'viewer' });
+        expect(user).toMatchObject({ name: 'viewer1', role: 'viewer' });
+        expect(token).toMatch(/^jd_/);
+        expect((await failure(c.call('users.add', { name: 'VIEWER1', role: 'admin' }))).code).toBe('NAME_TAKEN');
+        const second = await c.call('tokens.create', { name: 'viewer1' });
+        await c.call('tokens.revoke', { tokenId: second.id });
+        expect((await failure(c.call('tokens.revoke', { tokenId: second.id }))).code).toBe('INVALID_STATE');
+        const users = await c.call('users.list', {});
+        expect(users.find((u) => u.name === 'viewer1')!.tokens.map((t) => t.revokedAt !== null)).toEqual([false, true]);
+        await c.call('users.remove', { name: 'viewer1' });
+        expect((await failure(c.call('users.remove', { name: 'viewer1' }))).code).toBe('NOT_FOUND');
+        expect((await c.call('auth.whoami', {})).role).toBe('superadmin');
+      }),
+    );
+  });
+}

@@ -1,0 +1,150 @@
+/** The scheduler on a manual clock: exact, instant, no real timers. */
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../electron/engine/clock';
+import { Scheduler, type Fire } from '../../electron/engine/scheduler/scheduler';
+import type { SchedulableRow } from '../../electron/engine/store/jobsRepo';
+
+const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+
+function row(id: number, over: Partial<SchedulableRow> = {}): SchedulableRow {
+  return {
+    id,
+    name: `job${id}`,
+    schedule_kind: 'interval',
+    interval_s: 10,
+    cron_expr: null,
+    timezone: null,
+    next_fire_at: null,
+    misfire: 'run-once',
+    updated_at: 0,
+    ...over,
+  };
+}
+
+function setup(rows: SchedulableRow[], start = T0) {
+  const clock = new ManualClock(start);
+  const table = new Map(rows.map((r) => [r.id, { ...r }]));
+  const fires: (Fire & { at: number })[] = [];
+  const scheduler = new Scheduler({
+    clock,
+    load: () => [...table.values()].map((r) => ({ ...r })),
+    loadOne: (id) => (table.has(id) ? { ...table.get(id)! } : undefined),
+    fire: (fs, next) => {
+      for (const f of fs) fires.push({ ...f, at: clock.now() });
+      for (const [id, at] of next) if (table.has(id)) table.get(id)!.next_fire_at = at;
+    },
+    onError: (err) => {
+      throw err;
+    },
+  });
+  return { clock, table, fires, scheduler };
+}
+
+describe('scheduler', () => {
+  it('fires interval jobs on their cadence and persists the next fire time', () => {
+    const { clock, fires, scheduler, table } = setup([row(1, { interval_s: 10 }), row(2, { interval_s: 25 })]);
+    scheduler.start(false);
+    expect(table.get(1)!.next_fire_at).toBe(T0 + 10_000);
+    clock.advance(60_000);
+    expect(fires.filter((f) => f.jobId === 1).map((f) => f.dueAt - T0)).toEqual([10, 20, 30, 40, 50, 60].map((s) => s * 1000));
+    expect(fires.filter((f) => f.jobId === 2).map((f) => f.dueAt - T0)).toEqual([25_000, 50_000]);
+    // Fired exactly when due on the manual clock.
+    expect(fires.every((f) => f.at === f.dueAt && f.trigger === 'schedule')).toBe(true);
+    expect(table.get(1)!.next_fire_at).toBe(T0 + 70_000);
+  });
+
+  it('lists upcoming fires in time order', () => {
+    const { scheduler } = setup([row(1, { interval_s: 30 }), row(2, { interval_s: 5 }), row(3, { interval_s: 12 })]);
+    scheduler.start(false);
+    expect(scheduler.upcoming(3).map((u) => u.jobId)).toEqual([2, 3, 1]);
+  });
+
+  it('fires cron jobs in their time zone', () => {
+    const { clock, fires, scheduler } = setup(
+      [row(1, { schedule_kind: 'cron', interval_s: null, cron_expr: '0 0 9 * * *', timezone: 'Asia/Tokyo' })],
+      Date.UTC(2026, 10, 23, 0, 0, 0),
+    );
+    scheduler.start(false);
+    clock.advance(48 * 3600_000);
+    // 09:00 in Tokyo is 00:00 UTC: fires on the two following midnights UTC.
+    expect(fires.map((f) => new Date(f.dueAt).toISOString())).toEqual(['2026-11-24T00:00:00.000Z', '2026-11-25T00:00:00.000Z']);
+  });
+
+  it('applies the misfire policy to fires missed while down', () => {
+    const missedAt = T0 - 95_000;
+    const { fires, scheduler, table } = setup([
+      row(1, { next_fire_at: missedAt, misfire: 'run-once' }),
+      row(2, { next_fire_at: missedAt, misfire: 'skip' }),
+      row(3, { next_fire_at: T0 - 300 }),
+    ]);
+    scheduler.start(false);
+    expect(fires.map((f) => [f.jobId, f.trigger, f.dueAt])).toEqual([[1, 'catch-up', missedAt]]);
+    // The cadence is kept: next fire on the 10 s grid of the missed one.
+    expect(table.get(1)!.next_fire_at).toBe(missedAt + 100_000);
+    expect(table.get(2)!.next_fire_at).toBe(missedAt + 100_000);
+    // Late by less than the grace: not a misfire, fired at once as a normal fire.
+    expect(table.get(3)!.next_fire_at).toBe(T0 - 300);
+  });
+
+  it('keeps the stored next fire time across a restart', () => {
+    const { clock, fires, scheduler, table } = setup([row(1, { interval_s: 10 })]);
+    scheduler.start(false);
+    clock.advance(15_000);
+    scheduler.stop();
+    const stored = table.get(1)!.next_fire_at;
+    expect(stored).toBe(T0 + 20_000);
+    const again = setup([table.get(1)!], clock.now());
+    again.scheduler.start(false);
+    again.clock.advance(10_000);
+    expect(again.fires.map((f) => f.dueAt)).toEqual([T0 + 20_000]);
+    expect(fires).toHaveLength(1);
+  });
+
+  it('stops firing a removed job at once, and takes edits at once', () => {
+    const { clock, fires, scheduler, table } = setup([row(1), row(2)]);
+    scheduler.start(false);
+    clock.advance(10_000);
+    expect(fires.map((f) => f.jobId).sort()).toEqual([1, 2]);
+    table.delete(1); // archived or disabled: no longer schedulable
+    scheduler.remove(1);
+    table.get(2)!.next_fire_at = clock.now() + 3000; // edited to fire sooner
+    table.get(2)!.interval_s = 3;
+    scheduler.upsert(2);
+    clock.advance(10_000);
+    expect(fires.filter((f) => f.jobId === 1)).toHaveLength(1);
+    expect(fires.filter((f) => f.jobId === 2).map((f) => f.dueAt - T0)).toEqual([10_000, 13_000, 16_000, 19_000]);
+  });
+
+  it('does not fire while paused, and resumes on the cadence without a burst', () => {
+    const { clock, fires, scheduler } = setup([row(1, { interval_s: 10 })]);
+    scheduler.start(false);
+    clock.advance(10_000);
+    scheduler.pause();
+    clock.advance(35_000);
+    expect(fires).toHaveLength(1);
+    scheduler.resume();
+    expect(fires).toHaveLength(1);
+    clock.advance(5_000);
+    expect(fires.map((f) => f.dueAt - T0)).toEqual([10_000, 50_000]);
+  });
+
+  it('fires many jobs due at the same instant in one batch', () => {
+    const batches: number[] = [];
+    const clock = new ManualClock(T0);
+    const rows = Array.from({ length: 200 }, (_, i) => row(i + 1, { interval_s: 1, next_fire_at: T0 + 1000 }));
+    const scheduler = new Scheduler({
+      clock,
+      load: () => rows,
+      loadOne: () => undefined,
+      fire: (fs) => {
+        if (fs.length) batches.push(fs.length);
+      },
+      onError: (e) => {
+        throw e;
+      },
+    });
+    scheduler.start(false);
+    clock.advance(3000);
+    expect(batches).toEqual([200, 200, 200]);
+  });
+});
