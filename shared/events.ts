@@ -50,3 +50,33 @@ export function eventMatches(sub: Subscription, event: EngineEvent): boolean {
   }
   return true;
 }
+
+/** Messages a client sends on the live-events WebSocket (`/api/events`). */
+export const wsClientMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('subscribe'),
+    /** The client's name for this subscription; events come back tagged with it. */
+    id: z.string().min(1).max(64),
+    sub: subscriptionSchema,
+  }),
+  z.strictObject({ type: z.literal('unsubscribe'), id: z.string().min(1).max(64) }),
+  z.strictObject({ type: z.literal('ping') }),
+]);
+export type WsClientMessage = z.infer<typeof wsClientMessageSchema>;
+
+/** Messages the server sends on the live-events WebSocket. */
+export type WsServerMessage =
+  | { type: 'event'; id: string; event: EngineEvent }
+  | { type: 'subscribed'; id: string }
+  | { type: 'error'; id?: string; error: { code: string; message: string; field?: string } }
+  | { type: 'pong' };
+
+/** Close codes of the live-events WebSocket. */
+export const WS_CLOSE = {
+  /** The token is missing, wrong or revoked. */
+  unauthorized: 4401,
+  /** The client read too slowly; reconnect and resume from the last sequence number seen. */
+  tooSlow: 4008,
+  /** The server is shutting down. */
+  goingAway: 1001,
+} as const;

@@ -1,6 +1,6 @@
 /** Shared plumbing of CLI commands: the data folder, the engine, the caller, errors. */
 import { userInfo } from 'node:os';
-import type { JobdeckClient } from '../../shared/client';
+import type { JobdeckClient } from '../../shared/client/client';
 import type { CallContext } from '../../shared/contract';
 import { JobdeckError } from '../../shared/errors';
 import type { Job } from '../../shared/model/job';

@@ -8,7 +8,9 @@ import { describeError, UsageError, type GlobalOptions } from './context';
 import { registerJobs } from './commands/jobs';
 import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
+import { registerServe } from './commands/serve';
 import { registerTransfer } from './commands/transfer';
+import { registerUsers } from './commands/users';
 
 export function buildProgram(): Command {
   const program = new Command('jobdeck')
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerJobs(program, globals);
   registerRuns(program, globals);
   registerTransfer(program, globals);
+  registerServe(program, globals);
+  registerUsers(program, globals);
   // Every subcommand also accepts --data-dir after its name.
   const addDataDir = (cmd: Command): void => {
     for (const sub of cmd.commands) {

@@ -2,8 +2,8 @@
  * The contract client for an engine in this process: the CLI's, and the
  * Electron main process's (which puts IPC in front of the same dispatch).
  */
-import type { JobdeckClient } from '../../shared/client';
-import { unwrap } from '../../shared/client';
+import type { JobdeckClient } from '../../shared/client/client';
+import { unwrap } from '../../shared/client/client';
 import type { CallContext, Input, MethodName, Output } from '../../shared/contract';
 import { dispatch } from '../../shared/dispatch';
 import { subscriptionSchema } from '../../shared/events';

@@ -19,6 +19,10 @@ export interface OpenedFile {
 
 /** A recorded result file of a run. `name` null means the run's primary file. */
 export async function openResultFile(store: Store, dataDir: string, runId: number, name: string | null): Promise<OpenedFile> {
+  if (name !== null) {
+    const problem = resultNameProblem(name);
+    if (problem) throw new JobdeckError('VALIDATION_FAILED', `name: ${problem}`, 'name');
+  }
   const run = store.runs.get(runId);
   if (!run) throw notFound('run', runId);
   let fileName = name;

@@ -4,7 +4,7 @@
  * output schema.
  */
 import { describe, expect, it } from 'vitest';
-import type { JobdeckClient } from '../../shared/client';
+import type { JobdeckClient } from '../../shared/client/client';
 import { contract, type Input, type MethodName, type Output } from '../../shared/contract';
 import type { EngineEvent } from '../../shared/events';
 import { JobdeckError } from '../../shared/errors';

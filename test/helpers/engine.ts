@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import type { JobdeckClient } from '../../shared/client';
+import type { JobdeckClient } from '../../shared/client/client';
 import type { CallContext } from '../../shared/contract';
 import { JobdeckError } from '../../shared/errors';
 import { Engine, type EngineOptions } from '../../electron/engine/engine';

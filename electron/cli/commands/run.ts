@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { JobdeckClient } from '../../../shared/client';
+import type { JobdeckClient } from '../../../shared/client/client';
 import type { ParamDef } from '../../../shared/model/job';
 import type { Run } from '../../../shared/model/run';
 import type { Engine } from '../../engine/engine';

@@ -2,10 +2,10 @@
  * What the console and the CLI talk to: one interface, implemented in-process
  * (engine), over Electron IPC (preload bridge) and over HTTP + WebSocket.
  */
-import type { Input, MethodName, Output } from './contract';
-import { JobdeckError, type ErrorData } from './errors';
-import type { EngineEvent, Subscription } from './events';
-import type { Result } from './dispatch';
+import type { Input, MethodName, Output } from '../contract';
+import { JobdeckError, type ErrorData } from '../errors';
+import type { EngineEvent, Subscription } from '../events';
+import type { Result } from '../dispatch';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 

@@ -1,0 +1,105 @@
+/** `jobdeck serve`: the engine with its scheduler, over HTTP and WebSocket. */
+import { Option, type Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Engine } from '../../engine/engine';
+import { startServer } from '../../server/server';
+import { dataDirOf, parseIntOption, UsageError, type GlobalOptions } from '../context';
+
+interface ServeOptions {
+  host: string;
+  port: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecure?: boolean;
+  grace: string;
+  concurrency?: string;
+  logLevel: string;
+}
+
+export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+function readPem(option: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+export function registerServe(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('serve')
+    .description('run the engine with its scheduler and serve it over HTTP (API, live events, web console)')
+    .option('--host <host>', 'address to listen on (loopback unless TLS or --insecure)', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '7070')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
+    .option('--tls-key <file>', 'private key of the certificate (PEM)')
+    .option('--insecure', 'allow plain HTTP on a non-loopback address (tokens travel in clear text)')
+    .option('--grace <seconds>', 'on shutdown, how long running runs may finish before they are cancelled', '30')
+    .option('--concurrency <runs>', 'most runs at once (default 2 x CPU count)')
+    .addOption(new Option('--log-level <level>', 'request log level').choices(['info', 'warn', 'error', 'silent']).default('info'))
+    .action(async (o: ServeOptions) => {
+      const port = parseIntOption('--port', o.port);
+      if (port > 65535) throw new UsageError('--port must be at most 65535');
+      const grace = parseIntOption('--grace', o.grace);
+      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new UsageError('give both --tls-cert and --tls-key');
+      const tls = o.tlsCert && o.tlsKey ? { cert: readPem('--tls-cert', o.tlsCert), key: readPem('--tls-key', o.tlsKey) } : undefined;
+      if (!isLoopback(o.host) && !tls && !o.insecure) {
+        throw new UsageError(
+          `refusing to serve plain HTTP on ${o.host}: API tokens would cross the network in clear text. ` +
+            'Give --tls-cert and --tls-key, or --insecure to do it anyway.',
+        );
+      }
+      if (!isLoopback(o.host) && !tls) {
+        process.stderr.write(`WARNING: serving plain HTTP on ${o.host} (--insecure): tokens and job output travel unencrypted.\n`);
+      }
+      const dataDir = dataDirOf(globals());
+      const engine = Engine.open({
+        dataDir,
+        hostKind: 'jobdeck serve',
+        concurrency: o.concurrency ? parseIntOption('--concurrency', o.concurrency, 1) : undefined,
+        onError: (err) => process.stderr.write(`jobdeck serve: ${String(err)}\n`),
+      });
+      let server;
+      try {
+        server = await startServer({
+          engine,
+          host: o.host,
+          port,
+          tls,
+          logger: o.logLevel === 'silent' ? false : { level: o.logLevel },
+        });
+      } catch (err) {
+        await engine.close(0);
+        throw new UsageError(`cannot listen on ${o.host}:${port}: ${(err as Error).message}`);
+      }
+      const noUsers =
+        engine.store.users.count() === 0
+          ? `No users yet. Create the first one (it prints its API token):\n  jobdeck users add admin --role superadmin --data-dir ${JSON.stringify(dataDir)}\n`
+          : '';
+      process.stderr.write(
+        `${noUsers}Jobdeck is serving ${dataDir}\n  console  ${server.url}/\n  API      ${server.url}/api (OpenAPI: ${server.url}/api/openapi.json)\n`,
+      );
+      await new Promise<void>((resolve) => {
+        let signals = 0;
+        const stop = (signal: string) => {
+          signals += 1;
+          if (signals > 1) {
+            process.stderr.write('Second signal: cancelling running runs now.\n');
+            void engine.close(0).then(resolve);
+            return;
+          }
+          const running = engine.dispatcher.running;
+          process.stderr.write(
+            `${signal}: stopped firing; ${running ? `waiting up to ${grace} s for ${running} running run${running > 1 ? 's' : ''}` : 'no runs in flight'}…\n`,
+          );
+          void server.close(grace * 1000).then(() => {
+            process.stderr.write('Jobdeck stopped.\n');
+            resolve();
+          });
+        };
+        process.on('SIGINT', () => stop('SIGINT'));
+        process.on('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}

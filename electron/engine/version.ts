@@ -1,0 +1,4 @@
+import pkg from '../../package.json';
+
+/** Jobdeck's version, from package.json. */
+export const VERSION: string = pkg.version;

@@ -1,0 +1,48 @@
+/**
+ * The native API: every contract method at its HTTP binding, dispatched
+ * through the same validation, role checks and handlers as IPC and the CLI.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { contract, METHOD_NAMES, type MethodName } from '../../shared/contract';
+import { dispatch } from '../../shared/dispatch';
+import { JobdeckError } from '../../shared/errors';
+import type { Engine } from '../engine/engine';
+import type { AuthGuard } from './auth';
+import { coerceFields } from './coerce';
+import { sendError } from './errors';
+
+type Params = Record<string, string>;
+type Query = Record<string, string | string[] | undefined>;
+
+function inputOf(method: MethodName, req: FastifyRequest): Record<string, unknown> {
+  const spec = contract[method];
+  const path = coerceFields(spec.input, req.params as Params);
+  if (spec.http.method === 'GET' || spec.http.method === 'DELETE') {
+    return { ...coerceFields(spec.input, req.query as Query), ...path };
+  }
+  const body = req.body ?? {};
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new JobdeckError('VALIDATION_FAILED', 'the body must be a JSON object', 'body');
+  }
+  return { ...(body as Record<string, unknown>), ...path };
+}
+
+export function registerApiRoutes(app: FastifyInstance, engine: Engine, auth: AuthGuard): void {
+  for (const method of METHOD_NAMES) {
+    const { http } = contract[method];
+    app.route({
+      method: http.method,
+      url: http.path,
+      handler: async (req, reply) => {
+        try {
+          const ctx = await auth.identify(req);
+          const result = await dispatch(engine.handlers, method, inputOf(method, req), ctx);
+          if (!result.ok) return sendError(reply, result.error);
+          return reply.code(method === 'jobs.create' || method === 'users.add' ? 201 : 200).send(result.value);
+        } catch (err) {
+          return sendError(reply, err);
+        }
+      },
+    });
+  }
+}

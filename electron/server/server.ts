@@ -1,0 +1,176 @@
+/**
+ * `jobdeck serve`: the engine over HTTP and WebSocket (Fastify). Serves the
+ * native API under /api, the seeds' APIs, live events, downloads, the
+ * OpenAPI document, and the console's web build at /.
+ */
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import { validationError } from '../../shared/dispatch';
+import { JobdeckError } from '../../shared/errors';
+import { WS_CLOSE } from '../../shared/events';
+import type { Engine } from '../engine/engine';
+import { VERSION } from '../engine/version';
+import { registerApiRoutes } from './apiRoutes';
+import { AuthGuard, SESSION_COOKIE, type AuthOptions } from './auth';
+import { frameworkError, sendError } from './errors';
+import { registerEventsRoute } from './eventsRoute';
+import { registerFileRoutes } from './fileRoutes';
+import { openApiDocument } from './openapi';
+import { registerSeedRoutes } from './seedRoutes';
+
+export interface ServerOptions {
+  engine: Engine;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 7070; 0 picks a free port. */
+  port?: number;
+  /** HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Fastify logger: true for JSON request logs on stdout, or pino options. Default false. */
+  logger?: FastifyServerOptions['logger'];
+  auth?: AuthOptions;
+  /** Folder of the console's web build; default out/renderer when it exists. */
+  rendererDir?: string | null;
+  /** Largest request body in bytes. Default 8 MiB. */
+  bodyLimit?: number;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  /** Stops serving, then closes the engine (runs get graceMs to finish). */
+  close(graceMs?: number): Promise<void>;
+}
+
+function defaultRendererDir(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'out', 'renderer');
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+    dir = dirname(dir);
+  }
+  return null;
+}
+
+const CSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+export async function createApp(options: ServerOptions): Promise<FastifyInstance> {
+  const { engine } = options;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 8 * 1024 * 1024,
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+  } as FastifyServerOptions);
+  const auth = new AuthGuard(engine, options.auth);
+  const sockets = new Set<WebSocket>();
+
+  // JSON bodies; an empty body (the seed's trigger call) reads as none.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    json(req, text, done);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const mapped = frameworkError(err as { code?: string; statusCode?: number; message: string });
+    if (mapped.error.code === 'INTERNAL') req.log.error({ err }, 'request failed');
+    return sendError(reply, mapped.error, mapped.status);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, new JobdeckError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
+  );
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (!req.url.startsWith('/api/') && !req.url.startsWith('/scheduled-jobs/')) {
+      reply.header('content-security-policy', CSP);
+      reply.header('x-frame-options', 'DENY');
+    }
+    return payload;
+  });
+
+  await app.register(cookie);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  app.get('/api/health', async () => ({ status: 'ok', version: VERSION, scheduler: engine.scheduler ? (engine.scheduler.paused ? 'paused' : 'running') : 'off' }));
+  app.get('/api/openapi.json', async () => openApiDocument(VERSION));
+
+  // The web console signs in with a token once; the browser then carries it as an HttpOnly cookie.
+  const login = z.strictObject({ token: z.string().min(1).max(200) });
+  app.post('/api/session', async (req, reply) => {
+    try {
+      const parsed = login.safeParse(req.body ?? {});
+      if (!parsed.success) throw validationError(parsed.error.issues);
+      const ctx = await auth.verify(req.ip, parsed.data.token);
+      reply.setCookie(SESSION_COOKIE, parsed.data.token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: Boolean(options.tls),
+        path: '/',
+        maxAge: 12 * 3600,
+      });
+      return { name: ctx.actor, role: ctx.role };
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  });
+  app.delete('/api/session', async (_req, reply) => {
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { ok: true };
+  });
+
+  registerApiRoutes(app, engine, auth);
+  registerFileRoutes(app, engine, auth);
+  registerEventsRoute(app, engine, auth, sockets);
+  registerSeedRoutes(app, engine, auth);
+
+  const rendererDir = options.rendererDir === undefined ? defaultRendererDir() : options.rendererDir;
+  if (rendererDir) {
+    await app.register(fastifyStatic, { root: rendererDir, prefix: '/', index: ['index.html'], wildcard: false });
+  } else {
+    app.get('/', async (_req, reply) =>
+      reply
+        .type('text/plain; charset=utf-8')
+        .send('Jobdeck API server. The web console is not built: run `npm run build`, then restart `jobdeck serve`.\nAPI: /api/openapi.json\n'),
+    );
+  }
+
+  app.addHook('preClose', async () => {
+    for (const s of sockets) s.close(WS_CLOSE.goingAway, 'server shutting down');
+  });
+  return app;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const app = await createApp(options);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 7070 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const url = `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`;
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    url,
+    close(graceMs = 30_000) {
+      closing ??= (async () => {
+        // Give open requests (a download being read) a few seconds, then cut them.
+        const closed = app.close();
+        const timer = setTimeout(() => app.server.closeAllConnections(), 5000);
+        await closed;
+        clearTimeout(timer);
+        await options.engine.close(graceMs);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * The contract client over HTTP + WebSocket, for the web console (same
+ * origin, cookie session) and for Node (bearer token; tests, desktop remote
+ * profiles). Calls follow each method's HTTP binding; live events share one
+ * WebSocket that reconnects by itself and resumes log streams from the last
+ * sequence number seen, so no line is lost or repeated.
+ */
+import { contract, type Input, type MethodName, type Output } from '../contract';
+import { HTTP_STATUS, isErrorData, JobdeckError, type ErrorCode, type ErrorData } from '../errors';
+import { WS_CLOSE, type EngineEvent, type Subscription, type WsServerMessage } from '../events';
+import type { ConnectionState, JobdeckClient, SubscribeHandlers } from './client';
+
+/** The part of a WebSocket this client uses (browser WebSocket and `ws` both fit). */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export interface HttpClientOptions {
+  /** Server origin, e.g. http://127.0.0.1:7070; '' for the page's own origin. */
+  baseUrl: string;
+  /** API token, sent as `Authorization: Bearer`. Omit to rely on the session cookie. */
+  token?: string;
+  fetch?: typeof fetch;
+  /** Opens the events socket (default: the global WebSocket). */
+  openSocket?: (url: string) => SocketLike;
+  /** Reconnect delays of the events socket, doubling from min to max (ms). */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+}
+
+const OPEN = 1;
+
+function statusCode(status: number): ErrorCode {
+  const found = (Object.entries(HTTP_STATUS) as [ErrorCode, number][]).find(([, s]) => s === status);
+  if (found) return found[0];
+  return status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED';
+}
+
+export function buildRequest(method: MethodName, input: Record<string, unknown>): { verb: string; path: string; body?: string } {
+  const { http } = contract[method];
+  const rest: Record<string, unknown> = { ...input };
+  const path = http.path.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
+    const value = rest[name];
+    delete rest[name];
+    if (value === undefined || value === null || value === '') {
+      throw new JobdeckError('VALIDATION_FAILED', `${name}: is required`, name);
+    }
+    return encodeURIComponent(String(value));
+  });
+  if (http.method === 'GET' || http.method === 'DELETE') {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(rest)) {
+      if (v === undefined) continue;
+      params.set(k, Array.isArray(v) ? v.join(',') : String(v));
+    }
+    const qs = params.toString();
+    return { verb: http.method, path: qs ? `${path}?${qs}` : path };
+  }
+  return { verb: http.method, path, body: JSON.stringify(rest) };
+}
+
+export function createHttpClient(options: HttpClientOptions): JobdeckClient {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  const headers = (json: boolean): Record<string, string> => ({
+    accept: 'application/json',
+    ...(json ? { 'content-type': 'application/json' } : {}),
+    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+  });
+
+  async function call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
+    const req = buildRequest(method, (input ?? {}) as Record<string, unknown>);
+    let res: Response;
+    try {
+      res = await doFetch(`${base}${req.path}`, {
+        method: req.verb,
+        headers: headers(req.body !== undefined),
+        body: req.body,
+        credentials: 'same-origin',
+      });
+    } catch (err) {
+      throw new JobdeckError('UNAVAILABLE', `cannot reach ${base || 'the server'}: ${(err as Error).message}`);
+    }
+    let body: unknown = null;
+    const text = await res.text();
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = null;
+      }
+    }
+    if (!res.ok) {
+      const data: ErrorData = isErrorData(body)
+        ? body
+        : { code: statusCode(res.status), message: `${res.status} ${res.statusText || 'error'} from ${base || 'the server'}` };
+      throw JobdeckError.fromData(data);
+    }
+    return body as Output<M>;
+  }
+
+  // ----- live events -----
+  interface Sub {
+    sub: Subscription;
+    handlers: SubscribeHandlers;
+    lastSeq: number | undefined;
+  }
+  const subs = new Map<string, Sub>();
+  let socket: SocketLike | null = null;
+  let nextId = 1;
+  let delay = options.reconnectMinMs ?? 500;
+  let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  let closed = false;
+
+  const notify = (state: ConnectionState, error?: ErrorData) => {
+    for (const s of subs.values()) s.handlers.onState?.(state, error);
+  };
+
+  const sendSubscribe = (id: string, s: Sub) => {
+    const sub = s.sub.runId !== undefined && s.lastSeq !== undefined ? { ...s.sub, afterSeq: s.lastSeq } : s.sub;
+    socket?.send(JSON.stringify({ type: 'subscribe', id, sub }));
+  };
+
+  const wsUrl = (): string => {
+    const origin = base || ((globalThis as { location?: { origin: string } }).location?.origin ?? '');
+    return `${origin.replace(/^http/, 'ws')}/api/events`;
+  };
+
+  const connect = (): void => {
+    if (socket || closed || subs.size === 0) return;
+    notify('connecting');
+    const open = options.openSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+    let ws: SocketLike;
+    try {
+      ws = open(wsUrl());
+    } catch (err) {
+      notify('closed', { code: 'UNAVAILABLE', message: `cannot open the events socket: ${(err as Error).message}` });
+      scheduleReconnect();
+      return;
+    }
+    socket = ws;
+    ws.onopen = () => {
+      delay = options.reconnectMinMs ?? 500;
+      for (const [id, s] of subs) sendSubscribe(id, s);
+      notify('open');
+    };
+    ws.onmessage = (ev) => {
+      let msg: WsServerMessage;
+      try {
+        msg = JSON.parse(String(ev.data)) as WsServerMessage;
+      } catch {
+        return;
+      }
+      if (msg.type === 'event') {
+        const s = subs.get(msg.id);
+        if (!s) return;
+        const event: EngineEvent = msg.event;
+        if (event.type === 'log' && event.lines.length) {
+          const fresh = s.lastSeq === undefined ? event.lines : event.lines.filter((l) => l.seq > s.lastSeq!);
+          if (fresh.length === 0) return;
+          s.lastSeq = fresh[fresh.length - 1]!.seq;
+          s.handlers.onEvent(fresh === event.lines ? event : { ...event, lines: fresh });
+        } else s.handlers.onEvent(event);
+      } else if (msg.type === 'error' && msg.id) {
+        subs.get(msg.id)?.handlers.onState?.('closed', msg.error as ErrorData);
+      }
+    };
+    ws.onclose = (ev) => {
+      if (socket === ws) socket = null;
+      if (ev.code === WS_CLOSE.unauthorized) {
+        notify('closed', { code: 'UNAUTHORIZED', message: ev.reason || 'the server refused the token' });
+        return;
+      }
+      notify('closed', closed ? undefined : { code: 'UNAVAILABLE', message: `live events disconnected (${ev.code}); reconnecting` });
+      scheduleReconnect();
+    };
+    ws.onerror = () => {
+      /* onclose follows */
+    };
+  };
+
+  const scheduleReconnect = (): void => {
+    if (closed || reconnectTimer || subs.size === 0) return;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      connect();
+    }, delay);
+    delay = Math.min(delay * 2, options.reconnectMaxMs ?? 10_000);
+  };
+
+  return {
+    target: base || 'this server',
+    call,
+    subscribe(sub, handlers) {
+      const id = `s${nextId++}`;
+      const entry: Sub = { sub, handlers, lastSeq: sub.runId !== undefined ? sub.afterSeq : undefined };
+      subs.set(id, entry);
+      if (socket && socket.readyState === OPEN) {
+        sendSubscribe(id, entry);
+        handlers.onState?.('open');
+      } else connect();
+      return () => {
+        if (!subs.delete(id)) return;
+        if (socket && socket.readyState === OPEN) socket.send(JSON.stringify({ type: 'unsubscribe', id }));
+        if (subs.size === 0 && socket) {
+          const s = socket;
+          socket = null;
+          s.close(1000, 'no subscriptions');
+        }
+      };
+    },
+    resultFileUrl(runId, name) {
+      return `${base}/api/runs/${runId}/files/${name.split('/').map(encodeURIComponent).join('/')}`;
+    },
+    close() {
+      closed = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      subs.clear();
+      socket?.close(1000, 'client closed');
+      socket = null;
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/** `jobdeck serve` and `jobdeck users` as a user runs them. */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:https';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, cli } from '../helpers/cli';
+import { tempDir } from '../helpers/temp';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+/** Starts `jobdeck serve`; resolves once it prints its URL. */
+function serve(args: string[], dataDir: string): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], {
+    env: { ...process.env, JOBDECK_DATA_DIR: dataDir, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let err = '';
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /console\s+(\S+?)\/\n/.exec(err);
+      if (m) resolve({ child, url: m[1]!, stderr: () => err });
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+  });
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', r)));
+
+describe('jobdeck serve', () => {
+  it('serves a data folder, tells how to create the first user, and stops cleanly on SIGTERM', async () => {
+    const dataDir = tempDir();
+    const s = await serve([], dataDir);
+    expect(s.stderr()).toContain('No users yet. Create the first one');
+    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${s.url}/api/jobs`)).status).toBe(401);
+    const add = await cli(['users', 'add', 'alice', '--role', 'superadmin'], { dataDir });
+    expect(add.stderr).toContain('Added alice (superadmin)');
+    const token = add.stdout.trim();
+    expect(token).toMatch(/^jd_[A-Za-z0-9_-]{40,}$/);
+    const me = await fetch(`${s.url}/api/whoami`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await me.json()).toEqual({ name: 'alice', role: 'superadmin' });
+    // A second scheduler on the same folder is refused, naming the owner.
+    const second = await cli(['serve', '--port', '0'], { dataDir });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/already scheduled by jobdeck serve \(pid \d+ on /);
+    const list = await cli(['users', 'list'], { dataDir });
+    expect(list.stdout).toMatch(/alice\s+superadmin/);
+    s.child.kill('SIGTERM');
+    expect(await exited(s.child)).toBe(0);
+    expect(s.stderr()).toContain('Jobdeck stopped.');
+    const revoke = await cli(['tokens', 'revoke', 'nope-nope'], { dataDir });
+    expect([revoke.code, revoke.stderr]).toEqual([1, 'jobdeck: token "nope-nope" was not found\n']);
+  });
+
+  it('refuses plain HTTP beyond loopback unless told --insecure', async () => {
+    const dataDir = tempDir();
+    const refused = await cli(['serve', '--host', '0.0.0.0', '--port', '0'], { dataDir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/refusing to serve plain HTTP on 0\.0\.0\.0.*--tls-cert and --tls-key, or --insecure/);
+    const s = await serve(['--host', '0.0.0.0', '--insecure'], dataDir);
+    expect(s.stderr()).toContain('WARNING: serving plain HTTP on 0.0.0.0');
+    s.child.kill('SIGTERM');
+    await exited(s.child);
+  });
+
+  it('serves HTTPS with a certificate and key', async () => {
+    const dir = tempDir();
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], {
+      stdio: 'ignore',
+    });
+    const s = await serve(['--host', '0.0.0.0', '--tls-cert', cert, '--tls-key', key], tempDir());
+    expect(s.url).toMatch(/^https:\/\//);
+    const port = new URL(s.url).port;
+    const status = await new Promise<number>((resolve, reject) =>
+      get({ host: '127.0.0.1', port, path: '/api/health', rejectUnauthorized: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject),
+    );
+    expect(status).toBe(200);
+    s.child.kill('SIGTERM');
+    await exited(s.child);
+    const missing = await cli(['serve', '--tls-cert', cert], { dataDir: tempDir() });
+    expect([missing.code, missing.stderr]).toEqual([2, 'jobdeck: give both --tls-cert and --tls-key\n']);
+  });
+});

@@ -1,0 +1,115 @@
+/** Every route against no token, a viewer, an admin and a superadmin. */
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { contract, METHOD_NAMES } from '../../shared/contract';
+import { ROLES, roleRank, type Role } from '../../shared/model/misc';
+import { body, startTestServer } from '../helpers/server';
+
+/** Sample inputs that pass validation far enough to reach the role check. */
+const SAMPLE_PATH: Record<string, string> = { id: '1', jobId: '1', name: 'nobody', tokenId: 'abcdefgh' };
+
+interface Route {
+  label: string;
+  method: string;
+  path: string;
+  /** Least role allowed; 'any' = signed in. */
+  role: Role;
+  /** Status a caller below the role gets (403, or 401 where a seed says so). */
+  denied: number;
+}
+
+const routes: Route[] = [
+  ...METHOD_NAMES.map((name) => {
+    const { http, role } = contract[name];
+    return { label: name, method: http.method, path: http.path.replace(/:([A-Za-z]+)/g, (_m, p: string) => SAMPLE_PATH[p]!), role, denied: 403 };
+  }),
+  { label: 'result file download', method: 'GET', path: '/api/runs/1/files/x.csv', role: 'admin', denied: 403 },
+  { label: 'log download', method: 'GET', path: '/api/runs/1/log', role: 'viewer', denied: 403 },
+  { label: 'seed: list tasks', method: 'GET', path: '/api/v1/backgroundtasks', role: 'viewer', denied: 403 },
+  { label: 'seed: trigger task', method: 'POST', path: '/api/v1/backgroundtasks/trigger/x', role: 'admin', denied: 401 },
+  { label: 'seed: queue run', method: 'POST', path: '/scheduled-jobs/1/runs', role: 'admin', denied: 403 },
+  { label: 'seed: list runs', method: 'GET', path: '/scheduled-jobs/1/runs', role: 'viewer', denied: 403 },
+  { label: 'seed: result file', method: 'GET', path: '/scheduled-jobs/1/runs/1/result-file', role: 'admin', denied: 403 },
+];
+
+describe('auth matrix', () => {
+  it('answers 401 without a token, the denial status below the role, and neither at or above it', async () => {
+    const t = await startTestServer();
+    const failures: string[] = [];
+    for (const route of routes) {
+      for (const caller of [null, ...ROLES] as (Role | null)[]) {
+        const res = await t.fetch(route.path, {
+          method: route.method,
+          role: caller,
+          ...(route.method === 'POST' || route.method === 'PATCH' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}),
+        });
+        await res.arrayBuffer();
+        const expected = caller === null ? 401 : roleRank(caller) < roleRank(route.role) ? route.denied : null;
+        const ok = expected === null ? res.status !== 401 && res.status !== 403 && res.status < 500 : res.status === expected;
+        if (!ok) failures.push(`${route.label} as ${caller ?? 'anonymous'}: got ${res.status}, expected ${expected ?? 'no 401/403/5xx'}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('refuses the events socket without a valid token', async () => {
+    const t = await startTestServer();
+    const attempt = (headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/events`, { headers });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+      });
+    expect(await attempt({})).toBe(401);
+    expect(await attempt({ authorization: 'Bearer jd_wrong' })).toBe(401);
+    expect(await attempt({ authorization: `Bearer ${t.tokens.viewer}` })).toBe(101);
+  });
+
+  it('keeps health, the OpenAPI document and the console public', async () => {
+    const t = await startTestServer();
+    expect((await t.fetch('/api/health', { role: null })).status).toBe(200);
+    const doc = await body(await t.fetch('/api/openapi.json', { role: null }));
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toContain('/api/jobs/{id}');
+    expect(doc.paths['/api/jobs'].post.requestBody.content['application/json'].schema.properties.schedule).toBeDefined();
+    expect(doc.paths['/api/runs'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['jobId', 'status', 'from', 'to', 'limit', 'offset']);
+    expect((await t.fetch('/', { role: null })).status).toBe(200);
+  });
+
+  it('slows down and then refuses repeated wrong tokens from one address', async () => {
+    const t = await startTestServer({ server: { auth: { maxFailures: 3, failureDelayMs: 1, windowMs: 60_000 } } });
+    const tryToken = (token: string) => t.fetch('/api/jobs', { role: null, headers: { authorization: `Bearer ${token}` } });
+    for (let i = 0; i < 3; i++) expect((await tryToken('jd_guess')).status).toBe(401);
+    const limited = await tryToken('jd_guess');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await body(limited)).code).toBe('RATE_LIMITED');
+    // Locked out for the window, even with a right token.
+    expect((await tryToken(t.tokens.viewer)).status).toBe(429);
+  });
+
+  it('signs the web console in with an HttpOnly session cookie', async () => {
+    const t = await startTestServer();
+    const bad = await t.fetch('/api/session', { method: 'POST', role: null, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'nope' }) });
+    expect(bad.status).toBe(401);
+    const res = await t.fetch('/api/session', {
+      method: 'POST',
+      role: null,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: t.tokens.admin }),
+    });
+    expect(await body(res)).toEqual({ name: 'admin-user', role: 'admin' });
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/jobdeck_session=.*HttpOnly.*SameSite=Strict/i);
+    const whoami = await t.fetch('/api/whoami', { role: null, headers: { cookie: cookie.split(';')[0]! } });
+    expect(await body(whoami)).toEqual({ name: 'admin-user', role: 'admin' });
+    // A revoked token stops working at once, cookie or not.
+    const users = await t.client().call('users.list', {});
+    const tokenId = users.find((u) => u.name === 'admin-user')!.tokens[0]!.id;
+    await t.client().call('tokens.revoke', { tokenId });
+    expect((await t.fetch('/api/whoami', { role: null, headers: { cookie: cookie.split(';')[0]! } })).status).toBe(401);
+  });
+});
