@@ -181,12 +181,30 @@ export const contract = {
     input: z.strictObject({ id, afterSeq: z.number().int().min(0).optional(), limit: limit(10_000).optional() }),
     output: logPageSchema,
   }),
+  'runs.search': m({
+    summary: 'Sequence numbers of log lines of a run containing some text (case-insensitive)',
+    role: 'viewer',
+    http: { method: 'GET', path: '/api/runs/:id/search' },
+    input: z.strictObject({
+      id,
+      text: z.string().min(1, 'give some text to search for').max(200),
+      limit: limit(10_000).optional(),
+    }),
+    output: z.object({ seqs: z.array(z.number().int()), truncated: z.boolean() }),
+  }),
   'runs.files': m({
     summary: 'Result files of a run',
     role: 'viewer',
     http: { method: 'GET', path: '/api/runs/:id/files' },
     input: z.strictObject({ id }),
     output: z.array(resultFileSchema),
+  }),
+  'runs.readFile': m({
+    summary: 'The start of a result file as text (for previews; at most 1 MB)',
+    role: 'admin',
+    http: { method: 'GET', path: '/api/runs/:id/preview' },
+    input: z.strictObject({ id, name: z.string().min(1).max(255), maxBytes: z.number().int().min(1).max(1_048_576).optional() }),
+    output: z.object({ text: z.string(), size: z.number().int(), truncated: z.boolean() }),
   }),
   'scheduler.status': m({
     summary: 'Running and queued counts, paused or not, next fires',

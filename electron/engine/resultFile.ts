@@ -1,6 +1,6 @@
 /** Opening a run's result file for download, never outside its run's folder. */
 import { createReadStream, type ReadStream } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstat, open } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import mime from 'mime-types';
 import { JobdeckError, notFound } from '../../shared/errors';
@@ -54,4 +54,19 @@ export async function openResultFile(store: Store, dataDir: string, runId: numbe
     path,
     stream: () => createReadStream(path),
   };
+}
+
+/** The first maxBytes of a result file as UTF-8 text (a cut character at the end is dropped). */
+export async function readResultFileStart(store: Store, dataDir: string, runId: number, name: string, maxBytes: number) {
+  const file = await openResultFile(store, dataDir, runId, name);
+  const handle = await open(file.path, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(maxBytes, file.size));
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(buf.subarray(0, bytesRead));
+    const truncated = file.size > bytesRead;
+    return { text: truncated ? text.replace(/\uFFFD$/, '') : text, size: file.size, truncated };
+  } finally {
+    await handle.close();
+  }
 }

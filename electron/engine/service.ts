@@ -10,6 +10,7 @@ import { isFinished } from '../../shared/model/run';
 import type { Engine } from './engine';
 import { createJob, duplicateJob, exportJobs, importJobs, setArchived, updateJob } from './jobOps';
 import { InstanceLock } from './ownership';
+import { readResultFileStart } from './resultFile';
 import { toJob, toJobSummary } from './store/rows';
 
 const ok = { ok: true as const };
@@ -90,11 +91,19 @@ export function createHandlers(engine: Engine): Handlers {
       const finished = isFinished(row.status);
       return { lines, lastSeq, done: finished && lines.length < max && lastSeq >= row.last_seq };
     },
+    'runs.search': async ({ id, text, limit }) => {
+      runRow(id);
+      engine.writer.flush();
+      const max = limit ?? 1000;
+      const seqs = store.logs.search(id, text, max + 1);
+      return { seqs: seqs.slice(0, max), truncated: seqs.length > max };
+    },
     'runs.files': async ({ id }) => {
       runRow(id);
       return store.runs.files(id).map((f) => ({ name: f.name, size: f.size, sha256: f.sha256, primary: f.is_primary === 1 }));
     },
 
+    'runs.readFile': async ({ id, name, maxBytes }) => readResultFileStart(store, engine.dataDir, id, name, maxBytes ?? 262_144),
     'scheduler.status': async () => engine.schedulerStatus(),
     'scheduler.pause': async (_input, ctx) => {
       const scheduler = requireScheduler(engine);

@@ -134,7 +134,7 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
 
   const rendererDir = options.rendererDir === undefined ? defaultRendererDir() : options.rendererDir;
   if (rendererDir) {
-    await app.register(fastifyStatic, { root: rendererDir, prefix: '/', index: ['index.html'], wildcard: false });
+    await app.register(fastifyStatic, { root: rendererDir, prefix: '/', index: ['index.html'] });
   } else {
     app.get('/', async (_req, reply) =>
       reply

@@ -23,8 +23,12 @@ export interface JobdeckClient {
   subscribe(sub: Subscription, handlers: SubscribeHandlers): () => void;
   /** A URL the browser can download a result file from (HTTP transport). */
   resultFileUrl?(runId: number, name: string): string;
+  /** A URL the browser can download a run's whole log from (HTTP transport). */
+  logUrl?(runId: number): string;
   /** Saves a result file where the user picks (desktop transport). Resolves to the saved path, or null if cancelled. */
   saveResultFile?(runId: number, name: string): Promise<string | null>;
+  /** Saves a run's log where the user picks (desktop transport). */
+  saveLog?(runId: number): Promise<string | null>;
   close?(): void;
 }
 

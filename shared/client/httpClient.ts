@@ -218,6 +218,9 @@ export function createHttpClient(options: HttpClientOptions): JobdeckClient {
     resultFileUrl(runId, name) {
       return `${base}/api/runs/${runId}/files/${name.split('/').map(encodeURIComponent).join('/')}`;
     },
+    logUrl(runId) {
+      return `${base}/api/runs/${runId}/log`;
+    },
     close() {
       closed = true;
       if (reconnectTimer) clearTimeout(reconnectTimer);

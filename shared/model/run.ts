@@ -71,3 +71,19 @@ export const logPageSchema = z.object({
   done: z.boolean(),
 });
 export type LogPage = z.infer<typeof logPageSchema>;
+
+const STAGE: Record<RunStatus, number> = { QUEUED: 0, IN_PROGRESS: 1, SUCCEEDED: 2, FAILED: 2, CANCELLED: 2 };
+
+/**
+ * Of two snapshots of the same run, the later one. Answers to calls and live
+ * events can arrive in either order; a run never goes back from finished to
+ * running, nor from running to queued, and its log only grows.
+ */
+export function laterRunState(current: Run | null | undefined, incoming: Run): Run {
+  if (!current || current.id !== incoming.id) return incoming;
+  const a = STAGE[current.status];
+  const b = STAGE[incoming.status];
+  if (a !== b) return b > a ? incoming : current;
+  if (a === 2) return incoming;
+  return incoming.lastSeq >= current.lastSeq || incoming.progress !== null ? incoming : current;
+}

@@ -125,11 +125,16 @@ export function contractSuite(name: string, open: () => Promise<Harness>): void 
         const page = await c.call('runs.logs', { id: run.id, afterSeq: 2, limit: 2 });
         expect(page.lines.map((l) => l.seq)).toEqual([3, 4]);
         expect(page.done).toBe(false);
+        expect(await c.call('runs.search', { id: run.id, text: 'LINE 2' })).toEqual({ seqs: [3], truncated: false });
+        expect(await c.call('runs.search', { id: run.id, text: '100%_' })).toEqual({ seqs: [], truncated: false });
         const rest = await c.call('runs.logs', { id: run.id, afterSeq: 4 });
         expect(rest.done).toBe(true);
         expect(await c.call('runs.files', { id: run.id })).toEqual([
           { name: 'out.csv', size: 4, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), primary: true },
         ]);
+        expect(await c.call('runs.readFile', { id: run.id, name: 'out.csv' })).toEqual({ text: 'a,b\n', size: 4, truncated: false });
+        expect(await c.call('runs.readFile', { id: run.id, name: 'out.csv', maxBytes: 2 })).toEqual({ text: 'a,', size: 4, truncated: true });
+        expect((await failure(c.call('runs.readFile', { id: run.id, name: '../../jobdeck.db' }))).field).toBe('name');
         expect((await c.call('runs.list', { jobId: job.id, status: ['SUCCEEDED'] })).items.map((r) => r.id)).toEqual([run.id]);
         const audit = await c.call('audit.list', { jobId: job.id });
         expect(audit.items.map((a) => a.action)).toContain('run.trigger');

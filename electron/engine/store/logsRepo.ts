@@ -1,6 +1,7 @@
 /** Log lines, written in batches. */
 import type { Db } from './database';
 import type { LogRow } from './rows';
+import { likeEscape } from './statements';
 
 export interface PendingLine {
   runId: number;
@@ -36,6 +37,17 @@ export class LogsRepo {
   /** Deletes up to `chunk` lines of a run; returns how many went. */
   deleteSome(runId: number, chunk: number): number {
     return this.deleteChunk.run(runId, runId, chunk).changes;
+  }
+
+  /** Sequence numbers of a run's lines containing text (case-insensitive for ASCII). */
+  search(runId: number, text: string, limit: number): number[] {
+    const pattern = `%${likeEscape(text)}%`;
+    return (
+      this.db
+        .prepare("SELECT seq FROM log_lines WHERE run_id = ? AND text LIKE ? ESCAPE '\\' ORDER BY seq LIMIT ?")
+        .pluck()
+        .all(runId, pattern, limit) as number[]
+    );
   }
 
   maxSeq(runId: number): number {

@@ -1,0 +1,107 @@
+/** The console: sign-in, the header with the scheduler bar, and the screens. */
+import { useEffect } from 'react';
+import { Toasts } from './components/common';
+import { ConnectionMenu } from './components/ConnectionMenu';
+import { Login } from './components/Login';
+import { SchedulerBar } from './components/SchedulerBar';
+import { AuditScreen } from './screens/AuditScreen';
+import { JobEditor } from './screens/JobEditor';
+import { JobsScreen } from './screens/JobsScreen';
+import { RunDetail } from './screens/RunDetail';
+import { RunsScreen } from './screens/RunsScreen';
+import { useConnectionStore } from './stores/connectionStore';
+import { useJobsStore } from './stores/jobsStore';
+import { startLiveFeed } from './stores/live';
+import { hrefOf, useRouteStore, type Route } from './stores/routeStore';
+import { useSchedulerStore } from './stores/schedulerStore';
+
+function Screen({ route }: { route: Route }) {
+  switch (route.name) {
+    case 'jobs':
+      return <JobsScreen />;
+    case 'job-new':
+      return <JobEditor id={null} />;
+    case 'job':
+      return <JobEditor id={route.id} />;
+    case 'runs':
+      return <RunsScreen jobId={route.jobId ?? null} />;
+    case 'run':
+      return <RunDetail id={route.id} />;
+    case 'audit':
+      return <AuditScreen />;
+  }
+}
+
+const section = (r: Route) => (r.name === 'run' || r.name === 'runs' ? 'runs' : r.name === 'audit' ? 'audit' : 'jobs');
+
+function Shell() {
+  const route = useRouteStore((s) => s.route);
+  const client = useConnectionStore((s) => s.client);
+  useEffect(() => {
+    void useJobsStore.getState().load();
+    void useSchedulerStore.getState().load();
+    return startLiveFeed();
+  }, [client]);
+  const current = section(route);
+  const link = (name: 'jobs' | 'runs' | 'audit', text: string) => (
+    <a href={hrefOf({ name } as Route)} aria-current={current === name ? 'page' : undefined}>
+      {text}
+    </a>
+  );
+  return (
+    <div className="app">
+      <header className="header">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            J
+          </span>
+          Jobdeck
+        </div>
+        <nav className="nav" aria-label="Main">
+          {link('jobs', 'Jobs')}
+          {link('runs', 'Runs')}
+          {link('audit', 'Audit log')}
+        </nav>
+        <div className="spacer" />
+        <SchedulerBar />
+        <ConnectionMenu />
+      </header>
+      <main className="main" id="main">
+        <Screen route={route} />
+      </main>
+    </div>
+  );
+}
+
+export function App() {
+  const status = useConnectionStore((s) => s.status);
+  const error = useConnectionStore((s) => s.error);
+  const target = useConnectionStore((s) => s.target);
+  const init = useConnectionStore((s) => s.init);
+  useEffect(() => {
+    void init();
+  }, [init]);
+  let body;
+  if (status === 'starting') body = <div className="center-screen muted">Connecting…</div>;
+  else if (status === 'signed-out') body = <Login />;
+  else if (status === 'unreachable')
+    body = (
+      <div className="center-screen">
+        <div className="panel login" role="alert">
+          <h2>Cannot reach the engine</h2>
+          <p>{error}</p>
+          <p className="muted small">Target: {target}</p>
+          <button type="button" className="btn primary" onClick={() => void init()}>
+            Try again
+          </button>
+        </div>
+      </div>
+    );
+  else body = <Shell />;
+  return (
+    <div data-app-state={status === 'ready' ? 'ready' : status} style={{ height: '100%' }}>
+      {body}
+      <Toasts />
+    </div>
+  );
+}

@@ -1,0 +1,131 @@
+/** Run now: space-separated args and parameter values; errors shown here, in words. */
+import { useState, type FormEvent } from 'react';
+import type { JobSummary, ParamDef, ParamValue } from '../../../shared/model/job';
+import { errorText, fieldErrors } from '../lib/errors';
+import { client } from '../stores/connectionStore';
+import { useRouteStore } from '../stores/routeStore';
+import { toast } from '../stores/toastStore';
+import { Dialog } from './common';
+
+export function initialParams(job: Pick<JobSummary, 'params' | 'paramValues'>): Record<string, ParamValue | ''> {
+  const out: Record<string, ParamValue | ''> = {};
+  for (const def of job.params) out[def.name] = job.paramValues[def.name] ?? def.default ?? (def.type === 'boolean' ? false : '');
+  return out;
+}
+
+export function ParamInput({ def, value, onChange, error, idPrefix }: { def: ParamDef; value: ParamValue | ''; onChange: (v: ParamValue | '') => void; error?: string; idPrefix: string }) {
+  const id = `${idPrefix}-${def.name}`;
+  const label = (
+    <label htmlFor={id}>
+      {def.name}
+      {def.required ? ' *' : ''} <span className="muted small">({def.type})</span>
+    </label>
+  );
+  let input;
+  if (def.type === 'boolean') {
+    input = (
+      <select id={id} className="input" value={String(value)} onChange={(e) => onChange(e.target.value === 'true')}>
+        <option value="true">true</option>
+        <option value="false">false</option>
+      </select>
+    );
+  } else if (def.type === 'choice') {
+    input = (
+      <select id={id} className="input" value={String(value)} onChange={(e) => onChange(e.target.value)} aria-invalid={error ? true : undefined}>
+        <option value="">—</option>
+        {(def.choices ?? []).map((c) => (
+          <option key={c}>{c}</option>
+        ))}
+      </select>
+    );
+  } else {
+    input = (
+      <input
+        id={id}
+        className="input"
+        type={def.type === 'number' ? 'number' : 'text'}
+        value={String(value)}
+        aria-invalid={error ? true : undefined}
+        onChange={(e) => onChange(def.type === 'number' && e.target.value !== '' ? Number(e.target.value) : e.target.value)}
+      />
+    );
+  }
+  return (
+    <div className="field">
+      {label}
+      {input}
+      {def.description && <div className="hint">{def.description}</div>}
+      {error && <div className="error">{error}</div>}
+    </div>
+  );
+}
+
+export function RunNowDialog({ job, onClose }: { job: JobSummary; onClose: () => void }) {
+  const navigate = useRouteStore((s) => s.navigate);
+  const [args, setArgs] = useState('');
+  const [params, setParams] = useState(() => initialParams(job));
+  const [error, setError] = useState<string | null>(null);
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e?: FormEvent) => {
+    e?.preventDefault();
+    setBusy(true);
+    setError(null);
+    setFields({});
+    try {
+      const values = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== '')) as Record<string, ParamValue>;
+      const run = await client().call('runs.trigger', { jobId: job.id, args, params: values, trigger: 'manual' });
+      toast.success(`Run ${run.id} of ${job.name} queued`);
+      onClose();
+      navigate({ name: 'run', id: run.id });
+    } catch (err) {
+      setError(errorText(err));
+      setFields(fieldErrors(err, 'params.'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog
+      open
+      title={`Run ${job.name} now`}
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" className="btn primary" disabled={busy} onClick={() => void submit()}>
+            {busy ? 'Starting…' : 'Run now'}
+          </button>
+        </>
+      }
+    >
+      <form onSubmit={submit} style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
+        <div className="field">
+          <label htmlFor="run-args">Arguments</label>
+          <input id="run-args" className="input mono" value={args} autoFocus placeholder="space separated, e.g. --fix 2024" onChange={(e) => setArgs(e.target.value)} />
+          <div className="hint">Passed to the script as argv and as JOBDECK_ARGS.</div>
+        </div>
+        {job.params.length > 0 && (
+          <fieldset>
+            <legend>Parameters</legend>
+            <div className="grid-2">
+              {job.params.map((def) => (
+                <ParamInput key={def.name} idPrefix="run-param" def={def} value={params[def.name] ?? ''} error={fields[def.name]} onChange={(v) => setParams({ ...params, [def.name]: v })} />
+              ))}
+            </div>
+          </fieldset>
+        )}
+        {error && (
+          <div className="alert" role="alert" data-testid="run-error">
+            {error}
+          </div>
+        )}
+        <button type="submit" hidden />
+      </form>
+    </Dialog>
+  );
+}

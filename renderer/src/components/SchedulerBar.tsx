@@ -1,0 +1,116 @@
+/** Running and queued counts, paused or not, pause/resume/restart, locks. */
+import { useEffect, useRef, useState } from 'react';
+import { formatIn, formatTime } from '../lib/format';
+import { connectionSelectors, useConnectionStore } from '../stores/connectionStore';
+import { hrefOf } from '../stores/routeStore';
+import { useSchedulerStore } from '../stores/schedulerStore';
+import { ConfirmDialog, useTick } from './common';
+
+export function SchedulerBar() {
+  const status = useSchedulerStore((s) => s.status);
+  const locks = useSchedulerStore((s) => s.locks);
+  const busy = useSchedulerStore((s) => s.busy);
+  const { pause, resume, restart, breakLock, load } = useSchedulerStore.getState();
+  const isSuper = useConnectionStore(connectionSelectors.can('superadmin'));
+  const [open, setOpen] = useState(false);
+  const [confirm, setConfirm] = useState<null | 'restart' | { lock: string }>(null);
+  const box = useRef<HTMLDivElement>(null);
+  const now = useTick(5000);
+
+  useEffect(() => {
+    if (!open) return;
+    void load();
+    const onDoc = (e: MouseEvent) => {
+      if (box.current && !box.current.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('mousedown', onDoc);
+    return () => document.removeEventListener('mousedown', onDoc);
+  }, [open, load]);
+
+  if (!status) return null;
+  const state = !status.active ? 'off' : status.paused ? 'paused' : 'on';
+  const next = status.nextFires[0];
+  return (
+    <div className="sched relative" ref={box} aria-label="Scheduler">
+      <span className="row" title={status.owner ? `Scheduled by ${status.owner}` : undefined}>
+        <span className={`dot ${state === 'on' ? '' : state}`} aria-hidden="true" />
+        <span data-testid="scheduler-state">{state === 'on' ? 'Scheduler running' : state === 'paused' ? 'Scheduler paused' : 'Scheduler off'}</span>
+      </span>
+      <span className="count" data-testid="running-count">
+        <strong>{status.running}</strong> running
+      </span>
+      <span className="count" data-testid="queued-count">
+        <strong>{status.queued}</strong> queued
+      </span>
+      <button type="button" className="btn small" aria-expanded={open} aria-controls="sched-pop" onClick={() => setOpen(!open)}>
+        Scheduler ▾
+      </button>
+      {open && (
+        <div className="popover" id="sched-pop" role="region" aria-label="Scheduler details">
+          <div className="col">
+            <div className="muted small">
+              {status.concurrency} runs at once at most{next ? `; next: ${next.jobName} ${formatIn(next.at, now)}` : ''}
+            </div>
+            {isSuper && status.active && (
+              <div className="row" style={{ margin: '10px 0' }}>
+                {status.paused ? (
+                  <button type="button" className="btn primary small" disabled={busy} onClick={() => void resume()}>
+                    Resume
+                  </button>
+                ) : (
+                  <button type="button" className="btn small" disabled={busy} onClick={() => void pause()}>
+                    Pause
+                  </button>
+                )}
+                <button type="button" className="btn small" disabled={busy} onClick={() => setConfirm('restart')}>
+                  Restart
+                </button>
+              </div>
+            )}
+            <h3 style={{ fontSize: 13, margin: '8px 0 4px' }}>Next fires</h3>
+            {status.nextFires.length === 0 && <div className="muted small">Nothing scheduled.</div>}
+            <ul className="small" style={{ margin: 0, paddingLeft: 18 }}>
+              {status.nextFires.slice(0, 5).map((f) => (
+                <li key={`${f.jobId}-${f.at}`}>
+                  <a href={hrefOf({ name: 'job', id: f.jobId })}>{f.jobName}</a> {formatTime(f.at)} ({formatIn(f.at, now)})
+                </li>
+              ))}
+            </ul>
+            <h3 style={{ fontSize: 13, margin: '10px 0 4px' }}>Locks</h3>
+            {locks.length === 0 && <div className="muted small">No locks held.</div>}
+            {locks.map((l) => (
+              <div key={l.name} className="row small" style={{ justifyContent: 'space-between' }}>
+                <span>
+                  <strong>{l.name}</strong> by <a href={hrefOf({ name: 'run', id: l.runId })}>run {l.runId}</a> ({l.jobName}){' '}
+                  {!l.holderAlive && <span className="badge CANCELLED">stale</span>}
+                </span>
+                {isSuper && (
+                  <button type="button" className="btn small danger" onClick={() => setConfirm({ lock: l.name })}>
+                    Break lock
+                  </button>
+                )}
+              </div>
+            ))}
+          </div>
+        </div>
+      )}
+      <ConfirmDialog
+        open={confirm === 'restart'}
+        title="Restart the scheduler?"
+        text="Every job is reloaded from the store and the schedule rebuilt. Runs in flight go on."
+        confirm="Restart"
+        onConfirm={() => void restart()}
+        onClose={() => setConfirm(null)}
+      />
+      <ConfirmDialog
+        open={typeof confirm === 'object' && confirm !== null}
+        title={`Break lock ${typeof confirm === 'object' && confirm ? confirm.lock : ''}?`}
+        text="Break a lock only when the run holding it is no longer executing; otherwise two jobs that must not overlap may run at once."
+        confirm="Break lock"
+        danger
+        onConfirm={() => typeof confirm === 'object' && confirm && void breakLock(confirm.lock)}
+        onClose={() => setConfirm(null)}
+      />
+    </div>
+  );
+}

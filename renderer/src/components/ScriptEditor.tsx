@@ -1,0 +1,59 @@
+/** The script editor: CodeMirror 6 with shell, JavaScript or Python highlighting (bundled, offline). */
+import { javascript } from '@codemirror/lang-javascript';
+import { python } from '@codemirror/lang-python';
+import { StreamLanguage } from '@codemirror/language';
+import { shell } from '@codemirror/legacy-modes/mode/shell';
+import { Compartment, EditorState, type Extension } from '@codemirror/state';
+import { oneDark } from '@codemirror/theme-one-dark';
+import { EditorView } from '@codemirror/view';
+import { basicSetup } from 'codemirror';
+import { useEffect, useRef } from 'react';
+
+export function languageFor(runtime: string): Extension {
+  if (runtime === 'node') return javascript();
+  if (runtime === 'python3' || /python/.test(runtime)) return python();
+  return StreamLanguage.define(shell);
+}
+
+const dark = () => typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches;
+
+export function ScriptEditor({ value, onChange, runtime, label, readOnly }: { value: string; onChange?: (v: string) => void; runtime: string; label: string; readOnly?: boolean }) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const language = useRef(new Compartment());
+  const onChangeRef = useRef(onChange);
+  onChangeRef.current = onChange;
+
+  useEffect(() => {
+    const v = new EditorView({
+      parent: host.current!,
+      state: EditorState.create({
+        doc: value,
+        extensions: [
+          basicSetup,
+          language.current.of(languageFor(runtime)),
+          dark() ? oneDark : [],
+          EditorView.contentAttributes.of({ 'aria-label': label }),
+          EditorState.readOnly.of(Boolean(readOnly)),
+          EditorView.updateListener.of((u) => {
+            if (u.docChanged) onChangeRef.current?.(u.state.doc.toString());
+          }),
+        ],
+      }),
+    });
+    view.current = v;
+    return () => v.destroy();
+    // The editor is created once; value and runtime changes are applied below.
+  }, []);
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: language.current.reconfigure(languageFor(runtime)) });
+  }, [runtime]);
+
+  useEffect(() => {
+    const v = view.current;
+    if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
+  }, [value]);
+
+  return <div className="cm-wrap" ref={host} data-testid="script-editor" />;
+}

@@ -1,0 +1,103 @@
+/** The audit log: who did what, when. */
+import { useEffect, useState } from 'react';
+import type { AuditEntry } from '../../../shared/model/misc';
+import { formatTime } from '../lib/format';
+import { hrefOf } from '../stores/routeStore';
+import { useAuditStore } from '../stores/auditStore';
+
+function target(e: AuditEntry) {
+  if (e.targetType === 'job' && e.targetId) return <a href={hrefOf({ name: 'job', id: Number(e.targetId) })}>{e.targetName ?? `job ${e.targetId}`}</a>;
+  if (e.targetType === 'run' && e.targetId)
+    return (
+      <a href={hrefOf({ name: 'run', id: Number(e.targetId) })}>
+        run #{e.targetId} {e.targetName ? `(${e.targetName})` : ''}
+      </a>
+    );
+  return `${e.targetType}${e.targetName ? ` ${e.targetName}` : ''}`;
+}
+
+function details(e: AuditEntry): string {
+  if (!e.details) return '';
+  if (e.action === 'job.update' && e.details.changes) {
+    return Object.entries(e.details.changes as Record<string, { from: unknown; to: unknown }>)
+      .map(([k, v]) => `${k}: ${JSON.stringify(v.from)} → ${JSON.stringify(v.to)}`)
+      .join('; ');
+  }
+  if (e.action === 'script.audit') return String(e.details.message ?? '');
+  return JSON.stringify(e.details);
+}
+
+export function AuditScreen() {
+  const { items, total, page, pageSize, actor, loading, error } = useAuditStore();
+  const { load, setPage, setActor } = useAuditStore.getState();
+  const [who, setWho] = useState(actor);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  return (
+    <section className="screen" aria-labelledby="audit-title" data-testid="audit-screen">
+      <div className="screen-head">
+        <h2 id="audit-title">Audit log</h2>
+        <form
+          className="row"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void setActor(who);
+          }}
+        >
+          <label htmlFor="audit-actor">Who</label>
+          <input id="audit-actor" className="input" value={who} placeholder="user name" onChange={(e) => setWho(e.target.value)} />
+          <button type="submit" className="btn">
+            Filter
+          </button>
+        </form>
+      </div>
+      {error && <div className="alert" role="alert">{error}</div>}
+      <div className="panel" style={{ overflow: 'auto' }}>
+        <table className="small" style={{ width: '100%', borderCollapse: 'collapse' }} aria-busy={loading}>
+          <thead>
+            <tr style={{ textAlign: 'left' }} className="muted">
+              <th style={{ padding: 8 }}>When</th>
+              <th>Who</th>
+              <th>What</th>
+              <th>On</th>
+              <th>Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((e) => (
+              <tr key={e.id} style={{ borderTop: '1px solid var(--border)' }}>
+                <td style={{ padding: '6px 8px', whiteSpace: 'nowrap' }}>{formatTime(e.at)}</td>
+                <td>{e.actor}</td>
+                <td className="mono">{e.action}</td>
+                <td>{target(e)}</td>
+                <td style={{ maxWidth: 520, overflowWrap: 'anywhere' }}>{details(e)}</td>
+              </tr>
+            ))}
+            {!loading && items.length === 0 && (
+              <tr>
+                <td colSpan={5} className="empty">
+                  Nothing recorded{actor ? ` for ${actor}` : ''}.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      <div className="pager">
+        <span className="muted small">{total} entries</span>
+        <button type="button" className="btn small" disabled={page === 0} onClick={() => void setPage(page - 1)}>
+          ← Newer
+        </button>
+        <span className="small">
+          Page {page + 1} of {pages}
+        </span>
+        <button type="button" className="btn small" disabled={page + 1 >= pages} onClick={() => void setPage(page + 1)}>
+          Older →
+        </button>
+      </div>
+    </section>
+  );
+}

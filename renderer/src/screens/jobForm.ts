@@ -1,0 +1,153 @@
+/**
+ * The job editor's form state and its translation to the contract: numbers
+ * are kept as typed text until saving, then checked with the shared schemas
+ * so errors appear beside the fields they belong to.
+ */
+import { jobCreateSchema, JOB_DEFAULTS, paramValuesProblem, type Job, type JobSpec, type ParamDef, type ParamValue } from '../../../shared/model/job';
+import { issuePath } from '../../../shared/dispatch';
+
+export interface ParamRow {
+  key: number;
+  name: string;
+  type: ParamDef['type'];
+  default: string;
+  required: boolean;
+  description: string;
+  choices: string;
+  value: ParamValue | '';
+}
+
+export interface JobForm {
+  name: string;
+  group: string;
+  description: string;
+  user: string;
+  runtime: string;
+  customRuntime: string;
+  script: string;
+  scheduleKind: 'interval' | 'cron' | 'manual';
+  interval: string;
+  cron: string;
+  timezone: string;
+  enabled: boolean;
+  timeout: string;
+  overlap: JobSpec['overlap'];
+  retryCount: string;
+  retryDelay: string;
+  misfire: JobSpec['misfire'];
+  lock: string;
+  retention: string;
+  params: ParamRow[];
+}
+
+const BUILTIN = ['sh', 'bash', 'node', 'python3'];
+let rowKey = 1;
+export const newParamRow = (): ParamRow => ({ key: rowKey++, name: '', type: 'string', default: '', required: false, description: '', choices: '', value: '' });
+
+export const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+export function formFromJob(job: Job | null): JobForm {
+  const spec: JobSpec = job ?? { ...JOB_DEFAULTS, name: '', script: '#!/bin/sh\necho "Hello from $JOBDECK_JOB"\n' };
+  const s = spec.schedule;
+  return {
+    name: spec.name,
+    group: spec.group,
+    description: spec.description,
+    user: spec.user,
+    runtime: BUILTIN.includes(spec.runtime) ? spec.runtime : 'custom',
+    customRuntime: BUILTIN.includes(spec.runtime) ? '' : spec.runtime,
+    script: spec.script,
+    scheduleKind: s.kind,
+    interval: String(s.kind === 'interval' ? s.seconds : 60),
+    cron: s.kind === 'cron' ? s.expression : '0 0 * * *',
+    timezone: s.kind === 'cron' ? s.timezone : localZone(),
+    enabled: spec.enabled,
+    timeout: spec.timeoutSeconds === null ? '' : String(spec.timeoutSeconds),
+    overlap: spec.overlap,
+    retryCount: String(spec.retries.count),
+    retryDelay: String(spec.retries.delaySeconds),
+    misfire: spec.misfire,
+    lock: spec.lock ?? '',
+    retention: String(spec.retention),
+    params: spec.params.map((p) => ({
+      key: rowKey++,
+      name: p.name,
+      type: p.type,
+      default: p.default === undefined ? '' : String(p.default),
+      required: p.required ?? false,
+      description: p.description ?? '',
+      choices: (p.choices ?? []).join(', '),
+      value: spec.paramValues[p.name] ?? '',
+    })),
+  };
+}
+
+const num = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
+
+function typed(type: ParamDef['type'], text: string): ParamValue {
+  if (type === 'number') return text.trim() === '' ? Number.NaN : Number(text);
+  if (type === 'boolean') return text === 'true';
+  return text;
+}
+
+/** The full spec the form stands for (not yet validated). */
+export function specFromForm(f: JobForm): JobSpec {
+  const params: ParamDef[] = f.params.map((p) => {
+    const def: ParamDef = { name: p.name.trim(), type: p.type };
+    if (p.required) def.required = true;
+    if (p.description.trim()) def.description = p.description.trim();
+    if (p.type === 'choice') def.choices = p.choices.split(',').map((c) => c.trim()).filter(Boolean);
+    if (p.default !== '') def.default = typed(p.type, p.default);
+    return def;
+  });
+  const paramValues: Record<string, ParamValue> = {};
+  for (const p of f.params) if (p.value !== '' && p.name.trim()) paramValues[p.name.trim()] = p.value;
+  return {
+    name: f.name,
+    group: f.group,
+    description: f.description,
+    user: f.user,
+    runtime: f.runtime === 'custom' ? f.customRuntime : f.runtime,
+    script: f.script,
+    schedule:
+      f.scheduleKind === 'interval'
+        ? { kind: 'interval', seconds: num(f.interval) }
+        : f.scheduleKind === 'cron'
+          ? { kind: 'cron', expression: f.cron, timezone: f.timezone }
+          : { kind: 'manual' },
+    enabled: f.enabled,
+    timeoutSeconds: f.timeout.trim() === '' ? null : num(f.timeout),
+    overlap: f.overlap,
+    retries: { count: num(f.retryCount), delaySeconds: num(f.retryDelay) },
+    misfire: f.misfire,
+    lock: f.lock.trim() === '' ? null : f.lock.trim(),
+    retention: num(f.retention),
+    params,
+    paramValues,
+  };
+}
+
+/** Field errors by contract path ("schedule.seconds", "params.0.choices", …); empty when valid. */
+export function validate(spec: JobSpec): Record<string, string> {
+  const out: Record<string, string> = {};
+  const parsed = jobCreateSchema.safeParse(spec);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issuePath(issue.path);
+      out[key] ??= issue.message;
+    }
+    return out;
+  }
+  const problem = paramValuesProblem(parsed.data.params ?? [], parsed.data.paramValues ?? {});
+  if (problem) out[problem[0]] = problem[1];
+  return out;
+}
+
+/** The fields of `next` that differ from `job` (what an update sends). */
+export function changedFields(job: Job, next: JobSpec): Partial<JobSpec> {
+  const out: Partial<JobSpec> = {};
+  for (const key of Object.keys(next) as (keyof JobSpec)[]) {
+    if (JSON.stringify(next[key]) !== JSON.stringify(job[key])) (out as Record<string, unknown>)[key] = next[key];
+  }
+  return out;
+}

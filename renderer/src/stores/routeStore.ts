@@ -1,0 +1,57 @@
+/** Where the console is: a small state over location.hash (works over file:// and http). */
+import { create } from 'zustand';
+
+export type Route =
+  | { name: 'jobs' }
+  | { name: 'job-new' }
+  | { name: 'job'; id: number }
+  | { name: 'runs'; jobId?: number }
+  | { name: 'run'; id: number }
+  | { name: 'audit' };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, '') || '/jobs';
+  let m: RegExpExecArray | null;
+  if (path === '/jobs/new') return { name: 'job-new' };
+  if ((m = /^\/jobs\/(\d+)\/runs$/.exec(path))) return { name: 'runs', jobId: Number(m[1]) };
+  if ((m = /^\/jobs\/(\d+)$/.exec(path))) return { name: 'job', id: Number(m[1]) };
+  if (path === '/runs') return { name: 'runs' };
+  if ((m = /^\/runs\/(\d+)$/.exec(path))) return { name: 'run', id: Number(m[1]) };
+  if (path === '/audit') return { name: 'audit' };
+  return { name: 'jobs' };
+}
+
+export function hrefOf(route: Route): string {
+  switch (route.name) {
+    case 'jobs':
+      return '#/jobs';
+    case 'job-new':
+      return '#/jobs/new';
+    case 'job':
+      return `#/jobs/${route.id}`;
+    case 'runs':
+      return route.jobId ? `#/jobs/${route.jobId}/runs` : '#/runs';
+    case 'run':
+      return `#/runs/${route.id}`;
+    case 'audit':
+      return '#/audit';
+  }
+}
+
+interface RouteState {
+  route: Route;
+  navigate(route: Route): void;
+}
+
+export const useRouteStore = create<RouteState>()(() => ({
+  route: typeof location === 'undefined' ? { name: 'jobs' } : parseRoute(location.hash),
+  navigate(route) {
+    const href = hrefOf(route);
+    if (location.hash !== href) location.hash = href;
+    else useRouteStore.setState({ route });
+  },
+}));
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('hashchange', () => useRouteStore.setState({ route: parseRoute(location.hash) }));
+}

@@ -1,0 +1,67 @@
+/**
+ * The desktop app's IPC bridge: what the preload script exposes to the
+ * renderer as `window.jobdeck`, and the channel names main listens on. The
+ * main process answers every call from the engine it hosts, or from the
+ * remote server of the chosen profile; the renderer cannot tell which.
+ */
+import type { Result } from './dispatch';
+import type { EngineEvent, Subscription } from './events';
+import type { ConnectionState } from './client/client';
+import type { ErrorData } from './errors';
+
+export const IPC = {
+  call: 'jobdeck:call',
+  subscribe: 'jobdeck:subscribe',
+  unsubscribe: 'jobdeck:unsubscribe',
+  event: 'jobdeck:event',
+  connection: 'jobdeck:connection',
+  saveResultFile: 'jobdeck:save-result-file',
+  saveLog: 'jobdeck:save-log',
+  showRunFolder: 'jobdeck:show-run-folder',
+  profiles: 'jobdeck:profiles',
+  useProfile: 'jobdeck:use-profile',
+  saveProfile: 'jobdeck:save-profile',
+  removeProfile: 'jobdeck:remove-profile',
+} as const;
+
+/** A remote server the desktop app can talk to instead of its own engine. */
+export interface ProfileInfo {
+  id: string;
+  name: string;
+  url: string;
+  /** Tokens never reach the renderer; it only learns whether one is stored. */
+  hasToken: boolean;
+}
+
+export interface ConnectionInfo {
+  /** null: the local engine. */
+  profileId: string | null;
+  target: string;
+  state: ConnectionState;
+  error?: ErrorData;
+}
+
+export interface ProfileInput {
+  id?: string;
+  name: string;
+  url: string;
+  /** Omit to keep the stored token. */
+  token?: string;
+}
+
+export interface JobdeckBridge {
+  call(method: string, input: unknown): Promise<Result<unknown>>;
+  subscribe(id: string, sub: Subscription): void;
+  unsubscribe(id: string): void;
+  onEvent(listener: (id: string, event: EngineEvent) => void): () => void;
+  onConnection(listener: (info: ConnectionInfo) => void): () => void;
+  connection(): Promise<ConnectionInfo>;
+  /** Native save dialog, then a streamed copy. Resolves to the saved path, or null if cancelled. */
+  saveResultFile(runId: number, name: string): Promise<Result<string | null>>;
+  saveLog(runId: number): Promise<Result<string | null>>;
+  showRunFolder(runId: number): Promise<Result<null>>;
+  profiles(): Promise<ProfileInfo[]>;
+  useProfile(id: string | null): Promise<Result<ConnectionInfo>>;
+  saveProfile(profile: ProfileInput): Promise<Result<ProfileInfo>>;
+  removeProfile(id: string): Promise<Result<null>>;
+}
