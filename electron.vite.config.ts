@@ -10,6 +10,29 @@ import { resolve } from 'node:path';
 const root = import.meta.dirname;
 
 export default defineConfig({
+  main: {
+    build: {
+      outDir: resolve(root, 'out/main'),
+      rollupOptions: {
+        input: {
+          index: resolve(root, 'electron/main/index.ts'),
+          // The small process that spawns job processes (see electron/engine/runner/launcher.mjs).
+          launcher: resolve(root, 'electron/engine/runner/launcher.mjs'),
+        },
+        output: { format: 'es', entryFileNames: '[name].js' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: resolve(root, 'out/preload'),
+      rollupOptions: {
+        input: { index: resolve(root, 'electron/preload/index.ts') },
+        // Sandboxed preload scripts must be CommonJS.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
   renderer: {
     root: resolve(root, 'renderer'),
     base: './',

@@ -15,6 +15,7 @@ export const IPC = {
   unsubscribe: 'jobdeck:unsubscribe',
   event: 'jobdeck:event',
   connection: 'jobdeck:connection',
+  connectionChanged: 'jobdeck:connection-changed',
   saveResultFile: 'jobdeck:save-result-file',
   saveLog: 'jobdeck:save-log',
   showRunFolder: 'jobdeck:show-run-folder',

@@ -53,6 +53,8 @@ export interface EngineOptions {
   nativeBinding?: string;
   /** Launcher script path (the desktop bundle passes its own). */
   launcherPath?: string;
+  /** The Node helper for job scripts (JOBDECK_HELPER). Default: resources/helpers/jobdeck.cjs found above this module. */
+  helperPath?: string;
   /** Called with errors that have no caller to go to (a failed batch write, …). */
   onError?: (err: unknown) => void;
   /** Sees every line as it is read (the CLI prints them). */
@@ -148,7 +150,7 @@ export class Engine {
       dataDir: this.dataDir,
       killGraceMs: options.killGraceMs ?? 5000,
       nodePath: options.nodePath,
-      helperPath: findHelper(),
+      helperPath: options.helperPath ?? findHelper(),
       publishRun: (id) => this.publishRun(id),
       onFinished: (a, outcome) => this.onRunFinished(a, outcome),
       onLines: options.onLines,

@@ -4,10 +4,10 @@
  */
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Readable } from 'node:stream';
 import { checkRole } from '../../shared/dispatch';
 import { JobdeckError, notFound } from '../../shared/errors';
 import type { Engine } from '../engine/engine';
+import { logFileName, logTextStream } from '../engine/logText';
 import { openResultFile } from '../engine/resultFile';
 import type { AuthGuard } from './auth';
 import { sendError } from './errors';
@@ -30,8 +30,6 @@ export async function sendResultFile(engine: Engine, reply: FastifyReply, runId:
     .send(file.stream());
 }
 
-const STREAM_LABEL = ['JOBDECK', 'OUT', 'ERR'];
-
 export function registerFileRoutes(app: FastifyInstance, engine: Engine, auth: AuthGuard): void {
   app.get('/api/runs/:id/files/*', async (req: FastifyRequest<{ Params: { id: string; '*': string } }>, reply) => {
     try {
@@ -53,22 +51,11 @@ export function registerFileRoutes(app: FastifyInstance, engine: Engine, auth: A
       const id = parseRunId(req.params.id);
       const run = engine.store.runs.get(id);
       if (!run) throw notFound('run', id);
-      let after = 0;
-      const pages = Readable.from(
-        (function* () {
-          for (;;) {
-            const lines = engine.logPage(id, after, 10_000);
-            if (lines.length === 0) return;
-            after = lines[lines.length - 1]!.seq;
-            yield lines.map((l) => `${l.ts} ${STREAM_LABEL[['system', 'stdout', 'stderr'].indexOf(l.stream)]} ${l.text}\n`).join('');
-          }
-        })(),
-      );
-      const fileName = `${run.job_name.replace(/[^\w.-]+/g, '_')}-run-${id}.log`;
+      const fileName = logFileName(run.job_name, id);
       return reply
         .header('content-type', 'text/plain; charset=utf-8')
         .header('content-disposition', contentDisposition(fileName))
-        .send(pages);
+        .send(logTextStream(engine, id));
     } catch (err) {
       return sendError(reply, err);
     }

@@ -78,6 +78,7 @@ export function App() {
   const error = useConnectionStore((s) => s.error);
   const target = useConnectionStore((s) => s.target);
   const init = useConnectionStore((s) => s.init);
+  const desktop = useConnectionStore((s) => s.desktop);
   useEffect(() => {
     void init();
   }, [init]);
@@ -91,9 +92,16 @@ export function App() {
           <h2>Cannot reach the engine</h2>
           <p>{error}</p>
           <p className="muted small">Target: {target}</p>
-          <button type="button" className="btn primary" onClick={() => void init()}>
-            Try again
-          </button>
+          <div className="row">
+            <button type="button" className="btn primary" onClick={() => void init()}>
+              Try again
+            </button>
+            {desktop && (
+              <button type="button" className="btn" onClick={() => void useConnectionStore.getState().useProfile(null)}>
+                Use the local engine
+              </button>
+            )}
+          </div>
         </div>
       </div>
     );

@@ -77,7 +77,8 @@ export class LauncherPort implements ProcessPort {
       execArgv: [],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, JOBDECK_LAUNCHER_OPTIONS: JSON.stringify(hostOptions) },
+      // ELECTRON_RUN_AS_NODE: inside the desktop app, its own binary runs the launcher as plain Node.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', JOBDECK_LAUNCHER_OPTIONS: JSON.stringify(hostOptions) },
     });
     this.ready = false;
     child.on('message', (msg: HostMessage | { t: 'ready' }) => {

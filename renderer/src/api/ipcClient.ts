@@ -10,8 +10,8 @@ import type { JobdeckBridge } from '../../../shared/ipc';
 export function createIpcClient(bridge: JobdeckBridge, target = 'desktop'): JobdeckClient {
   const handlers = new Map<string, SubscribeHandlers>();
   let nextId = 1;
-  bridge.onEvent((id, event) => handlers.get(id)?.onEvent(event));
-  bridge.onConnection((info) => {
+  const offEvent = bridge.onEvent((id, event) => handlers.get(id)?.onEvent(event));
+  const offConnection = bridge.onConnection((info) => {
     for (const h of handlers.values()) h.onState?.(info.state as ConnectionState, info.error);
   });
   return {
@@ -33,6 +33,12 @@ export function createIpcClient(bridge: JobdeckBridge, target = 'desktop'): Jobd
     },
     async saveLog(runId) {
       return unwrap(await bridge.saveLog(runId));
+    },
+    close() {
+      for (const id of handlers.keys()) bridge.unsubscribe(id);
+      handlers.clear();
+      offEvent();
+      offConnection();
     },
   };
 }

@@ -82,6 +82,9 @@ export const useConnectionStore = create<State>()((set, get) => ({
     if (!bridge) return;
     const result = await bridge.useProfile(id);
     if (!result.ok) throw JobdeckError.fromData(result.error);
+    // A fresh client: every screen reloads and subscribes again, from the new engine.
+    get().client?.close?.();
+    set({ client: null });
     await get().init();
   },
 

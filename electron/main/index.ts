@@ -1,0 +1,185 @@
+/**
+ * The desktop app's main process: hosts the engine (scheduler, store,
+ * runner) with its data in userData, answers the window over IPC, keeps
+ * scheduling from the tray when the window is closed. Thin on purpose: the
+ * logic lives in the engine and in router/ipcDispatch/downloads/profiles.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, safeStorage, shell, Tray } from 'electron';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { CallContext } from '../../shared/contract';
+import { JobdeckError } from '../../shared/errors';
+import { Engine } from '../engine/engine';
+import { runDir } from '../engine/paths';
+import { Downloads } from './downloads';
+import { registerIpcHandlers } from './ipcDispatch';
+import { electronNativeBinding } from './nativeBinding';
+import { ProfileStore } from './profiles';
+import { ConnectionRouter } from './router';
+import { createMainWindow } from './window';
+
+const here = import.meta.dirname;
+const appRoot = join(here, '..', '..');
+
+// Tests and side-by-side installs can point the app at another data folder.
+if (process.env.JOBDECK_USER_DATA_DIR) app.setPath('userData', process.env.JOBDECK_USER_DATA_DIR);
+app.setName('Jobdeck');
+
+let engine: Engine | null = null;
+let router: ConnectionRouter | null = null;
+let win: BrowserWindow | null = null;
+let tray: Tray | null = null;
+let quitting = false;
+let failedSinceStart = 0;
+
+const local: CallContext = { actor: (() => { try { return userInfo().username; } catch { return 'local'; } })(), role: 'superadmin' };
+
+function showWindow(hash?: string): void {
+  if (!win || win.isDestroyed()) win = createMainWindow(here);
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+  if (hash) void win.webContents.executeJavaScript(`location.hash = ${JSON.stringify(hash)}`);
+}
+
+function updateTray(): void {
+  if (!tray || !engine) return;
+  const status = engine.schedulerStatus();
+  const text = `${status.running} running, ${status.queued} queued, ${failedSinceStart} failed since start${status.paused ? ' (paused)' : ''}`;
+  tray.setToolTip(`Jobdeck: ${text}`);
+  if (process.platform === 'darwin') tray.setTitle(status.running ? String(status.running) : '');
+  tray.setContextMenu(
+    Menu.buildFromTemplate([
+      { label: 'Open Jobdeck', click: () => showWindow() },
+      { label: text, enabled: false },
+      { type: 'separator' },
+      status.active
+        ? status.paused
+          ? { label: 'Resume scheduler', click: () => void engine?.handlers['scheduler.resume']({}, local).then(updateTray) }
+          : { label: 'Pause scheduler', click: () => void engine?.handlers['scheduler.pause']({}, local).then(updateTray) }
+        : { label: 'Scheduler run by another process', enabled: false },
+      { type: 'separator' },
+      { label: 'Quit Jobdeck', role: 'quit' },
+    ]),
+  );
+}
+
+function buildMenu(): void {
+  const go = (hash: string) => () => showWindow(hash);
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+      {
+        label: 'File',
+        submenu: [
+          { label: 'New Job', accelerator: 'CmdOrCtrl+N', click: go('#/jobs/new') },
+          { type: 'separator' },
+          { label: 'Close Window', role: 'close' },
+          { label: 'Quit', accelerator: 'CmdOrCtrl+Q', role: 'quit' },
+        ],
+      },
+      { role: 'editMenu' },
+      {
+        label: 'Go',
+        submenu: [
+          { label: 'Jobs', accelerator: 'CmdOrCtrl+1', click: go('#/jobs') },
+          { label: 'Runs', accelerator: 'CmdOrCtrl+2', click: go('#/runs') },
+          { label: 'Audit Log', accelerator: 'CmdOrCtrl+3', click: go('#/audit') },
+        ],
+      },
+      { role: 'viewMenu' },
+      { role: 'windowMenu' },
+      {
+        role: 'help',
+        submenu: [
+          { label: 'Data Folder', click: () => void shell.openPath(app.getPath('userData')) },
+          { label: 'About Jobdeck', click: () => void dialog.showMessageBox({ message: `Jobdeck ${app.getVersion()}`, detail: `Data: ${app.getPath('userData')}` }) },
+        ],
+      },
+    ]),
+  );
+}
+
+async function start(): Promise<void> {
+  const dataDir = app.getPath('userData');
+  const nativeBinding = electronNativeBinding(appRoot, process.resourcesPath, app.isPackaged);
+  const options = {
+    dataDir,
+    hostKind: 'Jobdeck desktop',
+    nativeBinding,
+    launcherPath: join(here, 'launcher.js'),
+    helperPath: app.isPackaged ? join(process.resourcesPath, 'helpers', 'jobdeck.cjs') : undefined,
+    onError: (err: unknown) => console.error('[jobdeck]', err),
+  };
+  try {
+    engine = Engine.open(options);
+  } catch (err) {
+    if (err instanceof JobdeckError && err.code === 'SCHEDULER_LOCKED') {
+      // Another process (jobdeck serve) schedules this folder: show its jobs, fire nothing here.
+      engine = Engine.open({ ...options, scheduler: false });
+      void dialog.showMessageBox({ type: 'warning', message: 'Jobdeck is not scheduling', detail: err.message });
+    } else {
+      dialog.showErrorBox(
+        'Jobdeck cannot open its data',
+        `${(err as Error).message}\n\nIf this mentions a NODE_MODULE_VERSION, build the Electron copy of better-sqlite3: npm run build:native`,
+      );
+      app.exit(1);
+      return;
+    }
+  }
+  const profiles = new ProfileStore(dataDir, safeStorage);
+  router = new ConnectionRouter(engine, profiles, local);
+  const downloads = new Downloads(engine, router, local, async (suggested) => {
+    const result = await dialog.showSaveDialog(win ?? new BrowserWindow({ show: false }), {
+      defaultPath: join(app.getPath('downloads'), suggested),
+    });
+    return result.canceled || !result.filePath ? null : result.filePath;
+  });
+  registerIpcHandlers(ipcMain, {
+    router,
+    downloads,
+    profiles,
+    async showRunFolder(runId) {
+      if (router?.remoteTarget) throw new JobdeckError('INVALID_STATE', 'this run is on a remote server; its folder is there');
+      const run = engine!.store.runs.get(runId);
+      if (!run) throw new JobdeckError('NOT_FOUND', `run ${runId} was not found`, 'runId');
+      const problem = await shell.openPath(runDir(engine!.dataDir, run.job_id, runId));
+      if (problem) throw new JobdeckError('NOT_FOUND', problem);
+    },
+  });
+
+  // Tray counts and a notification when a run fails.
+  engine.subscribe({}, (event) => {
+    if (event.type === 'run' && event.run.status === 'FAILED' && event.run.finishedAt) {
+      failedSinceStart += 1;
+      if (Notification.isSupported()) {
+        const n = new Notification({ title: `Run failed: ${event.run.jobName}`, body: event.run.error ?? 'The run failed.' });
+        n.on('click', () => showWindow(`#/runs/${event.run.id}`));
+        n.show();
+      }
+    }
+    if (event.type === 'scheduler' || (event.type === 'run' && event.run.finishedAt)) updateTray();
+  });
+  tray = new Tray(nativeImage.createFromPath(join(app.isPackaged ? process.resourcesPath : join(appRoot, 'resources'), 'tray.png')));
+  tray.on('click', () => showWindow());
+  updateTray();
+  buildMenu();
+  showWindow();
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => showWindow());
+  app.on('activate', () => showWindow());
+  // Closing the window keeps Jobdeck scheduling from the tray; quit from the tray or the menu.
+  app.on('window-all-closed', () => {});
+  app.on('before-quit', (event) => {
+    if (quitting || !engine) return;
+    event.preventDefault();
+    quitting = true;
+    router?.close();
+    void engine.close(10_000).finally(() => app.quit());
+  });
+  void app.whenReady().then(start);
+}
