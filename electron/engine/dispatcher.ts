@@ -70,10 +70,23 @@ export class Dispatcher {
     return true;
   }
 
-  /** A run of this dispatcher ended: free its slot and start what can start. */
+  private readonly released = new Set<number>();
+
+  /**
+   * A run's process has exited: its slot is free for another job's run,
+   * while its outcome is still being recorded (its job stays busy until then).
+   */
+  release(runId: number): void {
+    if (this.released.has(runId)) return;
+    this.released.add(runId);
+    this.runningCount = Math.max(0, this.runningCount - 1);
+    this.pump();
+  }
+
+  /** A run of this dispatcher ended and its outcome is recorded: its job is free again. */
   finished(jobId: number, runId: number): void {
     if (this.runningJobs.get(jobId) === runId) this.runningJobs.delete(jobId);
-    this.runningCount = Math.max(0, this.runningCount - 1);
+    if (!this.released.delete(runId)) this.runningCount = Math.max(0, this.runningCount - 1);
     this.pump();
   }
 

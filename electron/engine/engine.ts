@@ -152,6 +152,7 @@ export class Engine {
       nodePath: options.nodePath,
       helperPath: options.helperPath ?? findHelper(),
       publishRun: (id) => this.publishRun(id),
+      onExited: (a) => this.dispatcher.release(a.id),
       onFinished: (a, outcome) => this.onRunFinished(a, outcome),
       onLines: options.onLines,
       onProgress: options.onProgress,
@@ -307,7 +308,8 @@ export class Engine {
     const now = this.clock.now();
     const row = this.store.tx(() => createRun(this.store, req, this.instance.id, now));
     this.afterQueued([row]);
-    return this.runState(this.store.runs.get(row.id)!);
+    // Usually still QUEUED; it may have started (or, with no process, failed) already.
+    return this.runState(row.status === 'QUEUED' ? (this.store.runs.get(row.id) ?? row) : row);
   }
 
   private afterQueued(rows: RunRow[]): void {

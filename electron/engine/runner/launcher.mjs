@@ -6,9 +6,10 @@
  * keeps the spawn rate independent of the engine's size and keeps fork()
  * off the engine's event loop.
  *
- * Talks to the engine over the Node IPC channel (advanced serialization).
+ * Talks to the engine over the Node IPC channel (JSON).
  * engine -> launcher: {t:'spawn', req}, {t:'terminate', id, graceMs}, {t:'shutdown', graceMs}
- * launcher -> engine: the ProcessHost messages, plus {t:'ready', pid}.
+ * launcher -> engine: {t:'batch', msgs: [...]}, the ProcessHost messages and {t:'ready', pid}
+ * of one event-loop turn.
  * If the engine goes away, every running job is stopped: no orphans.
  */
 import { ProcessHost } from './processHost.mjs';
@@ -21,13 +22,32 @@ if (typeof process.send !== 'function') {
 const HIGH_WATER = 64;
 const LOW_WATER = 16;
 let inFlight = 0;
+/** @type {unknown[]} */
+let pending = [];
+let flushQueued = false;
 
-/** @param {import('./processHost.mjs').HostMessage | {t: 'ready', pid: number}} msg */
+/**
+ * Messages of one event-loop turn go to the engine as one IPC message (a
+ * busy launcher reports many spawns and exits per turn). Flow control: when
+ * the engine falls behind reading, job output stops being read.
+ * @param {import('./processHost.mjs').HostMessage | {t: 'ready', pid: number}} msg
+ */
 function send(msg) {
-  if (!process.connected) return;
+  pending.push(msg);
+  if (!flushQueued) {
+    flushQueued = true;
+    setImmediate(flush);
+  }
+}
+
+function flush() {
+  flushQueued = false;
+  if (!process.connected || pending.length === 0) return;
+  const batch = pending;
+  pending = [];
   inFlight += 1;
   if (inFlight >= HIGH_WATER) host.pauseAll();
-  process.send?.(msg, undefined, {}, () => {
+  process.send?.({ t: 'batch', msgs: batch }, undefined, {}, () => {
     inFlight -= 1;
     if (inFlight <= LOW_WATER) host.resumeAll();
   });
@@ -55,7 +75,7 @@ process.on('message', (/** @type {any} */ msg) => {
 function exitWhenSent() {
   const deadline = Date.now() + 2000;
   const check = () => {
-    if (inFlight <= 0 || !process.connected || Date.now() > deadline) process.exit(0);
+    if ((inFlight <= 0 && pending.length === 0) || !process.connected || Date.now() > deadline) process.exit(0);
     else setTimeout(check, 5);
   };
   check();

@@ -12,19 +12,26 @@
  * Messages:
  *   {t:'spawned', id, pid, at}
  *   {t:'lines', id, stream:'stdout'|'stderr', at, lines:string[]}
- *   {t:'exit', id, code, signal, at, leftovers}
- *   {t:'error', id, message, errno}      (the process could not be started)
+ *   {t:'exit', id, code, signal, at, leftovers, outputFiles}
+ *   {t:'error', id, message, errno}      (the run folder could not be prepared, or the process not started)
  */
 import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { LineSplitter } from './lineSplitter.mjs';
 
 const isWindows = process.platform === 'win32';
 
 /**
- * @typedef {{ id: number, command: string, args: string[], cwd: string, env: Record<string, string> }} SpawnRequest
+ * @typedef {{ id: number, command: string, args: string[], cwd: string, env: Record<string, string>, unsetEnv?: string[],
+ *   prepare?: { dirs: string[], files: { path: string, content: string }[] }, outputDir?: string }} SpawnRequest
+ *   env: variables set for the child on top of this process's environment;
+ *   unsetEnv: names (or name prefixes ending in '*') removed from it;
+ *   prepare: folders to create (parents first) and files to write before spawning (the run's
+ *     folder and script), done here so the engine's thread never waits on the disk;
+ *   outputDir: looked at when the process ends, to report whether it holds any file.
  * @typedef {{ t: 'spawned', id: number, pid: number, at: number }
  *   | { t: 'lines', id: number, stream: 'stdout' | 'stderr', at: number, lines: string[] }
- *   | { t: 'exit', id: number, code: number | null, signal: string | null, at: number, leftovers: boolean }
+ *   | { t: 'exit', id: number, code: number | null, signal: string | null, at: number, leftovers: boolean, outputFiles: number }
  *   | { t: 'error', id: number, message: string, errno: string | null }} HostMessage
  * @typedef {{ closeGraceMs?: number, leftoverGraceMs?: number, maxLineBytes?: number }} HostOptions
  */
@@ -43,7 +50,45 @@ const isWindows = process.platform === 'win32';
  * @property {boolean} leftovers
  * @property {boolean} done
  * @property {NodeJS.Timeout | null} closeTimer
+ * @property {string | undefined} outputDir
+ * @property {boolean} closed       the output pipes have closed
+ * @property {boolean} groupGone    no process of the run's group is left
  */
+
+/** Folders known to exist (job folders are made once). */
+const madeDirs = new Set();
+
+/**
+ * Creates a run's folders and files: plain mkdir calls, parents first
+ * (Node's recursive mkdir costs several times more).
+ * @param {NonNullable<SpawnRequest['prepare']>} prepare
+ */
+function prepareRun(prepare) {
+  for (const dir of prepare.dirs) {
+    if (madeDirs.has(dir)) continue;
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      const code = /** @type {NodeJS.ErrnoException} */ (err).code;
+      if (code === 'ENOENT') mkdirSync(dir, { recursive: true });
+      else if (code !== 'EEXIST') throw err;
+    }
+  }
+  // Folders above the run's own are reused by the job's next runs.
+  for (const dir of prepare.dirs.slice(0, -2)) madeDirs.add(dir);
+  for (const file of prepare.files) writeFileSync(file.path, file.content, { mode: 0o700 });
+}
+
+/** How many entries a folder holds (0 when it is missing). */
+function countEntries(/** @type {string | undefined} */ dir) {
+  if (!dir) return 0;
+  try {
+    return readdirSync(dir).length;
+  } catch {
+    return 0;
+  }
+}
+
 
 /** Sends a signal to a whole process group; false when the group is gone. */
 export function signalGroup(/** @type {number} */ pid, /** @type {NodeJS.Signals | 0} */ signal) {
@@ -63,6 +108,24 @@ export function signalGroup(/** @type {number} */ pid, /** @type {NodeJS.Signals
 /** A timer that does not keep the process alive on its own. */
 function later(/** @type {() => void} */ fn, /** @type {number} */ ms) {
   setTimeout(fn, ms).unref();
+}
+
+/**
+ * This process's environment, minus `unsetEnv`, plus `env`. Requests carry
+ * only the difference, so a spawn message stays small.
+ * @param {SpawnRequest} req
+ */
+function childEnv(req) {
+  /** @type {Record<string, string>} */
+  const env = {};
+  const unset = req.unsetEnv ?? [];
+  const exact = new Set(unset.filter((u) => !u.endsWith('*')));
+  const prefixes = unset.filter((u) => u.endsWith('*')).map((u) => u.slice(0, -1));
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || exact.has(k) || prefixes.some((p) => k.startsWith(p))) continue;
+    env[k] = v;
+  }
+  return Object.assign(env, req.env);
 }
 
 export class ProcessHost {
@@ -88,12 +151,21 @@ export class ProcessHost {
 
   /** @param {SpawnRequest} req */
   spawn(req) {
+    if (req.prepare) {
+      try {
+        prepareRun(req.prepare);
+      } catch (err) {
+        const e = /** @type {NodeJS.ErrnoException} */ (err);
+        this.emit({ t: 'error', id: req.id, message: `could not prepare the run folder: ${e.message}`, errno: 'EPREPARE' });
+        return;
+      }
+    }
     /** @type {import('node:child_process').ChildProcess} */
     let child;
     try {
       child = spawn(req.command, req.args, {
         cwd: req.cwd,
-        env: req.env,
+        env: childEnv(req),
         detached: !isWindows,
         stdio: ['ignore', 'pipe', 'pipe'],
         windowsHide: true,
@@ -118,6 +190,9 @@ export class ProcessHost {
       leftovers: false,
       done: false,
       closeTimer: null,
+      outputDir: req.outputDir,
+      closed: false,
+      groupGone: true,
     };
     this.procs.set(req.id, proc);
 
@@ -145,20 +220,35 @@ export class ProcessHost {
       proc.exitAt = Date.now();
       let wait = this.closeGraceMs;
       if (!isWindows && signalGroup(proc.pid, 0)) {
-        // Something the run started is still alive in its group: stop it.
+        // Something the run started is still alive in its group: stop it, and
+        // report the run ended only once the group is gone.
         proc.leftovers = true;
+        proc.groupGone = false;
         signalGroup(proc.pid, 'SIGTERM');
         later(() => signalGroup(proc.pid, 'SIGKILL'), this.leftoverGraceMs);
+        const deadline = Date.now() + this.leftoverGraceMs + 500;
+        const watch = () => {
+          if (!signalGroup(proc.pid, 0) || Date.now() > deadline) {
+            proc.groupGone = true;
+            if (proc.closed) this.finish(req.id, proc);
+          } else setTimeout(watch, 10);
+        };
+        setTimeout(watch, 5);
         wait += this.leftoverGraceMs;
       }
       proc.closeTimer = setTimeout(() => {
         // Pipes still held open (by a process outside the group): stop reading.
         child.stdout?.destroy();
         child.stderr?.destroy();
+        proc.closed = true;
+        proc.groupGone = true;
         this.finish(req.id, proc);
       }, wait);
     });
-    child.once('close', () => this.finish(req.id, proc));
+    child.once('close', () => {
+      proc.closed = true;
+      if (proc.groupGone) this.finish(req.id, proc);
+    });
   }
 
   /**
@@ -188,6 +278,7 @@ export class ProcessHost {
       signal: proc.signal,
       at: proc.exitAt || Date.now(),
       leftovers: proc.leftovers,
+      outputFiles: countEntries(proc.outputDir),
     });
   }
 

@@ -75,23 +75,25 @@ export class LauncherPort implements ProcessPort {
     const { launcherPath: _omit, ...hostOptions } = this.options;
     const child = fork(path, [], {
       execArgv: [],
-      serialization: 'advanced',
+      serialization: 'json',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // ELECTRON_RUN_AS_NODE: inside the desktop app, its own binary runs the launcher as plain Node.
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', JOBDECK_LAUNCHER_OPTIONS: JSON.stringify(hostOptions) },
     });
     this.ready = false;
-    child.on('message', (msg: HostMessage | { t: 'ready' }) => {
-      if (msg.t === 'ready') {
-        this.ready = true;
-        const queued = this.queue;
-        this.queue = [];
-        for (const m of queued) child.send(m as never);
-        return;
+    child.on('message', (batch: { t: 'batch'; msgs: (HostMessage | { t: 'ready' })[] }) => {
+      for (const msg of batch.msgs) {
+        if (msg.t === 'ready') {
+          this.ready = true;
+          const queued = this.queue;
+          this.queue = [];
+          for (const m of queued) child.send(m as never);
+          continue;
+        }
+        if (msg.t === 'spawned') this.active.set(msg.id, msg.pid);
+        if (msg.t === 'exit' || msg.t === 'error') this.active.delete(msg.id);
+        this.onMessage(msg);
       }
-      if (msg.t === 'spawned') this.active.set(msg.id, msg.pid);
-      if (msg.t === 'exit' || msg.t === 'error') this.active.delete(msg.id);
-      this.onMessage(msg);
     });
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = null;

@@ -3,7 +3,6 @@
  * through the process port, turns output into log lines and protocol
  * commands, enforces the timeout, and records the outcome.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunStatus } from '../../../shared/model/job';
 import type { LogStream } from '../../../shared/model/run';
@@ -57,6 +56,8 @@ export interface RunnerDeps {
   helperPath?: string;
   /** Publishes the current state of a run (after its change is committed). */
   publishRun(runId: number): void;
+  /** A run's process has exited (its outcome is being recorded). */
+  onExited?(run: ActiveRun): void;
   /** A run ended and its outcome is committed. */
   onFinished(run: ActiveRun, outcome: RunOutcome): void;
   /** Sees every line as it is read (the CLI prints them). */
@@ -66,6 +67,8 @@ export interface RunnerDeps {
 }
 
 const COLON = 58;
+/** Host variables a job never inherits (the desktop binary's Node switch, Jobdeck's own settings). */
+const UNSET_ENV = ['ELECTRON_RUN_AS_NODE', 'JOBDECK_*'];
 
 function paramEnvName(name: string): string {
   return `JOBDECK_PARAM_${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
@@ -121,10 +124,8 @@ export class Runner {
     let command: string;
     let args: string[];
     let env: Record<string, string>;
+    const scriptPath = join(a.dir, scriptFileFor(job.runtime, job.script ?? ''));
     try {
-      mkdirSync(a.outputDir, { recursive: true });
-      const scriptPath = join(a.dir, scriptFileFor(job.runtime, job.script ?? ''));
-      writeFileSync(scriptPath, job.script ?? '', { mode: 0o700 });
       const argv = splitArgs(run.args);
       const cmd = runtimeCommand(job.runtime, scriptPath, argv, deps.nodePath);
       command = cmd.command;
@@ -139,16 +140,26 @@ export class Runner {
     if (a.timeoutSeconds) {
       a.timer = setTimeout(() => this.timeout(a), a.timeoutSeconds * 1000);
     }
-    deps.port.spawn({ id: a.id, command, args, cwd: a.dir, env });
+    // The process host creates the run's folder and writes its script, then spawns it there.
+    deps.port.spawn({
+      id: a.id,
+      command,
+      args,
+      cwd: a.dir,
+      env,
+      unsetEnv: UNSET_ENV,
+      prepare: {
+        dirs: [join(deps.dataDir, 'runs'), join(deps.dataDir, 'runs', String(a.jobId)), a.dir, a.outputDir],
+        files: [{ path: scriptPath, content: job.script ?? '' }],
+      },
+      outputDir: a.outputDir,
+    });
     return a;
   }
 
+  /** What a job process gets on top of the host's environment (which loses ELECTRON_RUN_AS_NODE and JOBDECK_*). */
   private environment(a: ActiveRun, run: RunRow, runtimeEnv: Record<string, string>): Record<string, string> {
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) {
-      if (v === undefined || k === 'ELECTRON_RUN_AS_NODE' || k.startsWith('JOBDECK_')) continue;
-      env[k] = v;
-    }
     const params = JSON.parse(run.params) as Record<string, unknown>;
     for (const [k, v] of Object.entries(params)) env[paramEnvName(k)] = String(v);
     Object.assign(env, runtimeEnv, {
@@ -210,13 +221,14 @@ export class Runner {
         this.lines(a, msg.stream, msg.at, msg.lines);
         break;
       case 'exit': {
+        this.deps.onExited?.(a);
         if (msg.leftovers) this.system(a, 'Processes the script left running were stopped');
-        void this.finish(a, this.outcome(a, msg.code, msg.signal));
+        void this.finish(a, this.outcome(a, msg.code, msg.signal), msg.outputFiles > 0);
         break;
       }
       case 'error': {
         const problem =
-          msg.errno === 'ENOENT'
+          msg.errno === 'ENOENT' && a.spawnedAt === null
             ? `${runtimeProgram(a.runtime)} was not found (is it installed and on the PATH?)`
             : msg.message;
         this.system(a, `Could not start: ${problem}`);
@@ -224,7 +236,7 @@ export class Runner {
           status: 'FAILED',
           exitCode: null,
           signal: null,
-          error: msg.errno === 'ELAUNCHER' ? msg.message : `could not start: ${problem}`,
+          error: msg.errno === 'ELAUNCHER' || msg.errno === 'EPREPARE' ? msg.message : `could not start: ${problem}`,
         });
         break;
       }
@@ -291,14 +303,14 @@ export class Runner {
     return { status: 'FAILED', exitCode: code, signal: null, error: `exit code ${code}` };
   }
 
-  private async finish(a: ActiveRun, outcome: RunOutcome): Promise<void> {
+  private async finish(a: ActiveRun, outcome: RunOutcome, hasOutput = true): Promise<void> {
     if (a.ended) return;
     a.ended = true;
     if (a.timer) clearTimeout(a.timer);
     const { deps } = this;
     let files: Awaited<ReturnType<typeof collectResultFiles>> = [];
     try {
-      files = await collectResultFiles(a.outputDir);
+      if (hasOutput) files = await collectResultFiles(a.outputDir);
     } catch (err) {
       this.system(a, `Could not read the result files: ${(err as Error).message}`);
     }

@@ -1,0 +1,38 @@
+/** Helpers shared by the benchmark scenarios. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const quick = process.argv.includes('--quick');
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export function tempDir(prefix = 'jobdeck-bench-'): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds of a process from /proc: own (user+system) and of its reaped children. */
+export function procCpu(pid: number | 'self'): { own: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[11..14] = utime stime cutime cstime (stat fields 14-17)
+  const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]) / TICKS);
+  return { own: utime! + stime!, children: cutime! + cstime! };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A scenario reports one JSON object on its last stdout line. */
+export function report(result: Record<string, unknown>): void {
+  process.stdout.write(`\n@@RESULT ${JSON.stringify(result)}\n`);
+}

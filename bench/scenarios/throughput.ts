@@ -1,0 +1,80 @@
+/**
+ * Throughput ceiling: as many runs of `sh -c 'echo hi'` as the engine can
+ * complete (spawned, output captured, SUCCEEDED persisted) at its default
+ * concurrency, against a bare spawn loop of the same command at the same
+ * concurrency, measured in this run.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../../electron/engine/engine';
+import { LauncherPort } from '../../electron/engine/runner/processPort';
+import { procCpu, quick, report, round, sleep, tempDir } from '../lib';
+import { profileWindow } from '../profile';
+
+const N = quick ? 2000 : 6000;
+const concurrency = Math.max(2, cpus().length * 2);
+const ctx = { actor: 'bench', role: 'superadmin' as const };
+
+/** The bare loop, run before and after the engine and averaged: the machine's speed drifts. */
+const bareRun = () =>
+  JSON.parse(
+    execFileSync(process.execPath, [join(import.meta.dirname, '..', 'bareSpawn.mjs'), String(N / 2), String(concurrency), 'sh', '-c', 'echo hi'], {
+      encoding: 'utf8',
+    }),
+  ) as { perSecond: number; cpuPerRunMs: number };
+const bareBefore = bareRun();
+
+const tmp = tempDir();
+const engine = Engine.open({ dataDir: tmp.dir, onError: (e) => console.error(e) });
+const jobIds: number[] = [];
+for (let i = 0; i < N; i++) {
+  jobIds.push((await engine.handlers['jobs.create']({ name: `echo ${i}`, script: 'echo hi', schedule: { kind: 'manual' }, retention: 1000 }, ctx)).id);
+}
+// Steady state: every job has run once (its folder exists, caches are warm), as on a scheduler in use.
+const warm = await Promise.all(jobIds.map(async (id) => (await engine.handlers['runs.trigger']({ jobId: id }, ctx)).id));
+await Promise.all(warm.map((id) => engine.waitForRun(id)));
+const done = engine.store.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status = 'SUCCEEDED'").pluck();
+const before = done.get() as number;
+const launcherPid = (engine.port as LauncherPort).pid!;
+const cpu0 = process.cpuUsage();
+const l0 = procCpu(launcherPid);
+const t0 = performance.now();
+await profileWindow(async () => {
+  for (const id of jobIds) await engine.handlers['runs.trigger']({ jobId: id }, ctx);
+  while ((done.get() as number) - before < N) await sleep(5);
+});
+const seconds = (performance.now() - t0) / 1000;
+const c = process.cpuUsage(cpu0);
+const l1 = procCpu(launcherPid);
+const cpuSeconds = (c.user + c.system) / 1e6 + (l1.own - l0.own) + (l1.children - l0.children);
+const captured = engine.store.db.prepare("SELECT COUNT(*) FROM log_lines WHERE stream = 1 AND text = 'hi'").pluck().get() as number;
+await engine.close(5000);
+tmp.remove();
+const bareAfter = bareRun();
+const bare = {
+  perSecond: (bareBefore.perSecond + bareAfter.perSecond) / 2,
+  cpuPerRunMs: (bareBefore.cpuPerRunMs + bareAfter.cpuPerRunMs) / 2,
+};
+
+const perSecond = N / seconds;
+const cpuPerRunMs = (cpuSeconds / N) * 1000;
+report({
+  scenario: 'throughput',
+  runs: N,
+  concurrency,
+  engineRunsPerSecond: round(perSecond),
+  bareRunsPerSecond: round(bare.perSecond),
+  rateRatio: round(perSecond / bare.perSecond, 2),
+  engineCpuPerRunMs: round(cpuPerRunMs, 2),
+  cpuSplitMs: {
+    engine: round(((c.user + c.system) / 1e6 / N) * 1000, 2),
+    launcher: round(((l1.own - l0.own) / N) * 1000, 2),
+    jobs: round(((l1.children - l0.children) / N) * 1000, 2),
+  },
+  bareCpuPerRunMs: round(bare.cpuPerRunMs, 2),
+  cpuRatio: round(cpuPerRunMs / bare.cpuPerRunMs, 2),
+  outputCaptured: captured >= N,
+  pass: perSecond / bare.perSecond >= 0.7 && cpuPerRunMs / bare.cpuPerRunMs <= 1.5,
+  target: 'rate >= 70% of bare, CPU per run <= 1.5x bare',
+});
