@@ -11,7 +11,8 @@ import type { Engine } from './engine';
 import { createJob, duplicateJob, exportJobs, importJobs, setArchived, updateJob } from './jobOps';
 import { InstanceLock } from './ownership';
 import { readResultFileStart } from './resultFile';
-import { toJob, toJobSummary } from './store/rows';
+import { JobSummaries } from './jobSummaries';
+import { toJob } from './store/rows';
 
 const ok = { ok: true as const };
 
@@ -24,20 +25,10 @@ export function createHandlers(engine: Engine): Handlers {
     return row;
   };
 
-  const summaries = (rows: Parameters<typeof toJobSummary>[0][]) =>
-    rows.map((row) => {
-      const s = toJobSummary(row);
-      // The scheduler's in-memory next fire is the truth for this engine.
-      const next = engine.scheduler?.nextFireOf(row.id);
-      if (next !== undefined && next !== null) s.nextRunAt = new Date(next).toISOString();
-      return s;
-    });
+  const summaries = new JobSummaries(store);
 
   return {
-    'jobs.list': async (input) => {
-      const { rows, total } = store.jobs.list(input);
-      return { items: summaries(rows), total };
-    },
+    'jobs.list': async (input) => summaries.list(input),
     'jobs.groups': async () => store.jobs.groups(),
     'jobs.get': async ({ id }) => {
       const row = store.jobs.get(id);

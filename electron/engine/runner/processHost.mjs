@@ -16,7 +16,8 @@
  *   {t:'error', id, message, errno}      (the run folder could not be prepared, or the process not started)
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { LineSplitter } from './lineSplitter.mjs';
 
 const isWindows = process.platform === 'win32';
@@ -60,23 +61,24 @@ const madeDirs = new Set();
 
 /**
  * Creates a run's folders and files: plain mkdir calls, parents first
- * (Node's recursive mkdir costs several times more).
+ * (Node's recursive mkdir costs several times more), on libuv's thread pool
+ * so that preparing one run overlaps with spawning others.
  * @param {NonNullable<SpawnRequest['prepare']>} prepare
  */
-function prepareRun(prepare) {
+async function prepareRun(prepare) {
   for (const dir of prepare.dirs) {
     if (madeDirs.has(dir)) continue;
     try {
-      mkdirSync(dir);
+      await mkdir(dir);
     } catch (err) {
       const code = /** @type {NodeJS.ErrnoException} */ (err).code;
-      if (code === 'ENOENT') mkdirSync(dir, { recursive: true });
+      if (code === 'ENOENT') await mkdir(dir, { recursive: true });
       else if (code !== 'EEXIST') throw err;
     }
   }
   // Folders above the run's own are reused by the job's next runs.
   for (const dir of prepare.dirs.slice(0, -2)) madeDirs.add(dir);
-  for (const file of prepare.files) writeFileSync(file.path, file.content, { mode: 0o700 });
+  await Promise.all(prepare.files.map((file) => writeFile(file.path, file.content, { mode: 0o700 })));
 }
 
 /** How many entries a folder holds (0 when it is missing). */
@@ -142,24 +144,33 @@ export class ProcessHost {
     this.maxLineBytes = options.maxLineBytes;
     /** @type {Map<number, Proc>} */
     this.procs = new Map();
+    /** Runs whose folder is being prepared. @type {Set<number>} */
+    this.preparing = new Set();
     this.paused = false;
   }
 
   get size() {
-    return this.procs.size;
+    return this.procs.size + this.preparing.size;
   }
 
   /** @param {SpawnRequest} req */
   spawn(req) {
-    if (req.prepare) {
-      try {
-        prepareRun(req.prepare);
-      } catch (err) {
-        const e = /** @type {NodeJS.ErrnoException} */ (err);
-        this.emit({ t: 'error', id: req.id, message: `could not prepare the run folder: ${e.message}`, errno: 'EPREPARE' });
-        return;
-      }
-    }
+    if (!req.prepare) return this.start(req);
+    this.preparing.add(req.id);
+    prepareRun(req.prepare).then(
+      () => {
+        // Terminated while its folder was being made: never started.
+        if (this.preparing.delete(req.id)) this.start(req);
+      },
+      (err) => {
+        this.preparing.delete(req.id);
+        this.emit({ t: 'error', id: req.id, message: `could not prepare the run folder: ${err.message}`, errno: 'EPREPARE' });
+      },
+    );
+  }
+
+  /** @param {SpawnRequest} req */
+  start(req) {
     /** @type {import('node:child_process').ChildProcess} */
     let child;
     try {
@@ -288,6 +299,10 @@ export class ProcessHost {
    * @param {number} graceMs
    */
   terminate(id, graceMs) {
+    if (this.preparing.delete(id)) {
+      this.emit({ t: 'error', id, message: 'stopped before it started', errno: 'ECANCELED' });
+      return;
+    }
     const proc = this.procs.get(id);
     if (!proc || !proc.spawned) return;
     if (isWindows) {
@@ -309,11 +324,12 @@ export class ProcessHost {
    * @returns {Promise<void>}
    */
   shutdown(graceMs) {
+    for (const id of [...this.preparing]) this.terminate(id, graceMs);
     for (const id of this.procs.keys()) this.terminate(id, graceMs);
     return new Promise((resolve) => {
       const deadline = Date.now() + graceMs + this.closeGraceMs + 500;
       const check = () => {
-        if (this.procs.size === 0) return resolve();
+        if (this.procs.size === 0 && this.preparing.size === 0) return resolve();
         if (Date.now() > deadline) {
           this.killAll();
           return resolve();

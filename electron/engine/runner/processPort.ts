@@ -74,7 +74,7 @@ export class LauncherPort implements ProcessPort {
     const path = this.options.launcherPath ?? defaultLauncherPath();
     const { launcherPath: _omit, ...hostOptions } = this.options;
     const child = fork(path, [], {
-      execArgv: [],
+      execArgv: process.env.JOBDECK_LAUNCHER_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/lprof'] : [],
       serialization: 'json',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // ELECTRON_RUN_AS_NODE: inside the desktop app, its own binary runs the launcher as plain Node.

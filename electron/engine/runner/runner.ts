@@ -227,6 +227,11 @@ export class Runner {
         break;
       }
       case 'error': {
+        if (msg.errno === 'ECANCELED') {
+          // Cancelled or timed out before its process was started.
+          void this.finish(a, this.outcome(a, null, null));
+          break;
+        }
         const problem =
           msg.errno === 'ENOENT' && a.spawnedAt === null
             ? `${runtimeProgram(a.runtime)} was not found (is it installed and on the PATH?)`

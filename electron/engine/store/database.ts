@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import * as m0001 from './migrations/0001-init';
+import * as m0002 from './migrations/0002-job-list-order';
 
 export type Db = Database.Database;
 
@@ -14,7 +15,7 @@ interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002];
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 

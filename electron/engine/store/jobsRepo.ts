@@ -16,6 +16,8 @@ export interface JobListFilter {
 /** Order of the job list: next execution first; disabled, then archived, last. */
 const LIST_ORDER = 'ORDER BY archived, enabled DESC, next_fire_at IS NULL, next_fire_at, name COLLATE NOCASE';
 
+export type JobKeyRow = [id: number, revision: number, nextFireAt: number | null, lastRunId: number | null, lastStatus: RunStatus | null, lastRunAt: number | null];
+
 export interface SchedulableRow {
   id: number;
   name: string;
@@ -76,7 +78,7 @@ export class JobsRepo {
     return this.byName.get(name) as JobRow | undefined;
   }
 
-  list(filter: JobListFilter): { rows: JobRow[]; total: number } {
+  private where(filter: JobListFilter): { clause: string; args: unknown[] } {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.search) {
@@ -95,17 +97,30 @@ export class JobsRepo {
     const archived = filter.archived ?? 'include';
     if (archived === 'exclude') where.push('archived = 0');
     if (archived === 'only') where.push('archived = 1');
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
+  }
+
+  /**
+   * The list's order and the fields that change without a new revision, as
+   * arrays (cheap to read for 10,000 jobs): [id, revision, next_fire_at,
+   * last_run_id, last_status, last_run_at].
+   */
+  listKeys(filter: JobListFilter): { rows: JobKeyRow[]; total: number } {
+    const { clause, args } = this.where(filter);
     const limit = filter.limit ?? -1;
     const offset = filter.offset ?? 0;
     const rows = this.q
-      .get(`SELECT ${SUMMARY_COLUMNS} FROM jobs ${clause} ${LIST_ORDER} LIMIT ? OFFSET ?`)
-      .all(...args, limit, offset) as JobRow[];
+      .get(`SELECT id, revision, next_fire_at, last_run_id, last_status, last_run_at FROM jobs ${clause} ${LIST_ORDER} LIMIT ? OFFSET ?`)
+      .raw(true)
+      .all(...args, limit, offset) as JobKeyRow[];
     const total =
-      limit === -1 && offset === 0
-        ? rows.length
-        : (this.q.get(`SELECT COUNT(*) AS n FROM jobs ${clause}`).get(...args) as { n: number }).n;
+      limit === -1 && offset === 0 ? rows.length : (this.q.get(`SELECT COUNT(*) AS n FROM jobs ${clause}`).get(...args) as { n: number }).n;
     return { rows, total };
+  }
+
+  /** Summary rows (no script) of some jobs. */
+  summaries(ids: number[]): JobRow[] {
+    return this.q.get(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as JobRow[];
   }
 
   all(): JobRow[] {

@@ -1,0 +1,60 @@
+/**
+ * The job list for 10,000 jobs in a few milliseconds: summaries are built
+ * once per job revision and kept; each listing reads only the order and the
+ * fields that move without a new revision (next run, last run).
+ */
+import { iso } from '../../shared/dates';
+import type { JobSummary } from '../../shared/model/job';
+import type { JobListFilter } from './store/jobsRepo';
+import { toJobSummary } from './store/rows';
+import type { Store } from './store/store';
+
+const CHUNK = 500;
+
+interface Entry {
+  revision: number;
+  summary: JobSummary;
+  /** The last next-run and last-run values turned into text, reused while they do not move. */
+  next: number | null;
+  nextIso: string | null;
+  lastAt: number | null;
+  lastIso: string | null;
+}
+
+export class JobSummaries {
+  /** One entry per job ever listed (jobs are archived, never deleted, so this stays the size of the job table). */
+  private readonly cache = new Map<number, Entry>();
+
+  constructor(private readonly store: Store) {}
+
+  list(filter: JobListFilter): { items: JobSummary[]; total: number } {
+    const { rows, total } = this.store.jobs.listKeys(filter);
+    const stale: number[] = [];
+    for (const [id, revision] of rows) if (this.cache.get(id)?.revision !== revision) stale.push(id);
+    for (let i = 0; i < stale.length; i += CHUNK) {
+      for (const row of this.store.jobs.summaries(stale.slice(i, i + CHUNK))) {
+        const summary = toJobSummary(row);
+        this.cache.set(row.id, { revision: row.revision, summary, next: row.next_fire_at, nextIso: summary.nextRunAt, lastAt: row.last_run_at, lastIso: iso(row.last_run_at) });
+      }
+    }
+    const items: JobSummary[] = [];
+    for (const [id, , nextFireAt, lastRunId, lastStatus, lastRunAt] of rows) {
+      const e = this.cache.get(id);
+      if (!e) continue; // deleted between the two reads
+      if (e.next !== nextFireAt) {
+        e.next = nextFireAt;
+        e.nextIso = iso(nextFireAt);
+      }
+      if (e.lastAt !== lastRunAt) {
+        e.lastAt = lastRunAt;
+        e.lastIso = iso(lastRunAt);
+      }
+      items.push({
+        ...e.summary,
+        nextRunAt: e.nextIso,
+        lastRun: lastRunId !== null && lastStatus !== null && e.lastIso !== null ? { id: lastRunId, status: lastStatus, at: e.lastIso } : null,
+      });
+    }
+    return { items, total };
+  }
+}
