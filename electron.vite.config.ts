@@ -40,6 +40,7 @@ export default defineConfig({
     build: {
       outDir: resolve(root, 'out/renderer'),
       emptyOutDir: true,
+      minify: true,
       chunkSizeWarningLimit: 2000,
       rollupOptions: { input: resolve(root, 'renderer/index.html') },
     },

@@ -92,6 +92,9 @@ export function nextFires(schedule: Schedule, fromMs: number, count: number): nu
   return out;
 }
 
+/** Cron wordings already made (lists show the same few patterns thousands of times). */
+const wordsCache = new Map<string, string>();
+
 /** Human wording of a schedule: "every 60 s", "At 09:30 AM, Monday through Friday (Europe/Oslo)", "manual only". */
 export function describeSchedule(schedule: Schedule): string {
   switch (schedule.kind) {
@@ -100,13 +103,18 @@ export function describeSchedule(schedule: Schedule): string {
     case 'interval':
       return schedule.seconds === 1 ? 'every second' : `every ${schedule.seconds} s`;
     case 'cron': {
-      let text: string;
-      try {
-        text = cronstrue.toString(schedule.expression, { use24HourTimeFormat: true, verbose: false });
-      } catch {
-        text = schedule.expression;
+      const key = `${schedule.timezone}\u0000${schedule.expression}`;
+      let text = wordsCache.get(key);
+      if (text === undefined) {
+        try {
+          text = `${cronstrue.toString(schedule.expression, { use24HourTimeFormat: true, verbose: false })} (${schedule.timezone})`;
+        } catch {
+          text = `${schedule.expression} (${schedule.timezone})`;
+        }
+        if (wordsCache.size > 2000) wordsCache.clear();
+        wordsCache.set(key, text);
       }
-      return `${text} (${schedule.timezone})`;
+      return text;
     }
   }
 }

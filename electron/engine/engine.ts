@@ -17,6 +17,7 @@ import { systemClock, type Clock } from './clock';
 import { Dispatcher } from './dispatcher';
 import { EventBus, type Listener } from './eventBus';
 import { Janitor } from './janitor';
+import { JobSummaries } from './jobSummaries';
 import { describeOwner, InstanceLock, SchedulerLock } from './ownership';
 import { dbFile } from './paths';
 import { recoverDeadOwners } from './recovery';
@@ -84,6 +85,8 @@ export class Engine {
   readonly dispatcher: Dispatcher;
   readonly scheduler: Scheduler | null;
   readonly handlers: Handlers;
+  /** Job list summaries, built once per job revision. */
+  readonly summaries: JobSummaries;
   readonly instance: InstanceLock;
   readonly clock: Clock;
   readonly dataDir: string;
@@ -181,6 +184,7 @@ export class Engine {
           onError,
         })
       : null;
+    this.summaries = new JobSummaries(this.store);
     this.handlers = createHandlers(this);
   }
 
@@ -197,6 +201,7 @@ export class Engine {
       }
       engine.poll = setInterval(() => engine.checkExternal(), POLL_MS);
       engine.poll.unref();
+      engine.summaries.warm(() => engine.closed);
     } catch (err) {
       void engine.close(0);
       throw err;

@@ -261,5 +261,6 @@ export function importJobs(engine: Engine, document: unknown, dryRun: boolean, c
     }
   });
   for (const id of touched) afterJobChange(engine, id);
+  if (touched.length > 100) engine.summaries.warm(() => engine.isClosed);
   return report;
 }

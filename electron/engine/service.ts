@@ -11,7 +11,6 @@ import type { Engine } from './engine';
 import { createJob, duplicateJob, exportJobs, importJobs, setArchived, updateJob } from './jobOps';
 import { InstanceLock } from './ownership';
 import { readResultFileStart } from './resultFile';
-import { JobSummaries } from './jobSummaries';
 import { toJob } from './store/rows';
 
 const ok = { ok: true as const };
@@ -25,10 +24,8 @@ export function createHandlers(engine: Engine): Handlers {
     return row;
   };
 
-  const summaries = new JobSummaries(store);
-
   return {
-    'jobs.list': async (input) => summaries.list(input),
+    'jobs.list': async (input) => engine.summaries.list(input),
     'jobs.groups': async () => store.jobs.groups(),
     'jobs.get': async ({ id }) => {
       const row = store.jobs.get(id);

@@ -1,11 +1,10 @@
 /** The console: sign-in, the header with the scheduler bar, and the screens. */
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { Toasts } from './components/common';
 import { ConnectionMenu } from './components/ConnectionMenu';
 import { Login } from './components/Login';
 import { SchedulerBar } from './components/SchedulerBar';
 import { AuditScreen } from './screens/AuditScreen';
-import { JobEditor } from './screens/JobEditor';
 import { JobsScreen } from './screens/JobsScreen';
 import { RunDetail } from './screens/RunDetail';
 import { RunsScreen } from './screens/RunsScreen';
@@ -14,6 +13,9 @@ import { useJobsStore } from './stores/jobsStore';
 import { startLiveFeed } from './stores/live';
 import { hrefOf, useRouteStore, type Route } from './stores/routeStore';
 import { useSchedulerStore } from './stores/schedulerStore';
+
+// The editor brings CodeMirror and a diff library: loaded when first opened, not with the list.
+const JobEditor = lazy(() => import('./screens/JobEditor').then((m) => ({ default: m.JobEditor })));
 
 function Screen({ route }: { route: Route }) {
   switch (route.name) {
@@ -38,7 +40,8 @@ function Shell() {
   const route = useRouteStore((s) => s.route);
   const client = useConnectionStore((s) => s.client);
   useEffect(() => {
-    void useJobsStore.getState().load();
+    // The job list loads with the screens that show it; the run page does not wait for 10,000 jobs.
+    useJobsStore.setState({ loaded: false, jobs: [] });
     void useSchedulerStore.getState().load();
     return startLiveFeed();
   }, [client]);
@@ -67,7 +70,9 @@ function Shell() {
         <ConnectionMenu />
       </header>
       <main className="main" id="main">
-        <Screen route={route} />
+        <Suspense fallback={<div className="muted">Loading…</div>}>
+          <Screen route={route} />
+        </Suspense>
       </main>
     </div>
   );

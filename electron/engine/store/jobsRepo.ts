@@ -118,6 +118,11 @@ export class JobsRepo {
     return { rows, total };
   }
 
+  /** Every job's id and revision. */
+  revisions(): [id: number, revision: number][] {
+    return this.q.get('SELECT id, revision FROM jobs').raw(true).all() as [number, number][];
+  }
+
   /** Summary rows (no script) of some jobs. */
   summaries(ids: number[]): JobRow[] {
     return this.q.get(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as JobRow[];

@@ -5,7 +5,7 @@
  */
 import Anser from 'anser';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { memo, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import type { LogLine } from '../../../shared/model/run';
 import { useLogStore } from '../stores/logStore';
 
@@ -28,9 +28,17 @@ function highlight(text: string, needle: string): ReactNode {
   return out;
 }
 
-function renderText(text: string, needle: string): ReactNode {
+/** Parsed ANSI colour runs of a line (parsed once per line, not per render). */
+const ansiCache = new WeakMap<LogLine, ReturnType<typeof Anser.ansiToJson>>();
+
+function renderText(line: LogLine, needle: string): ReactNode {
+  const text = line.text;
   if (!text.includes('\u001b[')) return highlight(text, needle);
-  const parts = Anser.ansiToJson(text, { remove_empty: true, use_classes: false });
+  let parts = ansiCache.get(line);
+  if (!parts) {
+    parts = Anser.ansiToJson(text, { remove_empty: true, use_classes: false });
+    ansiCache.set(line, parts);
+  }
   return parts.map((p, i) => (
     <span
       key={i}
@@ -47,7 +55,7 @@ function renderText(text: string, needle: string): ReactNode {
   ));
 }
 
-function Line({ line, needle, current }: { line: LogLine | undefined; needle: string; current: boolean }) {
+const Line = memo(function Line({ line, needle, current }: { line: LogLine | undefined; needle: string; current: boolean }) {
   if (!line) return <div className="log-line muted">…</div>;
   const time = line.ts.slice(11, 23);
   return (
@@ -56,11 +64,11 @@ function Line({ line, needle, current }: { line: LogLine | undefined; needle: st
       <span className="ts">{time}</span>
       <span className="log-text">
         <span className="sr-only">{STREAM_LABEL[line.stream]}: </span>
-        {renderText(line.text, needle)}
+        {renderText(line, needle)}
       </span>
     </div>
   );
-}
+});
 
 export function LogView({ downloadHref, onSave }: { downloadHref?: string; onSave?: () => void }) {
   const count = useLogStore((s) => s.count);
@@ -77,8 +85,11 @@ export function LogView({ downloadHref, onSave }: { downloadHref?: string; onSav
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
 
+  // Fetch what is in view once scrolling pauses (a fast scroll shows placeholders, not a flood of requests).
   useEffect(() => {
-    if (count > 0) ensure(first + 1, last + 1);
+    if (count === 0) return;
+    const t = setTimeout(() => ensure(first + 1, last + 1), 60);
+    return () => clearTimeout(t);
   }, [first, last, count, ensure]);
 
   // Follow the tail while following.

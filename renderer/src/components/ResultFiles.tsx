@@ -1,5 +1,4 @@
 /** A run's result files: size, download (browser or native save dialog), CSV preview. */
-import Papa from 'papaparse';
 import { useState } from 'react';
 import type { ResultFile } from '../../../shared/model/run';
 import { errorText } from '../lib/errors';
@@ -16,7 +15,7 @@ export function ResultFiles({ runId, files }: { runId: number; files: ResultFile
 
   const show = async (name: string) => {
     try {
-      const file = await client().call('runs.readFile', { id: runId, name, maxBytes: 512 * 1024 });
+      const [file, { default: Papa }] = await Promise.all([client().call('runs.readFile', { id: runId, name, maxBytes: 512 * 1024 }), import('papaparse')]);
       const parsed = Papa.parse<string[]>(file.text, { skipEmptyLines: true, preview: PREVIEW_ROWS + 1 });
       setPreview({ name, rows: parsed.data, truncated: file.truncated || parsed.data.length > PREVIEW_ROWS, error: parsed.errors[0]?.message });
     } catch (err) {

@@ -64,6 +64,11 @@ export function JobEditor({ id }: { id: number | null }) {
       setLoadError(errorText(err));
     }
   };
+  // Names must be unique: the list is needed to say so while typing.
+  useEffect(() => {
+    if (!useJobsStore.getState().loaded) void useJobsStore.getState().load();
+  }, []);
+
   useEffect(() => {
     setJob(null);
     setLoadError(null);

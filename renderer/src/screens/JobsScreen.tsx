@@ -1,6 +1,6 @@
 /** The job list: virtualized, filtered here, ordered by next execution. */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { RUN_STATUSES, type JobSummary } from '../../../shared/model/job';
 import { describeSchedule } from '../../../shared/schedule';
 import { Icon, Md5, StatusBadge, useTick } from '../components/common';
@@ -23,6 +23,7 @@ export function JobsScreen() {
   const canEdit = useConnectionStore(connectionSelectors.can('superadmin'));
   const canRun = useConnectionStore(connectionSelectors.can('admin'));
   const navigate = useRouteStore((s) => s.navigate);
+  const openJob = useCallback((id: number) => navigate({ name: 'job', id }), [navigate]);
   const visible = useMemo(() => jobsSelectors.filtered(jobs, filters), [jobs, filters]);
   const [runJob, setRunJob] = useState<JobSummary | null>(null);
   const [active, setActive] = useState(0);
@@ -85,65 +86,18 @@ export function JobsScreen() {
             {virtualizer.getVirtualItems().map((item) => {
               const job = visible[item.index]!;
               return (
-                <div
+                <JobRow
                   key={job.id}
-                  data-index={item.index}
-                  data-job={job.name}
-                  role="row"
-                  aria-rowindex={item.index + 2}
-                  tabIndex={item.index === active ? 0 : -1}
-                  className={`trow${job.archived || !job.enabled ? ' dim' : ''}`}
-                  style={{ gridTemplateColumns: COLUMNS, position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}
-                  onClick={() => navigate({ name: 'job', id: job.id })}
-                  onFocus={() => setActive(item.index)}
-                  onKeyDown={(e) => {
-                    if (e.key === 'Enter' && e.target === e.currentTarget) navigate({ name: 'job', id: job.id });
-                  }}
-                >
-                  <div role="cell" title={job.description || job.name}>
-                    <a href={hrefOf({ name: 'job', id: job.id })} tabIndex={-1} onClick={(e) => e.stopPropagation()}>
-                      {job.name}
-                    </a>
-                  </div>
-                  <div role="cell">{job.group}</div>
-                  <div role="cell" title={job.schedule.kind === 'cron' ? job.schedule.expression : undefined}>
-                    {describeSchedule(job.schedule)}
-                  </div>
-                  <div role="cell" title={job.nextRunAt ?? undefined}>
-                    {job.nextRunAt ? `${formatTime(job.nextRunAt)} · ${formatIn(job.nextRunAt, now)}` : <span className="muted">—</span>}
-                  </div>
-                  <div role="cell">
-                    {job.lastRun ? (
-                      <span className="row" style={{ flexWrap: 'nowrap' }}>
-                        <StatusBadge status={job.lastRun.status} /> <span className="small">{formatTime(job.lastRun.at)}</span>
-                      </span>
-                    ) : (
-                      <span className="muted">never</span>
-                    )}
-                  </div>
-                  <div role="cell">{job.user}</div>
-                  <div role="cell">
-                    <Md5 md5={job.scriptMd5} />
-                  </div>
-                  <div role="cell">
-                    {job.archived ? <span className="badge archived">archived</span> : job.enabled ? 'enabled' : <span className="badge disabled">disabled</span>}
-                  </div>
-                  <div role="cell">
-                    {canRun && !job.archived && (
-                      <button
-                        type="button"
-                        className="btn small"
-                        aria-label={`Run ${job.name} now`}
-                        onClick={(e) => {
-                          e.stopPropagation();
-                          setRunJob(job);
-                        }}
-                      >
-                        <Icon name="play" /> Run
-                      </button>
-                    )}
-                  </div>
-                </div>
+                  job={job}
+                  index={item.index}
+                  start={item.start}
+                  active={item.index === active}
+                  now={now}
+                  canRun={canRun}
+                  onOpen={openJob}
+                  onRun={setRunJob}
+                  onFocusRow={setActive}
+                />
               );
             })}
           </div>
@@ -153,6 +107,82 @@ export function JobsScreen() {
     </section>
   );
 }
+
+interface RowProps {
+  job: JobSummary;
+  index: number;
+  start: number;
+  active: boolean;
+  now: number;
+  canRun: boolean;
+  onOpen(id: number): void;
+  onRun(job: JobSummary): void;
+  onFocusRow(index: number): void;
+}
+
+/** One row; re-rendered only when its job, position or focus changes (smooth scrolling through 10,000). */
+const JobRow = memo(function JobRow({ job, index, start, active, now, canRun, onOpen, onRun, onFocusRow }: RowProps) {
+  return (
+    <div
+      data-index={index}
+      data-job={job.name}
+      role="row"
+      aria-rowindex={index + 2}
+      tabIndex={active ? 0 : -1}
+      className={`trow${job.archived || !job.enabled ? ' dim' : ''}`}
+      style={{ gridTemplateColumns: COLUMNS, position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${start}px)` }}
+      onClick={() => onOpen(job.id)}
+      onFocus={() => onFocusRow(index)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' && e.target === e.currentTarget) onOpen(job.id);
+      }}
+    >
+      <div role="cell" title={job.description || job.name}>
+        <a href={hrefOf({ name: 'job', id: job.id })} tabIndex={-1} onClick={(e) => e.stopPropagation()}>
+          {job.name}
+        </a>
+      </div>
+      <div role="cell">{job.group}</div>
+      <div role="cell" title={job.schedule.kind === 'cron' ? job.schedule.expression : undefined}>
+        {describeSchedule(job.schedule)}
+      </div>
+      <div role="cell" title={job.nextRunAt ?? undefined}>
+        {job.nextRunAt ? `${formatTime(job.nextRunAt)} · ${formatIn(job.nextRunAt, now)}` : <span className="muted">—</span>}
+      </div>
+      <div role="cell">
+        {job.lastRun ? (
+          <span className="row" style={{ flexWrap: 'nowrap' }}>
+            <StatusBadge status={job.lastRun.status} /> <span className="small">{formatTime(job.lastRun.at)}</span>
+          </span>
+        ) : (
+          <span className="muted">never</span>
+        )}
+      </div>
+      <div role="cell">{job.user}</div>
+      <div role="cell">
+        <Md5 md5={job.scriptMd5} />
+      </div>
+      <div role="cell">
+        {job.archived ? <span className="badge archived">archived</span> : job.enabled ? 'enabled' : <span className="badge disabled">disabled</span>}
+      </div>
+      <div role="cell">
+        {canRun && !job.archived && (
+          <button
+            type="button"
+            className="btn small"
+            aria-label={`Run ${job.name} now`}
+            onClick={(e) => {
+              e.stopPropagation();
+              onRun(job);
+            }}
+          >
+            <Icon name="play" /> Run
+          </button>
+        )}
+      </div>
+    </div>
+  );
+});
 
 function Filters({ filters, groups, onChange }: { filters: JobFilters; groups: string[]; onChange: (p: Partial<JobFilters>) => void }) {
   return (

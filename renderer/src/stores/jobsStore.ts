@@ -59,6 +59,20 @@ export const jobsSelectors = {
   },
 };
 
+let inFlight: Promise<void> | null = null;
+
+async function loadJobs(): Promise<void> {
+  const set = useJobsStore.setState;
+  set({ loading: true });
+  try {
+    const c = client();
+    const [{ items }, groups] = await Promise.all([c.call('jobs.list', {}), c.call('jobs.groups', {})]);
+    set({ jobs: items, groups, loaded: true, loading: false, error: null });
+  } catch (err) {
+    set({ loading: false, error: errorText(err) });
+  }
+}
+
 export const useJobsStore = create<State>()((set, get) => ({
   jobs: [],
   groups: [],
@@ -71,17 +85,13 @@ export const useJobsStore = create<State>()((set, get) => ({
     set({ filters: { ...get().filters, ...patch } });
   },
 
-  async load() {
-    set({ loading: true });
-    try {
-      const c = client();
-      const [{ items }, groups] = await Promise.all([c.call('jobs.list', {}), c.call('jobs.groups', {})]);
-      set({ jobs: items, groups, loaded: true, loading: false, error: null });
-    } catch (err) {
-      set({ loading: false, error: errorText(err) });
-    }
+  load() {
+    // Screens that mount together ask once.
+    inFlight ??= loadJobs().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
   },
-
   applyJob(jobId, job) {
     const jobs = get().jobs.filter((j) => j.id !== jobId);
     if (job) jobs.push(job);

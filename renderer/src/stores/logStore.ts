@@ -44,6 +44,31 @@ interface State {
 }
 
 let unsubscribe: (() => void) | null = null;
+/** Pages fetched and not yet shown: applied together, once per frame. */
+let arrived: [number, LogLine[]][] = [];
+let arrivalQueued = false;
+
+function scheduleArrivals(): void {
+  if (arrivalQueued) return;
+  arrivalQueued = true;
+  const apply = () => {
+    arrivalQueued = false;
+    const batch = arrived;
+    arrived = [];
+    const state = useLogStore.getState();
+    const pages = new Map(state.pages);
+    let count = state.count;
+    for (const [p, lines] of batch) {
+      const merged = mergeLines(lines, pages.get(p) ?? []);
+      pages.set(p, merged);
+      if (merged.length) count = Math.max(count, merged[merged.length - 1]!.seq);
+    }
+    evict(pages);
+    useLogStore.setState({ pages, count, version: state.version + 1 });
+  };
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(apply);
+  else setTimeout(apply, 0);
+}
 const loading = new Set<number>();
 const lastUse = new Map<number, number>();
 let useTick = 0;
@@ -64,6 +89,7 @@ export const useLogStore = create<State>()((set, get) => ({
   async open(runId) {
     get().close();
     loading.clear();
+    arrived = [];
     lastUse.clear();
     set({ runId, run: null, files: [], error: null, count: 0, pages: new Map(), version: 0, following: true, search: { text: '', seqs: [], index: -1, truncated: false, busy: false } });
     try {
@@ -110,13 +136,8 @@ export const useLogStore = create<State>()((set, get) => ({
         .then((page) => {
           loading.delete(p);
           if (get().runId !== runId) return;
-          const pages = new Map(get().pages);
-          const existing = pages.get(p) ?? [];
-          const merged = mergeLines(page.lines, existing);
-          pages.set(p, merged);
-          evict(pages);
-          const last = merged.length ? merged[merged.length - 1]!.seq : 0;
-          set({ pages, version: get().version + 1, count: Math.max(get().count, last) });
+          arrived.push([p, page.lines]);
+          scheduleArrivals();
         })
         .catch((err) => {
           loading.delete(p);

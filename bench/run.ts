@@ -1,0 +1,78 @@
+/**
+ * `npm run bench`: each scenario in a process of its own against the real
+ * engine, a table of the figures (as ratios where a scenario has a limit
+ * measured in the same run), and bench/results/latest.json.
+ *   npm run bench                 the full suite (about 5 minutes)
+ *   npm run bench -- --quick      a 1-2 minute version
+ *   npm run bench -- --only logs,history
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+const SCENARIOS = ['dispatch', 'burst', 'throughput', 'logs', 'history', 'console'] as const;
+const quick = process.argv.includes('--quick');
+const onlyArg = process.argv.find((a) => a.startsWith('--only'));
+const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1]! : process.argv[process.argv.indexOf(onlyArg) + 1]!).split(',') : null;
+
+type Result = Record<string, unknown> & { scenario: string; pass: boolean; target: string };
+const results: Result[] = [];
+
+for (const name of SCENARIOS) {
+  if (only && !only.includes(name)) continue;
+  process.stderr.write(`\n=== ${name}${quick ? ' (quick)' : ''} ===\n`);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'scenarios', `${name}.ts`), ...(quick ? ['--quick'] : [])], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('@@RESULT '));
+  if (r.status !== 0 || !line) {
+    results.push({ scenario: name, pass: false, target: '', error: `exited ${r.status}: ${r.stdout.slice(-500)}` });
+    continue;
+  }
+  const result = JSON.parse(line.slice('@@RESULT '.length)) as Result;
+  result.wallSeconds = Math.round((Date.now() - t0) / 1000);
+  results.push(result);
+  process.stderr.write(`${JSON.stringify(result)}\n`);
+}
+
+const fmt = (v: unknown): string => (typeof v === 'object' && v !== null ? Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ') : String(v));
+const figures = (r: Result): string => {
+  switch (r.scenario) {
+    case 'dispatch':
+      return `lateness ${fmt(r.latenessMs)} ms; ${r.fired}/${r.expectedFires} fires (${r.runsPerSecond}/s), missed ${r.missedFires}`;
+    case 'burst':
+      return `${r.completedPerSecond}/s of ${r.expectedPerSecond}/s completed, logs persisted: ${r.persistedWithLogs}; lateness ${fmt(r.latenessMs)} ms (concurrency ${r.concurrency})`;
+    case 'throughput':
+      return `${r.engineRunsPerSecond} runs/s = ${r.rateRatio} x bare (${r.bareRunsPerSecond}/s); CPU/run ${r.engineCpuPerRunMs} ms = ${r.cpuRatio} x bare (${r.bareCpuPerRunMs} ms)`;
+    case 'logs':
+      return `${r.engineLinesPerSecond} lines/s = ${r.rateRatio} x bare insert (${r.bareRowsPerSecond}/s); RSS +${r.rssGrowthMb} MB; subscriber got all: ${r.subscriberGotAll}`;
+    case 'history':
+      return `runs.list ${fmt(r.runsListMs)} ms; jobs.list p50 ${fmt((r.jobsListMs as Record<string, unknown>).p50)} ms; start-up ${r.startupMs} ms (${r.jobs} jobs, ${r.runs} runs)`;
+    case 'console':
+      return `first render: jobs ${r.jobListFirstRenderMs} ms, log ${r.logViewFirstRenderMs} ms; max frame while scrolling: jobs ${fmt((r.jobListScrollFrameMs as Record<string, unknown>).max)} ms, log ${fmt((r.logScrollFrameMs as Record<string, unknown>).max)} ms`;
+    default:
+      return String(r.error ?? '');
+  }
+};
+
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round(totalmem() / 1024 ** 3),
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+  date: new Date().toISOString(),
+  quick,
+};
+const rows = results.map((r) => `| ${r.scenario} | ${r.pass ? 'pass' : 'MISS'} | ${figures(r)} | ${r.target} |`);
+const table = ['| scenario | target met | figures | target |', '| --- | --- | --- | --- |', ...rows].join('\n');
+process.stdout.write(`\n${table}\n\nMachine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}${quick ? ' (quick run)' : ''}\n`);
+mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+writeFileSync(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify({ machine, results }, null, 2)}\n`);
+process.stdout.write('Written to bench/results/latest.json\n');
