@@ -22,6 +22,8 @@ export interface DispatcherDeps {
   concurrency: number;
   /** Starts the process of a run just marked IN_PROGRESS. */
   start(run: RunRow, job: JobRow): void;
+  /** Records that a run started (written with the next batch). */
+  persistStart(runId: number, jobId: number, at: number): void;
   /** A queued run was found cancelled before it started. */
   cancelledBeforeStart(run: RunRow): void;
   onError(err: unknown): void;
@@ -156,35 +158,41 @@ export class Dispatcher {
     );
   }
 
+  /**
+   * Starts a queued run if it can start. The checks read the store; the
+   * change to IN_PROGRESS is written with the run's next batch (its process
+   * is supervised in memory meanwhile, and a crash before that write leaves
+   * the run QUEUED, which recovery marks interrupted just the same). Only a
+   * lock is taken at once, in a transaction, since another run may want it.
+   */
   private tryStart(e: QueueEntry, now: number): Outcome {
     const { store } = this.deps;
-    let started: { run: RunRow; job: JobRow } | null = null;
-    let cancelled: RunRow | null = null;
-    const outcome = store.tx((): Outcome => {
-      const run = store.runs.get(e.runId);
-      if (!run || run.status !== 'QUEUED') return 'gone';
-      if (run.cancel_by !== null) {
-        cancelled = run;
-        return 'gone';
-      }
-      const job = store.jobs.get(e.jobId);
-      if (!job) return 'gone';
-      // A run of this job may be executing in another process (a CLI run).
-      if (store.runs.active(e.jobId).some((r) => r.status === 'IN_PROGRESS')) return 'blocked';
-      if (job.lock_name && !store.locks.acquire(job.lock_name, run.id, job.id, this.deps.owner, now)) return 'blocked';
-      if (!store.runs.markStarted(run.id)) return 'gone';
-      store.jobs.setLastRun(job.id, run.id, 'IN_PROGRESS', now);
-      started = { run: { ...run, status: 'IN_PROGRESS' }, job };
-      return 'started';
-    });
-    if (cancelled) this.deps.cancelledBeforeStart(cancelled);
-    if (started) {
-      const s = started as { run: RunRow; job: JobRow };
-      this.runningCount += 1;
-      this.runningJobs.set(s.job.id, s.run.id);
-      this.deps.start(s.run, s.job);
+    const run = store.runs.get(e.runId);
+    if (!run || run.status !== 'QUEUED') return 'gone';
+    if (run.cancel_by !== null) {
+      this.deps.cancelledBeforeStart(run);
+      return 'gone';
     }
-    return outcome;
+    const job = store.jobs.get(e.jobId);
+    if (!job) return 'gone';
+    // A run of this job may be executing in another process (a CLI run).
+    if (store.runs.active(e.jobId).some((r) => r.status === 'IN_PROGRESS')) return 'blocked';
+    if (job.lock_name) {
+      const lock = job.lock_name;
+      const got = store.tx(() => {
+        if (!store.locks.acquire(lock, run.id, job.id, this.deps.owner, now)) return false;
+        store.runs.markStarted(run.id);
+        store.jobs.setLastRun(job.id, run.id, 'IN_PROGRESS', now);
+        return true;
+      });
+      if (!got) return 'blocked';
+    } else {
+      this.deps.persistStart(run.id, job.id, now);
+    }
+    this.runningCount += 1;
+    this.runningJobs.set(job.id, run.id);
+    this.deps.start({ ...run, status: 'IN_PROGRESS' }, job);
+    return 'started';
   }
 
   close(): void {

@@ -171,6 +171,11 @@ export class Engine {
         this.publishRun(run.id);
         this.statusChanged();
       },
+      persistStart: (runId, jobId, at) =>
+        this.writer.op(() => {
+          this.store.runs.markStarted(runId);
+          this.store.jobs.setLastRun(jobId, runId, 'IN_PROGRESS', at);
+        }),
       cancelledBeforeStart: (run) => this.finishQueued(run, run.cancel_by ?? 'unknown'),
       onError,
     });
@@ -228,6 +233,8 @@ export class Engine {
     const run = toRun(row);
     const a = this.runner.active.get(row.id);
     if (a) {
+      // Started here; the store hears of it with the next batch.
+      if (run.status === 'QUEUED') run.status = 'IN_PROGRESS';
       run.lastSeq = Math.max(run.lastSeq, this.writer.lastSeq(row.id) ?? 0);
       if (a.progress) run.progress = { ...a.progress };
       if (a.spawnedAt && !run.startedAt) run.startedAt = iso(a.spawnedAt);
@@ -311,6 +318,8 @@ export class Engine {
   trigger(req: TriggerRequest): Run {
     if (this.closed) throw new JobdeckError('UNAVAILABLE', 'the engine is shutting down');
     const now = this.clock.now();
+    // Overlap checks read run states from the store: write pending starts first.
+    this.writer.flush();
     const row = this.store.tx(() => createRun(this.store, req, this.instance.id, now));
     this.afterQueued([row]);
     // Usually still QUEUED; it may have started (or, with no process, failed) already.
@@ -326,6 +335,7 @@ export class Engine {
   /** Scheduler callback: creates the runs of due fires and stores next fire times, in one transaction. */
   private fire(fires: Fire[], next: [number, number | null][]): void {
     const now = this.clock.now();
+    if (fires.length) this.writer.flush();
     const created: RunRow[] = [];
     this.store.tx(() => {
       for (const [jobId, at] of next) this.store.jobs.setNextFire(jobId, at);

@@ -327,13 +327,19 @@ export class ProcessHost {
     for (const id of [...this.preparing]) this.terminate(id, graceMs);
     for (const id of this.procs.keys()) this.terminate(id, graceMs);
     return new Promise((resolve) => {
-      const deadline = Date.now() + graceMs + this.closeGraceMs + 500;
+      // After the grace period everything still running is killed; then
+      // wait (a little) for those exits to be reported too.
+      const killAt = Date.now() + graceMs + this.closeGraceMs + 500;
+      const giveUpAt = killAt + this.leftoverGraceMs + 1000;
+      let killed = false;
       const check = () => {
         if (this.procs.size === 0 && this.preparing.size === 0) return resolve();
-        if (Date.now() > deadline) {
+        const now = Date.now();
+        if (!killed && now > killAt) {
+          killed = true;
           this.killAll();
-          return resolve();
         }
+        if (now > giveUpAt) return resolve();
         setTimeout(check, 20);
       };
       check();

@@ -95,7 +95,8 @@ export class LauncherPort implements ProcessPort {
         this.onMessage(msg);
       }
     });
-    child.on('exit', (code, signal) => {
+    // 'close' comes after the last message has been read (an 'exit' can overtake messages in flight).
+    child.on('close', (code, signal) => {
       if (this.child === child) this.child = null;
       // Jobs the launcher never reported ended (it died, or was killed): stop their groups, report them failed.
       const lost = [...this.active.entries()];
@@ -139,7 +140,7 @@ export class LauncherPort implements ProcessPort {
     if (!child) return Promise.resolve();
     return new Promise((resolve) => {
       // The launcher reports every job's exit, then exits itself.
-      child.once('exit', () => resolve());
+      child.once('close', () => resolve());
       if (child.connected) child.send({ t: 'shutdown', graceMs });
       else child.kill('SIGKILL');
       setTimeout(() => {
