@@ -49,7 +49,7 @@ const figures = (r: Result): string => {
     case 'burst':
       return `${r.completedPerSecond}/s of ${r.expectedPerSecond}/s completed, logs persisted: ${r.persistedWithLogs}; lateness ${fmt(r.latenessMs)} ms (concurrency ${r.concurrency})`;
     case 'throughput':
-      return `${r.engineRunsPerSecond} runs/s = ${r.rateRatio} x bare (${r.bareRunsPerSecond}/s); CPU/run ${r.engineCpuPerRunMs} ms = ${r.cpuRatio} x bare (${r.bareCpuPerRunMs} ms)`;
+      return `${r.engineRunsPerSecond} runs/s = ${r.rateRatio} x bare (${r.bareRunsPerSecond}/s); CPU/run ${r.engineCpuPerRunMs} ms = ${r.cpuRatio} x bare (${r.bareCpuPerRunMs} ms), of which the run folder alone ${r.runFolderCpuPerRunMs} ms; split ${fmt(r.cpuSplitMs)}`;
     case 'logs':
       return `${r.engineLinesPerSecond} lines/s = ${r.rateRatio} x bare insert (${r.bareRowsPerSecond}/s); RSS +${r.rssGrowthMb} MB; subscriber got all: ${r.subscriberGotAll}`;
     case 'history':

@@ -24,6 +24,10 @@ const bareRun = () =>
     }),
   ) as { perSecond: number; cpuPerRunMs: number };
 const bareBefore = bareRun();
+/** What the run folder alone costs here (the floor of a design that writes each run's script into its own folder). */
+const folder = JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname, '..', 'folderCost.mjs'), String(N / 2)], { encoding: 'utf8' })) as {
+  cpuPerRunMs: number;
+};
 
 const tmp = tempDir();
 const engine = Engine.open({ dataDir: tmp.dir, onError: (e) => console.error(e) });
@@ -73,6 +77,7 @@ report({
     jobs: round(((l1.children - l0.children) / N) * 1000, 2),
   },
   bareCpuPerRunMs: round(bare.cpuPerRunMs, 2),
+  runFolderCpuPerRunMs: round(folder.cpuPerRunMs, 2),
   cpuRatio: round(cpuPerRunMs / bare.cpuPerRunMs, 2),
   outputCaptured: captured >= N,
   pass: perSecond / bare.perSecond >= 0.7 && cpuPerRunMs / bare.cpuPerRunMs <= 1.5,

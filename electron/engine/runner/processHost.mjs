@@ -118,17 +118,24 @@ function later(/** @type {() => void} */ fn, /** @type {number} */ ms) {
  * @param {SpawnRequest} req
  */
 function childEnv(req) {
-  /** @type {Record<string, string>} */
-  const env = {};
   const unset = req.unsetEnv ?? [];
-  const exact = new Set(unset.filter((u) => !u.endsWith('*')));
-  const prefixes = unset.filter((u) => u.endsWith('*')).map((u) => u.slice(0, -1));
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || exact.has(k) || prefixes.some((p) => k.startsWith(p))) continue;
-    env[k] = v;
+  const key = unset.join('\u0000');
+  if (baseEnv?.key !== key) {
+    /** @type {Record<string, string>} */
+    const env = {};
+    const exact = new Set(unset.filter((u) => !u.endsWith('*')));
+    const prefixes = unset.filter((u) => u.endsWith('*')).map((u) => u.slice(0, -1));
+    for (const [k, v] of Object.entries(process.env)) {
+      if (v === undefined || exact.has(k) || prefixes.some((p) => k.startsWith(p))) continue;
+      env[k] = v;
+    }
+    baseEnv = { key, env };
   }
-  return Object.assign(env, req.env);
+  return { ...baseEnv.env, ...req.env };
 }
+
+/** This process's environment minus the unset names, made once (it does not change). @type {{ key: string, env: Record<string, string> } | null} */
+let baseEnv = null;
 
 export class ProcessHost {
   /**
