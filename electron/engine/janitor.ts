@@ -1,9 +1,11 @@
 /**
  * Applies retention in the background: deletes a job's oldest finished runs
  * beyond its limit, with their log lines (in chunks, so a run of a million
- * lines does not stall the engine), result-file rows and folders.
+ * lines does not stall the engine), result-file rows and folders; and removes
+ * spare run folders made for a script the job no longer has.
  */
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { runDir } from './paths';
 import type { Store } from './store/store';
 
@@ -11,6 +13,8 @@ const CHUNK = 20_000;
 
 export class Janitor {
   private readonly jobs = new Set<number>();
+  /** The script MD5 each job's spare folders were last checked against. */
+  private readonly spareMd5 = new Map<number, string>();
   private busy = false;
   private stopped = false;
 
@@ -38,6 +42,10 @@ export class Janitor {
         this.jobs.delete(jobId);
         const job = this.store.jobs.get(jobId);
         if (!job) continue;
+        if (this.spareMd5.get(jobId) !== job.script_md5) {
+          this.spareMd5.set(jobId, job.script_md5);
+          await this.dropStaleSpares(jobId, job.script_md5);
+        }
         for (const runId of this.store.runs.beyondRetention(jobId, job.retention)) {
           if (this.stopped) return;
           await this.deleteRun(jobId, runId);
@@ -47,6 +55,20 @@ export class Janitor {
       this.onError(err);
     } finally {
       this.busy = false;
+    }
+  }
+
+  /** Spare run folders made for a script the job no longer has. */
+  private async dropStaleSpares(jobId: number, md5: string): Promise<void> {
+    const dir = join(this.dataDir, 'runs', String(jobId));
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (name.startsWith('.spare-') && !name.startsWith(`.spare-${md5}-`)) await rm(join(dir, name), { recursive: true, force: true });
     }
   }
 

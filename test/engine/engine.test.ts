@@ -409,3 +409,26 @@ describe('crash recovery', () => {
     expect(engine.store.integrityCheck()).toBe('ok');
   });
 });
+
+describe('run folders', () => {
+  it('writes each run its own folder with the script, and keeps a spare only for the current script', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { engine, client, dataDir } = openEngine({ scheduler: false });
+    const job = await client.call('jobs.create', { name: 'folders', script: 'echo one', schedule: manual });
+    const r1 = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+    const jobDir = join(dataDir, 'runs', String(job.id));
+    expect(readFileSync(join(jobDir, String(r1.id), 'script.sh'), 'utf8')).toBe('echo one');
+    await until(() => readdirSync(jobDir).some((n) => n.startsWith(`.spare-${job.scriptMd5}-`)));
+    const changed = await client.call('jobs.update', { id: job.id, changes: { script: 'echo two' } });
+    const r2 = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+    // The spare of the old script is not used for the new one.
+    expect(readFileSync(join(jobDir, String(r2.id), 'script.sh'), 'utf8')).toBe('echo two');
+    const r3 = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+    expect(readFileSync(join(jobDir, String(r3.id), 'script.sh'), 'utf8')).toBe('echo two');
+    expect(readdirSync(join(jobDir, String(r3.id), 'output'))).toEqual([]);
+    await until(() => {
+      const spares = readdirSync(jobDir).filter((n) => n.startsWith('.spare-'));
+      return spares.length === 1 && spares[0]!.startsWith(`.spare-${changed.scriptMd5}-`);
+    });
+  });
+});

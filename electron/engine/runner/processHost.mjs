@@ -17,19 +17,23 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { LineSplitter } from './lineSplitter.mjs';
 
 const isWindows = process.platform === 'win32';
 
 /**
  * @typedef {{ id: number, command: string, args: string[], cwd: string, env: Record<string, string>, unsetEnv?: string[],
- *   prepare?: { dirs: string[], files: { path: string, content: string }[] }, outputDir?: string }} SpawnRequest
+ *   prepare?: Prepare, outputDir?: string }} SpawnRequest
  *   env: variables set for the child on top of this process's environment;
  *   unsetEnv: names (or name prefixes ending in '*') removed from it;
- *   prepare: folders to create (parents first) and files to write before spawning (the run's
- *     folder and script), done here so the engine's thread never waits on the disk;
+ *   prepare: the run's folder to make before spawning (see Prepare), done here so the engine's
+ *     thread never waits on the disk;
  *   outputDir: looked at when the process ends, to report whether it holds any file.
+ * @typedef {{ parents: string[], dirs: string[], files: { path: string, content: string }[], spare?: string }} Prepare
+ *   parents: folders above the run's (made once, then remembered); dirs: the run's folder and
+ *   its subfolders, outermost first; files: written inside; spare: a folder made the same way
+ *   ahead of time (for the job's next run), renamed into place when present.
  * @typedef {{ t: 'spawned', id: number, pid: number, at: number }
  *   | { t: 'lines', id: number, stream: 'stdout' | 'stderr', at: number, lines: string[] }
  *   | { t: 'exit', id: number, code: number | null, signal: string | null, at: number, leftovers: boolean, outputFiles: number }
@@ -60,25 +64,65 @@ const isWindows = process.platform === 'win32';
 const madeDirs = new Set();
 
 /**
- * Creates a run's folders and files: plain mkdir calls, parents first
- * (Node's recursive mkdir costs several times more), on libuv's thread pool
- * so that preparing one run overlaps with spawning others.
- * @param {NonNullable<SpawnRequest['prepare']>} prepare
+ * Makes a run's folder: its parents (once), then the folder with its files,
+ * on libuv's thread pool so that preparing one run overlaps with spawning
+ * others. Creating folders and files is slow on some disks (over a
+ * millisecond each); a rename is not, so when a spare folder was made ahead
+ * of time for this job and script, it is renamed into place instead.
+ * @param {Prepare} prepare
  */
 async function prepareRun(prepare) {
-  for (const dir of prepare.dirs) {
+  for (const dir of prepare.parents) {
     if (madeDirs.has(dir)) continue;
+    await mkdirOnce(dir);
+    madeDirs.add(dir);
+  }
+  if (prepare.spare) {
     try {
-      await mkdir(dir);
-    } catch (err) {
-      const code = /** @type {NodeJS.ErrnoException} */ (err).code;
-      if (code === 'ENOENT') await mkdir(dir, { recursive: true });
-      else if (code !== 'EEXIST') throw err;
+      await rename(prepare.spare, /** @type {string} */ (prepare.dirs[0]));
+      return;
+    } catch {
+      // No spare (first run, script changed, taken by another process): make it now.
     }
   }
-  // Folders above the run's own are reused by the job's next runs.
-  for (const dir of prepare.dirs.slice(0, -2)) madeDirs.add(dir);
-  await Promise.all(prepare.files.map((file) => writeFile(file.path, file.content, { mode: 0o700 })));
+  await makeFolder(prepare.dirs, prepare.files);
+}
+
+/** @param {string} dir */
+async function mkdirOnce(dir) {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    const code = /** @type {NodeJS.ErrnoException} */ (err).code;
+    if (code === 'ENOENT') await mkdir(dir, { recursive: true });
+    else if (code !== 'EEXIST') throw err;
+  }
+}
+
+/**
+ * @param {string[]} dirs
+ * @param {{ path: string, content: string }[]} files
+ */
+async function makeFolder(dirs, files) {
+  for (const dir of dirs) await mkdir(dir);
+  await Promise.all(files.map((file) => writeFile(file.path, file.content, { mode: 0o700 })));
+}
+
+/**
+ * Makes the spare for a job's next run: the same folder and script under the
+ * spare's name. Best effort, off the critical path; a failure only means the
+ * next run makes its folder itself.
+ * @param {Prepare} prepare
+ */
+function makeSpare(prepare) {
+  const spare = prepare.spare;
+  const runDir = prepare.dirs[0];
+  if (!spare || !runDir) return;
+  const move = (/** @type {string} */ p) => spare + p.slice(runDir.length);
+  void makeFolder(
+    prepare.dirs.map(move),
+    prepare.files.map((f) => ({ path: move(f.path), content: f.content })),
+  ).catch(() => undefined);
 }
 
 /** How many entries a folder holds (0 when it is missing). */
@@ -164,10 +208,12 @@ export class ProcessHost {
   spawn(req) {
     if (!req.prepare) return this.start(req);
     this.preparing.add(req.id);
-    prepareRun(req.prepare).then(
+    const prepare = req.prepare;
+    prepareRun(prepare).then(
       () => {
         // Terminated while its folder was being made: never started.
         if (this.preparing.delete(req.id)) this.start(req);
+        makeSpare(prepare);
       },
       (err) => {
         this.preparing.delete(req.id);

@@ -3,7 +3,7 @@
  * through the process port, turns output into log lines and protocol
  * commands, enforces the timeout, and records the outcome.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { RunStatus } from '../../../shared/model/job';
 import type { LogStream } from '../../../shared/model/run';
 import { outputDir, runDir } from '../paths';
@@ -149,8 +149,11 @@ export class Runner {
       env,
       unsetEnv: UNSET_ENV,
       prepare: {
-        dirs: [join(deps.dataDir, 'runs'), join(deps.dataDir, 'runs', String(a.jobId)), a.dir, a.outputDir],
+        parents: [join(deps.dataDir, 'runs'), join(deps.dataDir, 'runs', String(a.jobId))],
+        dirs: [a.dir, a.outputDir],
         files: [{ path: scriptPath, content: job.script ?? '' }],
+        // Made after this run starts, for the job's next run (same script: same name).
+        spare: join(deps.dataDir, 'runs', String(a.jobId), `.spare-${job.script_md5}-${basename(scriptPath)}`),
       },
       outputDir: a.outputDir,
     });
