@@ -426,6 +426,12 @@ describe('run folders', () => {
     const r3 = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
     expect(readFileSync(join(jobDir, String(r3.id), 'script.sh'), 'utf8')).toBe('echo two');
     expect(readdirSync(join(jobDir, String(r3.id), 'output'))).toEqual([]);
+    // Back to back, a run may arrive while its spare is still being made: it never gets half a folder.
+    for (let i = 0; i < 15; i++) {
+      const r = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+      expect(r.status, `run ${r.id}: ${r.error}`).toBe('SUCCEEDED');
+      expect(readFileSync(join(jobDir, String(r.id), 'script.sh'), 'utf8')).toBe('echo two');
+    }
     await until(() => {
       const spares = readdirSync(jobDir).filter((n) => n.startsWith('.spare-'));
       return spares.length === 1 && spares[0]!.startsWith(`.spare-${changed.scriptMd5}-`);

@@ -17,7 +17,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { LineSplitter } from './lineSplitter.mjs';
 
 const isWindows = process.platform === 'win32';
@@ -109,21 +109,27 @@ async function makeFolder(dirs, files) {
 }
 
 /**
- * Makes the spare for a job's next run: the same folder and script under the
- * spare's name. Best effort, off the critical path; a failure only means the
- * next run makes its folder itself.
+ * Makes the spare for a job's next run: the same folder and script under a
+ * temporary name, renamed to the spare's name only once complete (a run must
+ * never take a half-made spare). Best effort, off the critical path; a
+ * failure only means the next run makes its folder itself.
  * @param {Prepare} prepare
  */
 function makeSpare(prepare) {
   const spare = prepare.spare;
   const runDir = prepare.dirs[0];
   if (!spare || !runDir) return;
-  const move = (/** @type {string} */ p) => spare + p.slice(runDir.length);
+  const temp = `${spare}.making-${process.pid}-${++spareSeq}`;
+  const move = (/** @type {string} */ p) => temp + p.slice(runDir.length);
   void makeFolder(
     prepare.dirs.map(move),
     prepare.files.map((f) => ({ path: move(f.path), content: f.content })),
-  ).catch(() => undefined);
+  )
+    .then(() => rename(temp, spare))
+    .catch(() => rm(temp, { recursive: true, force: true }))
+    .catch(() => undefined);
 }
+let spareSeq = 0;
 
 /** How many entries a folder holds (0 when it is missing). */
 function countEntries(/** @type {string | undefined} */ dir) {
