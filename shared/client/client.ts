@@ -29,6 +29,8 @@ export interface JobdeckClient {
   saveResultFile?(runId: number, name: string): Promise<string | null>;
   /** Saves a run's log where the user picks (desktop transport). */
   saveLog?(runId: number): Promise<string | null>;
+  /** Opens a run's folder in the OS file manager (desktop transport, local engine). */
+  showRunFolder?(runId: number): Promise<void>;
   close?(): void;
 }
 

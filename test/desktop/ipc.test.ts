@@ -57,7 +57,8 @@ describe('desktop main process', () => {
     expect(readFileSync(logTarget, 'utf8')).toMatch(/ OUT done\n/);
     expect(d.asked[2]).toBe(`binary-run-${run.id}.log`);
     expect(await d.bridge.showRunFolder(run.id)).toEqual({ ok: true, value: null });
-    expect(d.opened).toEqual([run.id]);
+    await d.client.showRunFolder!(run.id);
+    expect(d.opened).toEqual([run.id, run.id]);
   });
 
   it('stores remote profiles with encrypted tokens, and switches the transport to them and back', async () => {

@@ -203,6 +203,8 @@ export class ProcessHost {
     this.procs = new Map();
     /** Runs whose folder is being prepared. @type {Set<number>} */
     this.preparing = new Set();
+    /** Runs waiting to start, in the order asked. @type {{ req: SpawnRequest, ready: boolean }[]} */
+    this.startQueue = [];
     this.paused = false;
   }
 
@@ -212,20 +214,40 @@ export class ProcessHost {
 
   /** @param {SpawnRequest} req */
   spawn(req) {
-    if (!req.prepare) return this.start(req);
-    this.preparing.add(req.id);
     const prepare = req.prepare;
+    if (!prepare) {
+      this.startQueue.push({ req, ready: true });
+      return this.startReady();
+    }
+    const entry = { req, ready: false };
+    this.startQueue.push(entry);
+    this.preparing.add(req.id);
     prepareRun(prepare).then(
       () => {
-        // Terminated while its folder was being made: never started.
-        if (this.preparing.delete(req.id)) this.start(req);
+        entry.ready = true;
+        this.startReady();
         makeSpare(prepare);
       },
       (err) => {
-        this.preparing.delete(req.id);
-        this.emit({ t: 'error', id: req.id, message: `could not prepare the run folder: ${err.message}`, errno: 'EPREPARE' });
+        entry.ready = true;
+        if (this.preparing.delete(req.id)) {
+          this.emit({ t: 'error', id: req.id, message: `could not prepare the run folder: ${err.message}`, errno: 'EPREPARE' });
+        }
+        this.startReady();
       },
     );
+  }
+
+  /**
+   * Starts prepared runs in the order they were asked for (folders are made
+   * concurrently and may finish out of order; runs start first in, first out).
+   */
+  startReady() {
+    while (this.startQueue.length && this.startQueue[0]?.ready) {
+      const { req } = /** @type {{ req: SpawnRequest }} */ (this.startQueue.shift());
+      // Terminated while its folder was being made (or the folder failed): never started.
+      if (!req.prepare || this.preparing.delete(req.id)) this.start(req);
+    }
   }
 
   /** @param {SpawnRequest} req */

@@ -34,6 +34,9 @@ export function createIpcClient(bridge: JobdeckBridge, target = 'desktop'): Jobd
     async saveLog(runId) {
       return unwrap(await bridge.saveLog(runId));
     },
+    async showRunFolder(runId) {
+      unwrap(await bridge.showRunFolder(runId));
+    },
     close() {
       for (const id of handlers.keys()) bridge.unsubscribe(id);
       handlers.clear();

@@ -54,6 +54,11 @@ export function RunDetail({ id }: { id: number }) {
         <a className="btn" href={hrefOf({ name: 'runs', jobId: run.jobId })}>
           All runs of this job
         </a>
+        {c?.showRunFolder && (
+          <button type="button" className="btn" onClick={() => void c.showRunFolder!(run.id).catch((err) => toast.error(errorText(err)))}>
+            Show folder
+          </button>
+        )}
       </div>
       {error && <div className="alert" role="alert">{error}</div>}
       <div className="detail-layout">
