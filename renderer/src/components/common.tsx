@@ -157,3 +157,24 @@ export function useTick(ms: number): number {
   }, [ms]);
   return now;
 }
+
+/** Newer/older paging under a list: "51–100 of 420 runs", page n of m. */
+export function Pager({ page, pageSize, total, noun, onPage }: { page: number; pageSize: number; total: number; noun: string; onPage: (page: number) => void }) {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  return (
+    <div className="pager" aria-label="Pages">
+      <span className="muted small">
+        {total === 0 ? `No ${noun}` : `${page * pageSize + 1}–${Math.min(total, (page + 1) * pageSize)} of ${total} ${noun}`}
+      </span>
+      <button type="button" className="btn small" disabled={page === 0} onClick={() => onPage(page - 1)}>
+        ← Newer
+      </button>
+      <span className="small">
+        Page {page + 1} of {pages}
+      </span>
+      <button type="button" className="btn small" disabled={page + 1 >= pages} onClick={() => onPage(page + 1)}>
+        Older →
+      </button>
+    </div>
+  );
+}

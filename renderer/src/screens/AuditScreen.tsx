@@ -1,6 +1,7 @@
 /** The audit log: who did what, when. */
 import { useEffect, useState } from 'react';
 import type { AuditEntry } from '../../../shared/model/misc';
+import { Pager } from '../components/common';
 import { formatTime } from '../lib/format';
 import { hrefOf } from '../stores/routeStore';
 import { useAuditStore } from '../stores/auditStore';
@@ -34,7 +35,6 @@ export function AuditScreen() {
   useEffect(() => {
     void load();
   }, [load]);
-  const pages = Math.max(1, Math.ceil(total / pageSize));
   return (
     <section className="screen" aria-labelledby="audit-title" data-testid="audit-screen">
       <div className="screen-head">
@@ -86,18 +86,7 @@ export function AuditScreen() {
           </tbody>
         </table>
       </div>
-      <div className="pager">
-        <span className="muted small">{total} entries</span>
-        <button type="button" className="btn small" disabled={page === 0} onClick={() => void setPage(page - 1)}>
-          ← Newer
-        </button>
-        <span className="small">
-          Page {page + 1} of {pages}
-        </span>
-        <button type="button" className="btn small" disabled={page + 1 >= pages} onClick={() => void setPage(page + 1)}>
-          Older →
-        </button>
-      </div>
+      <Pager page={page} pageSize={pageSize} total={total} noun="entries" onPage={(n) => void setPage(n)} />
     </section>
   );
 }

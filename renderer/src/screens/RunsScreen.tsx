@@ -1,7 +1,7 @@
 /** Runs of one job or of all jobs: filters, paging, live status and progress. */
 import { useEffect } from 'react';
 import { RUN_STATUSES, type RunStatus } from '../../../shared/model/job';
-import { ProgressBar, StatusBadge, useTick } from '../components/common';
+import { ProgressBar, StatusBadge, useTick, Pager } from '../components/common';
 import { formatDuration, formatTime, runDurationMs } from '../lib/format';
 import { useJobsStore } from '../stores/jobsStore';
 import { hrefOf, useRouteStore } from '../stores/routeStore';
@@ -26,7 +26,6 @@ export function RunsScreen({ jobId }: { jobId: number | null }) {
     const statuses = filters.statuses.includes(s) ? filters.statuses.filter((x) => x !== s) : [...filters.statuses, s];
     void setFilters({ statuses });
   };
-  const pages = Math.max(1, Math.ceil(total / pageSize));
 
   return (
     <section className="screen" aria-labelledby="runs-title" data-testid="runs-screen">
@@ -118,20 +117,7 @@ export function RunsScreen({ jobId }: { jobId: number | null }) {
           ))}
         </div>
       </div>
-      <div className="pager" aria-label="Pages">
-        <span className="muted small">
-          {total === 0 ? 'No runs' : `${page * pageSize + 1}–${Math.min(total, (page + 1) * pageSize)} of ${total}`}
-        </span>
-        <button type="button" className="btn small" disabled={page === 0} onClick={() => void setPage(page - 1)}>
-          ← Newer
-        </button>
-        <span className="small">
-          Page {page + 1} of {pages}
-        </span>
-        <button type="button" className="btn small" disabled={page + 1 >= pages} onClick={() => void setPage(page + 1)}>
-          Older →
-        </button>
-      </div>
+      <Pager page={page} pageSize={pageSize} total={total} noun="runs" onPage={(n) => void setPage(n)} />
     </section>
   );
 }
