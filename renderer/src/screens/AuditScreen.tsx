@@ -1,6 +1,8 @@
 /** The audit log: who did what, when. */
 import { useEffect, useState } from 'react';
+import type { Schedule } from '../../../shared/model/job';
 import type { AuditEntry } from '../../../shared/model/misc';
+import { describeSchedule } from '../../../shared/schedule';
 import { Pager } from '../components/common';
 import { formatTime } from '../lib/format';
 import { hrefOf } from '../stores/routeStore';
@@ -25,7 +27,11 @@ function details(e: AuditEntry): string {
       .join('; ');
   }
   if (e.action === 'script.audit') return String(e.details.message ?? '');
-  return JSON.stringify(e.details);
+  // "key: value" for what is set; schedules in words.
+  return Object.entries(e.details)
+    .filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0))
+    .map(([k, v]) => `${k}: ${k === 'schedule' ? describeSchedule(v as Schedule) : typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join('; ');
 }
 
 export function AuditScreen() {
