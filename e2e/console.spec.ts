@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { JOB_DEFAULTS } from '../shared/model/job';
 import { expect, screenshot, test } from './fixtures';
 
 const SCRIPT = [
@@ -213,22 +214,12 @@ test('a viewer reads but cannot change or run', async ({ page, jobdeck }) => {
 
 test('lists 10,000 jobs in a virtualized table, reachable by keyboard', async ({ page, jobdeck }) => {
   const jobs = Array.from({ length: 10_000 }, (_, i) => ({
+    ...JOB_DEFAULTS,
     name: `job ${String(i).padStart(5, '0')}`,
     group: `group ${i % 7}`,
-    description: '',
     script: `echo ${i}`,
-    runtime: 'sh',
-    params: [],
-    paramValues: {},
     user: 'svc',
     schedule: { kind: 'manual' },
-    enabled: true,
-    timeoutSeconds: null,
-    overlap: 'skip',
-    retries: { count: 0, delaySeconds: 60 },
-    misfire: 'run-once',
-    lock: null,
-    retention: 500,
     archived: false,
   }));
   const api = await jobdeck.api();

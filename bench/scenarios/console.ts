@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHROMIUM_ARGS, findChromium } from '../../e2e/browser';
 import { Engine } from '../../electron/engine/engine';
+import { JOB_DEFAULTS } from '../../shared/model/job';
 import { startServer } from '../../electron/server/server';
 import { percentile, quick, report, round, tempDir } from '../lib';
 
@@ -24,22 +25,14 @@ if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html'))) {
 const tmp = tempDir();
 const engine = Engine.open({ dataDir: tmp.dir, onError: (e) => console.error(e) });
 const jobs = Array.from({ length: JOBS }, (_, i) => ({
+  ...JOB_DEFAULTS,
   name: `job ${String(i).padStart(5, '0')}`,
   group: `group ${i % 25}`,
   description: `Job number ${i}`,
   script: `echo ${i}`,
-  runtime: 'sh',
-  params: [],
-  paramValues: {},
   user: 'svc',
   schedule: i % 2 ? ({ kind: 'interval', seconds: 300 } as const) : ({ kind: 'cron', expression: '0 30 2 * * *', timezone: 'UTC' } as const),
-  enabled: true,
-  timeoutSeconds: null,
-  overlap: 'skip' as const,
-  retries: { count: 0, delaySeconds: 60 },
   misfire: 'skip' as const,
-  lock: null,
-  retention: 500,
   archived: false,
 }));
 await engine.handlers['jobs.import']({ document: { format: 'jobdeck-export', version: 1, exportedAt: new Date().toISOString(), jobs } }, ctx);
