@@ -322,8 +322,8 @@ export class Engine {
     this.writer.flush();
     const row = this.store.tx(() => createRun(this.store, req, this.instance.id, now));
     this.afterQueued([row]);
-    // Usually still QUEUED; it may have started (or, with no process, failed) already.
-    return this.runState(row.status === 'QUEUED' ? (this.store.runs.get(row.id) ?? row) : row);
+    // runState adds what happened since (it may have started already).
+    return this.runState(row);
   }
 
   private afterQueued(rows: RunRow[]): void {

@@ -10,6 +10,8 @@ import { runDir } from './paths';
 import type { Store } from './store/store';
 
 const CHUNK = 20_000;
+/** A job's retention is checked at most this often. */
+const RECHECK_MS = 2000;
 
 export class Janitor {
   private readonly jobs = new Set<number>();
@@ -24,8 +26,25 @@ export class Janitor {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  /** Checks a job's retention soon. */
+  private readonly lastCheck = new Map<number, number>();
+  private readonly later = new Set<number>();
+
+  /**
+   * Checks a job's retention soon: at once, or, for a job checked in the last
+   * few seconds (one that runs often), once at the end of that period.
+   */
   check(jobId: number): void {
+    const since = Date.now() - (this.lastCheck.get(jobId) ?? 0);
+    if (since < RECHECK_MS) {
+      if (this.later.has(jobId)) return;
+      this.later.add(jobId);
+      setTimeout(() => {
+        this.later.delete(jobId);
+        this.check(jobId);
+      }, RECHECK_MS - since).unref();
+      return;
+    }
+    this.lastCheck.set(jobId, Date.now());
     this.jobs.add(jobId);
     if (!this.busy) void this.work();
   }

@@ -64,7 +64,7 @@ export function createRun(store: Store, req: TriggerRequest, owner: string, now:
     const waiting = active.find((r) => r.status === 'QUEUED')!;
     throw new JobdeckError('JOB_ALREADY_QUEUED', `Job "${job.name}" already has a run waiting (run ${waiting.id})`, 'jobId');
   }
-  const id = store.runs.insert({
+  const fields = {
     jobId: job.id,
     trigger: req.trigger,
     triggeredBy: req.by,
@@ -77,7 +77,8 @@ export function createRun(store: Store, req: TriggerRequest, owner: string, now:
     attempt: req.attempt ?? 1,
     retryOf: req.retryOf ?? null,
     owner,
-  });
+  };
+  const id = store.runs.insert(fields);
   if (req.trigger === 'manual' || req.trigger === 'api' || req.trigger === 'cli') {
     store.audit.add({
       at: now,
@@ -90,5 +91,33 @@ export function createRun(store: Store, req: TriggerRequest, owner: string, now:
       details: { trigger: req.trigger, args: req.args ?? '', params },
     });
   }
-  return store.runs.get(id)!;
+  // The row as the store now holds it (read back would cost a query per trigger).
+  return {
+    id,
+    job_id: job.id,
+    job_name: job.name,
+    status: 'QUEUED',
+    trigger: fields.trigger,
+    triggered_by: fields.triggeredBy,
+    user: fields.user,
+    args: fields.args,
+    params: fields.params,
+    due_at: fields.dueAt,
+    not_before: fields.notBefore,
+    queued_at: now,
+    started_at: null,
+    finished_at: null,
+    exit_code: null,
+    signal: null,
+    error: null,
+    progress_pct: null,
+    progress_msg: null,
+    attempt: fields.attempt,
+    retry_of: fields.retryOf,
+    last_seq: 0,
+    result_file: null,
+    owner,
+    pid: null,
+    cancel_by: null,
+  };
 }
