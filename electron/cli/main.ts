@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { JobdeckError } from '../../shared/errors';
+import { VERSION } from '../engine/version';
 import { describeError, UsageError, type GlobalOptions } from './context';
 import { registerJobs } from './commands/jobs';
 import { registerRun } from './commands/run';
@@ -15,6 +16,7 @@ import { registerUsers } from './commands/users';
 export function buildProgram(): Command {
   const program = new Command('jobdeck')
     .description('Jobdeck: scheduled and background jobs, with live logs and result files.')
+    .version(VERSION, '-V, --version', 'print the version')
     .option('--data-dir <dir>', 'data folder (default: $JOBDECK_DATA_DIR, else the per-user app-data folder)')
     .enablePositionalOptions()
     .showHelpAfterError('(add --help for usage)')
