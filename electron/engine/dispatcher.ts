@@ -54,10 +54,6 @@ export class Dispatcher {
     return this.deps.concurrency;
   }
 
-  isQueued(runId: number): boolean {
-    return this.queue.some((e) => e.runId === runId);
-  }
-
   /** Adds runs at the back of the queue and starts what can start. */
   enqueue(entries: QueueEntry[]): void {
     for (const e of entries) this.queue.push(e);

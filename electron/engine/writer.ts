@@ -86,10 +86,6 @@ export class Writer {
     return out;
   }
 
-  get backlog(): number {
-    return this.lines.length + this.ops.length;
-  }
-
   private schedule(): void {
     if (this.timer || this.immediate || this.closed) return;
     this.timer = setTimeout(() => {

@@ -131,10 +131,6 @@ export class Scheduler {
     this.arm();
   }
 
-  nextFireOf(jobId: number): number | null {
-    return this.entries.get(jobId)?.at ?? null;
-  }
-
   /** The earliest `count` fires. */
   upcoming(count: number): { jobId: number; name: string; at: number }[] {
     return [...this.entries.values()]

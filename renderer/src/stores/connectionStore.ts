@@ -114,7 +114,6 @@ async function refreshDesktop(set: (s: Partial<State>) => void): Promise<void> {
 export const connectionSelectors = {
   /** Does the signed-in user have at least this role? */
   can: (role: Role) => (s: State) => s.user !== null && roleRank(s.user.role) >= roleRank(role),
-  client: (s: State) => s.client,
 };
 
 /** The client for store actions (throws if the console is not connected). */
