@@ -16,8 +16,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(root, 'electron/main/index.ts'),
-          // The small process that spawns job processes (see electron/engine/runner/launcher.mjs).
-          launcher: resolve(root, 'electron/engine/runner/launcher.mjs'),
+          // The small process that spawns job processes (see electron/engine/runner/launcher.ts).
+          launcher: resolve(root, 'electron/engine/runner/launcher.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js' },
       },

@@ -58,7 +58,33 @@ export interface MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType
   input: I;
   output: O;
   http: HttpBinding;
+  /** 'download': the output is a Download streamed as a file, not JSON. Default 'json'. */
+  result?: 'json' | 'download';
 }
+
+/**
+ * What a download call returns: a file to stream. HTTP sends its bytes as the
+ * response body; the desktop app saves it where the user picks; the CLI
+ * writes it to a file. Never JSON, never held in memory whole.
+ */
+export interface Download {
+  /** The name a browser or save dialog suggests. */
+  fileName: string;
+  contentType: string;
+  /** Bytes, when known ahead (a log export is not). */
+  size: number | null;
+  sha256: string | null;
+  /** The bytes in chunks; each call starts from the beginning. */
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+export const downloadSchema = z.custom<Download>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as Download).chunks === 'function' && typeof (v as Download).fileName === 'string',
+  { message: 'not a download' },
+);
+
+/** Longest a runs.wait call waits, in seconds. */
+export const WAIT_MAX_SECONDS = 120;
 
 const m = <I extends z.ZodType, O extends z.ZodType>(spec: MethodSpec<I, O>): MethodSpec<I, O> => spec;
 
@@ -89,6 +115,13 @@ export const contract = {
     role: 'viewer',
     http: { method: 'GET', path: '/api/jobs/:id' },
     input: z.strictObject({ id }),
+    output: jobSchema,
+  }),
+  'jobs.find': m({
+    summary: 'One job by its name (names compare without case)',
+    role: 'viewer',
+    http: { method: 'GET', path: '/api/jobs/by-name/:name' },
+    input: z.strictObject({ name: jobNameSchema }),
     output: jobSchema,
   }),
   'jobs.create': m({
@@ -174,6 +207,29 @@ export const contract = {
     input: z.strictObject({ id }),
     output: runSchema,
   }),
+  'runs.wait': m({
+    summary: 'Waits until a run has finished (or the timeout passes) and returns it as it is then',
+    role: 'viewer',
+    http: { method: 'GET', path: '/api/runs/:id/wait' },
+    input: z.strictObject({ id, timeoutSeconds: z.number().int().min(0).max(WAIT_MAX_SECONDS).optional() }),
+    output: runSchema,
+  }),
+  'runs.download': m({
+    summary: 'Download a result file of a run (the primary one when no name is given)',
+    role: 'admin',
+    http: { method: 'GET', path: '/api/runs/:id/files/*' },
+    input: z.strictObject({ id, name: z.string().min(1).max(1024).optional() }),
+    output: downloadSchema,
+    result: 'download',
+  }),
+  'runs.logExport': m({
+    summary: "Download a run's whole log as text",
+    role: 'viewer',
+    http: { method: 'GET', path: '/api/runs/:id/log' },
+    input: z.strictObject({ id }),
+    output: downloadSchema,
+    result: 'download',
+  }),
   'runs.logs': m({
     summary: 'Log lines of a run after a sequence number',
     role: 'viewer',
@@ -242,10 +298,10 @@ export const contract = {
     output: z.array(lockInfoSchema),
   }),
   'locks.break': m({
-    summary: 'Break a lock (for a stale lock left by a run that is no longer executing)',
+    summary: 'Break a lock (for a stale lock left by a run that is no longer executing; force breaks one whose run still executes)',
     role: 'superadmin',
     http: { method: 'POST', path: '/api/locks/:name/break' },
-    input: z.strictObject({ name: lockNameSchema }),
+    input: z.strictObject({ name: lockNameSchema, force: z.boolean().optional() }),
     output: ok,
   }),
   'jobs.export': m({
@@ -325,6 +381,8 @@ export type ParsedInput<M extends MethodName> = z.output<Contract[M]['input']>;
 export type Output<M extends MethodName> = z.output<Contract[M]['output']>;
 
 export const METHOD_NAMES = Object.keys(contract) as MethodName[];
+/** Methods whose result is a Download (streamed), not JSON. */
+export const isDownloadMethod = (name: MethodName): boolean => (contract[name] as MethodSpec).result === 'download';
 export const isMethodName = (name: string): name is MethodName => Object.hasOwn(contract, name);
 
 /** Who is calling: every service call runs on someone's behalf. */

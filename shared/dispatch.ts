@@ -39,7 +39,8 @@ export function parseInput<M extends MethodName>(method: M, input: unknown): z.o
 export function checkRole(method: MethodName, ctx: CallContext): void {
   const needed = contract[method].role;
   if (roleRank(ctx.role) < roleRank(needed)) {
-    throw new JobdeckError('FORBIDDEN', `${method} needs the ${needed} role; ${ctx.actor} is ${ctx.role}`);
+    const what = contract[method].summary.replace(/\s*\(.*$/, '');
+    throw new JobdeckError('FORBIDDEN', `"${what}" (${method}) needs the ${needed} role; ${ctx.actor} is a ${ctx.role}`);
   }
 }
 

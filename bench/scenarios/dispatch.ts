@@ -20,10 +20,10 @@ for (let i = 0; i < JOBS; i++) {
 // Spread the first fires evenly over one interval, starting shortly.
 const start = Date.now() + 2000;
 const setNext = engine.store.db.prepare('UPDATE jobs SET next_fire_at = ? WHERE id = ?');
-engine.store.tx(() => {
+engine.store.db.transaction(() => {
   for (let i = 0; i < JOBS; i++) setNext.run(start + Math.floor((i * INTERVAL_S * 1000) / JOBS), i + 1);
-});
-engine.scheduler!.restart();
+}).immediate();
+await engine.handlers['scheduler.restart']({}, ctx);
 const measureFrom = start + WARMUP_MS;
 const measureTo = measureFrom + MEASURE_MS;
 await sleep(measureTo - Date.now() + 3000);

@@ -26,7 +26,7 @@ const now = Date.now();
   const insertRun = store.db.prepare(`INSERT INTO runs (job_id, status, trigger, triggered_by, queued_at, started_at, finished_at, exit_code, owner, last_seq)
     VALUES (?, ?, 'schedule', 'scheduler', ?, ?, ?, ?, 'gone', 2)`);
   const setLast = store.db.prepare('UPDATE jobs SET last_run_id = ?, last_status = ?, last_run_at = ? WHERE id = ?');
-  store.tx(() => {
+  store.db.transaction(() => {
     for (let i = 0; i < JOBS; i++) {
       const kind = i % 10 === 0 ? 'manual' : i % 3 === 0 ? 'cron' : 'interval';
       insertJob.run(
@@ -42,11 +42,11 @@ const now = Date.now();
         now - 400 * DAY,
       );
     }
-  });
+  }).immediate();
   const perJob = RUNS / JOBS;
   let id = 0;
   for (let chunk = 0; chunk < JOBS; chunk += 500) {
-    store.tx(() => {
+    store.db.transaction(() => {
       for (let j = chunk; j < chunk + 500; j++) {
         for (let k = 0; k < perJob; k++) {
           const queued = now - 365 * DAY + Math.floor(((k + (j % 7) / 7) * 365 * DAY) / perJob);
@@ -57,7 +57,7 @@ const now = Date.now();
         }
         setLast.run(id, 'SUCCEEDED', now - DAY, j + 1);
       }
-    });
+    }).immediate();
   }
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   store.close();

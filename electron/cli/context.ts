@@ -7,6 +7,13 @@ import type { Job } from '../../shared/model/job';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { createLocalClient } from '../engine/localClient';
 import { resolveDataDir } from '../engine/paths';
+import { LOG_LEVELS, streamLogger, type Logger, type LogLevel } from '../engine/logger';
+
+/** Where the CLI logs the engine's warnings and errors: standard error, level from JOBDECK_LOG_LEVEL (default warn). */
+export function cliLogger(prefix = 'jobdeck'): Logger {
+  const level = process.env.JOBDECK_LOG_LEVEL as LogLevel | undefined;
+  return streamLogger(level && (LOG_LEVELS as readonly string[]).includes(level) ? level : 'warn', process.stderr, prefix);
+}
 
 /** A mistake in how the CLI was called (exit code 2). */
 export class UsageError extends Error {}
@@ -41,7 +48,7 @@ export async function withEngine<T>(
     scheduler: false,
     spawner: 'inline',
     hostKind: 'jobdeck cli',
-    onError: (err) => process.stderr.write(`jobdeck: ${String(err)}\n`),
+    logger: cliLogger(),
     ...extra,
   });
   try {
@@ -54,10 +61,12 @@ export async function withEngine<T>(
 /** A job by numeric id or by name (names compare without case). */
 export async function findJob(client: JobdeckClient, ref: string): Promise<Job> {
   if (/^\d+$/.test(ref)) return client.call('jobs.get', { id: Number(ref) });
-  const { items } = await client.call('jobs.list', { search: ref });
-  const match = items.find((j) => j.name.toLowerCase() === ref.toLowerCase());
-  if (!match) throw new JobdeckError('NOT_FOUND', `no job named "${ref}"`, 'job');
-  return client.call('jobs.get', { id: match.id });
+  try {
+    return await client.call('jobs.find', { name: ref });
+  } catch (err) {
+    if (err instanceof JobdeckError && err.code === 'VALIDATION_FAILED') throw new JobdeckError('NOT_FOUND', `no job named "${ref}"`, 'job');
+    throw err;
+  }
 }
 
 /** Option names for contract fields, so errors speak the CLI's language. */

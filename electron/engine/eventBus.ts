@@ -1,11 +1,12 @@
 /**
  * Publishes engine events to subscribers. A run subscription with afterSeq
- * first receives the stored lines after that sequence number, then live
- * ones, with no gap and no repeat: live lines that arrive while the backlog is
- * read are held and filtered by sequence number.
+ * first receives the stored lines after that sequence number (in pages of
+ * bounded size, a page per event-loop turn), then the run's current state,
+ * then live events, with no gap and no repeat: live lines that arrive while
+ * the backlog is read are held and filtered by sequence number.
  */
 import { eventMatches, type EngineEvent, type Subscription } from '../../shared/events';
-import type { LogLine } from '../../shared/model/run';
+import type { LogLine, Run } from '../../shared/model/run';
 
 export type Listener = (event: EngineEvent) => void;
 
@@ -19,12 +20,11 @@ interface Sub {
 }
 
 export interface Backlog {
-  /** Stored lines of a run after a sequence number, in pages. */
-  logs(runId: number, afterSeq: number, limit: number): LogLine[];
-  jobIdOf(runId: number): number | undefined;
+  /** A page of stored lines of a run after a sequence number (bounded in lines and bytes), and whether more follow. */
+  logs(runId: number, afterSeq: number): { lines: LogLine[]; more: boolean };
+  /** The run as stored now. */
+  run(runId: number): Run | undefined;
 }
-
-const BACKLOG_PAGE = 5000;
 
 export class EventBus {
   private readonly subs = new Set<Sub>();
@@ -92,15 +92,25 @@ export class EventBus {
    */
   private deliverBacklog(s: Sub, runId: number): void {
     s.held = [];
-    const jobId = this.backlog.jobIdOf(runId) ?? 0;
+    const first = this.backlog.run(runId);
+    const jobId = first?.jobId ?? 0;
     const page = (): void => {
       if (!this.subs.has(s)) return;
-      const lines = this.backlog.logs(runId, s.seq, BACKLOG_PAGE);
-      if (lines.length > 0) this.deliver(s, { type: 'log', runId, jobId, lines });
-      if (lines.length === BACKLOG_PAGE) {
+      let more = false;
+      try {
+        const next = this.backlog.logs(runId, s.seq);
+        more = next.more;
+        if (next.lines.length > 0) this.deliver(s, { type: 'log', runId, jobId, lines: next.lines });
+      } catch {
+        more = false; // the store went away (shutdown): stop replaying
+      }
+      if (more) {
         setImmediate(page);
         return;
       }
+      // Where the run is now (a client resuming a finished run learns it finished).
+      const now = this.backlog.run(runId);
+      if (now) this.deliver(s, { type: 'run', run: now });
       const held = s.held ?? [];
       s.held = null;
       for (const event of held) this.deliver(s, event);

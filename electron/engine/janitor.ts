@@ -2,7 +2,8 @@
  * Applies retention in the background: deletes a job's oldest finished runs
  * beyond its limit, with their log lines (in chunks, so a run of a million
  * lines does not stall the engine), result-file rows and folders; and removes
- * spare run folders made for a script the job no longer has.
+ * spare run folders made for a script the job no longer has. Closing it waits
+ * for the pass in progress, so nothing touches the store after it is closed.
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,51 +11,52 @@ import { runDir } from './paths';
 import type { Store } from './store/store';
 
 const CHUNK = 20_000;
-/** A job's retention is checked at most this often. */
-const RECHECK_MS = 2000;
 
 export class Janitor {
   private readonly jobs = new Set<number>();
   /** The script MD5 each job's spare folders were last checked against. */
   private readonly spareMd5 = new Map<number, string>();
-  private busy = false;
+  private readonly lastCheck = new Map<number, number>();
+  private readonly later = new Map<number, NodeJS.Timeout>();
+  private working: Promise<void> | null = null;
   private stopped = false;
 
   constructor(
     private readonly store: Store,
     private readonly dataDir: string,
+    private readonly recheckMs: number,
     private readonly onError: (err: unknown) => void,
   ) {}
-
-  private readonly lastCheck = new Map<number, number>();
-  private readonly later = new Set<number>();
 
   /**
    * Checks a job's retention soon: at once, or, for a job checked in the last
    * few seconds (one that runs often), once at the end of that period.
    */
   check(jobId: number): void {
+    if (this.stopped) return;
     const since = Date.now() - (this.lastCheck.get(jobId) ?? 0);
-    if (since < RECHECK_MS) {
+    if (since < this.recheckMs) {
       if (this.later.has(jobId)) return;
-      this.later.add(jobId);
-      setTimeout(() => {
+      const timer = setTimeout(() => {
         this.later.delete(jobId);
         this.check(jobId);
-      }, RECHECK_MS - since).unref();
+      }, this.recheckMs - since);
+      timer.unref();
+      this.later.set(jobId, timer);
       return;
     }
     this.lastCheck.set(jobId, Date.now());
     this.jobs.add(jobId);
-    if (!this.busy) void this.work();
+    this.working ??= this.work().finally(() => {
+      this.working = null;
+    });
   }
 
   get idle(): boolean {
-    return !this.busy && this.jobs.size === 0;
+    return this.working === null && this.jobs.size === 0;
   }
 
   private async work(): Promise<void> {
-    this.busy = true;
     try {
       while (!this.stopped && this.jobs.size > 0) {
         const jobId = this.jobs.values().next().value as number;
@@ -71,9 +73,7 @@ export class Janitor {
         }
       }
     } catch (err) {
-      this.onError(err);
-    } finally {
-      this.busy = false;
+      if (!this.stopped) this.onError(err);
     }
   }
 
@@ -92,18 +92,30 @@ export class Janitor {
   }
 
   private async deleteRun(jobId: number, runId: number): Promise<void> {
-    while (!this.stopped && this.store.logs.deleteSome(runId, CHUNK) === CHUNK) {
+    while (!this.stopped && this.store.runs.deleteLogs(runId, CHUNK) === CHUNK) {
       await new Promise((r) => setImmediate(r));
     }
     if (this.stopped) return;
-    this.store.tx(() => {
-      this.store.logs.deleteSome(runId, Number.MAX_SAFE_INTEGER);
-      this.store.runs.delete(runId);
-    });
+    this.store.runs.deleteRun(runId);
     await rm(runDir(this.dataDir, jobId, runId), { recursive: true, force: true });
   }
 
-  stop(): void {
+  /**
+   * Lets the pass in progress end (up to `budgetMs`: a short pass finishes;
+   * a long one stops between steps and is taken up again after the job's
+   * next run), then stops.
+   */
+  async close(budgetMs = 2000): Promise<void> {
+    for (const timer of this.later.values()) clearTimeout(timer);
+    this.later.clear();
+    const working = this.working;
+    if (working) {
+      const timer = setTimeout(() => {
+        this.stopped = true;
+      }, budgetMs);
+      await working;
+      clearTimeout(timer);
+    }
     this.stopped = true;
   }
 }

@@ -5,7 +5,7 @@
  */
 import { iso } from '../../shared/dates';
 import type { JobSummary } from '../../shared/model/job';
-import type { JobListFilter } from './store/jobsRepo';
+import type { JobListFilter } from './store/jobsStore';
 import { toJobSummary } from './store/rows';
 import type { Store } from './store/store';
 

@@ -1,8 +1,14 @@
-/** Opening a run's result file for download, never outside its run's folder. */
-import { createReadStream, type ReadStream } from 'node:fs';
+/**
+ * Opening a run's result file, never outside its run's output folder. Two
+ * guards, each tested on its own: the name must be a plain relative path
+ * (resultNameProblem), and the resolved path must lie inside the folder
+ * (resolveInside), whatever the name held.
+ */
+import { createReadStream } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import mime from 'mime-types';
+import type { Download } from '../../shared/contract';
 import { JobdeckError, notFound } from '../../shared/errors';
 import { resultNameProblem } from './runner/protocol';
 import { outputDir } from './paths';
@@ -14,29 +20,44 @@ export interface OpenedFile {
   sha256: string;
   contentType: string;
   path: string;
-  stream(): ReadStream;
 }
 
-/** A recorded result file of a run. `name` null means the run's primary file. */
+/** `name` resolved under `base`; throws when the result would lie outside it. */
+export function resolveInside(base: string, name: string): string {
+  const root = resolve(base);
+  const path = resolve(root, name);
+  if (!path.startsWith(root + sep)) throw new JobdeckError('VALIDATION_FAILED', 'name: file name must stay inside the run folder', 'name');
+  return path;
+}
+
+function checkName(name: string): void {
+  const problem = resultNameProblem(name);
+  if (problem) throw new JobdeckError('VALIDATION_FAILED', `name: ${problem}`, 'name');
+}
+
+/** A recorded result file of a run. `name` null means the run's primary file (or its only one). */
 export async function openResultFile(store: Store, dataDir: string, runId: number, name: string | null): Promise<OpenedFile> {
-  if (name !== null) {
-    const problem = resultNameProblem(name);
-    if (problem) throw new JobdeckError('VALIDATION_FAILED', `name: ${problem}`, 'name');
-  }
+  if (name !== null) checkName(name);
   const run = store.runs.get(runId);
   if (!run) throw notFound('run', runId);
   let fileName = name;
   if (fileName === null) {
-    fileName = run.result_file;
-    if (!fileName) throw new JobdeckError('NOT_FOUND', `run ${runId} has no result file`, 'name');
+    const files = store.runs.files(runId);
+    fileName = run.result_file ?? (files.length === 1 ? files[0]!.name : null);
+    if (!fileName) {
+      throw new JobdeckError(
+        'NOT_FOUND',
+        files.length === 0
+          ? `run ${runId} has no result file`
+          : `run ${runId} has ${files.length} result files and none is marked primary (::result); name one: ${files.slice(0, 5).map((f) => f.name).join(', ')}`,
+        'name',
+      );
+    }
+    checkName(fileName);
   }
-  const problem = resultNameProblem(fileName);
-  if (problem) throw new JobdeckError('VALIDATION_FAILED', `name: ${problem}`, 'name');
   const row = store.runs.file(runId, fileName);
   if (!row) throw new JobdeckError('NOT_FOUND', `run ${runId} has no result file named ${JSON.stringify(fileName)}`, 'name');
-  const base = outputDir(dataDir, run.job_id, runId);
-  const path = resolve(base, fileName);
-  if (!path.startsWith(base + sep)) throw new JobdeckError('VALIDATION_FAILED', 'name: file name must stay inside the run folder', 'name');
+  const path = resolveInside(outputDir(dataDir, run.job_id, runId), fileName);
   let st;
   try {
     st = await lstat(path);
@@ -46,13 +67,17 @@ export async function openResultFile(store: Store, dataDir: string, runId: numbe
   if (!st.isFile()) throw new JobdeckError('NOT_FOUND', `result file ${fileName} of run ${runId} is not a regular file`, 'name');
   const type = mime.lookup(fileName) || 'application/octet-stream';
   const contentType = /^text\/|json|csv|xml/.test(type) ? `${type}; charset=utf-8` : type;
+  return { name: fileName, size: st.size, sha256: row.sha256, contentType, path };
+}
+
+/** A result file as a download (streamed from disk on demand). */
+export function fileDownload(file: OpenedFile): Download {
   return {
-    name: fileName,
-    size: st.size,
-    sha256: row.sha256,
-    contentType,
-    path,
-    stream: () => createReadStream(path),
+    fileName: file.name.split('/').pop()!,
+    contentType: file.contentType,
+    size: file.size,
+    sha256: file.sha256,
+    chunks: () => createReadStream(file.path),
   };
 }
 

@@ -1,49 +1,54 @@
 /**
- * Write-behind batching for the hot path. Log lines and small run updates
- * are collected and written in one transaction per batch (SQLite does about
- * 600,000 rows/s batched against 70,000 one per transaction); events go out
- * only after their batch commits, so a subscriber never sees a line or a
- * status that a crash could still take back. Log sequence numbers are given
- * here, per run, in arrival order.
+ * Write-behind batching for the hot path. Log lines and the changes of
+ * running runs are collected and committed as one store intent per batch
+ * (SQLite does about 600,000 rows/s batched against 70,000 one per
+ * transaction); events go out only after their batch commits, so a
+ * subscriber never sees a line or a status that a crash could still take
+ * back. Log sequence numbers are given here, per run, in arrival order. A
+ * batch that fails to commit (disk full, store busy) is kept whole and
+ * tried again: nothing is dropped.
  */
 import type { LogLine, LogStream } from '../../shared/model/run';
 import type { EventBus } from './eventBus';
-import type { PendingLine } from './store/logsRepo';
+import type { BatchResult, RunOp } from './store/runsStore';
+import type { PendingLine } from './store/tables/logsTable';
 import { STREAM_CODES, STREAM_NAMES } from './store/rows';
 import type { Store } from './store/store';
 
 export interface WriterOptions {
   /** Longest a line waits before it is written (ms). */
-  flushMs?: number;
-  /** A batch this big is written at once. */
-  maxBatch?: number;
+  flushMs: number;
+  /** A batch of this many lines is written at once. */
+  maxBatch: number;
+  onError(err: unknown): void;
 }
 
-interface Op {
-  apply: () => void;
-  after?: () => void;
+/** A batch this large in bytes is written at once, whatever its line count. */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/** Live log events carry at most about this much text each. */
+const EVENT_BYTES = 1024 * 1024;
+const RETRY_MS = 500;
+
+interface Pending {
+  op: RunOp;
+  after?: (result: BatchResult) => void;
 }
 
 export class Writer {
   private lines: PendingLine[] = [];
-  private ops: Op[] = [];
+  private lineBytes = 0;
+  private ops: Pending[] = [];
   private readonly seqs = new Map<number, { seq: number; jobId: number }>();
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private failing = false;
-  private readonly flushMs: number;
-  private readonly maxBatch: number;
-  closed = false;
+  private closed = false;
 
   constructor(
     private readonly store: Store,
     private readonly bus: EventBus,
-    private readonly onError: (err: unknown) => void,
-    options: WriterOptions = {},
-  ) {
-    this.flushMs = options.flushMs ?? 25;
-    this.maxBatch = options.maxBatch ?? 4000;
-  }
+    private readonly options: WriterOptions,
+  ) {}
 
   /** Starts numbering a run's lines after lastSeq. */
   open(runId: number, jobId: number, lastSeq: number): void {
@@ -64,26 +69,20 @@ export class Writer {
     const state = this.seqs.get(runId);
     if (!state) throw new Error(`run ${runId} is not open for logging`);
     const code = STREAM_CODES[stream];
-    for (const text of texts) this.lines.push({ runId, seq: ++state.seq, ts, stream: code, text });
-    if (this.lines.length >= this.maxBatch) this.flush();
+    for (const text of texts) {
+      this.lines.push({ runId, seq: ++state.seq, ts, stream: code, text });
+      this.lineBytes += text.length;
+    }
+    if (this.lines.length >= this.options.maxBatch || this.lineBytes >= MAX_BATCH_BYTES) this.flush();
     else this.schedule();
     return state.seq;
   }
 
-  /** Queues a store change to run in the next batch, and what to do once it is committed. */
-  op(apply: () => void, after?: () => void, urgent = false): void {
-    this.ops.push(after ? { apply, after } : { apply });
+  /** Queues a change to go with the next batch, and what to do once it is committed. */
+  op(op: RunOp, after?: (result: BatchResult) => void, urgent = false): void {
+    this.ops.push(after ? { op, after } : { op });
     if (urgent) this.flushSoon();
     else this.schedule();
-  }
-
-  /** Lines of a run still waiting to be written, after a sequence number. */
-  pending(runId: number, afterSeq: number): LogLine[] {
-    const out: LogLine[] = [];
-    for (const l of this.lines) {
-      if (l.runId === runId && l.seq > afterSeq) out.push(toLine(l));
-    }
-    return out;
   }
 
   private schedule(): void {
@@ -91,12 +90,12 @@ export class Writer {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.flush();
-    }, this.flushMs);
+    }, this.options.flushMs);
   }
 
   /** Writes at the next turn of the event loop (batches everything queued this turn). */
   flushSoon(): void {
-    if (this.immediate) return;
+    if (this.immediate || this.closed) return;
     this.immediate = setImmediate(() => {
       this.immediate = null;
       this.flush();
@@ -113,37 +112,48 @@ export class Writer {
     const lines = this.lines;
     const ops = this.ops;
     this.lines = [];
+    this.lineBytes = 0;
     this.ops = [];
+    let result: BatchResult;
     try {
-      this.store.tx(() => {
-        this.store.logs.insertMany(lines);
-        for (const op of ops) op.apply();
-      });
+      result = this.store.runs.commitBatch(
+        lines,
+        ops.map((p) => p.op),
+      );
       this.failing = false;
     } catch (err) {
-      // Keep everything for the next attempt (disk full, store busy): nothing is dropped.
-      this.lines = lines.concat(this.lines);
-      this.ops = ops.concat(this.ops);
-      if (!this.failing) this.onError(err);
+      this.requeue(lines, ops);
+      if (!this.failing) this.options.onError(err);
       this.failing = true;
       if (!this.closed && !this.timer) {
         this.timer = setTimeout(() => {
           this.timer = null;
           this.flush();
-        }, 500);
+        }, RETRY_MS);
       }
       return;
     }
     if (lines.length > 0 && this.bus.size > 0) this.publishLines(lines);
-    for (const op of ops) {
-      if (op.after) {
-        try {
-          op.after();
-        } catch (err) {
-          this.onError(err);
-        }
+    for (const p of ops) {
+      if (!p.after) continue;
+      try {
+        p.after(result);
+      } catch (err) {
+        this.options.onError(err);
       }
     }
+  }
+
+  /** Puts a batch that failed back in front of what came since, in order. */
+  private requeue(lines: PendingLine[], ops: Pending[]): void {
+    this.lines = lines.concat(this.lines);
+    this.lineBytes = this.lines.reduce((n, l) => n + l.text.length, 0);
+    this.ops = ops.concat(this.ops);
+  }
+
+  /** Whether anything is waiting to be written. */
+  get idle(): boolean {
+    return this.lines.length === 0 && this.ops.length === 0;
   }
 
   private publishLines(lines: PendingLine[]): void {
@@ -151,7 +161,8 @@ export class Writer {
     while (start < lines.length) {
       const runId = lines[start]!.runId;
       let end = start + 1;
-      while (end < lines.length && lines[end]!.runId === runId) end++;
+      let bytes = lines[start]!.text.length;
+      while (end < lines.length && lines[end]!.runId === runId && bytes < EVENT_BYTES) bytes += lines[end++]!.text.length;
       if (this.bus.wantsLogs(runId)) {
         const jobId = this.seqs.get(runId)?.jobId ?? this.store.runs.get(runId)?.job_id ?? 0;
         this.bus.publish({ type: 'log', runId, jobId, lines: lines.slice(start, end).map(toLine) });
@@ -160,10 +171,18 @@ export class Writer {
     }
   }
 
-  close(): void {
+  /** Writes what is left (trying a failing store a few more times), then stops. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     this.flush();
+    while (!this.idle && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+      this.flush();
+    }
     this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
     this.immediate = null;
   }
 }

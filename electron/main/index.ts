@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import type { CallContext } from '../../shared/contract';
 import { JobdeckError } from '../../shared/errors';
 import { Engine } from '../engine/engine';
+import { streamLogger } from '../engine/logger';
 import { runDir } from '../engine/paths';
+import type { Run } from '../../shared/model/run';
 import { Downloads } from './downloads';
 import { registerIpcHandlers } from './ipcDispatch';
 import { electronNativeBinding } from './nativeBinding';
@@ -44,7 +46,7 @@ function showWindow(hash?: string): void {
 
 function updateTray(): void {
   if (!tray || !engine) return;
-  const status = engine.schedulerStatus();
+  const status = engine.services.scheduler.status();
   const text = `${status.running} running, ${status.queued} queued, ${failedSinceStart} failed since start${status.paused ? ' (paused)' : ''}`;
   tray.setToolTip(`Jobdeck: ${text}`);
   if (process.platform === 'darwin') tray.setTitle(status.running ? String(status.running) : '');
@@ -109,7 +111,7 @@ async function start(): Promise<void> {
     nativeBinding,
     launcherPath: join(here, 'launcher.js'),
     helperPath: app.isPackaged ? join(process.resourcesPath, 'helpers', 'jobdeck.cjs') : undefined,
-    onError: (err: unknown) => console.error('[jobdeck]', err),
+    logger: streamLogger('warn', process.stderr, 'jobdeck'),
   };
   try {
     engine = Engine.open(options);
@@ -129,7 +131,7 @@ async function start(): Promise<void> {
   }
   const profiles = new ProfileStore(dataDir, safeStorage);
   router = new ConnectionRouter(engine, profiles, local);
-  const downloads = new Downloads(engine, router, local, async (suggested) => {
+  const downloads = new Downloads(router, async (suggested) => {
     const result = await dialog.showSaveDialog(win ?? new BrowserWindow({ show: false }), {
       defaultPath: join(app.getPath('downloads'), suggested),
     });
@@ -141,9 +143,10 @@ async function start(): Promise<void> {
     profiles,
     async showRunFolder(runId) {
       if (router?.remoteTarget) throw new JobdeckError('INVALID_STATE', 'this run is on a remote server; its folder is there');
-      const run = engine!.store.runs.get(runId);
-      if (!run) throw new JobdeckError('NOT_FOUND', `run ${runId} was not found`, 'runId');
-      const problem = await shell.openPath(runDir(engine!.dataDir, run.job_id, runId));
+      const result = await router!.call('runs.get', { id: runId });
+      if (!result.ok) throw JobdeckError.fromData(result.error);
+      const run = result.value as Run;
+      const problem = await shell.openPath(runDir(engine!.dataDir, run.jobId, runId));
       if (problem) throw new JobdeckError('NOT_FOUND', problem);
     },
   });

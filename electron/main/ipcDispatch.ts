@@ -4,6 +4,7 @@
  * schemas, every answer a result object. Written against IpcMainLike so it
  * runs in plain Node for tests.
  */
+import { isDownloadMethod, isMethodName } from '../../shared/contract';
 import type { Result } from '../../shared/dispatch';
 import { JobdeckError, toErrorData } from '../../shared/errors';
 import { subscriptionSchema } from '../../shared/events';
@@ -51,11 +52,14 @@ export function registerIpcHandlers(ipc: IpcMainLike, deps: IpcDeps): void {
     for (const w of windows.values()) if (!w.isDestroyed()) w.send(IPC.connectionChanged, info);
   });
 
-  ipc.handle(IPC.call, (_e, method, input) =>
-    typeof method === 'string'
-      ? router.call(method, input)
-      : { ok: false, error: { code: 'VALIDATION_FAILED', message: 'method: must be a method name', field: 'method' } },
-  );
+  ipc.handle(IPC.call, (_e, method, input) => {
+    if (typeof method !== 'string') return { ok: false, error: { code: 'VALIDATION_FAILED', message: 'method: must be a method name', field: 'method' } };
+    // A download is a stream: it reaches the window as a saved file (saveResultFile, saveLog), never through a call.
+    if (isMethodName(method) && isDownloadMethod(method)) {
+      return { ok: false, error: { code: 'VALIDATION_FAILED', message: `${method} saves a file: use the save dialog (saveResultFile or saveLog)`, field: 'method' } };
+    }
+    return router.call(method, input);
+  });
 
   ipc.on(IPC.subscribe, (event, id, sub) => {
     const parsed = subscriptionSchema.safeParse(sub);

@@ -3,20 +3,23 @@
  * through the same validation, role checks and handlers as IPC and the CLI.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { contract, METHOD_NAMES, type MethodName } from '../../shared/contract';
+import { contract, isDownloadMethod, METHOD_NAMES, type Download, type MethodName } from '../../shared/contract';
 import { dispatch } from '../../shared/dispatch';
 import { JobdeckError } from '../../shared/errors';
 import type { Engine } from '../engine/engine';
 import type { AuthGuard } from './auth';
 import { coerceFields } from './coerce';
 import { sendError } from './errors';
+import { sendDownload } from './fileRoutes';
 
 type Params = Record<string, string>;
 type Query = Record<string, string | string[] | undefined>;
 
 function inputOf(method: MethodName, req: FastifyRequest): Record<string, unknown> {
   const spec = contract[method];
-  const path = coerceFields(spec.input, req.params as Params);
+  const { '*': rest, ...params } = req.params as Params;
+  // A trailing wildcard (a result file's path) is the call's `name`.
+  const path = coerceFields(spec.input, rest ? { ...params, name: rest } : params);
   if (spec.http.method === 'GET' || spec.http.method === 'DELETE') {
     return { ...coerceFields(spec.input, req.query as Query), ...path };
   }
@@ -38,6 +41,7 @@ export function registerApiRoutes(app: FastifyInstance, engine: Engine, auth: Au
           const ctx = await auth.identify(req);
           const result = await dispatch(engine.handlers, method, inputOf(method, req), ctx);
           if (!result.ok) return sendError(reply, result.error);
+          if (isDownloadMethod(method)) return sendDownload(reply, result.value as Download);
           return reply.code(method === 'jobs.create' || method === 'users.add' ? 201 : 200).send(result.value);
         } catch (err) {
           return sendError(reply, err);

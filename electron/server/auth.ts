@@ -67,8 +67,8 @@ export class AuthGuard {
   async verify(ip: string, token: string): Promise<CallContext> {
     this.refuseIfLimited(ip);
     const now = Date.now();
-    const user = token ? this.engine.store.users.authenticate(token, now) : undefined;
-    if (user) return { actor: user.name, role: user.role };
+    const user = token ? this.engine.services.users.authenticate(token) : null;
+    if (user) return user;
     if (this.failures.size > 10_000) {
       for (const [key, rec] of this.failures) if (now - rec.since > this.windowMs) this.failures.delete(key);
     }

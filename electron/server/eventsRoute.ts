@@ -65,9 +65,7 @@ export function registerEventsRoute(app: FastifyInstance, engine: Engine, auth: 
           return send({ type: 'error', id: msg.id, error: { code: 'VALIDATION_FAILED', message: `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection` } });
         }
         try {
-          if (msg.sub.runId !== undefined && !engine.store.runs.get(msg.sub.runId)) {
-            return send({ type: 'error', id: msg.id, error: { code: 'NOT_FOUND', message: `run ${msg.sub.runId} was not found`, field: 'runId' } });
-          }
+          if (msg.sub.runId !== undefined) engine.services.runs.get(msg.sub.runId);
           send({ type: 'subscribed', id: msg.id });
           subs.set(msg.id, engine.subscribe(msg.sub, (event) => send({ type: 'event', id: msg.id, event })));
         } catch (err) {

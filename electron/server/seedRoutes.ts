@@ -16,7 +16,8 @@ import type { Engine } from '../engine/engine';
 import type { AuthGuard } from './auth';
 import { coerceFields } from './coerce';
 import { sendError } from './errors';
-import { parseRunId, sendResultFile } from './fileRoutes';
+import { parseRunId, sendDownload } from './fileRoutes';
+import type { Download } from '../../shared/contract';
 
 // ----- background tasks (envelope) -----
 
@@ -207,11 +208,11 @@ export function registerSeedRoutes(app: FastifyInstance, engine: Engine, auth: A
   app.get('/scheduled-jobs/:jobId/runs/:runId/result-file', async (req: FastifyRequest<{ Params: { jobId: string; runId: string } }>, reply) => {
     try {
       const ctx = await auth.identify(req);
-      checkRole('runs.cancel', ctx);
+      checkRole('runs.download', ctx);
       const jobId = parseRunId(req.params.jobId, 'jobId');
       const run = await call<Run>('runs.get', { id: parseRunId(req.params.runId, 'runId') }, ctx);
       if (run.jobId !== jobId) throw new JobdeckError('NOT_FOUND', `run ${run.id} is not a run of job ${jobId}`, 'runId');
-      return await sendResultFile(engine, reply, run.id, null);
+      return sendDownload(reply, await call<Download>('runs.download', { id: run.id }, ctx));
     } catch (err) {
       return sendError(reply, err);
     }

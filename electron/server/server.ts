@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { validationError } from '../../shared/dispatch';
@@ -21,7 +22,6 @@ import { registerApiRoutes } from './apiRoutes';
 import { AuthGuard, SESSION_COOKIE, type AuthOptions } from './auth';
 import { frameworkError, sendError } from './errors';
 import { registerEventsRoute } from './eventsRoute';
-import { registerFileRoutes } from './fileRoutes';
 import { openApiDocument } from './openapi';
 import { registerSeedRoutes } from './seedRoutes';
 
@@ -33,8 +33,8 @@ export interface ServerOptions {
   port?: number;
   /** HTTPS with this certificate and key (PEM). */
   tls?: { cert: string | Buffer; key: string | Buffer };
-  /** Fastify logger: true for JSON request logs on stdout, or pino options. Default false. */
-  logger?: FastifyServerOptions['logger'];
+  /** The pino logger for request logs (serve shares it with the engine). Default: no request logs. */
+  loggerInstance?: Logger;
   auth?: AuthOptions;
   /** Folder of the console's web build; default out/renderer when it exists. */
   rendererDir?: string | null;
@@ -64,7 +64,7 @@ const CSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; style
 export async function createApp(options: ServerOptions): Promise<FastifyInstance> {
   const { engine } = options;
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 8 * 1024 * 1024,
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
   } as FastifyServerOptions);
@@ -100,7 +100,10 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
-  app.get('/api/health', async () => ({ status: 'ok', version: VERSION, scheduler: engine.scheduler ? (engine.scheduler.paused ? 'paused' : 'running') : 'off' }));
+  app.get('/api/health', async () => {
+    const status = engine.services.scheduler.status();
+    return { status: 'ok', version: VERSION, scheduler: status.active ? (status.paused ? 'paused' : 'running') : 'off' };
+  });
   app.get('/api/openapi.json', async () => openApiDocument(VERSION));
 
   // The web console signs in with a token once; the browser then carries it as an HttpOnly cookie.
@@ -128,7 +131,6 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
   });
 
   registerApiRoutes(app, engine, auth);
-  registerFileRoutes(app, engine, auth);
   registerEventsRoute(app, engine, auth, sockets);
   registerSeedRoutes(app, engine, auth);
 

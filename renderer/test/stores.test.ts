@@ -63,7 +63,7 @@ describe('jobs store', () => {
     await useJobsStore.getState().load();
     expect(useJobsStore.getState().jobs.map((j) => j.name)).toEqual(['ticks']);
     const due = Date.parse(useJobsStore.getState().jobs[0]!.nextRunAt!);
-    const run = engine.runState(engine.store.runs.get((await client.call('runs.trigger', { jobId: job.id })).id)!);
+    const run = await client.call('runs.get', { id: (await client.call('runs.trigger', { jobId: job.id })).id });
     useJobsStore.getState().applyRuns([{ ...run, status: 'SUCCEEDED', trigger: 'schedule', dueAt: new Date(due).toISOString(), finishedAt: new Date().toISOString() }]);
     const after = useJobsStore.getState().jobs[0]!;
     expect(after.lastRun).toMatchObject({ id: run.id, status: 'SUCCEEDED' });

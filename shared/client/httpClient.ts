@@ -5,7 +5,7 @@
  * WebSocket that reconnects by itself and resumes log streams from the last
  * sequence number seen, so no line is lost or repeated.
  */
-import { contract, type Input, type MethodName, type Output } from '../contract';
+import { contract, isDownloadMethod, type Download, type Input, type MethodName, type Output } from '../contract';
 import { HTTP_STATUS, isErrorData, JobdeckError, type ErrorCode, type ErrorData } from '../errors';
 import { WS_CLOSE, type EngineEvent, type Subscription, type WsServerMessage } from '../events';
 import type { ConnectionState, JobdeckClient, SubscribeHandlers } from './client';
@@ -42,9 +42,37 @@ function statusCode(status: number): ErrorCode {
   return status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED';
 }
 
+/** The file name a Content-Disposition header suggests (RFC 6266: filename*, else filename). */
+export function fileNameOf(header: string | null): string | null {
+  if (!header) return null;
+  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1]!.trim());
+    } catch {
+      /* fall through to the plain name */
+    }
+  }
+  const plain = /filename\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(header) ?? /filename\s*=\s*([^;]+)/i.exec(header);
+  return plain ? plain[1]!.trim().replace(/\\(.)/g, '$1') : null;
+}
+
 export function buildRequest(method: MethodName, input: Record<string, unknown>): { verb: string; path: string; body?: string } {
   const { http } = contract[method];
   const rest: Record<string, unknown> = { ...input };
+  if (http.path.endsWith('/*')) {
+    // A trailing wildcard carries the `name` field as a path (each segment escaped).
+    const name = rest.name;
+    delete rest.name;
+    const base = http.path.slice(0, -2);
+    const path = base.replace(/:([A-Za-z]+)/g, (_m, key: string) => {
+      const value = rest[key];
+      delete rest[key];
+      return encodeURIComponent(String(value));
+    });
+    const tail = typeof name === 'string' ? `/${name.split('/').map(encodeURIComponent).join('/')}` : '/';
+    return { verb: http.method, path: `${path}${tail}` };
+  }
   const path = http.path.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
     const value = rest[name];
     delete rest[name];
@@ -74,11 +102,10 @@ export function createHttpClient(options: HttpClientOptions): JobdeckClient {
     ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
   });
 
-  async function call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
-    const req = buildRequest(method, (input ?? {}) as Record<string, unknown>);
-    let res: Response;
+  async function send(method: MethodName, input: Record<string, unknown>): Promise<Response> {
+    const req = buildRequest(method, input);
     try {
-      res = await doFetch(`${base}${req.path}`, {
+      return await doFetch(`${base}${req.path}`, {
         method: req.verb,
         headers: headers(req.body !== undefined),
         body: req.body,
@@ -86,6 +113,59 @@ export function createHttpClient(options: HttpClientOptions): JobdeckClient {
       });
     } catch (err) {
       throw new JobdeckError('UNAVAILABLE', `cannot reach ${base || 'the server'}: ${(err as Error).message}`);
+    }
+  }
+
+  /** A download answered by the server: its body is streamed by the first chunks() call; later calls fetch it again. */
+  function download(method: MethodName, input: Record<string, unknown>, first: Response): Download {
+    let pending: Response | null = first;
+    const header = (name: string) => first.headers.get(name);
+    const length = header('content-length');
+    return {
+      fileName: fileNameOf(header('content-disposition')) ?? 'download',
+      contentType: header('content-type') ?? 'application/octet-stream',
+      size: length !== null && /^\d+$/.test(length) ? Number(length) : null,
+      sha256: header('x-checksum-sha256'),
+      async *chunks() {
+        const res = pending ?? (await send(method, input));
+        pending = null;
+        if (!res.ok) await failure(res);
+        if (!res.body) return;
+        const reader = res.body.getReader();
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return;
+            yield value;
+          }
+        } finally {
+          reader.releaseLock();
+          await res.body.cancel().catch(() => undefined);
+        }
+      },
+    };
+  }
+
+  async function failure(res: Response): Promise<never> {
+    const text = await res.text().catch(() => '');
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = null;
+    }
+    const data: ErrorData = isErrorData(body)
+      ? body
+      : { code: statusCode(res.status), message: `${res.status} ${res.statusText || 'error'} from ${base || 'the server'}` };
+    throw JobdeckError.fromData(data);
+  }
+
+  async function call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
+    const fields = (input ?? {}) as Record<string, unknown>;
+    const res = await send(method, fields);
+    if (isDownloadMethod(method)) {
+      if (!res.ok) await failure(res);
+      return download(method, fields, res) as Output<M>;
     }
     let body: unknown = null;
     const text = await res.text();

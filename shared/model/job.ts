@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import '../zodErrors';
-import { cronProblem, isValidTimeZone } from '../schedule';
+import { cronProblem, isValidTimeZone } from '../cron';
 
 export const BUILTIN_RUNTIMES = ['sh', 'bash', 'node', 'python3'] as const;
 export type BuiltinRuntime = (typeof BUILTIN_RUNTIMES)[number];

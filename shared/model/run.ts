@@ -8,6 +8,40 @@ export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 export const FINISHED_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 export const isFinished = (s: RunStatus): boolean => FINISHED_STATUSES.includes(s);
 
+/**
+ * Where an IN_PROGRESS run is in its life: its process is being started,
+ * is running, or has exited and its outcome is being recorded.
+ */
+export const RUN_PHASES = ['STARTING', 'RUNNING', 'FINISHING'] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
+
+/**
+ * Why a run did not succeed, beside the human message in `error`:
+ * - EXIT: the script exited with a non-zero code;
+ * - SIGNAL: the script was killed by a signal Jobdeck did not send;
+ * - TIMEOUT: stopped at the job's timeout;
+ * - CANCELLED: cancelled by a user or by the engine's shutdown;
+ * - INTERRUPTED: the Jobdeck process running it stopped before it finished;
+ * - SPAWN_FAILED: the runtime could not be started (not installed, bad command line);
+ * - PREPARE_FAILED: the run's folder could not be made (disk full, permissions);
+ * - LAUNCHER_DIED: the process that started the script died while it ran.
+ */
+export const FAILURE_CODES = [
+  'EXIT',
+  'SIGNAL',
+  'TIMEOUT',
+  'CANCELLED',
+  'INTERRUPTED',
+  'SPAWN_FAILED',
+  'PREPARE_FAILED',
+  'LAUNCHER_DIED',
+] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
+/** Failures a retry cannot cure: the same run would fail the same way (and a cancel is a decision). */
+export const FINAL_FAILURES: readonly FailureCode[] = ['SPAWN_FAILED', 'CANCELLED'];
+export const isRetryable = (failure: FailureCode | null): boolean => failure !== null && !FINAL_FAILURES.includes(failure);
+
 const isoTime = z.string().describe('ISO 8601 time');
 
 export const progressSchema = z.object({ percent: z.number(), message: z.string() });
@@ -18,6 +52,8 @@ export const runSchema = z.object({
   jobId: z.number().int(),
   jobName: z.string(),
   status: runStatusSchema,
+  /** Where an IN_PROGRESS run is (null otherwise). */
+  phase: z.enum(RUN_PHASES).nullable(),
   trigger: z.enum(RUN_TRIGGERS),
   /** Who asked for the run (a user, or `scheduler`). */
   triggeredBy: z.string(),
@@ -33,11 +69,17 @@ export const runSchema = z.object({
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),
   error: z.string().nullable(),
+  /** Why a FAILED or CANCELLED run did not succeed (null otherwise). */
+  failure: z.enum(FAILURE_CODES).nullable(),
+  /** MD5 of the script version the run executes (null until it starts). */
+  scriptMd5: z.string().nullable(),
   progress: progressSchema.nullable(),
   attempt: z.number().int(),
   retryOf: z.number().int().nullable(),
   /** Highest log sequence number written so far. */
   lastSeq: z.number().int(),
+  /** True when the run printed more than the log limit and later lines were not kept. */
+  logTruncated: z.boolean(),
   /** Name of the primary result file, if any. */
   resultFile: z.string().nullable(),
   cancelRequested: z.boolean(),

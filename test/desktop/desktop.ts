@@ -16,7 +16,7 @@ export function desktop(engine: Engine, answers: (string | null)[] = []) {
   const profiles = new ProfileStore(tempDir(), fakeSecrets);
   const router = new ConnectionRouter(engine, profiles, LOCAL);
   const asked: string[] = [];
-  const downloads = new Downloads(engine, router, LOCAL, async (suggested) => {
+  const downloads = new Downloads(router, async (suggested: string) => {
     asked.push(suggested);
     return answers.shift() ?? null;
   });

@@ -9,13 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine';
 import { outputDir } from '../../electron/engine/paths';
 import { contractSuite } from '../contract/suite';
-import { openEngine, rejection, until } from '../helpers/engine';
+import { openEngine, recordEngineError, rejection, until } from '../helpers/engine';
 import { startTestServer } from '../helpers/server';
 import { tempDir } from '../helpers/temp';
 import { desktop } from './desktop';
 
 contractSuite('Electron IPC (main dispatch + preload bridge, no binary)', async () => {
-  const engine = Engine.open({ dataDir: tempDir(), killGraceMs: 500, onError: () => {} });
+  const dataDir = tempDir();
+  const engine = Engine.open({ dataDir, killGraceMs: 500, onError: recordEngineError(dataDir) });
   const d = desktop(engine);
   return {
     client: d.client,
@@ -113,9 +114,9 @@ describe('desktop main process', () => {
     const { engine, client } = openEngine();
     const d = desktop(engine);
     d.client.subscribe({}, { onEvent: () => {} });
-    await until(() => engine.bus.size === 1);
+    await until(() => engine.listenerCount === 1);
     d.ipc.destroy();
-    expect(engine.bus.size).toBe(0);
+    expect(engine.listenerCount).toBe(0);
     void client;
     expect(existsSync(engine.dataDir)).toBe(true);
   });

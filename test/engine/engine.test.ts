@@ -181,7 +181,7 @@ describe('scheduling', () => {
     expect(err).toMatchObject({ code: 'SCHEDULER_LOCKED' });
     expect(String((err as Error).message)).toMatch(new RegExp(`jobdeck serve \\(pid ${process.pid} on `));
     const cli = openEngine({ dataDir, scheduler: false });
-    expect(cli.engine.schedulerStatus()).toMatchObject({ active: false, owner: expect.stringContaining('jobdeck serve') });
+    expect(cli.engine.services.scheduler.status()).toMatchObject({ active: false, owner: expect.stringContaining('jobdeck serve') });
   });
 
   it('picks up job edits made by another process', async () => {
@@ -266,7 +266,7 @@ describe('runs', () => {
     expect(Date.parse(db.startedAt!)).toBeGreaterThanOrEqual(Date.parse(da.finishedAt!));
     expect(await client.call('locks.list', {})).toEqual([]);
     // A stale lock (left by a run that no longer holds it) blocks until broken.
-    engine.store.locks.acquire('media', da.id, a.id, 'gone-process', Date.now());
+    engine.store.db.prepare('INSERT INTO locks (name, run_id, job_id, owner, acquired_at) VALUES (?, ?, ?, ?, ?)').run('media', da.id, a.id, 'gone-process', Date.now());
     expect((await client.call('locks.list', {}))[0]).toMatchObject({ holderAlive: false });
     const rb2 = await client.call('runs.trigger', { jobId: b.id });
     expect((await client.call('runs.get', { id: rb2.id })).status).toBe('QUEUED');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../electron/engine/runner/lineSplitter.mjs';
+import { LineSplitter } from '../../electron/engine/runner/lineSplitter';
 import { parseProtocolLine, resultNameProblem } from '../../electron/engine/runner/protocol';
 
 describe('line splitter', () => {

@@ -73,7 +73,7 @@ describe.each(['launcher', 'inline'] as const)('runner (%s)', (spawner) => {
     expect(run.status).toBe('SUCCEEDED');
     const pid = Number(texts.find((t) => t.startsWith('stdout:leftover '))!.split(' ')[1]);
     expect(isAlive(pid)).toBe(false);
-    expect(texts).toContain('system:Processes the script left running were stopped');
+    expect(texts).toContain('system:Stopped what the script left running: processes left in its process group');
   });
 
   it('cancels a running script and its process tree', async () => {

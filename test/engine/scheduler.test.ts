@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../electron/engine/clock';
 import { Scheduler, type Fire } from '../../electron/engine/scheduler/scheduler';
-import type { SchedulableRow } from '../../electron/engine/store/jobsRepo';
+import type { SchedulableRow } from '../../electron/engine/store/jobsStore';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 

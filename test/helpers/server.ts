@@ -5,6 +5,7 @@ import type { JobdeckClient } from '../../shared/client/client';
 import type { Role } from '../../shared/model/misc';
 import { Engine, type EngineOptions } from '../../electron/engine/engine';
 import { startServer, type RunningServer, type ServerOptions } from '../../electron/server/server';
+import { failOnEngineErrors, recordEngineError } from './engine';
 import { tempDir } from './temp';
 
 export interface TestServer {
@@ -28,7 +29,7 @@ export async function startTestServer(
   options: { engine?: Partial<EngineOptions>; server?: Partial<ServerOptions> } = {},
 ): Promise<TestServer> {
   const dataDir = options.engine?.dataDir ?? tempDir();
-  const engine = Engine.open({ dataDir, killGraceMs: 500, closeGraceMs: 300, onError: () => {}, ...options.engine });
+  const engine = Engine.open({ dataDir, killGraceMs: 500, closeGraceMs: 300, onError: recordEngineError(dataDir), ...options.engine });
   const tokens = {} as Record<Role, string>;
   for (const role of ['viewer', 'admin', 'superadmin'] as const) {
     const { token } = await engine.handlers['users.add']({ name: `${role}-user`, role }, { actor: 'setup', role: 'superadmin' });
@@ -57,6 +58,7 @@ export async function startTestServer(
 
 afterEach(async () => {
   for (const server of running.splice(0)) await server.close(0);
+  failOnEngineErrors();
 });
 
 /** The JSON body of a response, loosely typed for assertions. */

@@ -11,9 +11,9 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { JobdeckClient } from '../../../shared/client/client';
 import type { ParamDef } from '../../../shared/model/job';
 import type { Run } from '../../../shared/model/run';
-import type { Engine } from '../../engine/engine';
+import type { EngineOptions } from '../../engine/engine';
+import { WAIT_MAX_SECONDS } from '../../../shared/contract';
 import { outputDir } from '../../engine/paths';
-import type { ActiveRun } from '../../engine/runner/runner';
 import { collect, findJob, localActor, parseIntOption, print, UsageError, withEngine, type GlobalOptions } from '../context';
 import { duration, paint, progressBar, runDuration, status } from '../format';
 import { parseParamValues } from '../jobOptions';
@@ -47,37 +47,46 @@ export function exitCodeOf(run: Run): number {
   return run.exitCode && run.exitCode > 0 ? run.exitCode : 1;
 }
 
-function lineHandler() {
+/**
+ * What the terminal shows of a run: its output as it comes, Jobdeck's own
+ * lines dimmed on standard error, and (on a terminal) a progress bar in place
+ * of each ::progress line, from the engine's progress reports.
+ */
+function terminalHooks(): Pick<EngineOptions, 'onLines' | 'onProgress'> {
   const tty = process.stdout.isTTY === true;
-  return (_run: ActiveRun, stream: string, lines: readonly string[]) => {
-    for (const text of lines) {
-      if (stream === 'stdout') {
-        const m = tty ? /^::progress\s+(\d+(?:\.\d+)?)%?\s*(.*)$/.exec(text) : null;
-        if (m) process.stdout.write(`${paint(process.stdout, '36', progressBar(Number(m[1]), m[2] ?? ''))}\n`);
-        else process.stdout.write(`${text}\n`);
-      } else if (stream === 'stderr') process.stderr.write(`${paint(process.stderr, '31', text)}\n`);
-      else process.stderr.write(`${paint(process.stderr, '2', `[jobdeck] ${text}`)}\n`);
-    }
+  return {
+    onLines: (_run, stream, lines) => {
+      for (const text of lines) {
+        if (stream === 'stdout') {
+          if (!(tty && text.startsWith('::progress'))) process.stdout.write(`${text}\n`);
+        } else if (stream === 'stderr') process.stderr.write(`${paint(process.stderr, '31', text)}\n`);
+        else process.stderr.write(`${paint(process.stderr, '2', `[jobdeck] ${text}`)}\n`);
+      }
+    },
+    onProgress: (_run, p) => {
+      if (tty) process.stdout.write(`${paint(process.stdout, '36', progressBar(p.percent, p.message))}\n`);
+    },
   };
 }
 
-async function runInForeground(client: JobdeckClient, engine: Engine, jobId: number, args: string, params: Record<string, never>): Promise<Run> {
+async function runInForeground(client: JobdeckClient, jobId: number, args: string, params: Record<string, never>): Promise<Run> {
   const queued = await client.call('runs.trigger', { jobId, args, params, trigger: 'cli' });
   let interrupts = 0;
   const onSigint = () => {
     interrupts += 1;
     if (interrupts > 1) process.exit(130);
     process.stderr.write('\n[jobdeck] Stopping the run (Ctrl+C again to quit at once)…\n');
-    try {
-      engine.cancel(queued.id, `${localActor()} (Ctrl+C)`);
-    } catch {
+    client.call('runs.cancel', { id: queued.id }).catch(() => {
       /* already finished */
-    }
+    });
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   try {
-    return await engine.waitForRun(queued.id);
+    for (;;) {
+      const run = await client.call('runs.wait', { id: queued.id, timeoutSeconds: WAIT_MAX_SECONDS });
+      if (run.status !== 'QUEUED' && run.status !== 'IN_PROGRESS') return run;
+    }
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
@@ -124,7 +133,7 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
   try {
     return await withEngine(
       { dataDir },
-      async (client, engine) => {
+      async (client) => {
         const job = await client.call('jobs.create', {
           name: basename(path),
           script,
@@ -135,7 +144,7 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
           user: localActor(),
           timeoutSeconds: o.timeout ? parseIntOption('--timeout', o.timeout, 1) : null,
         });
-        const run = await runInForeground(client, engine, job.id, args.join(' '), {});
+        const run = await runInForeground(client, job.id, args.join(' '), {});
         const files = (await client.call('runs.files', { id: run.id })).map((f) => ({
           ...f,
           path: join(outputDir(dataDir, job.id, run.id), f.name),
@@ -144,7 +153,7 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
         summary(run, copyOut(files, o.outputDir));
         return exitCodeOf(run);
       },
-      { killGraceMs: 3000, onLines: lineHandler() },
+      { killGraceMs: 3000, ...terminalHooks() },
     );
   } finally {
     if (!keep) rmSync(dataDir, { recursive: true, force: true });
@@ -163,7 +172,7 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
         throw new UsageError(`"${ref}" is neither a script file nor a job in ${engine.dataDir}`);
       }
       const params = parseParamValues(o.param ?? [], job.params);
-      const run = await runInForeground(client, engine, job.id, args.join(' '), params as Record<string, never>);
+      const run = await runInForeground(client, job.id, args.join(' '), params as Record<string, never>);
       const files = (await client.call('runs.files', { id: run.id })).map((f) => ({
         ...f,
         path: join(outputDir(engine.dataDir, job.id, run.id), f.name),
@@ -171,7 +180,7 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
       summary(run, copyOut(files, o.outputDir));
       return exitCodeOf(run);
     },
-    { onLines: lineHandler() },
+    terminalHooks(),
   );
 }
 

@@ -1,7 +1,9 @@
 /** `jobdeck serve`: the engine with its scheduler, over HTTP and WebSocket. */
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import pino from 'pino';
 import { Engine } from '../../engine/engine';
+import { pinoAdapter } from '../../engine/logger';
 import { startServer } from '../../server/server';
 import { dataDirOf, parseIntOption, UsageError, type GlobalOptions } from '../context';
 
@@ -54,11 +56,15 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
         process.stderr.write(`WARNING: serving plain HTTP on ${o.host} (--insecure): tokens and job output travel unencrypted.\n`);
       }
       const dataDir = dataDirOf(globals());
+      // One logger for the engine and the request log: JSON lines on standard output.
+      const log = pino({ level: o.logLevel });
       const engine = Engine.open({
         dataDir,
         hostKind: 'jobdeck serve',
+        // Nothing fires until the server listens: one that cannot bind its port must not run catch-up runs.
+        startScheduler: false,
         concurrency: o.concurrency ? parseIntOption('--concurrency', o.concurrency, 1) : undefined,
-        onError: (err) => process.stderr.write(`jobdeck serve: ${String(err)}\n`),
+        logger: pinoAdapter(log),
       });
       let server;
       try {
@@ -67,14 +73,15 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
           host: o.host,
           port,
           tls,
-          logger: o.logLevel === 'silent' ? false : { level: o.logLevel },
+          loggerInstance: log,
         });
       } catch (err) {
         await engine.close(0);
         throw new UsageError(`cannot listen on ${o.host}:${port}: ${(err as Error).message}`);
       }
+      engine.startScheduling();
       const noUsers =
-        engine.store.users.count() === 0
+        engine.services.users.count() === 0
           ? `No users yet. Create the first one (it prints its API token):\n  jobdeck users add admin --role superadmin --data-dir ${JSON.stringify(dataDir)}\n`
           : '';
       process.stderr.write(
@@ -89,7 +96,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
             void engine.close(0).then(resolve);
             return;
           }
-          const running = engine.dispatcher.running;
+          const running = engine.services.scheduler.status().running;
           process.stderr.write(
             `${signal}: stopped firing; ${running ? `waiting up to ${grace} s for ${running} running run${running > 1 ? 's' : ''}` : 'no runs in flight'}…\n`,
           );

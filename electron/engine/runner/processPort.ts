@@ -1,14 +1,21 @@
 /**
- * The engine's side of process hosting: either a ProcessHost in this process
- * (the CLI's foreground runs) or one inside the launcher child process
- * (serve and desktop). Both deliver the same messages.
+ * The engine's side of process hosting: a ProcessHost inside the launcher
+ * child process (serve, desktop, CLI), or one in this process (inline; tests
+ * run both). Both deliver the same messages (launcherProtocol.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ProcessHost, signalGroup, type HostMessage, type HostOptions, type SpawnRequest } from './processHost.mjs';
-
-export type { HostMessage, SpawnRequest };
+import {
+  launcherEnvelopeSchema,
+  protocolProblem,
+  type EngineMessage,
+  type HostMessage,
+  type HostOptions,
+  type SpawnRequest,
+} from './launcherProtocol';
+import { ProcessHost } from './processHost';
+import { signalGroup } from './processTree';
 
 export interface ProcessPort {
   onMessage: (msg: HostMessage) => void;
@@ -39,27 +46,35 @@ export class InlinePort implements ProcessPort {
   }
 }
 
-/** Finds launcher.mjs next to this module (sources) or next to the bundle (built app). */
+/**
+ * The built launcher: next to this module in a bundle (out/node/launcher.mjs
+ * for the CLI, out/main/launcher.js in the desktop app), or, when this module
+ * runs from its TypeScript source, in out/node/ of the checkout.
+ */
 export function defaultLauncherPath(): string {
-  const candidates = [new URL('./launcher.mjs', import.meta.url), new URL('./runner/launcher.mjs', import.meta.url)];
+  const candidates = [
+    new URL('./launcher.mjs', import.meta.url),
+    new URL('./launcher.js', import.meta.url),
+    new URL('../../../out/node/launcher.mjs', import.meta.url),
+  ];
   for (const url of candidates) {
     const path = fileURLToPath(url);
-    if (existsSync(path)) return path;
+    if (existsSync(path) && !path.endsWith('.ts')) return path;
   }
-  throw new Error('launcher.mjs was not found next to the engine');
+  throw new Error('the launcher is not built: run `npm run build:node` (npm install does it once)');
 }
 
 export interface LauncherOptions extends HostOptions {
   launcherPath?: string;
-  /** Grace for stopping jobs if the engine disappears. */
-  orphanGraceMs?: number;
+  /** Told about a launcher that broke the protocol or died (the runs it had are reported failed). */
+  onProblem?: (message: string) => void;
 }
 
 export class LauncherPort implements ProcessPort {
   onMessage: (msg: HostMessage) => void = () => {};
   private child: ChildProcess | null = null;
   private ready = false;
-  private queue: unknown[] = [];
+  private queue: EngineMessage[] = [];
   /** Runs the launcher has been asked to spawn and not yet reported ended, with their pids. */
   private readonly active = new Map<number, number | null>();
 
@@ -72,42 +87,31 @@ export class LauncherPort implements ProcessPort {
 
   private start(): ChildProcess {
     const path = this.options.launcherPath ?? defaultLauncherPath();
-    const { launcherPath: _omit, ...hostOptions } = this.options;
+    const { launcherPath: _omit, onProblem: _onProblem, ...hostOptions } = this.options;
     const child = fork(path, [], {
-      execArgv: process.env.JOBDECK_LAUNCHER_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/lprof'] : [],
+      execArgv: [],
       serialization: 'json',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // ELECTRON_RUN_AS_NODE: inside the desktop app, its own binary runs the launcher as plain Node.
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', JOBDECK_LAUNCHER_OPTIONS: JSON.stringify(hostOptions) },
     });
     this.ready = false;
-    child.on('message', (batch: { t: 'batch'; msgs: (HostMessage | { t: 'ready' })[] }) => {
-      for (const msg of batch.msgs) {
-        if (msg.t === 'ready') {
-          this.ready = true;
-          const queued = this.queue;
-          this.queue = [];
-          for (const m of queued) child.send(m as never);
-          continue;
-        }
-        if (msg.t === 'spawned') this.active.set(msg.id, msg.pid);
-        if (msg.t === 'exit' || msg.t === 'error') this.active.delete(msg.id);
-        this.onMessage(msg);
-      }
-    });
+    child.on('message', (raw: unknown) => this.receive(child, raw));
     // 'close' comes after the last message has been read (an 'exit' can overtake messages in flight).
     child.on('close', (code, signal) => {
       if (this.child === child) this.child = null;
-      // Jobs the launcher never reported ended (it died, or was killed): stop their groups, report them failed.
       const lost = [...this.active.entries()];
       this.active.clear();
+      if (lost.length) this.options.onProblem?.(`the launcher process died (${signal ?? `exit code ${code}`}) with ${lost.length} run(s) in it`);
+      // Jobs the launcher never reported ended (it died, or was killed): stop their groups, report them failed.
       for (const [id, pid] of lost) {
         if (pid) signalGroup(pid, 'SIGKILL');
         this.onMessage({
-          t: 'error',
+          t: 'failed',
           id,
+          reason: 'LAUNCHER_DIED',
           message: `the launcher process died (${signal ?? `exit code ${code}`}) while the run was executing`,
-          errno: 'ELAUNCHER',
+          errno: null,
         });
       }
     });
@@ -115,9 +119,32 @@ export class LauncherPort implements ProcessPort {
     return child;
   }
 
-  private send(msg: unknown): void {
+  private receive(child: ChildProcess, raw: unknown): void {
+    const parsed = launcherEnvelopeSchema.safeParse(raw);
+    if (!parsed.success) {
+      // A launcher that speaks another protocol cannot be trusted with runs: replace it.
+      this.options.onProblem?.(`the launcher sent a malformed message (${protocolProblem(parsed.error)}); restarting it`);
+      child.kill('SIGKILL');
+      return;
+    }
+    const envelope = parsed.data;
+    if (envelope.t === 'ready') {
+      this.ready = true;
+      const queued = this.queue;
+      this.queue = [];
+      for (const m of queued) child.send(m);
+      return;
+    }
+    for (const msg of envelope.msgs) {
+      if (msg.t === 'spawned') this.active.set(msg.id, msg.pid);
+      if (msg.t === 'exit' || msg.t === 'failed') this.active.delete(msg.id);
+      this.onMessage(msg);
+    }
+  }
+
+  private send(msg: EngineMessage): void {
     const child = this.child ?? this.start();
-    if (this.ready && child.connected) child.send(msg as never);
+    if (this.ready && child.connected) child.send(msg);
     else this.queue.push(msg);
   }
 
@@ -136,16 +163,22 @@ export class LauncherPort implements ProcessPort {
   }
 
   shutdown(graceMs: number): Promise<void> {
+    // Spawns the launcher has not been sent yet (it was still starting) never start.
+    for (const msg of this.queue.splice(0)) {
+      if (msg.t !== 'spawn') continue;
+      this.active.delete(msg.req.id);
+      this.onMessage({ t: 'failed', id: msg.req.id, reason: 'STOPPED', message: 'stopped before it started', errno: null });
+    }
     const child = this.child;
     if (!child) return Promise.resolve();
     return new Promise((resolve) => {
       // The launcher reports every job's exit, then exits itself.
       child.once('close', () => resolve());
-      if (child.connected) child.send({ t: 'shutdown', graceMs });
+      if (child.connected) this.send({ t: 'shutdown', graceMs });
       else child.kill('SIGKILL');
       setTimeout(() => {
         if (this.child === child) child.kill('SIGKILL');
-      }, graceMs + 5000).unref();
+      }, graceMs + 10_000).unref();
     });
   }
 }

@@ -1,69 +1,59 @@
 /**
- * Executes runs: writes the script into the run's folder, spawns its runtime
- * through the process port, turns output into log lines and protocol
- * commands, enforces the timeout, and records the outcome.
+ * Executes runs the dispatcher claimed: asks the process port to make the
+ * run's folder and spawn its runtime, turns output into log lines and
+ * protocol commands, enforces the timeout, and reports each step to the run
+ * state machine (running, progress, finishing, end). It keeps only what
+ * supervising a process needs (timers, who cancelled); a run's state lives
+ * in the state machine and the store.
  */
 import { basename, join } from 'node:path';
-import type { RunStatus } from '../../../shared/model/job';
-import type { LogStream } from '../../../shared/model/run';
+import type { FailureCode } from '../../../shared/model/run';
+import type { Clock } from '../clock';
+import type { EngineConfig } from '../options';
 import { outputDir, runDir } from '../paths';
+import type { RunStateMachine } from '../runs/stateMachine';
 import type { JobRow, RunRow } from '../store/rows';
-import type { Store } from '../store/store';
+import type { RunEnd } from '../store/runsStore';
 import type { Writer } from '../writer';
-import { collectResultFiles } from './resultFiles';
+import type { HostMessage, Leftovers } from './launcherProtocol';
+import type { ProcessPort } from './processPort';
 import { parseProtocolLine } from './protocol';
-import type { HostMessage, ProcessPort } from './processPort';
+import { collectResultFiles } from './resultFiles';
 import { runtimeCommand, runtimeProgram, scriptFileFor, splitArgs } from './runtimes';
 
-export interface ActiveRun {
+/** What supervising one run's process needs. */
+interface Supervised {
   id: number;
   jobId: number;
   jobName: string;
-  runtime: string;
   user: string;
   attempt: number;
-  lock: string | null;
+  runtime: string;
   timeoutSeconds: number | null;
-  dir: string;
   outputDir: string;
   startedAt: number;
-  pid: number | null;
   spawnedAt: number | null;
-  progress: { percent: number; message: string } | null;
-  progressQueued: boolean;
   resultName: string | null;
   cancelledBy: string | null;
   timedOut: boolean;
-  timer: NodeJS.Timeout | null;
+  timer: unknown;
   ended: boolean;
+  /** Bytes of output kept so far, and whether the limit was reached. */
+  logBytes: number;
+  truncated: boolean;
 }
 
-export interface RunOutcome {
-  status: RunStatus;
-  exitCode: number | null;
-  signal: string | null;
-  error: string | null;
-}
+type Outcome = Pick<RunEnd, 'status' | 'failure' | 'exitCode' | 'signal' | 'error'>;
 
 export interface RunnerDeps {
-  store: Store;
+  machine: RunStateMachine;
   writer: Writer;
   port: ProcessPort;
-  dataDir: string;
-  /** SIGTERM to SIGKILL delay for timeouts and cancels. */
-  killGraceMs: number;
-  nodePath?: string;
+  clock: Clock;
+  config: EngineConfig;
+  /** This engine's instance id (part of each run's key). */
+  owner: string;
   helperPath?: string;
-  /** Publishes the current state of a run (after its change is committed). */
-  publishRun(runId: number): void;
-  /** A run's process has exited (its outcome is being recorded). */
-  onExited?(run: ActiveRun): void;
-  /** A run ended and its outcome is committed. */
-  onFinished(run: ActiveRun, outcome: RunOutcome): void;
-  /** Sees every line as it is read (the CLI prints them). */
-  onLines?(run: ActiveRun, stream: LogStream, lines: readonly string[]): void;
-  onProgress?(run: ActiveRun): void;
-  onError(err: unknown): void;
 }
 
 const COLON = 58;
@@ -81,282 +71,273 @@ function formatDuration(ms: number): string {
   return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+const FAILED_CODES: Record<Exclude<Extract<HostMessage, { t: 'failed' }>['reason'], 'STOPPED'>, FailureCode> = {
+  PREPARE: 'PREPARE_FAILED',
+  SPAWN: 'SPAWN_FAILED',
+  LAUNCHER_DIED: 'LAUNCHER_DIED',
+};
+
 export class Runner {
-  readonly active = new Map<number, ActiveRun>();
+  private readonly runs = new Map<number, Supervised>();
 
   constructor(private readonly deps: RunnerDeps) {
     deps.port.onMessage = (msg) => {
       try {
         this.handle(msg);
       } catch (err) {
-        deps.onError(err);
+        deps.config.onError(err);
       }
     };
   }
 
-  /** Starts a run that was just marked IN_PROGRESS. */
-  start(run: RunRow, job: JobRow): ActiveRun {
+  get size(): number {
+    return this.runs.size;
+  }
+
+  /** Starts a run the state machine just claimed (STARTING). */
+  start(run: RunRow, job: JobRow): void {
     const { deps } = this;
-    const a: ActiveRun = {
+    const dir = runDir(deps.config.dataDir, job.id, run.id);
+    const s: Supervised = {
       id: run.id,
       jobId: job.id,
       jobName: job.name,
-      runtime: job.runtime,
       user: run.user,
       attempt: run.attempt,
-      lock: job.lock_name,
+      runtime: job.runtime,
       timeoutSeconds: job.timeout_s,
-      dir: runDir(deps.dataDir, job.id, run.id),
-      outputDir: outputDir(deps.dataDir, job.id, run.id),
+      outputDir: outputDir(deps.config.dataDir, job.id, run.id),
       startedAt: Date.now(),
-      pid: null,
       spawnedAt: null,
-      progress: null,
-      progressQueued: false,
       resultName: null,
       cancelledBy: null,
       timedOut: false,
       timer: null,
       ended: false,
+      logBytes: 0,
+      truncated: false,
     };
-    this.active.set(a.id, a);
-    deps.writer.open(a.id, a.jobId, run.last_seq);
+    this.runs.set(s.id, s);
+    deps.writer.open(s.id, s.jobId, run.last_seq);
+    const scriptPath = join(dir, scriptFileFor(job.runtime, job.script ?? ''));
     let command: string;
     let args: string[];
     let env: Record<string, string>;
-    const scriptPath = join(a.dir, scriptFileFor(job.runtime, job.script ?? ''));
     try {
-      const argv = splitArgs(run.args);
-      const cmd = runtimeCommand(job.runtime, scriptPath, argv, deps.nodePath);
+      const cmd = runtimeCommand(job.runtime, scriptPath, splitArgs(run.args), deps.config.nodePath);
       command = cmd.command;
       args = cmd.args;
-      env = this.environment(a, run, cmd.env);
-      this.system(a, `Starting attempt ${a.attempt} of ${job.name}: ${[command, ...args].join(' ')}`);
+      env = this.environment(s, run, cmd.env);
+      this.system(s, `Starting attempt ${s.attempt} of ${job.name}: ${[command, ...args].join(' ')}`);
     } catch (err) {
-      this.system(a, `Could not prepare the run: ${(err as Error).message}`);
-      void this.finish(a, { status: 'FAILED', exitCode: null, signal: null, error: `could not start: ${(err as Error).message}` });
-      return a;
+      this.system(s, `Could not prepare the run: ${(err as Error).message}`);
+      void this.finish(s, { status: 'FAILED', failure: 'SPAWN_FAILED', exitCode: null, signal: null, error: `could not start: ${(err as Error).message}` });
+      return;
     }
-    if (a.timeoutSeconds) {
-      a.timer = setTimeout(() => this.timeout(a), a.timeoutSeconds * 1000);
-    }
-    // The process host creates the run's folder and writes its script, then spawns it there.
+    if (s.timeoutSeconds) s.timer = deps.clock.setTimeout(() => this.timeout(s), s.timeoutSeconds * 1000);
+    // The process host makes the run's folder and writes its script, then spawns it there.
     deps.port.spawn({
-      id: a.id,
+      id: s.id,
       command,
       args,
-      cwd: a.dir,
+      cwd: dir,
       env,
       unsetEnv: UNSET_ENV,
+      runKey: `${deps.owner}.${s.id}`,
       prepare: {
-        parents: [join(deps.dataDir, 'runs'), join(deps.dataDir, 'runs', String(a.jobId))],
-        dirs: [a.dir, a.outputDir],
+        parents: [join(deps.config.dataDir, 'runs'), join(deps.config.dataDir, 'runs', String(s.jobId))],
+        dirs: [dir, s.outputDir],
         files: [{ path: scriptPath, content: job.script ?? '' }],
         // Made after this run starts, for the job's next run (same script: same name).
-        spare: join(deps.dataDir, 'runs', String(a.jobId), `.spare-${job.script_md5}-${basename(scriptPath)}`),
+        spare: join(deps.config.dataDir, 'runs', String(s.jobId), `.spare-${job.script_md5}-${basename(scriptPath)}`),
       },
-      outputDir: a.outputDir,
+      outputDir: s.outputDir,
     });
-    return a;
   }
 
   /** What a job process gets on top of the host's environment (which loses ELECTRON_RUN_AS_NODE and JOBDECK_*). */
-  private environment(a: ActiveRun, run: RunRow, runtimeEnv: Record<string, string>): Record<string, string> {
+  private environment(s: Supervised, run: RunRow, runtimeEnv: Record<string, string>): Record<string, string> {
     const env: Record<string, string> = {};
     const params = JSON.parse(run.params) as Record<string, unknown>;
     for (const [k, v] of Object.entries(params)) env[paramEnvName(k)] = String(v);
     Object.assign(env, runtimeEnv, {
-      JOBDECK_JOB: a.jobName,
-      JOBDECK_JOB_ID: String(a.jobId),
-      JOBDECK_RUN_ID: String(a.id),
-      JOBDECK_ATTEMPT: String(a.attempt),
+      JOBDECK_JOB: s.jobName,
+      JOBDECK_JOB_ID: String(s.jobId),
+      JOBDECK_RUN_ID: String(s.id),
+      JOBDECK_ATTEMPT: String(s.attempt),
       JOBDECK_ARGS: run.args,
       JOBDECK_PARAMS: run.params,
-      JOBDECK_USER: a.user,
+      JOBDECK_USER: s.user,
       JOBDECK_TRIGGERED_BY: run.triggered_by,
-      JOBDECK_OUTPUT_DIR: a.outputDir,
+      JOBDECK_OUTPUT_DIR: s.outputDir,
     });
     if (this.deps.helperPath) env.JOBDECK_HELPER = this.deps.helperPath;
     return env;
   }
 
-  /** Stops a run's process tree and records it as cancelled. */
+  /** Stops a run's process tree and records it as cancelled; false when it is not executing here. */
   cancel(runId: number, by: string): boolean {
-    const a = this.active.get(runId);
-    if (!a || a.ended) return false;
-    if (a.cancelledBy) return true;
-    a.cancelledBy = by;
-    this.system(a, `Cancelled by ${by}: stopping the process tree`);
-    this.deps.port.terminate(a.id, this.deps.killGraceMs);
+    const s = this.runs.get(runId);
+    if (!s || s.ended) return false;
+    if (s.cancelledBy) return true;
+    s.cancelledBy = by;
+    this.system(s, `Cancelled by ${by}: stopping the process tree`);
+    this.deps.port.terminate(s.id, this.deps.config.killGraceMs);
     return true;
   }
 
-  private timeout(a: ActiveRun): void {
-    a.timer = null;
-    if (a.ended || a.cancelledBy) return;
-    a.timedOut = true;
-    this.system(a, `Timed out after ${a.timeoutSeconds} s: stopping the process tree`);
-    this.deps.port.terminate(a.id, this.deps.killGraceMs);
+  /** Cancels every run executing here (shutdown, a second signal). */
+  cancelAll(by: string): void {
+    for (const id of [...this.runs.keys()]) this.cancel(id, by);
   }
 
-  system(a: ActiveRun, text: string): void {
-    this.deps.writer.append(a.id, 'system', Date.now(), [text]);
-    this.deps.onLines?.(a, 'system', [text]);
+  private timeout(s: Supervised): void {
+    s.timer = null;
+    if (s.ended || s.cancelledBy) return;
+    s.timedOut = true;
+    this.system(s, `Timed out after ${s.timeoutSeconds} s: stopping the process tree`);
+    this.deps.port.terminate(s.id, this.deps.config.killGraceMs);
+  }
+
+  private system(s: Supervised, text: string): void {
+    this.deps.writer.append(s.id, 'system', Date.now(), [text]);
+    this.deps.config.onLines?.({ id: s.id, jobId: s.jobId, jobName: s.jobName }, 'system', [text]);
   }
 
   private handle(msg: HostMessage): void {
-    const a = this.active.get(msg.id);
-    if (!a || a.ended) return;
+    const s = this.runs.get(msg.id);
+    if (!s || s.ended) return;
     switch (msg.t) {
-      case 'spawned': {
-        a.pid = msg.pid;
-        a.spawnedAt = msg.at;
-        const { id } = a;
-        this.deps.writer.op(
-          () => this.deps.store.runs.markSpawned(id, msg.at, msg.pid),
-          () => this.deps.publishRun(id),
-        );
+      case 'spawned':
+        s.spawnedAt = msg.at;
+        this.deps.machine.running(s.id, msg.pid, msg.at);
         // Cancelled or timed out before the process existed: stop it now.
-        if (a.cancelledBy || a.timedOut) this.deps.port.terminate(a.id, this.deps.killGraceMs);
+        if (s.cancelledBy || s.timedOut) this.deps.port.terminate(s.id, this.deps.config.killGraceMs);
         break;
-      }
       case 'lines':
-        this.lines(a, msg.stream, msg.at, msg.lines);
+        this.lines(s, msg.stream, msg.at, msg.lines);
         break;
-      case 'exit': {
-        this.deps.onExited?.(a);
-        if (msg.leftovers) this.system(a, 'Processes the script left running were stopped');
-        void this.finish(a, this.outcome(a, msg.code, msg.signal), msg.outputFiles > 0);
+      case 'exit':
+        this.deps.machine.finishing(s.id, this.deps.writer.lastSeq(s.id) ?? 0);
+        if (msg.leftovers) this.reportLeftovers(s, msg.leftovers);
+        void this.finish(s, this.outcome(s, msg.code, msg.signal), msg.outputFiles > 0);
         break;
-      }
-      case 'error': {
-        if (msg.errno === 'ECANCELED') {
+      case 'failed': {
+        if (msg.reason === 'STOPPED') {
           // Cancelled or timed out before its process was started.
-          void this.finish(a, this.outcome(a, null, null));
+          void this.finish(s, this.outcome(s, null, null), false);
           break;
         }
         const problem =
-          msg.errno === 'ENOENT' && a.spawnedAt === null
-            ? `${runtimeProgram(a.runtime)} was not found (is it installed and on the PATH?)`
-            : msg.message;
-        this.system(a, `Could not start: ${problem}`);
-        void this.finish(a, {
-          status: 'FAILED',
-          exitCode: null,
-          signal: null,
-          error: msg.errno === 'ELAUNCHER' || msg.errno === 'EPREPARE' ? msg.message : `could not start: ${problem}`,
-        });
+          msg.reason === 'SPAWN' && msg.errno === 'ENOENT' ? `${runtimeProgram(s.runtime)} was not found (is it installed and on the PATH?)` : msg.message;
+        this.system(s, `Could not start: ${problem}`);
+        const error = msg.reason === 'SPAWN' ? `could not start: ${problem}` : msg.message;
+        void this.finish(s, { status: 'FAILED', failure: FAILED_CODES[msg.reason], exitCode: null, signal: null, error }, msg.reason !== 'PREPARE');
         break;
       }
     }
   }
 
-  private lines(a: ActiveRun, stream: 'stdout' | 'stderr', at: number, lines: string[]): void {
-    const seq = this.deps.writer.append(a.id, stream, at, lines);
-    this.deps.onLines?.(a, stream, lines);
+  private reportLeftovers(s: Supervised, l: Leftovers): void {
+    const found: string[] = [];
+    if (l.inGroup) found.push('processes left in its process group');
+    if (l.escaped) found.push(`${l.escaped} process${l.escaped > 1 ? 'es' : ''} that had left its process group`);
+    if (found.length) this.system(s, `Stopped what the script left running: ${found.join(' and ')}`);
+    if (l.survivors.length) {
+      this.system(s, `Could not stop ${l.survivors.length} process${l.survivors.length > 1 ? 'es' : ''} the script left running (pid ${l.survivors.join(', ')})`);
+    }
+  }
+
+  private lines(s: Supervised, stream: 'stdout' | 'stderr', at: number, lines: string[]): void {
+    this.deps.config.onLines?.({ id: s.id, jobId: s.jobId, jobName: s.jobName }, stream, lines);
+    let seq = this.deps.writer.lastSeq(s.id) ?? 0;
+    if (!s.truncated) {
+      let bytes = 0;
+      for (const l of lines) bytes += Buffer.byteLength(l, 'utf8') + 1;
+      if (s.logBytes + bytes <= this.deps.config.logMaxBytes) {
+        s.logBytes += bytes;
+        seq = this.deps.writer.append(s.id, stream, at, lines);
+      } else {
+        s.truncated = true;
+        const mb = Math.round(this.deps.config.logMaxBytes / (1024 * 1024));
+        this.system(s, `Log limit reached: this run printed more than ${mb} MB; later output is not kept (result files are unaffected)`);
+        this.deps.machine.truncated(s.id);
+        seq = this.deps.writer.lastSeq(s.id) ?? seq;
+      }
+    }
     if (stream !== 'stdout') return;
     for (const line of lines) {
       if (line.charCodeAt(0) !== COLON || line.charCodeAt(1) !== COLON) continue;
       const cmd = parseProtocolLine(line);
       if (!cmd) continue;
       switch (cmd.kind) {
-        case 'progress':
-          a.progress = { percent: cmd.percent, message: cmd.message };
-          this.queueProgress(a, seq);
-          break;
-        case 'result':
-          a.resultName = cmd.name;
-          break;
-        case 'audit': {
-          const { store } = this.deps;
-          const entry = {
-            actor: a.user || `job:${a.jobName}`,
-            action: 'script.audit',
-            targetType: 'job' as const,
-            targetId: a.jobId,
-            targetName: a.jobName,
-            jobId: a.jobId,
-            details: { message: cmd.message, runId: a.id },
-            at,
-          };
-          this.deps.writer.op(() => store.audit.add(entry));
+        case 'progress': {
+          const progress = { percent: cmd.percent, message: cmd.message };
+          this.deps.machine.progress(s.id, progress, seq);
+          this.deps.config.onProgress?.({ id: s.id, jobId: s.jobId, jobName: s.jobName }, progress);
           break;
         }
+        case 'result':
+          s.resultName = cmd.name;
+          break;
+        case 'audit':
+          this.deps.writer.op({
+            kind: 'audit',
+            entry: {
+              actor: s.user || `job:${s.jobName}`,
+              action: 'script.audit',
+              targetType: 'job',
+              targetId: s.jobId,
+              targetName: s.jobName,
+              jobId: s.jobId,
+              details: { message: cmd.message, runId: s.id },
+              at,
+            },
+          });
+          break;
         case 'invalid':
-          this.system(a, `Ignored: ${cmd.problem}`);
+          this.system(s, `Ignored: ${cmd.problem}`);
           break;
       }
     }
   }
 
-  private queueProgress(a: ActiveRun, seq: number): void {
-    this.deps.onProgress?.(a);
-    if (a.progressQueued) return;
-    a.progressQueued = true;
-    const { id } = a;
-    this.deps.writer.op(
-      () => {
-        a.progressQueued = false;
-        if (a.progress) this.deps.store.runs.setProgress(id, a.progress.percent, a.progress.message, seq);
-      },
-      () => this.deps.publishRun(id),
-    );
+  private outcome(s: Supervised, code: number | null, signal: string | null): Outcome {
+    if (s.cancelledBy) return { status: 'CANCELLED', failure: 'CANCELLED', exitCode: code, signal, error: `cancelled by ${s.cancelledBy}` };
+    if (s.timedOut) return { status: 'FAILED', failure: 'TIMEOUT', exitCode: code, signal, error: `timeout after ${s.timeoutSeconds} s` };
+    if (code === 0) return { status: 'SUCCEEDED', failure: null, exitCode: 0, signal: null, error: null };
+    if (signal) return { status: 'FAILED', failure: 'SIGNAL', exitCode: null, signal, error: `killed by ${signal}` };
+    return { status: 'FAILED', failure: 'EXIT', exitCode: code, signal: null, error: `exit code ${code}` };
   }
 
-  private outcome(a: ActiveRun, code: number | null, signal: string | null): RunOutcome {
-    if (a.cancelledBy) return { status: 'CANCELLED', exitCode: code, signal, error: `cancelled by ${a.cancelledBy}` };
-    if (a.timedOut) return { status: 'FAILED', exitCode: code, signal, error: `timeout after ${a.timeoutSeconds} s` };
-    if (code === 0) return { status: 'SUCCEEDED', exitCode: 0, signal: null, error: null };
-    if (signal) return { status: 'FAILED', exitCode: null, signal, error: `killed by ${signal}` };
-    return { status: 'FAILED', exitCode: code, signal: null, error: `exit code ${code}` };
-  }
-
-  private async finish(a: ActiveRun, outcome: RunOutcome, hasOutput = true): Promise<void> {
-    if (a.ended) return;
-    a.ended = true;
-    if (a.timer) clearTimeout(a.timer);
-    const { deps } = this;
+  /** Collects the result files and hands the end to the state machine. */
+  private async finish(s: Supervised, outcome: Outcome, hasOutput = true): Promise<void> {
+    if (s.ended) return;
+    s.ended = true;
+    if (s.timer !== null) this.deps.clock.clearTimeout(s.timer);
     let files: Awaited<ReturnType<typeof collectResultFiles>> = [];
     try {
-      if (hasOutput) files = await collectResultFiles(a.outputDir);
+      if (hasOutput) files = await collectResultFiles(s.outputDir);
     } catch (err) {
-      this.system(a, `Could not read the result files: ${(err as Error).message}`);
+      this.system(s, `Could not read the result files: ${(err as Error).message}`);
     }
     let primary: string | null = null;
-    if (a.resultName) {
-      if (files.some((f) => f.name === a.resultName)) primary = a.resultName;
-      else this.system(a, `::result names ${a.resultName}, but no such file is in the output folder`);
+    if (s.resultName) {
+      if (files.some((f) => f.name === s.resultName)) primary = s.resultName;
+      else this.system(s, `::result names ${s.resultName}, but no such file is in the output folder`);
     }
     if (!primary && files.length === 1) primary = files[0]!.name;
-    const took = Date.now() - (a.spawnedAt ?? a.startedAt);
+    const took = Date.now() - (s.spawnedAt ?? s.startedAt);
     const detail = outcome.error ? ` (${outcome.error})` : '';
     const fileNote = files.length ? `; ${files.length} result file${files.length > 1 ? 's' : ''}` : '';
-    this.system(a, `Finished ${outcome.status} in ${formatDuration(took)}${detail}${fileNote}`);
-    const lastSeq = deps.writer.lastSeq(a.id) ?? 0;
-    const finishedAt = Date.now();
-    deps.writer.forget(a.id);
-    const { store } = deps;
-    deps.writer.op(
-      () => {
-        store.runs.finish(a.id, {
-          status: outcome.status,
-          finishedAt,
-          exitCode: outcome.exitCode,
-          signal: outcome.signal,
-          error: outcome.error,
-          lastSeq,
-          resultFile: primary,
-        });
-        for (const f of files) store.runs.addFile(a.id, f.name, f.size, f.sha256, f.name === primary);
-        if (a.lock) store.locks.release(a.lock, a.id);
-        store.jobs.setLastRun(a.jobId, a.id, outcome.status, finishedAt);
-      },
-      () => {
-        this.active.delete(a.id);
-        deps.publishRun(a.id);
-        deps.onFinished(a, outcome);
-      },
-      true,
-    );
+    this.system(s, `Finished ${outcome.status} in ${formatDuration(took)}${detail}${fileNote}`);
+    const lastSeq = this.deps.writer.lastSeq(s.id) ?? 0;
+    this.deps.writer.forget(s.id);
+    this.runs.delete(s.id);
+    this.deps.machine.end({
+      runId: s.id,
+      end: { ...outcome, finishedAt: Date.now(), lastSeq, resultFile: primary },
+      files,
+    });
   }
 }

@@ -10,7 +10,7 @@ import { nextFireAfter } from '../../../shared/schedule';
 import type { Schedule } from '../../../shared/model/job';
 import type { Clock } from '../clock';
 import { scheduleOf } from '../store/rows';
-import type { SchedulableRow } from '../store/jobsRepo';
+import type { SchedulableRow } from '../store/jobsStore';
 import { MinHeap } from './minHeap';
 
 export interface Fire {

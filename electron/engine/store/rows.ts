@@ -1,7 +1,7 @@
 /** Conversions between store rows and contract shapes. */
 import { iso } from '../../../shared/dates';
 import type { Job, JobSpec, JobSummary, ParamValue, RunStatus, Schedule } from '../../../shared/model/job';
-import type { LogLine, LogStream, Run, RunTrigger } from '../../../shared/model/run';
+import type { FailureCode, LogLine, LogStream, Run, RunPhase, RunTrigger } from '../../../shared/model/run';
 
 export interface JobRow {
   id: number;
@@ -129,6 +129,7 @@ export interface RunRow {
   job_id: number;
   job_name: string;
   status: RunStatus;
+  phase: RunPhase | null;
   trigger: RunTrigger;
   triggered_by: string;
   user: string;
@@ -142,6 +143,9 @@ export interface RunRow {
   exit_code: number | null;
   signal: string | null;
   error: string | null;
+  failure: FailureCode | null;
+  script_md5: string | null;
+  log_truncated: number;
   progress_pct: number | null;
   progress_msg: string | null;
   attempt: number;
@@ -159,6 +163,7 @@ export function toRun(row: RunRow): Run {
     jobId: row.job_id,
     jobName: row.job_name,
     status: row.status,
+    phase: row.status === 'IN_PROGRESS' ? (row.phase ?? 'RUNNING') : null,
     trigger: row.trigger,
     triggeredBy: row.triggered_by,
     user: row.user,
@@ -171,10 +176,13 @@ export function toRun(row: RunRow): Run {
     exitCode: row.exit_code,
     signal: row.signal,
     error: row.error,
+    failure: row.failure,
+    scriptMd5: row.script_md5,
     progress: row.progress_pct === null ? null : { percent: row.progress_pct, message: row.progress_msg ?? '' },
     attempt: row.attempt,
     retryOf: row.retry_of,
     lastSeq: row.last_seq,
+    logTruncated: row.log_truncated === 1,
     resultFile: row.result_file,
     cancelRequested: row.cancel_by !== null,
   };

@@ -1,45 +1,58 @@
 /**
- * The store: one SQLite file in the data folder, reached through small
- * repositories. Multi-row changes go through `tx` (one transaction).
+ * The store: one SQLite file in the data folder. Its public surface is
+ * intent-level: reads, and intents such as "queue a run", "claim runs",
+ * "commit a batch of log lines and run changes", each one transaction. The
+ * SQL statements behind them (tables/) are not reached from outside. Shaped
+ * so that an asynchronous implementation (PostgreSQL) changes signatures,
+ * not the logic of its callers.
  */
+import type { LogRow } from './rows';
 import { openDatabase, type Db, type OpenOptions } from './database';
-import { AuditRepo } from './auditRepo';
-import { JobsRepo } from './jobsRepo';
-import { LocksRepo } from './locksRepo';
-import { LogsRepo } from './logsRepo';
-import { RunsRepo } from './runsRepo';
-import { SettingsRepo } from './settingsRepo';
-import { UsersRepo } from './usersRepo';
+import { JobsStore } from './jobsStore';
+import { RunsStore } from './runsStore';
+import { UsersStore } from './usersStore';
+import { AuditStore, LocksStore, SettingsStore } from './controlStore';
+import { makeTables, type Tables, type Tx } from './tables';
+
+export class LogsStore {
+  constructor(private readonly t: Tables) {}
+
+  /** Lines after a sequence number: at most `limit`, and about `maxBytes` of text. */
+  page(runId: number, afterSeq: number, limit: number, maxBytes?: number): LogRow[] {
+    return this.t.logs.page(runId, afterSeq, limit, maxBytes);
+  }
+
+  search(runId: number, text: string, limit: number): number[] {
+    return this.t.logs.search(runId, text, limit);
+  }
+}
 
 export class Store {
-  readonly jobs: JobsRepo;
-  readonly runs: RunsRepo;
-  readonly logs: LogsRepo;
-  readonly audit: AuditRepo;
-  readonly locks: LocksRepo;
-  readonly settings: SettingsRepo;
-  readonly users: UsersRepo;
+  readonly jobs: JobsStore;
+  readonly runs: RunsStore;
+  readonly logs: LogsStore;
+  readonly users: UsersStore;
+  readonly locks: LocksStore;
+  readonly audit: AuditStore;
+  readonly settings: SettingsStore;
   private readonly dataVersion;
 
+  /** `db` is exposed for tests and the bench only (they inspect and doctor rows). */
   constructor(readonly db: Db) {
-    this.jobs = new JobsRepo(db);
-    this.runs = new RunsRepo(db);
-    this.logs = new LogsRepo(db);
-    this.audit = new AuditRepo(db);
-    this.locks = new LocksRepo(db);
-    this.settings = new SettingsRepo(db);
-    this.users = new UsersRepo(db);
+    const t = makeTables(db);
+    const tx: Tx = (fn) => (db.inTransaction ? fn() : db.transaction(fn).immediate());
+    this.jobs = new JobsStore(t, tx);
+    this.runs = new RunsStore(t, tx);
+    this.logs = new LogsStore(t);
+    this.users = new UsersStore(t, tx);
+    this.locks = new LocksStore(t, tx);
+    this.audit = new AuditStore(t);
+    this.settings = new SettingsStore(t, tx);
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();
   }
 
   static open(file: string, options?: OpenOptions): Store {
     return new Store(openDatabase(file, options));
-  }
-
-  /** Runs fn in one write transaction (BEGIN IMMEDIATE: checks and writes see the same state). */
-  tx<T>(fn: () => T): T {
-    if (this.db.inTransaction) return fn();
-    return this.db.transaction(fn).immediate();
   }
 
   /** Changes when another connection (another process) commits. */
@@ -49,6 +62,10 @@ export class Store {
 
   integrityCheck(): string {
     return this.db.pragma('integrity_check', { simple: true }) as string;
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 /** Named locks: jobs that share a lock name never run at the same time. */
-import type { Db } from './database';
+import type { Db } from '../database';
 
 export interface LockRow {
   name: string;
@@ -11,7 +11,7 @@ export interface LockRow {
   run_status: string | null;
 }
 
-export class LocksRepo {
+export class LocksTable {
   private readonly acquireStmt;
   private readonly releaseStmt;
   private readonly listStmt;

@@ -1,8 +1,8 @@
-/** Jobs and their script versions. */
-import type { JobSpec, RunStatus } from '../../../shared/model/job';
-import type { Db } from './database';
-import { SUMMARY_COLUMNS, specColumns, type JobRow } from './rows';
-import { likeEscape, StatementCache } from './statements';
+/** Statements on jobs and their script versions. Only the store's intents call the writing ones. */
+import type { JobSpec, RunStatus } from '../../../../shared/model/job';
+import type { Db } from '../database';
+import { SUMMARY_COLUMNS, specColumns, type JobRow } from '../rows';
+import { likeEscape, StatementCache } from '../statements';
 
 export interface JobListFilter {
   search?: string;
@@ -30,7 +30,7 @@ export interface SchedulableRow {
   updated_at: number;
 }
 
-export class JobsRepo {
+export class JobsTable {
   private readonly q: StatementCache;
   private readonly byId;
   private readonly byName;
@@ -56,7 +56,7 @@ export class JobsRepo {
       schedule_kind=@schedule_kind, interval_s=@interval_s, cron_expr=@cron_expr, timezone=@timezone, enabled=@enabled,
       timeout_s=@timeout_s, overlap=@overlap, retry_count=@retry_count, retry_delay_s=@retry_delay_s, misfire=@misfire,
       lock_name=@lock_name, retention=@retention, archived=@archived, next_fire_at=@next_fire_at,
-      revision = revision + 1, updated_at=@at, updated_by=@by WHERE id=@id`);
+      revision = revision + 1, updated_at=@at, updated_by=@by WHERE id=@id AND revision=@revision`);
     this.versionStmt = db.prepare(
       `INSERT INTO script_versions (job_id, version, script, md5, saved_by, saved_at)
        VALUES (?, (SELECT COALESCE(MAX(version), 0) + 1 FROM script_versions WHERE job_id = ?), ?, ?, ?, ?)`,
@@ -152,10 +152,16 @@ export class JobsRepo {
     return id;
   }
 
-  /** Writes a whole spec; records a script version when the script changed. */
-  update(id: number, spec: JobSpec, md5: string, archived: boolean, nextFireAt: number | null, scriptChanged: boolean, by: string, at: number): void {
-    this.updateStmt.run({ ...specColumns(spec), script_md5: md5, archived: archived ? 1 : 0, next_fire_at: nextFireAt, at, by, id });
+  /**
+   * Writes a whole spec over the given revision; records a script version when
+   * the script changed. False when the job is at another revision (someone
+   * saved in between) or gone.
+   */
+  update(id: number, revision: number, spec: JobSpec, md5: string, archived: boolean, nextFireAt: number | null, scriptChanged: boolean, by: string, at: number): boolean {
+    const info = this.updateStmt.run({ ...specColumns(spec), script_md5: md5, archived: archived ? 1 : 0, next_fire_at: nextFireAt, at, by, id, revision });
+    if (info.changes === 0) return false;
     if (scriptChanged) this.versionStmt.run(id, id, spec.script, md5, by, at);
+    return true;
   }
 
   history(id: number): { version: number; md5: string; script: string; saved_by: string; saved_at: number }[] {

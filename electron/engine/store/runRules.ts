@@ -1,11 +1,15 @@
-/** Creating a run: the checks every trigger goes through (API, CLI, schedule, retry). */
-import { JobdeckError, notFound } from '../../shared/errors';
-import { paramValueProblem, type ParamDef, type ParamValue } from '../../shared/model/job';
-import type { RunTrigger } from '../../shared/model/run';
-import type { JobRow, RunRow } from './store/rows';
-import type { Store } from './store/store';
+/**
+ * The rules a new run must pass, checked inside the transaction that queues
+ * it (trigger, schedule, retry): the job exists and is not archived, its
+ * parameters resolve, and its overlap policy allows another run.
+ */
+import { JobdeckError, notFound } from '../../../shared/errors';
+import { paramValueProblem, type ParamDef, type ParamValue } from '../../../shared/model/job';
+import type { RunTrigger } from '../../../shared/model/run';
+import type { JobRow, RunRow } from './rows';
+import type { Tables } from './tables';
 
-export interface TriggerRequest {
+export interface QueueRequest {
   jobId: number;
   trigger: RunTrigger;
   /** Who asked (a user name, or `scheduler`). */
@@ -21,6 +25,9 @@ export interface TriggerRequest {
   retryOf?: number;
 }
 
+/** Triggers a person asked for (audited); the others come from the scheduler or the engine. */
+const ON_DEMAND: readonly RunTrigger[] = ['manual', 'api', 'cli'];
+
 /** The parameter values a run uses: overrides, else the job's stored values, else defaults. */
 export function resolveParams(job: Pick<JobRow, 'params' | 'param_values'>, overrides: Record<string, ParamValue> = {}): Record<string, ParamValue> {
   const defs = JSON.parse(job.params) as ParamDef[];
@@ -34,9 +41,7 @@ export function resolveParams(job: Pick<JobRow, 'params' | 'param_values'>, over
   for (const def of defs) {
     const value = overrides[def.name] ?? stored[def.name] ?? def.default;
     if (value === undefined || value === '') {
-      if (def.required) {
-        throw new JobdeckError('VALIDATION_FAILED', `params.${def.name}: ${def.name} is required`, `params.${def.name}`);
-      }
+      if (def.required) throw new JobdeckError('VALIDATION_FAILED', `params.${def.name}: ${def.name} is required`, `params.${def.name}`);
       continue;
     }
     const problem = paramValueProblem(def, value);
@@ -46,24 +51,31 @@ export function resolveParams(job: Pick<JobRow, 'params' | 'param_values'>, over
   return out;
 }
 
-/** Checks and inserts a QUEUED run. Call inside a write transaction. */
-export function createRun(store: Store, req: TriggerRequest, owner: string, now: number): RunRow {
-  const job = store.jobs.get(req.jobId);
-  if (!job) throw notFound('job', req.jobId, 'jobId');
-  if (job.archived) throw new JobdeckError('JOB_ARCHIVED', `job "${job.name}" is archived; unarchive it to run it`, 'jobId');
-  const params = req.useGivenParams ? (req.params ?? {}) : resolveParams(job, req.params);
-  const active = store.runs.active(job.id);
+/** Why the job's overlap policy refuses another run now, or null. */
+function overlapProblem(t: Tables, job: JobRow): JobdeckError | null {
+  const active = t.runs.active(job.id);
   if (job.overlap === 'skip' && active.length > 0) {
-    throw new JobdeckError(
+    return new JobdeckError(
       'JOB_ALREADY_RUNNING',
       `Job "${job.name}" is currently running (run ${active[0]!.id}); try again when it has finished`,
       'jobId',
     );
   }
-  if (job.overlap === 'queue' && active.some((r) => r.status === 'QUEUED')) {
-    const waiting = active.find((r) => r.status === 'QUEUED')!;
-    throw new JobdeckError('JOB_ALREADY_QUEUED', `Job "${job.name}" already has a run waiting (run ${waiting.id})`, 'jobId');
+  const waiting = active.find((r) => r.status === 'QUEUED');
+  if (job.overlap === 'queue' && waiting) {
+    return new JobdeckError('JOB_ALREADY_QUEUED', `Job "${job.name}" already has a run waiting (run ${waiting.id})`, 'jobId');
   }
+  return null;
+}
+
+/** Checks and inserts a QUEUED run. Call inside a write transaction. */
+export function insertRun(t: Tables, req: QueueRequest, owner: string, now: number): RunRow {
+  const job = t.jobs.get(req.jobId);
+  if (!job) throw notFound('job', req.jobId, 'jobId');
+  if (job.archived) throw new JobdeckError('JOB_ARCHIVED', `job "${job.name}" is archived; unarchive it to run it`, 'jobId');
+  const params = req.useGivenParams ? (req.params ?? {}) : resolveParams(job, req.params);
+  const refused = overlapProblem(t, job);
+  if (refused) throw refused;
   const fields = {
     jobId: job.id,
     trigger: req.trigger,
@@ -78,9 +90,9 @@ export function createRun(store: Store, req: TriggerRequest, owner: string, now:
     retryOf: req.retryOf ?? null,
     owner,
   };
-  const id = store.runs.insert(fields);
-  if (req.trigger === 'manual' || req.trigger === 'api' || req.trigger === 'cli') {
-    store.audit.add({
+  const id = t.runs.insert(fields);
+  if (ON_DEMAND.includes(req.trigger)) {
+    t.audit.add({
       at: now,
       actor: req.by,
       action: 'run.trigger',
@@ -91,12 +103,13 @@ export function createRun(store: Store, req: TriggerRequest, owner: string, now:
       details: { trigger: req.trigger, args: req.args ?? '', params },
     });
   }
-  // The row as the store now holds it (read back would cost a query per trigger).
+  // The row as the store now holds it (reading it back would cost a query per trigger).
   return {
     id,
     job_id: job.id,
     job_name: job.name,
     status: 'QUEUED',
+    phase: null,
     trigger: fields.trigger,
     triggered_by: fields.triggeredBy,
     user: fields.user,
@@ -110,6 +123,9 @@ export function createRun(store: Store, req: TriggerRequest, owner: string, now:
     exit_code: null,
     signal: null,
     error: null,
+    failure: null,
+    script_md5: null,
+    log_truncated: 0,
     progress_pct: null,
     progress_msg: null,
     attempt: fields.attempt,

@@ -1,8 +1,8 @@
 /** Users, roles and API tokens (stored as SHA-256 hashes, never in clear). */
 import { createHash, randomBytes } from 'node:crypto';
-import { iso } from '../../../shared/dates';
-import type { Role, User } from '../../../shared/model/misc';
-import type { Db } from './database';
+import { iso } from '../../../../shared/dates';
+import type { Role, User } from '../../../../shared/model/misc';
+import type { Db } from '../database';
 
 interface UserRow {
   name: string;
@@ -20,7 +20,7 @@ interface TokenRow {
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
-export class UsersRepo {
+export class UsersTable {
   constructor(private readonly db: Db) {}
 
   count(): number {

@@ -1,9 +1,9 @@
-/** Runs and their result files. */
-import type { RunStatus } from '../../../shared/model/job';
-import type { RunTrigger } from '../../../shared/model/run';
-import type { Db } from './database';
-import type { RunRow } from './rows';
-import { StatementCache } from './statements';
+/** Statements on runs and their result files. Only the store's intents call the writing ones. */
+import type { RunStatus } from '../../../../shared/model/job';
+import type { FailureCode, RunPhase, RunTrigger } from '../../../../shared/model/run';
+import type { Db } from '../database';
+import type { RunRow } from '../rows';
+import { StatementCache } from '../statements';
 
 const RUN_SELECT = 'SELECT r.*, j.name AS job_name FROM runs r JOIN jobs j ON j.id = r.job_id';
 
@@ -31,8 +31,10 @@ export interface RunListFilter {
   offset: number;
 }
 
-export interface RunFinish {
-  status: RunStatus;
+/** How a run ended. */
+export interface RunEnd {
+  status: Extract<RunStatus, 'SUCCEEDED' | 'FAILED' | 'CANCELLED'>;
+  failure: FailureCode | null;
   finishedAt: number;
   exitCode: number | null;
   signal: string | null;
@@ -48,38 +50,47 @@ export interface ResultFileRow {
   is_primary: number;
 }
 
-export class RunsRepo {
+export class RunsTable {
   private readonly q: StatementCache;
   private readonly insertStmt;
   private readonly byId;
   private readonly activeForJob;
-  private readonly startStmt;
-  private readonly spawnedStmt;
+  private readonly inProgressForJob;
+  private readonly claimStmt;
+  private readonly runningStmt;
+  private readonly phaseStmt;
   private readonly progressStmt;
-  private readonly finishStmt;
+  private readonly truncatedStmt;
+  private readonly lastSeqStmt;
+  private readonly endStmt;
   private readonly cancelStmt;
   private readonly fileInsert;
   private readonly filesStmt;
   private readonly fileStmt;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.q = new StatementCache(db);
     this.insertStmt = db.prepare(`INSERT INTO runs (job_id, status, trigger, triggered_by, user, args, params, due_at,
       not_before, queued_at, attempt, retry_of, owner) VALUES (@jobId, 'QUEUED', @trigger, @triggeredBy, @user, @args,
       @params, @dueAt, @notBefore, @queuedAt, @attempt, @retryOf, @owner)`);
     this.byId = db.prepare(`${RUN_SELECT} WHERE r.id = ?`);
-    this.activeForJob = db.prepare(
-      "SELECT id, status FROM runs WHERE job_id = ? AND status IN ('QUEUED','IN_PROGRESS') ORDER BY id",
+    this.activeForJob = db.prepare("SELECT id, status FROM runs WHERE job_id = ? AND status IN ('QUEUED','IN_PROGRESS') ORDER BY id");
+    this.inProgressForJob = db.prepare("SELECT id FROM runs WHERE job_id = ? AND status = 'IN_PROGRESS'").pluck();
+    this.claimStmt = db.prepare(
+      "UPDATE runs SET status = 'IN_PROGRESS', phase = 'STARTING', script_md5 = ? WHERE id = ? AND status = 'QUEUED'",
     );
-    this.startStmt = db.prepare("UPDATE runs SET status = 'IN_PROGRESS' WHERE id = ? AND status = 'QUEUED'");
-    this.spawnedStmt = db.prepare('UPDATE runs SET started_at = ?, pid = ? WHERE id = ?');
+    this.runningStmt = db.prepare(
+      "UPDATE runs SET phase = 'RUNNING', started_at = ?, pid = ? WHERE id = ? AND status = 'IN_PROGRESS'",
+    );
+    this.phaseStmt = db.prepare("UPDATE runs SET phase = ?, last_seq = MAX(last_seq, ?) WHERE id = ? AND status = 'IN_PROGRESS'");
     this.progressStmt = db.prepare('UPDATE runs SET progress_pct = ?, progress_msg = ?, last_seq = MAX(last_seq, ?) WHERE id = ?');
-    this.finishStmt = db.prepare(`UPDATE runs SET status = @status, finished_at = @finishedAt, exit_code = @exitCode,
-      signal = @signal, error = @error, last_seq = MAX(last_seq, @lastSeq), result_file = @resultFile WHERE id = @id`);
+    this.truncatedStmt = db.prepare('UPDATE runs SET log_truncated = 1 WHERE id = ?');
+    this.lastSeqStmt = db.prepare('UPDATE runs SET last_seq = MAX(last_seq, ?) WHERE id = ?');
+    this.endStmt = db.prepare(`UPDATE runs SET status = @status, phase = NULL, failure = @failure, finished_at = @finishedAt,
+      exit_code = @exitCode, signal = @signal, error = @error, last_seq = MAX(last_seq, @lastSeq), result_file = @resultFile
+      WHERE id = @id AND status IN ('QUEUED','IN_PROGRESS')`);
     this.cancelStmt = db.prepare('UPDATE runs SET cancel_by = COALESCE(cancel_by, ?) WHERE id = ?');
-    this.fileInsert = db.prepare(
-      'INSERT OR REPLACE INTO result_files (run_id, name, size, sha256, is_primary) VALUES (?, ?, ?, ?, ?)',
-    );
+    this.fileInsert = db.prepare('INSERT OR REPLACE INTO result_files (run_id, name, size, sha256, is_primary) VALUES (?, ?, ?, ?, ?)');
     this.filesStmt = db.prepare('SELECT name, size, sha256, is_primary FROM result_files WHERE run_id = ? ORDER BY is_primary DESC, name');
     this.fileStmt = db.prepare('SELECT name, size, sha256, is_primary FROM result_files WHERE run_id = ? AND name = ?');
   }
@@ -97,24 +108,41 @@ export class RunsRepo {
     return this.activeForJob.all(jobId) as { id: number; status: RunStatus }[];
   }
 
-  /** QUEUED -> IN_PROGRESS; false when the run was no longer queued. */
-  markStarted(id: number): boolean {
-    return this.startStmt.run(id).changes === 1;
+  /** The job's IN_PROGRESS run, if any (the database allows one). */
+  inProgress(jobId: number): number | undefined {
+    return this.inProgressForJob.get(jobId) as number | undefined;
   }
 
-  markSpawned(id: number, at: number, pid: number): void {
-    this.spawnedStmt.run(at, pid, id);
+  /** QUEUED -> IN_PROGRESS (STARTING); false when the run was no longer queued. */
+  claim(id: number, scriptMd5: string): boolean {
+    return this.claimStmt.run(scriptMd5, id).changes === 1;
+  }
+
+  running(id: number, at: number, pid: number): void {
+    this.runningStmt.run(at, pid, id);
+  }
+
+  phase(id: number, phase: RunPhase, lastSeq: number): void {
+    this.phaseStmt.run(phase, lastSeq, id);
   }
 
   setProgress(id: number, percent: number, message: string, lastSeq: number): void {
     this.progressStmt.run(percent, message, lastSeq, id);
   }
 
-  finish(id: number, f: RunFinish): void {
-    this.finishStmt.run({ ...f, id });
+  markTruncated(id: number): void {
+    this.truncatedStmt.run(id);
   }
 
-  /** Records a cancel request for the process that owns the run to act on. */
+  raiseLastSeq(id: number, seq: number): void {
+    this.lastSeqStmt.run(seq, id);
+  }
+
+  /** Records the end of a run that has not ended yet; false when it had. */
+  end(id: number, e: RunEnd): boolean {
+    return this.endStmt.run({ ...e, id }).changes === 1;
+  }
+
   requestCancel(id: number, by: string): void {
     this.cancelStmt.run(by, id);
   }
@@ -157,9 +185,7 @@ export class RunsRepo {
   }
 
   unfinishedOwners(): string[] {
-    return (this.q.get("SELECT DISTINCT owner FROM runs WHERE status IN ('QUEUED','IN_PROGRESS')").all() as { owner: string }[]).map(
-      (r) => r.owner,
-    );
+    return this.q.get("SELECT DISTINCT owner FROM runs WHERE status IN ('QUEUED','IN_PROGRESS')").pluck().all() as string[];
   }
 
   /** Runs of this owner with a cancel request pending. */
@@ -169,26 +195,12 @@ export class RunsRepo {
       .all(owner) as { id: number; cancel_by: string }[];
   }
 
-  counts(owner: string): { queued: number; running: number } {
-    const rows = this.q
-      .get("SELECT status, COUNT(*) AS n FROM runs WHERE owner = ? AND status IN ('QUEUED','IN_PROGRESS') GROUP BY status")
-      .all(owner) as { status: RunStatus; n: number }[];
-    return {
-      queued: rows.find((r) => r.status === 'QUEUED')?.n ?? 0,
-      running: rows.find((r) => r.status === 'IN_PROGRESS')?.n ?? 0,
-    };
-  }
-
   /** Ids of a job's finished runs beyond the newest `keep`. */
   beyondRetention(jobId: number, keep: number): number[] {
-    return (
-      this.q
-        .get(
-          `SELECT id FROM runs WHERE job_id = ? AND status IN ('SUCCEEDED','FAILED','CANCELLED')
-           ORDER BY id DESC LIMIT -1 OFFSET ?`,
-        )
-        .all(jobId, keep) as { id: number }[]
-    ).map((r) => r.id);
+    return this.q
+      .get(`SELECT id FROM runs WHERE job_id = ? AND status IN ('SUCCEEDED','FAILED','CANCELLED') ORDER BY id DESC LIMIT -1 OFFSET ?`)
+      .pluck()
+      .all(jobId, keep) as number[];
   }
 
   delete(id: number): void {

@@ -1,7 +1,7 @@
 /** Small persisted settings (scheduler paused, …). */
-import type { Db } from './database';
+import type { Db } from '../database';
 
-export class SettingsRepo {
+export class SettingsTable {
   private readonly getStmt;
   private readonly setStmt;
 

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The launcher: a small process that spawns job processes for the engine.
  * Node starts children with fork() on its main thread, which gets slower as
@@ -6,33 +5,38 @@
  * keeps the spawn rate independent of the engine's size and keeps fork()
  * off the engine's event loop.
  *
- * Talks to the engine over the Node IPC channel (JSON).
- * engine -> launcher: {t:'spawn', req}, {t:'terminate', id, graceMs}, {t:'shutdown', graceMs}
- * launcher -> engine: {t:'batch', msgs: [...]}, the ProcessHost messages and {t:'ready', pid}
- * of one event-loop turn.
- * If the engine goes away, every running job is stopped: no orphans.
+ * Talks to the engine over the Node IPC channel (JSON), in the messages of
+ * launcherProtocol.ts: it checks every command it receives, and sends the
+ * host's messages of one event-loop turn as one batch. If the engine goes
+ * away, every running job is stopped: no orphans.
+ *
+ * Built into a plain JavaScript file (scripts/build-node.mjs, electron-vite)
+ * and started with fork(); it loads no TypeScript tooling.
  */
-import { ProcessHost } from './processHost.mjs';
+import { engineMessageSchema, hostOptionsSchema, protocolProblem, type HostMessage, type LauncherEnvelope } from './launcherProtocol';
+import { ProcessHost } from './processHost';
 
 if (typeof process.send !== 'function') {
-  console.error('launcher.mjs is started by the Jobdeck engine, not by hand.');
+  process.stderr.write('launcher is started by the Jobdeck engine, not by hand.\n');
   process.exit(2);
 }
 
 const HIGH_WATER = 64;
 const LOW_WATER = 16;
 let inFlight = 0;
-/** @type {unknown[]} */
-let pending = [];
+let pending: HostMessage[] = [];
 let flushQueued = false;
+
+function post(envelope: LauncherEnvelope, done?: () => void): void {
+  process.send?.(envelope, undefined, {}, done ?? (() => {}));
+}
 
 /**
  * Messages of one event-loop turn go to the engine as one IPC message (a
  * busy launcher reports many spawns and exits per turn). Flow control: when
  * the engine falls behind reading, job output stops being read.
- * @param {import('./processHost.mjs').HostMessage | {t: 'ready', pid: number}} msg
  */
-function send(msg) {
+function send(msg: HostMessage): void {
   pending.push(msg);
   if (!flushQueued) {
     flushQueued = true;
@@ -40,25 +44,37 @@ function send(msg) {
   }
 }
 
-function flush() {
+function flush(): void {
   flushQueued = false;
   if (!process.connected || pending.length === 0) return;
-  const batch = pending;
+  const msgs = pending;
   pending = [];
   inFlight += 1;
   if (inFlight >= HIGH_WATER) host.pauseAll();
-  process.send?.({ t: 'batch', msgs: batch }, undefined, {}, () => {
+  post({ t: 'batch', msgs }, () => {
     inFlight -= 1;
     if (inFlight <= LOW_WATER) host.resumeAll();
   });
 }
 
-const options = JSON.parse(process.env.JOBDECK_LAUNCHER_OPTIONS ?? '{}');
+const parsedOptions = hostOptionsSchema.safeParse(JSON.parse(process.env.JOBDECK_LAUNCHER_OPTIONS ?? '{}'));
 delete process.env.JOBDECK_LAUNCHER_OPTIONS;
+if (!parsedOptions.success) {
+  process.stderr.write(`launcher: bad options: ${protocolProblem(parsedOptions.error)}\n`);
+  process.exit(2);
+}
+const options = parsedOptions.data;
 const host = new ProcessHost(send, options);
 
-process.on('message', (/** @type {any} */ msg) => {
-  switch (msg?.t) {
+process.on('message', (raw: unknown) => {
+  const parsed = engineMessageSchema.safeParse(raw);
+  if (!parsed.success) {
+    // A message this launcher does not understand (a mismatched build): say so, do nothing with it.
+    process.stderr.write(`launcher: ignored a malformed message (${protocolProblem(parsed.error)})\n`);
+    return;
+  }
+  const msg = parsed.data;
+  switch (msg.t) {
     case 'spawn':
       host.spawn(msg.req);
       break;
@@ -72,7 +88,7 @@ process.on('message', (/** @type {any} */ msg) => {
 });
 
 /** Exits once every message has reached the engine (or after 2 s). */
-function exitWhenSent() {
+function exitWhenSent(): void {
   const deadline = Date.now() + 2000;
   const check = () => {
     if ((inFlight <= 0 && pending.length === 0) || !process.connected || Date.now() > deadline) process.exit(0);
@@ -86,9 +102,9 @@ process.on('disconnect', () => {
   void host.shutdown(options.orphanGraceMs ?? 2000).then(() => process.exit(0));
 });
 
-for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   // The engine decides when jobs stop; a terminal's Ctrl+C reaches us too and is ignored.
   process.on(sig, () => {});
 }
 
-send({ t: 'ready', pid: process.pid });
+post({ t: 'ready', pid: process.pid });

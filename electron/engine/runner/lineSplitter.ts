@@ -1,13 +1,9 @@
-// @ts-check
 /**
  * Splits a byte stream into text lines. Lines end at \n (a trailing \r is
  * dropped); bytes are decoded as UTF-8 line by line, so a character split
  * across chunks is kept whole and invalid bytes become U+FFFD. A line longer
  * than maxLineBytes is cut at a character boundary and continued on the next
  * line, so one runaway line cannot exhaust memory.
- *
- * Plain JavaScript: it runs inside the launcher process, which loads no
- * TypeScript tooling.
  */
 
 const NL = 0x0a;
@@ -17,22 +13,14 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
 export class LineSplitter {
-  /** @param {number} [maxLineBytes] */
-  constructor(maxLineBytes = DEFAULT_MAX_LINE_BYTES) {
-    this.maxLineBytes = maxLineBytes;
-    /** @type {Buffer[]} */
-    this.parts = [];
-    this.partBytes = 0;
-  }
+  private parts: Buffer[] = [];
+  private partBytes = 0;
 
-  /**
-   * Feeds a chunk; returns the complete lines it finished.
-   * @param {Buffer} chunk
-   * @returns {string[]}
-   */
-  push(chunk) {
-    /** @type {string[]} */
-    const out = [];
+  constructor(private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES) {}
+
+  /** Feeds a chunk; returns the complete lines it finished. */
+  push(chunk: Buffer): string[] {
+    const out: string[] = [];
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NL, start);
@@ -64,17 +52,13 @@ export class LineSplitter {
     return out;
   }
 
-  /**
-   * The unterminated last line, if any (call when the stream ends).
-   * @returns {string[]}
-   */
-  end() {
+  /** The unterminated last line, if any (call when the stream ends). */
+  end(): string[] {
     if (this.partBytes === 0) return [];
     const whole = Buffer.concat(this.parts, this.partBytes);
     this.parts = [];
     this.partBytes = 0;
-    /** @type {string[]} */
-    const out = [];
+    const out: string[] = [];
     out.push(decodeLine(whole, this.maxLineBytes, out));
     return out;
   }
@@ -83,11 +67,8 @@ export class LineSplitter {
 /**
  * Decodes one line without its newline. Pieces beyond maxLineBytes are pushed
  * to `out` first; the last piece is returned.
- * @param {Buffer} bytes
- * @param {number} max
- * @param {string[]} out
  */
-function decodeLine(bytes, max, out) {
+function decodeLine(bytes: Buffer, max: number, out: string[]): string {
   let end = bytes.length;
   if (end > 0 && bytes[end - 1] === CR) end -= 1;
   let start = 0;
@@ -99,12 +80,8 @@ function decodeLine(bytes, max, out) {
   return decoder.decode(bytes.subarray(start, end));
 }
 
-/**
- * The largest index <= limit that does not split a UTF-8 character.
- * @param {Buffer} bytes
- * @param {number} limit
- */
-function boundaryAtOrBefore(bytes, limit) {
+/** The largest index <= limit that does not split a UTF-8 character. */
+function boundaryAtOrBefore(bytes: Buffer, limit: number): number {
   let i = Math.min(limit, bytes.length);
   // Step back over continuation bytes (10xxxxxx), at most 3.
   let steps = 0;

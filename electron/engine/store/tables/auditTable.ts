@@ -1,8 +1,8 @@
 /** The audit log: who did what, when. */
-import type { AuditEntry } from '../../../shared/model/misc';
-import { iso } from '../../../shared/dates';
-import type { Db } from './database';
-import { StatementCache } from './statements';
+import type { AuditEntry } from '../../../../shared/model/misc';
+import { iso } from '../../../../shared/dates';
+import type { Db } from '../database';
+import { StatementCache } from '../statements';
 
 export interface NewAudit {
   actor: string;
@@ -26,7 +26,7 @@ interface AuditRow {
   details: string | null;
 }
 
-export class AuditRepo {
+export class AuditTable {
   private readonly q: StatementCache;
   private readonly insertStmt;
 

@@ -1,0 +1,77 @@
+/**
+ * The contract's handlers: each maps one call to a service. Thin on purpose:
+ * validation and role checks happen in shared/dispatch.ts before these run,
+ * and the logic lives in the services.
+ */
+import type { Handlers } from '../../shared/contract';
+import type { JobsService } from './services/jobsService';
+import type { RunsService } from './services/runsService';
+import type { SchedulerService } from './services/schedulerService';
+import type { UsersService } from './services/usersService';
+import type { Store } from './store/store';
+
+export interface Services {
+  jobs: JobsService;
+  runs: RunsService;
+  scheduler: SchedulerService;
+  users: UsersService;
+  /** Read-only access for the audit log. */
+  store: Pick<Store, 'audit'>;
+}
+
+const ok = { ok: true as const };
+
+export function createHandlers(s: Services): Handlers {
+  return {
+    'jobs.list': async (input) => s.jobs.list(input),
+    'jobs.groups': async () => s.jobs.groups(),
+    'jobs.get': async ({ id }) => s.jobs.get(id),
+    'jobs.find': async ({ name }) => s.jobs.find(name),
+    'jobs.create': async (input, ctx) => s.jobs.create(input, ctx),
+    'jobs.update': async (input, ctx) => s.jobs.update(input, ctx),
+    'jobs.archive': async ({ id }, ctx) => s.jobs.setArchived(id, true, ctx),
+    'jobs.unarchive': async ({ id }, ctx) => s.jobs.setArchived(id, false, ctx),
+    'jobs.duplicate': async ({ id, name }, ctx) => s.jobs.duplicate(id, name, ctx),
+    'jobs.history': async ({ id }) => s.jobs.history(id),
+    'jobs.export': async () => s.jobs.export(),
+    'jobs.import': async ({ document, dryRun }, ctx) => s.jobs.import(document, dryRun ?? false, ctx),
+
+    'runs.trigger': async (input, ctx) => s.runs.trigger(input, ctx),
+    'runs.list': async (input) => s.runs.list(input),
+    'runs.get': async ({ id }) => s.runs.get(id),
+    'runs.cancel': async ({ id }, ctx) => s.runs.cancel(id, ctx),
+    'runs.wait': async ({ id, timeoutSeconds }) => s.runs.wait(id, timeoutSeconds ?? 30),
+    'runs.logs': async (input) => s.runs.logs(input),
+    'runs.search': async (input) => s.runs.search(input),
+    'runs.files': async ({ id }) => s.runs.files(id),
+    'runs.readFile': async (input) => s.runs.readFile(input),
+    'runs.download': async (input) => s.runs.download(input),
+    'runs.logExport': async ({ id }) => s.runs.logExport(id),
+
+    'scheduler.status': async () => s.scheduler.status(),
+    'scheduler.pause': async (_input, ctx) => s.scheduler.pause(ctx),
+    'scheduler.resume': async (_input, ctx) => s.scheduler.resume(ctx),
+    'scheduler.restart': async (_input, ctx) => s.scheduler.restart(ctx),
+    'locks.list': async () => s.scheduler.locks(),
+    'locks.break': async ({ name, force }, ctx) => {
+      s.scheduler.breakLock(name, force ?? false, ctx);
+      return ok;
+    },
+
+    'audit.list': async (input) =>
+      s.store.audit.list({ actor: input.actor, jobId: input.jobId, limit: input.limit ?? 100, offset: input.offset ?? 0 }),
+
+    'users.list': async () => s.users.list(),
+    'users.add': async ({ name, role }, ctx) => s.users.add(name, role, ctx),
+    'users.remove': async ({ name }, ctx) => {
+      s.users.remove(name, ctx);
+      return ok;
+    },
+    'tokens.create': async ({ name }, ctx) => s.users.createToken(name, ctx),
+    'tokens.revoke': async ({ tokenId }, ctx) => {
+      s.users.revokeToken(tokenId, ctx);
+      return ok;
+    },
+    'auth.whoami': async (_input, ctx) => ({ name: ctx.actor, role: ctx.role }),
+  };
+}

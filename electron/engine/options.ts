@@ -1,0 +1,111 @@
+/**
+ * Every option of the engine, documented where it is declared, with its
+ * default; resolveEngineOptions() checks them and fills the defaults in one
+ * place, returning a frozen object the engine's parts read.
+ */
+import { cpus } from 'node:os';
+import { systemClock, type Clock } from './clock';
+import { streamLogger, type Logger } from './logger';
+import type { LogStream, Progress } from '../../shared/model/run';
+
+/** A run as the engine's hooks see it (the CLI prints what it does). */
+export interface RunInfo {
+  id: number;
+  jobId: number;
+  jobName: string;
+}
+
+export interface EngineOptions {
+  /** The data folder (created when missing). */
+  dataDir: string;
+  /** Fire schedules. Needs the folder's scheduler lock (one owner per folder). Default true. */
+  scheduler?: boolean;
+  /**
+   * Start firing as soon as the engine is open. `jobdeck serve` passes false
+   * and calls startScheduling() once it listens, so a server that cannot bind
+   * its port fires nothing. Default true.
+   */
+  startScheduler?: boolean;
+  /** What hosts this engine, shown to a second process that finds the folder taken. Default 'jobdeck'. */
+  hostKind?: string;
+  /** Most runs executing at once; more wait in a FIFO queue. Default 2 x CPU count (at least 2). */
+  concurrency?: number;
+  /** 'launcher' spawns job processes from a small helper process; 'inline' from this one. Default 'launcher'. */
+  spawner?: 'launcher' | 'inline';
+  /** SIGTERM to SIGKILL delay when a run is cancelled or times out. Default 5000 ms. */
+  killGraceMs?: number;
+  /** How long output pipes may stay open after a run's main process exits. Default 1000 ms. */
+  closeGraceMs?: number;
+  /** SIGTERM to SIGKILL delay for processes a run left running when its main process exited. Default 2000 ms. */
+  leftoverGraceMs?: number;
+  /** Longest a log line waits before it is written (ms). Default 25. */
+  flushMs?: number;
+  /** A batch of this many lines is written at once. Default 4000. */
+  maxBatch?: number;
+  /** Largest log kept per run, in bytes of text; later output is dropped with a notice. Default 100 MiB. */
+  logMaxBytes?: number;
+  /** Largest page of log lines one read returns, in bytes. Default 4 MiB. */
+  logPageBytes?: number;
+  /** A job's retention is checked at most this often (ms). Default 2000. */
+  retentionRecheckMs?: number;
+  /** How often other processes' changes (cancels, job edits) are looked for (ms). Default 500. */
+  pollMs?: number;
+  /** How often runs of dead processes are looked for (ms). Default 30000. */
+  recoveryEveryMs?: number;
+  /** Time source of the scheduler, dispatcher and run timeouts (tests inject a manual clock). */
+  clock?: Clock;
+  /** Node binary for the node runtime. Default: this process's. */
+  nodePath?: string;
+  /** better-sqlite3 native binding to load (the desktop app's Electron build). */
+  nativeBinding?: string;
+  /** Launcher script path (the desktop bundle passes its own). */
+  launcherPath?: string;
+  /** The Node helper for job scripts (JOBDECK_HELPER). Default: resources/helpers/jobdeck.cjs found above this module. */
+  helperPath?: string;
+  /** Where the engine logs. Default: warnings and errors to standard error. */
+  logger?: Logger;
+  /** Errors that have no caller to go to (a failed batch write, …). Default: logged as errors. */
+  onError?: (err: unknown) => void;
+  /** Sees every line a run prints, as it is read (the CLI prints them). */
+  onLines?: (run: RunInfo, stream: LogStream, lines: readonly string[]) => void;
+  /** Sees each progress report of a run (the CLI draws a bar). */
+  onProgress?: (run: RunInfo, progress: Progress) => void;
+}
+
+export type EngineConfig = Readonly<
+  Required<Omit<EngineOptions, 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress'>> &
+    Pick<EngineOptions, 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress'>
+>;
+
+function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < min) throw new RangeError(`engine option ${name} must be a number of at least ${min}, not ${value}`);
+  return value;
+}
+
+export function resolveEngineOptions(o: EngineOptions): EngineConfig {
+  if (!o.dataDir) throw new RangeError('engine option dataDir is required');
+  const logger = o.logger ?? streamLogger('warn');
+  return Object.freeze({
+    ...o,
+    dataDir: o.dataDir,
+    scheduler: o.scheduler ?? true,
+    startScheduler: o.startScheduler ?? true,
+    hostKind: o.hostKind ?? 'jobdeck',
+    concurrency: Math.floor(positive('concurrency', o.concurrency, Math.max(2, cpus().length * 2))),
+    spawner: o.spawner ?? 'launcher',
+    killGraceMs: positive('killGraceMs', o.killGraceMs, 5000, 0),
+    closeGraceMs: positive('closeGraceMs', o.closeGraceMs, 1000, 0),
+    leftoverGraceMs: positive('leftoverGraceMs', o.leftoverGraceMs, 2000, 0),
+    flushMs: positive('flushMs', o.flushMs, 25, 0),
+    maxBatch: positive('maxBatch', o.maxBatch, 4000),
+    logMaxBytes: positive('logMaxBytes', o.logMaxBytes, 100 * 1024 * 1024, 1024),
+    logPageBytes: positive('logPageBytes', o.logPageBytes, 4 * 1024 * 1024, 1024),
+    retentionRecheckMs: positive('retentionRecheckMs', o.retentionRecheckMs, 2000, 0),
+    pollMs: positive('pollMs', o.pollMs, 500, 10),
+    recoveryEveryMs: positive('recoveryEveryMs', o.recoveryEveryMs, 30_000, 10),
+    clock: o.clock ?? systemClock,
+    logger,
+    onError: o.onError ?? ((err: unknown) => logger.error('background error', err)),
+  });
+}

@@ -1,0 +1,161 @@
+/**
+ * Finding and stopping a run's processes. Each run is spawned in a process
+ * group of its own (POSIX), so one signal reaches its whole tree; a process
+ * that left the group (a daemon started with setsid) is found by the run's
+ * key in its environment (JOBDECK_RUN_KEY), read from /proc where there is
+ * one (Linux).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+
+const isWindows = process.platform === 'win32';
+
+export const RUN_KEY_VAR = 'JOBDECK_RUN_KEY';
+
+/** Sends a signal to a whole process group; false when the group is gone. */
+export function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
+  if (isWindows) {
+    if (signal === 0) return false;
+    execFile('taskkill', ['/pid', String(pid), '/T', '/F'], () => {});
+    return true;
+  }
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends a signal to one process; false when it is gone. */
+export function signalProcess(pid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Is a process alive and not a zombie waiting to be reaped? */
+export function isRunning(pid: number): boolean {
+  if (!signalProcess(pid, 0)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** True where processes can be found by their environment. */
+export const canSearchProcesses = process.platform === 'linux' && existsSync('/proc/self/environ');
+
+function lastPid(): number {
+  try {
+    return Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'latin1'));
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Live processes (other than this one) whose environment holds one of the
+ * keys, by key. Pids are handed out in increasing order, so only pids at or
+ * above the lowest `minPid` are read, unless the numbers wrapped around.
+ */
+export function findByKeys(wanted: ReadonlyMap<string, number>): Map<string, number[]> {
+  const found = new Map<string, number[]>();
+  if (!canSearchProcesses || wanted.size === 0) return found;
+  let floor = Math.min(...wanted.values());
+  const last = lastPid();
+  if (!(last >= floor)) floor = 0;
+  const needles = [...wanted.keys()].map((key) => [key, `\0${RUN_KEY_VAR}=${key}\0`] as const);
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(name);
+    if (pid < floor || pid === process.pid) continue;
+    let environ: string;
+    try {
+      environ = `\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`;
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    for (const [key, needle] of needles) {
+      if (!environ.includes(needle)) continue;
+      const list = found.get(key) ?? [];
+      list.push(pid);
+      found.set(key, list);
+    }
+  }
+  return found;
+}
+
+/**
+ * Batches searches: runs that end close together share one pass over /proc
+ * (a pass reads every newer process's environment, so one per run ending
+ * would cost too much when hundreds of runs end each second).
+ */
+export class KeySearch {
+  private pending = new Map<string, { minPid: number; resolve: (pids: number[]) => void }[]>();
+  private timer: NodeJS.Timeout | null = null;
+  private last = 0;
+
+  constructor(private readonly windowMs = 20) {}
+
+  find(key: string, minPid: number): Promise<number[]> {
+    if (!canSearchProcesses) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const list = this.pending.get(key) ?? [];
+      list.push({ minPid, resolve });
+      this.pending.set(key, list);
+      if (this.timer) return;
+      const wait = Math.max(0, this.last + this.windowMs - Date.now());
+      this.timer = setTimeout(() => this.run(), wait);
+    });
+  }
+
+  private run(): void {
+    this.timer = null;
+    this.last = Date.now();
+    const batch = this.pending;
+    this.pending = new Map();
+    const wanted = new Map<string, number>();
+    for (const [key, waiters] of batch) wanted.set(key, Math.min(...waiters.map((w) => w.minPid)));
+    let found: Map<string, number[]>;
+    try {
+      found = findByKeys(wanted);
+    } catch {
+      found = new Map();
+    }
+    for (const [key, waiters] of batch) for (const w of waiters) w.resolve(found.get(key) ?? []);
+  }
+}
+
+/**
+ * Stops processes one by one: SIGTERM, then SIGKILL to those still there
+ * after graceMs. Resolves with the pids that survived even that.
+ */
+export async function stopProcesses(pids: number[], graceMs: number): Promise<number[]> {
+  for (const pid of pids) signalProcess(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  let alive = pids.filter(isRunning);
+  while (alive.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+    alive = alive.filter(isRunning);
+  }
+  for (const pid of alive) signalProcess(pid, 'SIGKILL');
+  const settle = Date.now() + 500;
+  while (alive.length && Date.now() < settle) {
+    await new Promise((r) => setTimeout(r, 10));
+    alive = alive.filter(isRunning);
+  }
+  return alive;
+}

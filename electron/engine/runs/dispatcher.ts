@@ -1,0 +1,160 @@
+/**
+ * Starts queued runs: first in, first out, at most `concurrency` at a time.
+ * The checks that decide whether a run may start (no other run of its job in
+ * progress, its lock free) are made by the state machine's claim, in one
+ * transaction for all the runs a pump starts; this module only keeps the
+ * order. A run that cannot start yet (its job is running, its lock is held,
+ * a retry delay) waits without holding up the runs behind it.
+ */
+import type { Clock } from '../clock';
+import type { JobRow, RunRow } from '../store/rows';
+import type { RunStateMachine } from './stateMachine';
+
+export interface QueueEntry {
+  runId: number;
+  jobId: number;
+  /** Not before this time (retry delays). */
+  notBefore: number;
+}
+
+export interface DispatcherDeps {
+  machine: RunStateMachine;
+  clock: Clock;
+  concurrency: number;
+  /** Starts the process of a run just claimed (STARTING). */
+  start(run: RunRow, job: JobRow): void;
+  onError(err: unknown): void;
+}
+
+export class Dispatcher {
+  private queue: QueueEntry[] = [];
+  private pumping = false;
+  private again = false;
+  private closed = false;
+  private wake: unknown = null;
+  private wakeAt = Infinity;
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  get running(): number {
+    return this.deps.machine.slotsInUse;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get concurrency(): number {
+    return this.deps.concurrency;
+  }
+
+  /** Adds runs at the back of the queue and starts what can start. */
+  enqueue(entries: QueueEntry[]): void {
+    for (const e of entries) this.queue.push(e);
+    this.pump();
+  }
+
+  has(runId: number): boolean {
+    return this.queue.some((e) => e.runId === runId);
+  }
+
+  /** Takes a run out of the queue (cancelled before it started). */
+  remove(runId: number): boolean {
+    const i = this.queue.findIndex((e) => e.runId === runId);
+    if (i === -1) return false;
+    this.queue.splice(i, 1);
+    return true;
+  }
+
+  /** Starts every queued run that can start now. */
+  pump(): void {
+    if (this.closed) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      // Each round either starts something or ends; bounded by the queue's length.
+      let rounds = this.queue.length + 1;
+      do {
+        this.again = false;
+        this.pumpOnce();
+      } while (this.again && --rounds > 0);
+    } catch (err) {
+      this.deps.onError(err);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpOnce(): void {
+    const now = this.deps.clock.now();
+    const blocked = new Set<number>();
+    let nextWake = Infinity;
+    // Rounds of claims: runs found blocked in one round make room for the next ones in the queue.
+    for (;;) {
+      const free = this.deps.concurrency - this.deps.machine.slotsInUse;
+      if (free <= 0) break;
+      const chosen: QueueEntry[] = [];
+      const jobs = new Set<number>();
+      for (const e of this.queue) {
+        if (chosen.length >= free) break;
+        if (blocked.has(e.runId) || jobs.has(e.jobId)) continue;
+        if (e.notBefore > now) {
+          nextWake = Math.min(nextWake, e.notBefore);
+          continue;
+        }
+        if (this.deps.machine.jobBusy(e.jobId)) continue;
+        jobs.add(e.jobId);
+        chosen.push(e);
+      }
+      if (chosen.length === 0) break;
+      const results = this.deps.machine.claim(chosen.map((e) => e.runId));
+      const done = new Set<number>();
+      for (const r of results) {
+        if (r.outcome === 'blocked') blocked.add(r.runId);
+        else done.add(r.runId);
+      }
+      this.queue = this.queue.filter((e) => !done.has(e.runId));
+      for (const r of results) {
+        if (r.outcome !== 'started') continue;
+        try {
+          this.deps.start(r.run, r.job);
+        } catch (err) {
+          this.deps.onError(err);
+        }
+      }
+    }
+    for (const e of this.queue) if (e.notBefore > now) nextWake = Math.min(nextWake, e.notBefore);
+    this.setWake(nextWake);
+  }
+
+  private setWake(at: number): void {
+    if (at === this.wakeAt) return;
+    if (this.wake !== null) this.deps.clock.clearTimeout(this.wake);
+    this.wake = null;
+    this.wakeAt = at;
+    if (at === Infinity || this.closed) return;
+    this.wake = this.deps.clock.setTimeout(
+      () => {
+        this.wake = null;
+        this.wakeAt = Infinity;
+        this.pump();
+      },
+      Math.max(0, at - this.deps.clock.now()),
+    );
+  }
+
+  /** The queued runs (for the shutdown, which records them cancelled). */
+  drain(): QueueEntry[] {
+    const all = this.queue;
+    this.queue = [];
+    return all;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.setWake(Infinity);
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * The one place a run changes state:
+ *
+ *   QUEUED -> STARTING -> RUNNING -> FINISHING -> SUCCEEDED | FAILED | CANCELLED
+ *   QUEUED -> CANCELLED (cancelled before it started)
+ *   QUEUED | IN_PROGRESS -> FAILED (INTERRUPTED: the process running it died)
+ *
+ * (STARTING, RUNNING and FINISHING are the phases of IN_PROGRESS.) Each
+ * transition is one store intent (one transaction, or one place in the
+ * writer's next batch), and publishes the run's new state once it is
+ * committed. The runs this engine executes are known here, with their
+ * phase: the dispatcher asks this module how many slots are in use and
+ * whether a job is busy, instead of keeping counts of its own.
+ */
+import type { Progress, Run, RunPhase } from '../../../shared/model/run';
+import type { Clock } from '../clock';
+import type { EventBus } from '../eventBus';
+import type { JobRow, RunRow } from '../store/rows';
+import { toRun } from '../store/rows';
+import type { ClaimResult, EndRecord, FireRecord, QueueRequest, RunOp } from '../store/runsStore';
+import type { Store } from '../store/store';
+import type { Writer } from '../writer';
+
+export interface ActiveRun {
+  id: number;
+  jobId: number;
+  jobName: string;
+  phase: RunPhase;
+  lock: string | null;
+  /** Counts against the concurrency limit (STARTING and RUNNING do; FINISHING has let go of its slot). */
+  holdsSlot: boolean;
+  progress: Progress | null;
+  /** The progress op waiting in the writer, if any. */
+  progressOp: ProgressOp | null;
+}
+
+type ProgressOp = Extract<RunOp, { kind: 'progress' }>;
+
+export interface MachineDeps {
+  store: Store;
+  writer: Writer;
+  bus: EventBus;
+  clock: Clock;
+  /** This engine's instance id: the owner of the runs it queues. */
+  owner: string;
+  /** Runs became QUEUED here (new, retries): the dispatcher takes them. */
+  onQueued(rows: RunRow[]): void;
+  /** A slot or a job became free: the dispatcher looks again. */
+  onFreed(): void;
+  /** A run of this engine ended (its end is committed). */
+  onEnded(run: ActiveRun): void;
+  onError(err: unknown): void;
+}
+
+export class RunStateMachine {
+  private readonly active = new Map<number, ActiveRun>();
+  private readonly waiters = new Map<number, ((run: Run) => void)[]>();
+
+  constructor(private readonly deps: MachineDeps) {}
+
+  // ----- what is executing here -----
+
+  /** Runs holding a concurrency slot (STARTING or RUNNING). */
+  get slotsInUse(): number {
+    let n = 0;
+    for (const a of this.active.values()) if (a.holdsSlot) n++;
+    return n;
+  }
+
+  /** Runs of this engine between STARTING and their recorded end. */
+  get size(): number {
+    return this.active.size;
+  }
+
+  /** Does the job have a run executing here (any phase)? */
+  jobBusy(jobId: number): boolean {
+    for (const a of this.active.values()) if (a.jobId === jobId) return true;
+    return false;
+  }
+
+  get(runId: number): ActiveRun | undefined {
+    return this.active.get(runId);
+  }
+
+  ids(): number[] {
+    return [...this.active.keys()];
+  }
+
+  // ----- transitions -----
+
+  /** -> QUEUED: a run asked for now (trigger) or later (retry delay). */
+  queue(req: QueueRequest): RunRow {
+    const row = this.deps.store.runs.queue(req, this.deps.owner, this.deps.clock.now());
+    this.publish(row.id);
+    this.deps.onQueued([row]);
+    return row;
+  }
+
+  /** -> QUEUED for each due fire the job's policy allows; stores next fire times with them. */
+  recordFires(fires: readonly FireRecord[], next: readonly [number, number | null][]): { created: RunRow[]; refused: number } {
+    const result = this.deps.store.runs.recordFires(fires, next, this.deps.owner, this.deps.clock.now());
+    for (const row of result.created) this.publish(row.id);
+    if (result.created.length) this.deps.onQueued(result.created);
+    return result;
+  }
+
+  /** QUEUED -> STARTING for the runs that may start; the caller spawns the started ones. */
+  claim(runIds: readonly number[]): ClaimResult[] {
+    if (runIds.length === 0) return [];
+    const results = this.deps.store.runs.claim(runIds, this.deps.owner, this.deps.clock.now());
+    for (const r of results) {
+      if (r.outcome === 'started') this.track(r.run, r.job);
+      if (r.outcome === 'started' || r.outcome === 'cancelled') this.publish(r.runId);
+      if (r.outcome === 'cancelled') this.settle(r.runId);
+    }
+    return results;
+  }
+
+  private track(run: RunRow, job: JobRow): void {
+    this.active.set(run.id, {
+      id: run.id,
+      jobId: job.id,
+      jobName: job.name,
+      phase: 'STARTING',
+      lock: job.lock_name,
+      holdsSlot: true,
+      progress: null,
+      progressOp: null,
+    });
+  }
+
+  /** STARTING -> RUNNING: its process exists. */
+  running(runId: number, pid: number, at: number): void {
+    const a = this.active.get(runId);
+    if (!a || a.phase !== 'STARTING') return;
+    a.phase = 'RUNNING';
+    this.deps.writer.op({ kind: 'running', runId, pid, at }, () => this.publish(runId));
+  }
+
+  /**
+   * A progress report. One op per run waits in the writer at a time; reports
+   * that come before it is written update it, so only the latest is written.
+   */
+  progress(runId: number, progress: Progress, lastSeq: number): void {
+    const a = this.active.get(runId);
+    if (!a || a.phase === 'FINISHING') return;
+    a.progress = progress;
+    const waiting = a.progressOp;
+    if (waiting) {
+      waiting.percent = progress.percent;
+      waiting.message = progress.message;
+      waiting.lastSeq = lastSeq;
+      return;
+    }
+    const op: ProgressOp = { kind: 'progress', runId, percent: progress.percent, message: progress.message, lastSeq };
+    a.progressOp = op;
+    this.deps.writer.op(op, () => {
+      if (a.progressOp === op) a.progressOp = null;
+      this.publish(runId);
+    });
+  }
+
+  /** The run's log reached the size limit: later output is not kept. */
+  truncated(runId: number): void {
+    this.deps.writer.op({ kind: 'truncated', runId }, () => this.publish(runId));
+  }
+
+  /** RUNNING -> FINISHING: its process exited; its slot is free for another run while the outcome is recorded. */
+  finishing(runId: number, lastSeq: number): void {
+    const a = this.active.get(runId);
+    if (!a || a.phase === 'FINISHING') return;
+    a.phase = 'FINISHING';
+    a.holdsSlot = false;
+    this.deps.writer.op({ kind: 'finishing', runId, lastSeq }, () => this.publish(runId));
+    this.deps.onFreed();
+  }
+
+  /** FINISHING -> SUCCEEDED | FAILED | CANCELLED, with files, lock release and a retry when due (one batch). */
+  end(record: Omit<EndRecord, 'retry' | 'lock' | 'jobId'>): void {
+    const a = this.active.get(record.runId);
+    if (!a) return;
+    if (a.phase !== 'FINISHING') this.finishing(a.id, record.end.lastSeq);
+    const full: EndRecord = { ...record, jobId: a.jobId, lock: a.lock, retry: { owner: this.deps.owner, now: this.deps.clock.now() } };
+    this.deps.writer.op(
+      { kind: 'end', record: full },
+      (result) => {
+        this.active.delete(a.id);
+        this.publish(a.id);
+        this.settle(a.id);
+        this.deps.onEnded(a);
+        const retries = result.retries.filter((r) => r.retry_of === a.id);
+        for (const row of retries) this.publish(row.id);
+        if (retries.length) this.deps.onQueued(retries);
+        this.deps.onFreed();
+      },
+      true,
+    );
+  }
+
+  /** QUEUED -> CANCELLED, for a run that never started; false when it was no longer queued. */
+  cancelQueued(runId: number, by: string): boolean {
+    if (!this.deps.store.runs.cancelQueued(runId, by, this.deps.clock.now())) return false;
+    this.publish(runId);
+    this.settle(runId);
+    return true;
+  }
+
+  /** Records that someone asked to cancel a run (shown on the run at once; the process running it acts on it). */
+  requestCancel(row: RunRow, by: string): void {
+    this.deps.store.runs.requestCancel(row, by, this.deps.clock.now());
+    this.publish(row.id);
+  }
+
+  /** QUEUED | IN_PROGRESS -> FAILED (INTERRUPTED) for every run of a dead process; retries queued here when asked. */
+  interrupt(owner: string, retry: boolean): RunRow[] {
+    const { interrupted, retries } = this.deps.store.runs.interruptOwner(owner, this.deps.clock.now(), retry ? this.deps.owner : null);
+    for (const row of interrupted) {
+      this.publish(row.id);
+      this.settle(row.id);
+    }
+    for (const row of retries) this.publish(row.id);
+    if (retries.length) this.deps.onQueued(retries);
+    return interrupted;
+  }
+
+  // ----- events and waiting -----
+
+  /** Publishes a run's committed state, when someone listens. */
+  publish(runId: number): void {
+    if (!this.waiters.has(runId) && !this.deps.bus.wantsRun(runId)) return;
+    const row = this.deps.store.runs.get(runId);
+    if (row) this.deps.bus.publish({ type: 'run', run: toRun(row) });
+  }
+
+  /** Resolves the waiters of a run that has ended. */
+  private settle(runId: number): void {
+    const list = this.waiters.get(runId);
+    if (!list) return;
+    const row = this.deps.store.runs.get(runId);
+    if (!row || row.status === 'QUEUED' || row.status === 'IN_PROGRESS') return;
+    this.waiters.delete(runId);
+    const run = toRun(row);
+    for (const fn of list) fn(run);
+  }
+
+  /** Resolves when a run of this engine has ended (its end committed); cancel() stops waiting. */
+  whenEnded(runId: number): { ended: Promise<Run>; cancel(): void } {
+    let fn: (run: Run) => void = () => {};
+    const ended = new Promise<Run>((resolve) => {
+      fn = resolve;
+    });
+    this.waiters.set(runId, [...(this.waiters.get(runId) ?? []), fn]);
+    this.settle(runId);
+    return {
+      ended,
+      cancel: () => {
+        const list = this.waiters.get(runId)?.filter((f) => f !== fn);
+        if (list && list.length) this.waiters.set(runId, list);
+        else this.waiters.delete(runId);
+      },
+    };
+  }
+}

@@ -1,0 +1,236 @@
+/** Creating, editing, archiving, copying, listing, exporting and importing jobs. */
+import type { CallContext, ParsedInput } from '../../../shared/contract';
+import { validationError } from '../../../shared/dispatch';
+import { iso } from '../../../shared/dates';
+import { JobdeckError, notFound } from '../../../shared/errors';
+import { JOB_DEFAULTS, paramValuesProblem, type Job, type JobChanges, type JobSpec, type JobSummary, type ScriptVersion } from '../../../shared/model/job';
+import { exportDocumentSchema, type ExportDocument, type ImportReport } from '../../../shared/model/misc';
+import type { Clock } from '../clock';
+import type { JobSummaries } from '../jobSummaries';
+import { nameTaken, type JobListFilter, type JobReplace, type JobWrite } from '../store/jobsStore';
+import { specOf, toJob, type JobRow } from '../store/rows';
+import type { Store } from '../store/store';
+import { copyNames, diffSpecs, md5, nextFireFor, sameJson } from './jobSpec';
+
+export interface JobsServiceDeps {
+  store: Store;
+  clock: Clock;
+  summaries: JobSummaries;
+  /** A job was created or changed here: its schedule and listeners hear of it. */
+  changed(jobId: number): void;
+  /** Cancels the job's waiting runs (an archived job is out of use). */
+  cancelQueued(jobId: number, ctx: CallContext): void;
+}
+
+/** Most attempts at writing a job when other writers keep saving it in between. */
+const MAX_WRITE_ATTEMPTS = 5;
+
+function checkParams(spec: JobSpec, prefix = ''): void {
+  const problem = paramValuesProblem(spec.params, spec.paramValues);
+  if (problem) {
+    const field = prefix + problem[0];
+    throw new JobdeckError('VALIDATION_FAILED', `${field}: ${problem[1]}`, field);
+  }
+}
+
+export class JobsService {
+  constructor(private readonly deps: JobsServiceDeps) {}
+
+  private row(id: number): JobRow {
+    const row = this.deps.store.jobs.get(id);
+    if (!row) throw notFound('job', id);
+    return row;
+  }
+
+  get(id: number): Job {
+    return toJob(this.row(id));
+  }
+
+  /** One job by its name (names compare without case). */
+  find(name: string): Job {
+    const row = this.deps.store.jobs.getByName(name);
+    if (!row) throw new JobdeckError('NOT_FOUND', `no job named "${name}"`, 'name');
+    return toJob(row);
+  }
+
+  list(filter: JobListFilter): { items: JobSummary[]; total: number } {
+    return this.deps.summaries.list(filter);
+  }
+
+  groups(): string[] {
+    return this.deps.store.jobs.groups();
+  }
+
+  history(id: number): ScriptVersion[] {
+    this.row(id);
+    return this.deps.store.jobs.history(id).map((v) => ({
+      version: v.version,
+      md5: v.md5,
+      script: v.script,
+      savedBy: v.saved_by,
+      savedAt: new Date(v.saved_at).toISOString(),
+    }));
+  }
+
+  create(input: ParsedInput<'jobs.create'>, ctx: CallContext): Job {
+    const spec = { ...JOB_DEFAULTS, ...input } as JobSpec;
+    checkParams(spec);
+    const now = this.deps.clock.now();
+    const { script: _s, ...details } = spec;
+    const id = this.deps.store.jobs.create({
+      spec,
+      md5: md5(spec.script),
+      archived: false,
+      nextFireAt: nextFireFor(spec, false, now),
+      by: ctx.actor,
+      at: now,
+      audit: { action: 'job.create', targetType: 'job', targetName: spec.name, details: { ...details, scriptMd5: md5(spec.script) } },
+    });
+    this.deps.changed(id);
+    return this.get(id);
+  }
+
+  update(input: ParsedInput<'jobs.update'>, ctx: CallContext): Job {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const row = this.row(input.id);
+      if (input.ifRevision !== undefined && input.ifRevision !== row.revision) {
+        throw new JobdeckError(
+          'CONFLICT',
+          `job "${row.name}" was changed by ${row.updated_by} at ${iso(row.updated_at)} (revision ${row.revision}, you edited revision ${input.ifRevision}); reload it and try again`,
+          'ifRevision',
+        );
+      }
+      const before = specOf(row);
+      const after = { ...before, ...(input.changes as JobChanges) } as JobSpec;
+      checkParams(after);
+      const diff = diffSpecs(before, after);
+      if (Object.keys(diff).length === 0) return toJob(row);
+      const now = this.deps.clock.now();
+      const timing = diff.schedule || diff.enabled || row.next_fire_at === null;
+      const write: JobReplace = {
+        spec: after,
+        md5: md5(after.script),
+        archived: row.archived === 1,
+        nextFireAt: timing ? nextFireFor(after, row.archived === 1, now) : row.next_fire_at,
+        scriptChanged: Boolean(diff.script),
+        by: ctx.actor,
+        at: now,
+        audit: { action: 'job.update', targetType: 'job', targetName: after.name, details: { changes: diff } },
+      };
+      if (this.deps.store.jobs.replace(row.id, row.revision, write)) {
+        this.deps.changed(row.id);
+        return this.get(row.id);
+      }
+      // Saved by someone else between the read and the write: read again (or say so, with ifRevision).
+    }
+    throw new JobdeckError('CONFLICT', `job ${input.id} keeps changing; try again`, 'id');
+  }
+
+  setArchived(id: number, archived: boolean, ctx: CallContext): Job {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const row = this.row(id);
+      if ((row.archived === 1) === archived) return toJob(row);
+      const spec = specOf(row);
+      const now = this.deps.clock.now();
+      const done = this.deps.store.jobs.replace(row.id, row.revision, {
+        spec,
+        md5: row.script_md5,
+        archived,
+        nextFireAt: nextFireFor(spec, archived, now),
+        scriptChanged: false,
+        by: ctx.actor,
+        at: now,
+        audit: { action: archived ? 'job.archive' : 'job.unarchive', targetType: 'job', targetName: row.name },
+      });
+      if (!done) continue;
+      this.deps.changed(id);
+      // An archived job is out of use: its waiting runs are cancelled (running ones finish).
+      if (archived) this.deps.cancelQueued(id, ctx);
+      return this.get(id);
+    }
+    throw new JobdeckError('CONFLICT', `job ${id} keeps changing; try again`, 'id');
+  }
+
+  /** A disabled copy under a new name: the given one, or the first free "(copy N)". */
+  duplicate(id: number, name: string | undefined, ctx: CallContext): Job {
+    const row = this.row(id);
+    let newName = name;
+    if (!newName) {
+      for (const candidate of copyNames(row.name)) {
+        if (!this.deps.store.jobs.getByName(candidate)) {
+          newName = candidate;
+          break;
+        }
+      }
+      if (!newName) throw nameTaken(`${row.name} (copy …)`, 'name');
+    }
+    const spec = { ...specOf(row), name: newName, enabled: false };
+    const job = this.create(spec, ctx);
+    this.deps.store.audit.record({
+      at: this.deps.clock.now(),
+      actor: ctx.actor,
+      action: 'job.duplicate',
+      targetType: 'job',
+      targetId: job.id,
+      targetName: job.name,
+      jobId: job.id,
+      details: { from: { id: row.id, name: row.name } },
+    });
+    return job;
+  }
+
+  export(): ExportDocument {
+    return {
+      format: 'jobdeck-export',
+      version: 1,
+      exportedAt: new Date(this.deps.clock.now()).toISOString(),
+      jobs: this.deps.store.jobs.all().map((row) => ({ ...specOf(row), archived: row.archived === 1 })),
+    };
+  }
+
+  /** Creates or updates (by name) every job of an export document, all or nothing. */
+  import(document: unknown, dryRun: boolean, ctx: CallContext): ImportReport {
+    const parsed = exportDocumentSchema.safeParse(document);
+    if (!parsed.success) throw validationError(parsed.error.issues, 'document');
+    const doc = parsed.data;
+    const seen = new Map<string, number>();
+    doc.jobs.forEach((job, i) => {
+      const key = job.name.toLowerCase();
+      if (seen.has(key)) {
+        throw new JobdeckError('VALIDATION_FAILED', `document.jobs.${i}.name: "${job.name}" appears twice (also at jobs.${seen.get(key)})`, `document.jobs.${i}.name`);
+      }
+      seen.set(key, i);
+      checkParams({ ...job }, `document.jobs.${i}.`);
+    });
+    const report: ImportReport = { dryRun, created: [], updated: [], unchanged: [] };
+    const now = this.deps.clock.now();
+    const creates: JobWrite[] = [];
+    const replaces: { id: number; revision: number; write: JobReplace }[] = [];
+    for (const { archived, ...spec } of doc.jobs) {
+      const row = this.deps.store.jobs.getByName(spec.name);
+      const base = { spec, md5: md5(spec.script), archived, nextFireAt: nextFireFor(spec, archived, now), by: ctx.actor, at: now, audit: null };
+      if (!row) {
+        report.created.push(spec.name);
+        creates.push(base);
+        continue;
+      }
+      const before = specOf(row);
+      if (sameJson(before, { ...before, ...spec }) && (row.archived === 1) === archived) {
+        report.unchanged.push(spec.name);
+        continue;
+      }
+      report.updated.push(spec.name);
+      replaces.push({ id: row.id, revision: row.revision, write: { ...base, scriptChanged: before.script !== spec.script } });
+    }
+    if (dryRun || (creates.length === 0 && replaces.length === 0)) return report;
+    const touched = this.deps.store.jobs.importAll(creates, replaces, {
+      at: now,
+      actor: ctx.actor,
+      action: 'jobs.import',
+      targetType: 'import',
+      details: { created: report.created, updated: report.updated, unchanged: report.unchanged.length },
+    });
+    for (const id of touched) this.deps.changed(id);
+    return report;
+  }
+}

@@ -1,0 +1,161 @@
+/** Triggering, listing, cancelling and waiting for runs; their logs, files and downloads. */
+import type { CallContext, Download, ParsedInput } from '../../../shared/contract';
+import { fromBound, parseDate, toBound } from '../../../shared/dates';
+import { JobdeckError, notFound } from '../../../shared/errors';
+import { isFinished, type LogPage, type ResultFile, type Run } from '../../../shared/model/run';
+import type { Clock } from '../clock';
+import { logDownload } from '../logText';
+import type { EngineConfig } from '../options';
+import { fileDownload, openResultFile, readResultFileStart } from '../resultFile';
+import type { Dispatcher } from '../runs/dispatcher';
+import type { RunStateMachine } from '../runs/stateMachine';
+import type { Runner } from '../runner/runner';
+import { toLogLine, toRun, type RunRow } from '../store/rows';
+import type { Store } from '../store/store';
+
+export interface RunsServiceDeps {
+  store: Store;
+  clock: Clock;
+  config: EngineConfig;
+  machine: RunStateMachine;
+  dispatcher: Dispatcher;
+  runner: Runner;
+  owner: string;
+  /** Is another engine instance (another process) still running? */
+  isAlive(owner: string): boolean;
+  /** Interrupts the runs of dead processes. */
+  recover(): void;
+  isClosing(): boolean;
+}
+
+const DEFAULT_LOG_LINES = 1000;
+/** How often runs.wait looks at a run executing in another process. */
+const WAIT_POLL_MS = 250;
+
+export class RunsService {
+  constructor(private readonly deps: RunsServiceDeps) {}
+
+  private row(id: number): RunRow {
+    const row = this.deps.store.runs.get(id);
+    if (!row) throw notFound('run', id);
+    return row;
+  }
+
+  get(id: number): Run {
+    return toRun(this.row(id));
+  }
+
+  trigger(input: ParsedInput<'runs.trigger'>, ctx: CallContext): Run {
+    if (this.deps.isClosing()) throw new JobdeckError('UNAVAILABLE', 'the engine is shutting down');
+    const row = this.deps.machine.queue({ jobId: input.jobId, args: input.args, params: input.params, trigger: input.trigger ?? 'api', by: ctx.actor });
+    // It may have started already.
+    return toRun(this.deps.store.runs.get(row.id) ?? row);
+  }
+
+  list(input: ParsedInput<'runs.list'>): { items: Run[]; total: number } {
+    const from = input.from ? parseDate(input.from) : null;
+    const to = input.to ? parseDate(input.to) : null;
+    if (from && to && fromBound(from) >= toBound(to)) throw new JobdeckError('VALIDATION_FAILED', 'from: must be before to', 'from');
+    const { rows, total } = this.deps.store.runs.list({
+      jobId: input.jobId,
+      statuses: input.status,
+      fromMs: from ? fromBound(from) : undefined,
+      toMs: to ? toBound(to) : undefined,
+      limit: input.limit ?? 50,
+      offset: input.offset ?? 0,
+    });
+    return { items: rows.map(toRun), total };
+  }
+
+  /**
+   * Cancels a queued or running run, whichever process runs it: here it is
+   * stopped at once; a live process sharing the folder picks the request up
+   * within a second; the runs of a dead one are interrupted.
+   */
+  cancel(id: number, ctx: CallContext): Run {
+    const row = this.row(id);
+    if (isFinished(row.status)) throw new JobdeckError('INVALID_STATE', `run ${id} has already finished (${row.status})`, 'id');
+    this.deps.machine.requestCancel(row, ctx.actor);
+    if (row.owner === this.deps.owner) this.cancelHere(id, ctx.actor);
+    else if (!this.deps.isAlive(row.owner)) this.deps.recover();
+    return this.get(id);
+  }
+
+  /** Cancels a run of this engine: stops its process, or records it cancelled if it has not started. */
+  cancelHere(id: number, by: string): void {
+    if (this.deps.runner.cancel(id, by)) return;
+    if (this.deps.dispatcher.remove(id)) this.deps.machine.cancelQueued(id, by);
+  }
+
+  /** Cancels a job's waiting runs (its running one finishes). */
+  cancelQueuedOf(jobId: number, ctx: CallContext): void {
+    for (const row of this.deps.store.runs.unfinished()) {
+      if (row.job_id !== jobId || row.status !== 'QUEUED') continue;
+      try {
+        this.cancel(row.id, ctx);
+      } catch {
+        /* it started or ended meanwhile */
+      }
+    }
+  }
+
+  logs(input: ParsedInput<'runs.logs'>): LogPage {
+    const row = this.row(input.id);
+    const after = input.afterSeq ?? 0;
+    const max = input.limit ?? DEFAULT_LOG_LINES;
+    const lines = this.deps.store.logs.page(input.id, after, max, this.deps.config.logPageBytes).map(toLogLine);
+    const lastSeq = lines.length ? lines[lines.length - 1]!.seq : after;
+    return { lines, lastSeq, done: isFinished(row.status) && lastSeq >= row.last_seq };
+  }
+
+  search(input: ParsedInput<'runs.search'>): { seqs: number[]; truncated: boolean } {
+    this.row(input.id);
+    const max = input.limit ?? 1000;
+    const seqs = this.deps.store.logs.search(input.id, input.text, max + 1);
+    return { seqs: seqs.slice(0, max), truncated: seqs.length > max };
+  }
+
+  files(id: number): ResultFile[] {
+    this.row(id);
+    return this.deps.store.runs.files(id).map((f) => ({ name: f.name, size: f.size, sha256: f.sha256, primary: f.is_primary === 1 }));
+  }
+
+  readFile(input: ParsedInput<'runs.readFile'>) {
+    return readResultFileStart(this.deps.store, this.deps.config.dataDir, input.id, input.name, input.maxBytes ?? 262_144);
+  }
+
+  async download(input: ParsedInput<'runs.download'>): Promise<Download> {
+    return fileDownload(await openResultFile(this.deps.store, this.deps.config.dataDir, input.id, input.name ?? null));
+  }
+
+  logExport(id: number): Download {
+    const row = this.row(id);
+    return logDownload(this.deps.store, id, row.job_name);
+  }
+
+  /** The run once it has finished, or as it is when the timeout passes (null: no timeout). */
+  async wait(id: number, timeoutSeconds: number | null = 30): Promise<Run> {
+    const row = this.row(id);
+    if (isFinished(row.status) || timeoutSeconds === 0) return toRun(row);
+    const deadline = timeoutSeconds === null ? Infinity : Date.now() + timeoutSeconds * 1000;
+    if (row.owner === this.deps.owner) {
+      const waiting = this.deps.machine.whenEnded(id);
+      if (deadline === Infinity) return waiting.ended;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), deadline - Date.now());
+      });
+      const run = await Promise.race([waiting.ended, timeout]);
+      clearTimeout(timer);
+      if (run) return run;
+      waiting.cancel();
+      return this.get(id);
+    }
+    // Executed by another process: look at the store until it ends.
+    for (;;) {
+      const now = this.row(id);
+      if (isFinished(now.status) || Date.now() >= deadline) return toRun(now);
+      await new Promise((r) => setTimeout(r, Math.min(WAIT_POLL_MS, Math.max(1, deadline - Date.now()))));
+    }
+  }
+}

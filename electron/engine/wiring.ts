@@ -1,0 +1,225 @@
+/**
+ * Builds the engine's parts and connects them, in one place: event bus,
+ * writer, run state machine, dispatcher, process port, runner, scheduler,
+ * janitor, services and contract handlers. Each part gets the narrow
+ * callbacks it needs; none of them knows the Engine class.
+ */
+import type { Handlers } from '../../shared/contract';
+import { toJobSummary } from './store/rows';
+import { EventBus } from './eventBus';
+import { createHandlers } from './handlers';
+import { Janitor } from './janitor';
+import { JobSummaries } from './jobSummaries';
+import type { EngineConfig } from './options';
+import { toLogLine, toRun } from './store/rows';
+import { Dispatcher } from './runs/dispatcher';
+import { recoverDeadOwners } from './runs/recovery';
+import { RunStateMachine } from './runs/stateMachine';
+import { InlinePort, LauncherPort, type ProcessPort } from './runner/processPort';
+import { Runner } from './runner/runner';
+import { Scheduler } from './scheduler/scheduler';
+import { JobsService } from './services/jobsService';
+import { RunsService } from './services/runsService';
+import { SchedulerService } from './services/schedulerService';
+import { UsersService } from './services/usersService';
+import type { Store } from './store/store';
+import { Writer } from './writer';
+import { ExternalSync } from './externalSync';
+
+/** Lines and bytes of one page of a log replayed to a subscriber. */
+const REPLAY_LINES = 5000;
+const REPLAY_BYTES = 1024 * 1024;
+/** Scheduler status events at most this often (ms). */
+const STATUS_EVERY_MS = 250;
+
+export interface WiringContext {
+  config: EngineConfig;
+  store: Store;
+  /** This engine instance's id (the owner of its runs). */
+  owner: string;
+  /** True when this engine holds the folder's scheduler lock. */
+  schedules: boolean;
+  startedAt: number;
+  helperPath: string | undefined;
+  isAlive(owner: string): boolean;
+  forgetOwner(owner: string): void;
+  ownerDescription(): string | null;
+  isClosing(): boolean;
+}
+
+export interface Parts {
+  bus: EventBus;
+  writer: Writer;
+  machine: RunStateMachine;
+  dispatcher: Dispatcher;
+  port: ProcessPort;
+  runner: Runner;
+  scheduler: Scheduler | null;
+  janitor: Janitor;
+  summaries: JobSummaries;
+  external: ExternalSync;
+  services: { jobs: JobsService; runs: RunsService; scheduler: SchedulerService; users: UsersService };
+  handlers: Handlers;
+  recover(): void;
+  /** Scheduled fires refused because the job was still running or queued. */
+  skippedFires(): number;
+  stopStatusEvents(): void;
+}
+
+export function wire(ctx: WiringContext): Parts {
+  const { config, store, owner } = ctx;
+  const onError = config.onError;
+
+  const bus = new EventBus({
+    logs: (runId, afterSeq) => {
+      // A page that returned anything may have a next one; an empty page ends the replay.
+      const rows = store.logs.page(runId, afterSeq, REPLAY_LINES, REPLAY_BYTES);
+      return { lines: rows.map(toLogLine), more: rows.length > 0 };
+    },
+    run: (runId) => {
+      const row = store.runs.get(runId);
+      return row ? toRun(row) : undefined;
+    },
+  });
+
+  let statusTimer: NodeJS.Timeout | null = null;
+  const statusChanged = (): void => {
+    if (statusTimer || !bus.hasGeneralListeners) return;
+    statusTimer = setTimeout(() => {
+      statusTimer = null;
+      if (!ctx.isClosing()) bus.publish({ type: 'scheduler', status: services.scheduler.status() });
+    }, STATUS_EVERY_MS);
+  };
+
+  const writer = new Writer(store, bus, { flushMs: config.flushMs, maxBatch: config.maxBatch, onError });
+  const janitor = new Janitor(store, config.dataDir, config.retentionRecheckMs, onError);
+  const summaries = new JobSummaries(store);
+
+  // The state machine, dispatcher and runner call each other; the closures below reach them once built.
+  const machine = new RunStateMachine({
+    store,
+    writer,
+    bus,
+    clock: config.clock,
+    owner,
+    onQueued: (rows) => {
+      dispatcher.enqueue(rows.map((row) => ({ runId: row.id, jobId: row.job_id, notBefore: row.not_before ?? 0 })));
+      statusChanged();
+    },
+    onFreed: () => {
+      dispatcher.pump();
+      statusChanged();
+    },
+    onEnded: (run) => janitor.check(run.jobId),
+    onError,
+  });
+  const dispatcher: Dispatcher = new Dispatcher({
+    machine,
+    clock: config.clock,
+    concurrency: config.concurrency,
+    start: (run, job) => runner.start(run, job),
+    onError,
+  });
+  const hostOptions = { closeGraceMs: config.closeGraceMs, leftoverGraceMs: config.leftoverGraceMs };
+  const port: ProcessPort =
+    config.spawner === 'inline'
+      ? new InlinePort(hostOptions)
+      : new LauncherPort({ ...hostOptions, launcherPath: config.launcherPath, onProblem: (m) => config.logger.warn(m) });
+  const runner: Runner = new Runner({ machine, writer, port, clock: config.clock, config, owner, helperPath: ctx.helperPath });
+
+  let skipped = 0;
+  const scheduler = ctx.schedules
+    ? new Scheduler({
+        clock: config.clock,
+        load: () => store.jobs.schedulable(),
+        loadOne: (id) => store.jobs.schedulableOne(id),
+        fire: (fires, next) => {
+          if (fires.length === 0) store.jobs.setNextFires(next);
+          else skipped += machine.recordFires(fires, next).refused;
+        },
+        onError,
+      })
+    : null;
+
+  const recover = (): void => {
+    recoverDeadOwners({ store, machine, me: owner, isAlive: ctx.isAlive, forget: ctx.forgetOwner, retry: ctx.schedules });
+  };
+
+  const runs = new RunsService({
+    store,
+    clock: config.clock,
+    config,
+    machine,
+    dispatcher,
+    runner,
+    owner,
+    isAlive: ctx.isAlive,
+    recover,
+    isClosing: ctx.isClosing,
+  });
+  const jobs = new JobsService({
+    store,
+    clock: config.clock,
+    summaries,
+    changed: (jobId) => {
+      scheduler?.upsert(jobId);
+      if (bus.hasGeneralListeners) {
+        const row = store.jobs.get(jobId);
+        bus.publish({ type: 'job', jobId, job: row ? toJobSummary(row) : null });
+      }
+    },
+    cancelQueued: (jobId, caller) => runs.cancelQueuedOf(jobId, caller),
+  });
+  const services = {
+    jobs,
+    runs,
+    scheduler: new SchedulerService({
+      store,
+      clock: config.clock,
+      scheduler,
+      dispatcher,
+      owner,
+      startedAt: ctx.startedAt,
+      isAlive: ctx.isAlive,
+      ownerDescription: ctx.ownerDescription,
+      changed: statusChanged,
+    }),
+    users: new UsersService(store, config.clock),
+  };
+
+  const external = new ExternalSync({
+    store,
+    owner,
+    pollMs: config.pollMs,
+    recoveryEveryMs: config.recoveryEveryMs,
+    cancel: (runId, by) => runs.cancelHere(runId, by),
+    jobsChanged: () => {
+      scheduler?.resync();
+      statusChanged();
+    },
+    pump: () => dispatcher.pump(),
+    recover,
+    onError,
+  });
+
+  return {
+    bus,
+    writer,
+    machine,
+    dispatcher,
+    port,
+    runner,
+    scheduler,
+    janitor,
+    summaries,
+    external,
+    services,
+    handlers: createHandlers({ ...services, store }),
+    recover,
+    skippedFires: () => skipped,
+    stopStatusEvents: () => {
+      if (statusTimer) clearTimeout(statusTimer);
+      statusTimer = null;
+    },
+  };
+}

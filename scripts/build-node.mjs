@@ -1,0 +1,27 @@
+// Builds the plain-JavaScript parts that run outside a bundler's app build:
+// the launcher (the small process the engine forks to spawn job processes).
+// esbuild, a few hundred milliseconds; `npm install` runs it once (prepare),
+// the test command and vitest's global setup run it again.
+//   node scripts/build-node.mjs
+import { build } from 'esbuild';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+
+export async function buildNode() {
+  await build({
+    entryPoints: { launcher: join(root, 'electron/engine/runner/launcher.ts') },
+    outdir: join(root, 'out/node'),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    // Dependencies load from node_modules at run time, as in the sources.
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await buildNode();

@@ -1,0 +1,53 @@
+/**
+ * Cron patterns and time zones: parsed and stepped by croner. No Cron
+ * instance is kept per job: instances are cached per distinct (pattern,
+ * zone) pair, since each one holds a large year table. Imports nothing from
+ * the job model, so the model's schemas can use it.
+ */
+import { Cron } from 'croner';
+
+const CACHE_LIMIT = 512;
+const cronCache = new Map<string, Cron>();
+
+/** A paused croner instance for a pattern and zone, from a small LRU cache. Throws on bad input. */
+export function cronFor(expression: string, timezone: string): Cron {
+  const key = `${timezone}\u0000${expression}`;
+  const hit = cronCache.get(key);
+  if (hit) {
+    cronCache.delete(key);
+    cronCache.set(key, hit);
+    return hit;
+  }
+  const cron = new Cron(expression, { paused: true, timezone, mode: '5-or-6-parts' });
+  cronCache.set(key, cron);
+  if (cronCache.size > CACHE_LIMIT) {
+    const oldest = cronCache.keys().next().value as string;
+    cronCache.get(oldest)?.stop();
+    cronCache.delete(oldest);
+  }
+  return cron;
+}
+
+/** True when the IANA zone name is known to this runtime. */
+export function isValidTimeZone(zone: string): boolean {
+  if (!zone || zone.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why a cron expression is unusable, or null when it is fine. */
+export function cronProblem(expression: string, timezone: string): string | null {
+  if (!isValidTimeZone(timezone)) return `unknown time zone "${timezone}"`;
+  try {
+    const next = cronFor(expression, timezone).nextRun(new Date());
+    if (!next) return 'the expression never fires';
+    return null;
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    return text.replace(/^CronPattern: /, '');
+  }
+}
