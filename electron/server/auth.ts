@@ -63,12 +63,17 @@ export class AuthGuard {
     return this.verify(req.ip, token);
   }
 
-  /** Checks a token given by a client at `ip`, counting wrong ones against that address. */
+  /**
+   * Checks a token given by a client at `ip`. Only failures count against the
+   * address: a valid token always gets through, so an attacker guessing
+   * tokens from one address (or from behind the same proxy) cannot lock the
+   * real users out.
+   */
   async verify(ip: string, token: string): Promise<CallContext> {
-    this.refuseIfLimited(ip);
     const now = Date.now();
     const user = token ? this.engine.services.users.authenticate(token) : null;
     if (user) return user;
+    this.refuseIfLimited(ip);
     if (this.failures.size > 10_000) {
       for (const [key, rec] of this.failures) if (now - rec.since > this.windowMs) this.failures.delete(key);
     }

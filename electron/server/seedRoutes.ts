@@ -10,7 +10,7 @@ import type { CallContext } from '../../shared/contract';
 import { DATE_FORMAT_HINT, parseDate } from '../../shared/dates';
 import { checkRole, dispatch, validationError } from '../../shared/dispatch';
 import { JobdeckError, toErrorData, type ErrorData } from '../../shared/errors';
-import type { RunStatus } from '../../shared/model/job';
+import type { Job, RunStatus } from '../../shared/model/job';
 import type { Run } from '../../shared/model/run';
 import type { Engine } from '../engine/engine';
 import type { AuthGuard } from './auth';
@@ -149,9 +149,9 @@ export function registerSeedRoutes(app: FastifyInstance, engine: Engine, auth: A
     }
     const name = req.params.taskName;
     try {
-      const { items } = await call<{ items: { id: number; name: string }[] }>('jobs.list', { search: name, archived: 'exclude' }, ctx);
-      const job = items.find((j) => j.name.toLowerCase() === name.toLowerCase());
-      if (!job) return sendEnvelopeError(reply, id, 404, 'NOT_FOUND', `no background task named "${name}"`);
+      // Archived jobs are not listed as tasks, so they are not found as one either.
+      const job = await call<Job>('jobs.find', { name }, ctx).catch(() => null);
+      if (!job || job.archived) return sendEnvelopeError(reply, id, 404, 'NOT_FOUND', `no background task named "${name}"`);
       const run = await call<Run>('runs.trigger', { jobId: job.id, trigger: 'api' }, ctx);
       reply.header('location', `/api/runs/${run.id}`);
       return reply.send(envelope(id, { response: 'SUCCESS' }));

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../electron/engine/clock';
 import { outputDir } from '../../electron/engine/paths';
 import { openEngine, until } from '../helpers/engine';
 import { fixture, isAlive } from '../helpers/process';
@@ -60,11 +61,19 @@ describe.each(['launcher', 'inline'] as const)('runner (%s)', (spawner) => {
   });
 
   it('kills a script that ignores SIGTERM at its timeout, leaving no orphan', async () => {
-    const { run, texts } = await runScript(fixture('ignore-term.sh'), { timeoutSeconds: 1 });
-    expect(run).toMatchObject({ status: 'FAILED', error: 'timeout after 1 s', signal: 'SIGKILL' });
-    const pids = texts.find((t) => t.startsWith('stdout:pids '))!.split(' ').slice(1).map(Number);
+    // The timeout runs on the engine's clock: it fires when the test moves the clock, never earlier or later.
+    const clock = new ManualClock(Date.now());
+    const { engine, client } = openEngine({ spawner, scheduler: false, clock });
+    const job = await client.call('jobs.create', { name: 'job', script: fixture('ignore-term.sh'), schedule: { kind: 'manual' }, timeoutSeconds: 1 });
+    const queued = await client.call('runs.trigger', { jobId: job.id });
+    const line = await until(async () => (await client.call('runs.logs', { id: queued.id })).lines.find((l) => l.text.startsWith('pids ')));
+    clock.advance(1000);
+    const run = await engine.waitForRun(queued.id);
+    expect(run).toMatchObject({ status: 'FAILED', error: 'timeout after 1 s', signal: 'SIGKILL', failure: 'TIMEOUT' });
+    const pids = line.text.split(' ').slice(1).map(Number);
     expect(pids).toHaveLength(2);
     for (const pid of pids) expect(isAlive(pid), `pid ${pid}`).toBe(false);
+    const texts = (await client.call('runs.logs', { id: run.id })).lines.map((l) => `${l.stream}:${l.text}`);
     expect(texts).toContain('system:Timed out after 1 s: stopping the process tree');
   });
 
