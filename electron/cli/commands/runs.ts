@@ -104,9 +104,13 @@ export function registerRuns(program: Command, globals: () => GlobalOptions): vo
           const page = await client.call('runs.logs', { id, afterSeq: after, limit: 5000 });
           for (const line of page.lines) (o.json ? () => print(JSON.stringify(line)) : () => printLogLine(line))();
           after = page.lastSeq;
-          if (page.done || (!o.follow && page.lines.length < 5000)) break;
-          // Runs may execute in another process (serve): poll the store.
-          if (page.lines.length < 5000) await new Promise((r) => setTimeout(r, 300));
+          if (page.done) break;
+          // Pages are cut by bytes as well as lines: only an empty page means "nothing more yet".
+          if (page.lines.length === 0) {
+            if (!o.follow) break;
+            // The run may execute in another process (serve): look again shortly.
+            await new Promise((r) => setTimeout(r, 300));
+          }
         }
       });
     });

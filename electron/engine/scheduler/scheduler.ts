@@ -214,9 +214,16 @@ export class Scheduler {
     const now = this.deps.clock.now();
     const fires: Fire[] = [];
     const updates: [number, number | null][] = [];
+    // Each job fires at most once per tick (its next fire is after now); the budget guards against a schedule that says otherwise.
+    let budget = this.entries.size;
     for (;;) {
       const top = this.peek();
       if (!top || top.at > now) break;
+      if (budget-- <= 0) {
+        this.deps.onError(new Error(`job ${top.jobId} (${top.name}): its schedule keeps returning times already past; dropped until the next restart`));
+        this.entries.delete(top.jobId);
+        continue;
+      }
       this.heap.pop();
       fires.push({ jobId: top.jobId, dueAt: top.at, trigger: 'schedule' });
       let next: number | null;
