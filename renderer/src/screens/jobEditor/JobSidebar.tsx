@@ -1,0 +1,60 @@
+/** Beside the form: how scripts talk to Jobdeck (a new job), or the job's facts and script history. */
+import { StatusBadge } from '../../components/common';
+import { ScriptHistory } from '../../components/ScriptHistory';
+import { formatTime } from '../../lib/format';
+import { jobEditorSelectors, useJobEditorStore } from '../../stores/jobEditorStore';
+import { hrefOf } from '../../stores/routeStore';
+
+function ScriptProtocolHelp() {
+  return (
+    <aside className="side">
+      <section className="panel panel-pad small" aria-labelledby="help-title" style={{ display: 'flex', flexDirection: 'column', gap: 6 }}>
+        <h3 id="help-title">Talking to Jobdeck from a script</h3>
+        <p style={{ margin: 0 }}>Print these lines on stdout; they stay in the log too.</p>
+        <pre className="mono" style={{ margin: 0, whiteSpace: 'pre-wrap' }}>
+          {'::progress 40 Copying files\n::result report.csv\n::audit changed 2 records'}
+        </pre>
+        <p style={{ margin: 0 }}>
+          Files written to <code>$JOBDECK_OUTPUT_DIR</code> become the run&apos;s result files. Arguments arrive as argv and <code>$JOBDECK_ARGS</code>;
+          parameters as <code>$JOBDECK_PARAMS</code> (JSON) and <code>$JOBDECK_PARAM_NAME</code>. Exit code 0 means success.
+        </p>
+      </section>
+    </aside>
+  );
+}
+
+export function JobSidebar() {
+  const job = useJobEditorStore(jobEditorSelectors.job);
+  if (!job) return <ScriptProtocolHelp />;
+  return (
+    <aside className="side">
+      <section className="panel panel-pad" aria-label="About this job">
+        <dl className="kv">
+          <dt>Script MD5</dt>
+          <dd className="mono small">{job.scriptMd5}</dd>
+          <dt>Next run</dt>
+          <dd>{job.nextRunAt ? formatTime(job.nextRunAt) : '—'}</dd>
+          <dt>Last run</dt>
+          <dd>
+            {job.lastRun ? (
+              <a href={hrefOf({ name: 'run', id: job.lastRun.id })}>
+                <StatusBadge status={job.lastRun.status} /> {formatTime(job.lastRun.at)}
+              </a>
+            ) : (
+              'never'
+            )}
+          </dd>
+          <dt>Created</dt>
+          <dd>
+            {formatTime(job.createdAt)} by {job.createdBy}
+          </dd>
+          <dt>Updated</dt>
+          <dd>
+            {formatTime(job.updatedAt)} by {job.updatedBy} (rev. {job.revision})
+          </dd>
+        </dl>
+      </section>
+      <ScriptHistory jobId={job.id} revision={job.revision} />
+    </aside>
+  );
+}
