@@ -83,6 +83,9 @@ export const downloadSchema = z.custom<Download>(
   { message: 'not a download' },
 );
 
+/** How long a new API token lives, in seconds: a minute to ten years (omitted: it does not expire). */
+const tokenLifetime = z.number().int().min(60, 'a token lives at least 60 s').max(10 * 365 * 24 * 3600, 'a token lives at most ten years');
+
 /** Longest a runs.wait call waits, in seconds. */
 export const WAIT_MAX_SECONDS = 120;
 
@@ -341,7 +344,7 @@ export const contract = {
     summary: 'Add a user; the new API token is returned once',
     role: 'superadmin',
     http: { method: 'POST', path: '/api/users' },
-    input: z.strictObject({ name: userNameSchema, role: z.enum(ROLES) }),
+    input: z.strictObject({ name: userNameSchema, role: z.enum(ROLES), expiresInSeconds: tokenLifetime.optional() }),
     output: z.object({ user: userSchema, token: z.string() }),
   }),
   'users.remove': m({
@@ -355,8 +358,8 @@ export const contract = {
     summary: 'Issue another API token for a user; returned once',
     role: 'superadmin',
     http: { method: 'POST', path: '/api/users/:name/tokens' },
-    input: z.strictObject({ name: userNameSchema }),
-    output: z.object({ id: z.string(), token: z.string() }),
+    input: z.strictObject({ name: userNameSchema, expiresInSeconds: tokenLifetime.optional() }),
+    output: z.object({ id: z.string(), token: z.string(), expiresAt: z.string().nullable() }),
   }),
   'tokens.revoke': m({
     summary: 'Revoke an API token by its id',
@@ -370,7 +373,12 @@ export const contract = {
     role: 'viewer',
     http: { method: 'GET', path: '/api/whoami' },
     input: empty,
-    output: z.object({ name: z.string(), role: z.enum(ROLES) }),
+    output: z.object({
+      name: z.string(),
+      role: z.enum(ROLES),
+      /** When the caller's token or console session stops working; null for never. */
+      expiresAt: z.string().nullable(),
+    }),
   }),
 } as const;
 
@@ -389,6 +397,8 @@ export const isMethodName = (name: string): name is MethodName => Object.hasOwn(
 export interface CallContext {
   actor: string;
   role: Role;
+  /** When the caller's credential stops working (ms since the epoch); absent or null for never. */
+  expiresAt?: number | null;
 }
 
 /** The service every host implements: one async function per contract method. */

@@ -62,16 +62,20 @@ export function createHandlers(s: Services): Handlers {
       s.store.audit.list({ actor: input.actor, jobId: input.jobId, limit: input.limit ?? 100, offset: input.offset ?? 0 }),
 
     'users.list': async () => s.users.list(),
-    'users.add': async ({ name, role }, ctx) => s.users.add(name, role, ctx),
+    'users.add': async ({ name, role, expiresInSeconds }, ctx) => s.users.add(name, role, ctx, expiresInSeconds),
     'users.remove': async ({ name }, ctx) => {
       s.users.remove(name, ctx);
       return ok;
     },
-    'tokens.create': async ({ name }, ctx) => s.users.createToken(name, ctx),
+    'tokens.create': async ({ name, expiresInSeconds }, ctx) => s.users.createToken(name, ctx, expiresInSeconds),
     'tokens.revoke': async ({ tokenId }, ctx) => {
       s.users.revokeToken(tokenId, ctx);
       return ok;
     },
-    'auth.whoami': async (_input, ctx) => ({ name: ctx.actor, role: ctx.role }),
+    'auth.whoami': async (_input, ctx) => ({
+      name: ctx.actor,
+      role: ctx.role,
+      expiresAt: ctx.expiresAt === null || ctx.expiresAt === undefined ? null : new Date(ctx.expiresAt).toISOString(),
+    }),
   };
 }

@@ -23,8 +23,9 @@ function inputOf(method: MethodName, req: FastifyRequest): Record<string, unknow
   if (spec.http.method === 'GET' || spec.http.method === 'DELETE') {
     return { ...coerceFields(spec.input, req.query as Query), ...path };
   }
-  const body = req.body ?? {};
-  if (typeof body !== 'object' || Array.isArray(body)) {
+  // No body reads as {}; a body that is JSON but not an object (null, a list, a number) is refused.
+  const body = req.body === undefined ? {} : req.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new JobdeckError('VALIDATION_FAILED', 'the body must be a JSON object', 'body');
   }
   return { ...(body as Record<string, unknown>), ...path };

@@ -1,14 +1,17 @@
 /**
  * Who is calling: an API token from `Authorization: Bearer`, or the console's
- * session cookie (set by POST /api/session, HttpOnly, SameSite=Strict).
- * Repeated wrong tokens from one address are slowed down, then refused for a
- * while with 429.
+ * session cookie (a random session id set by POST /api/session; HttpOnly,
+ * SameSite=Strict; never the token itself). A cookie travels with any request
+ * the browser makes to this host, even from a page on another port, so
+ * cookie-authenticated writes and WebSocket upgrades must come from this
+ * origin. Wrong tokens from one address are slowed down, then refused for a
+ * while with 429; valid ones always get through.
  */
 import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
-import type { CallContext } from '../../shared/contract';
 import { JobdeckError } from '../../shared/errors';
 import type { Engine } from '../engine/engine';
+import type { AuthenticatedCaller } from '../engine/services/usersService';
 
 export const SESSION_COOKIE = 'jobdeck_session';
 
@@ -19,6 +22,13 @@ export interface AuthOptions {
   windowMs?: number;
   /** Delay added to each answer after the 3rd failure, doubling, at most 2 s. Default 100 ms. */
   failureDelayMs?: number;
+  /** How long a console session lasts (ms). Default 12 h. */
+  sessionMs?: number;
+}
+
+/** A signed-in caller and the secret they signed in with (kept to check it again later). */
+export interface Identity extends AuthenticatedCaller {
+  secret: string;
 }
 
 interface Failures {
@@ -26,13 +36,29 @@ interface Failures {
   since: number;
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Does the request come from a page of this server (or from no page at all)? */
+export function fromThisOrigin(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  if (origin) {
+    try {
+      return new URL(origin).host === req.host;
+    } catch {
+      return false;
+    }
+  }
+  // Browsers send Origin on every cross-origin write; without one, ask Fetch metadata, else refuse.
+  return req.headers['sec-fetch-site'] === 'same-origin';
+}
 
 export class AuthGuard {
   private readonly failures = new Map<string, Failures>();
   private readonly maxFailures: number;
   private readonly windowMs: number;
   private readonly failureDelayMs: number;
+  readonly sessionMs: number;
 
   constructor(
     private readonly engine: Engine,
@@ -41,26 +67,38 @@ export class AuthGuard {
     this.maxFailures = options.maxFailures ?? 10;
     this.windowMs = options.windowMs ?? 60_000;
     this.failureDelayMs = options.failureDelayMs ?? 100;
+    this.sessionMs = options.sessionMs ?? 12 * 3600_000;
   }
 
-  static tokenOf(req: FastifyRequest): string | null {
+  /** The bearer token of a request ('' for a malformed header), or null without one. */
+  static bearerOf(req: FastifyRequest): string | null {
     const header = req.headers.authorization;
-    if (header) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      return m ? m[1]! : '';
-    }
-    const cookie = req.cookies?.[SESSION_COOKIE];
-    return cookie ?? null;
+    if (header === undefined) return null;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return m ? m[1]! : '';
   }
 
-  /** The caller of a request; throws UNAUTHORIZED (401) or RATE_LIMITED (429). */
-  async identify(req: FastifyRequest): Promise<CallContext> {
-    const token = AuthGuard.tokenOf(req);
-    if (token === null) {
-      this.refuseIfLimited(req.ip);
-      throw new JobdeckError('UNAUTHORIZED', 'sign in: send an API token as "Authorization: Bearer TOKEN"');
+  /** The caller of a request; throws UNAUTHORIZED (401), FORBIDDEN (403, a cross-site write) or RATE_LIMITED (429). */
+  async identify(req: FastifyRequest): Promise<Identity> {
+    const bearer = AuthGuard.bearerOf(req);
+    if (bearer !== null) return this.verify(req.ip, bearer);
+    const session = req.cookies?.[SESSION_COOKIE];
+    if (session) {
+      if (!SAFE_METHODS.has(req.method) || req.headers.upgrade) this.requireSameOrigin(req);
+      const caller = this.engine.services.users.authenticateSession(session);
+      if (caller) return { ...caller, secret: session };
+      throw new JobdeckError('UNAUTHORIZED', 'the console session has ended (signed out, expired, or its token was revoked); sign in again');
     }
-    return this.verify(req.ip, token);
+    this.refuseIfLimited(req.ip);
+    throw new JobdeckError('UNAUTHORIZED', 'sign in: send an API token as "Authorization: Bearer TOKEN"');
+  }
+
+  private requireSameOrigin(req: FastifyRequest): void {
+    if (fromThisOrigin(req)) return;
+    throw new JobdeckError(
+      'FORBIDDEN',
+      `cross-site request refused: a request signed in with the console's cookie must come from a page of ${req.host}; API clients send "Authorization: Bearer TOKEN"`,
+    );
   }
 
   /**
@@ -69,10 +107,10 @@ export class AuthGuard {
    * tokens from one address (or from behind the same proxy) cannot lock the
    * real users out.
    */
-  async verify(ip: string, token: string): Promise<CallContext> {
+  async verify(ip: string, token: string): Promise<Identity> {
     const now = Date.now();
-    const user = token ? this.engine.services.users.authenticate(token) : null;
-    if (user) return user;
+    const caller = token ? this.engine.services.users.authenticate(token) : null;
+    if (caller) return { ...caller, secret: token };
     this.refuseIfLimited(ip);
     if (this.failures.size > 10_000) {
       for (const [key, rec] of this.failures) if (now - rec.since > this.windowMs) this.failures.delete(key);
@@ -81,7 +119,14 @@ export class AuthGuard {
     f.count += 1;
     this.failures.set(ip, f);
     if (f.count > 3) await sleep(Math.min(this.failureDelayMs * 2 ** (f.count - 4), 2000));
-    throw new JobdeckError('UNAUTHORIZED', 'the token is not valid (wrong, revoked, or its user was removed)');
+    throw new JobdeckError('UNAUTHORIZED', 'the token is not valid (wrong, expired, revoked, or its user was removed)');
+  }
+
+  /** Is an identity still good (its token not revoked or expired, its session not ended, its user still there)? */
+  stillValid(identity: Identity): boolean {
+    const users = this.engine.services.users;
+    const again = identity.via === 'token' ? users.authenticate(identity.secret) : users.authenticateSession(identity.secret);
+    return again !== null && again.role === identity.role;
   }
 
   private refuseIfLimited(ip: string): void {

@@ -25,8 +25,8 @@ function coerceValue(schema: z.ZodType | undefined, raw: string | string[]): unk
   const one = Array.isArray(raw) ? raw[raw.length - 1]! : raw;
   switch (type) {
     case 'number': {
-      const n = Number(one);
-      return one.trim() !== '' && Number.isFinite(n) ? n : one;
+      // Digits only (with an optional minus): "0x10", "1e3" and " 7" stay text and fail validation.
+      return /^-?\d{1,15}$/.test(one) ? Number(one) : one;
     }
     case 'boolean':
       return one === 'true' ? true : one === 'false' ? false : one;

@@ -3,7 +3,6 @@
  * the background-tasks API (Sunbird-style envelope) and the scheduled-job
  * runs API (OpenSpecimen-style). Adapters over the same contract handlers.
  */
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { CallContext } from '../../shared/contract';
@@ -15,46 +14,12 @@ import type { Run } from '../../shared/model/run';
 import type { Engine } from '../engine/engine';
 import type { AuthGuard } from './auth';
 import { coerceFields } from './coerce';
+import { envelope, sendEnvelopeError } from './envelope';
 import { sendError } from './errors';
 import { parseRunId, sendDownload } from './fileRoutes';
 import type { Download } from '../../shared/contract';
 
 // ----- background tasks (envelope) -----
-
-/** "2018-11-27 14:45:34:869+0530": the seed's timestamp form, in the server's local time. */
-export function envelopeTime(d = new Date()): string {
-  const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
-  const off = -d.getTimezoneOffset();
-  return (
-    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}:${pad(d.getMilliseconds(), 3)}` +
-    `${off >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(off) / 60))}${pad(Math.abs(off) % 60)}`
-  );
-}
-
-const RESPONSE_CODES: Record<number, string> = { 400: 'CLIENT_ERROR', 401: 'UNAUTHORIZED', 404: 'RESOURCE_NOT_FOUND', 409: 'CLIENT_ERROR', 429: 'CLIENT_ERROR', 500: 'SERVER_ERROR' };
-
-function envelope(id: string, result: unknown, error?: { err: string; errmsg: string; status: number }) {
-  return {
-    id,
-    ver: 'v1',
-    ts: envelopeTime(),
-    params: {
-      resmsgid: null,
-      msgid: randomUUID(),
-      err: error ? error.err : null,
-      status: error ? 'failure' : 'success',
-      errmsg: error ? error.errmsg : null,
-    },
-    responseCode: error ? (RESPONSE_CODES[error.status] ?? 'CLIENT_ERROR') : 'OK',
-    result,
-  };
-}
-
-function sendEnvelopeError(reply: FastifyReply, id: string, status: number, err: string, errmsg: string): FastifyReply {
-  if (status === 401) reply.header('www-authenticate', 'Bearer realm="jobdeck"');
-  return reply.code(status).send(envelope(id, {}, { err, errmsg, status }));
-}
 
 async function identifyForEnvelope(auth: AuthGuard, req: FastifyRequest, reply: FastifyReply, id: string): Promise<CallContext | null> {
   try {

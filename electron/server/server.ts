@@ -6,22 +6,21 @@
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { WebSocket } from 'ws';
-import { z } from 'zod';
-import { validationError } from '../../shared/dispatch';
 import { JobdeckError } from '../../shared/errors';
 import { WS_CLOSE } from '../../shared/events';
 import type { Engine } from '../engine/engine';
 import { VERSION } from '../engine/version';
 import { registerApiRoutes } from './apiRoutes';
-import { AuthGuard, SESSION_COOKIE, type AuthOptions } from './auth';
-import { frameworkError, sendError } from './errors';
-import { registerEventsRoute } from './eventsRoute';
+import { AuthGuard, type AuthOptions } from './auth';
+import { clientErrorHandler, frameworkError, sendError } from './errors';
+import { RouteTable } from './routeTable';
+import { DEFAULT_EVENTS_LIMITS, EventSockets, registerEventsRoute, type EventsLimits } from './eventsRoute';
+import { registerSessionRoutes } from './sessionRoutes';
 import { openApiDocument } from './openapi';
 import { registerSeedRoutes } from './seedRoutes';
 
@@ -40,6 +39,10 @@ export interface ServerOptions {
   rendererDir?: string | null;
   /** Largest request body in bytes. Default 8 MiB. */
   bodyLimit?: number;
+  /** Behind a reverse proxy: take the client's address and host from X-Forwarded-For / X-Forwarded-Host. Default false. */
+  trustProxy?: boolean;
+  /** Limits of the live-events WebSocket. */
+  events?: Partial<EventsLimits>;
 }
 
 export interface RunningServer {
@@ -61,15 +64,33 @@ function defaultRendererDir(): string | null {
 
 const CSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/** Headers on every answer; the console's pages get a content security policy and isolation on top. */
+const COMMON_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+const PAGE_HEADERS = {
+  'content-security-policy': CSP,
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()',
+};
+
 export async function createApp(options: ServerOptions): Promise<FastifyInstance> {
   const { engine } = options;
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 8 * 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    // A job name of 100 characters can take a few hundred once escaped in a URL.
+    maxParamLength: 1024,
+    // Malformed URLs and over-long path segments get the API's error shape too.
+    frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      const mapped = frameworkError(err);
+      return sendError(reply, mapped.error, mapped.status);
+    },
+    clientErrorHandler,
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
   } as FastifyServerOptions);
   const auth = new AuthGuard(engine, options.auth);
-  const sockets = new Set<WebSocket>();
+  const sockets = new EventSockets(auth, engine, { ...DEFAULT_EVENTS_LIMITS, ...options.events });
 
   // JSON bodies; an empty body (the seed's trigger call) reads as none.
   const json = app.getDefaultJsonParser('error', 'error');
@@ -85,15 +106,20 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
     if (mapped.error.code === 'INTERNAL') req.log.error({ err }, 'request failed');
     return sendError(reply, mapped.error, mapped.status);
   });
-  app.setNotFoundHandler((req, reply) =>
-    sendError(reply, new JobdeckError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
-  );
-  app.addHook('onSend', async (req, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    if (!req.url.startsWith('/api/') && !req.url.startsWith('/scheduled-jobs/')) {
-      reply.header('content-security-policy', CSP);
-      reply.header('x-frame-options', 'DENY');
+  const routes = new RouteTable();
+  routes.watch(app);
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!;
+    const allowed = routes.methodsFor(path);
+    if (allowed.length && !allowed.includes(req.method)) {
+      reply.header('allow', allowed.join(', '));
+      return sendError(reply, new JobdeckError('VALIDATION_FAILED', `${path} does not take ${req.method}; it takes ${allowed.join(', ')}`, 'method'), 405);
     }
+    return sendError(reply, new JobdeckError('NOT_FOUND', `no route ${req.method} ${path}`));
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.headers(COMMON_HEADERS);
+    if (!req.url.startsWith('/api/') && !req.url.startsWith('/scheduled-jobs/')) reply.headers(PAGE_HEADERS);
     return payload;
   });
 
@@ -106,30 +132,7 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
   });
   app.get('/api/openapi.json', async () => openApiDocument(VERSION));
 
-  // The web console signs in with a token once; the browser then carries it as an HttpOnly cookie.
-  const login = z.strictObject({ token: z.string().min(1).max(200) });
-  app.post('/api/session', async (req, reply) => {
-    try {
-      const parsed = login.safeParse(req.body ?? {});
-      if (!parsed.success) throw validationError(parsed.error.issues);
-      const ctx = await auth.verify(req.ip, parsed.data.token);
-      reply.setCookie(SESSION_COOKIE, parsed.data.token, {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: Boolean(options.tls),
-        path: '/',
-        maxAge: 12 * 3600,
-      });
-      return { name: ctx.actor, role: ctx.role };
-    } catch (err) {
-      return sendError(reply, err);
-    }
-  });
-  app.delete('/api/session', async (_req, reply) => {
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return { ok: true };
-  });
-
+  registerSessionRoutes(app, engine, auth, Boolean(options.tls));
   registerApiRoutes(app, engine, auth);
   registerEventsRoute(app, engine, auth, sockets);
   registerSeedRoutes(app, engine, auth);
@@ -146,7 +149,7 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
   }
 
   app.addHook('preClose', async () => {
-    for (const s of sockets) s.close(WS_CLOSE.goingAway, 'server shutting down');
+    sockets.closeAll(WS_CLOSE.goingAway, 'server shutting down');
   });
   return app;
 }

@@ -116,24 +116,40 @@ export const runtimeSchema = z
 export const OVERLAP_POLICIES = ['skip', 'queue'] as const;
 export const MISFIRE_POLICIES = ['run-once', 'skip'] as const;
 
+/** Characters that show nothing: spaces, format characters, fillers. */
+const INVISIBLE = /[\p{Cf}\p{Z}\p{Cc}\u115F\u1160\u3164\uFFA0\u2800\u180E]/gu;
+/** Characters that reorder the text around them (a name could then read as another). */
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+
+/**
+ * Why a name shown to people is unusable: control characters, bidirectional
+ * controls, or nothing visible at all. Null when it is fine.
+ */
+export function displayNameProblem(text: string, what: string): string | null {
+  if (/[\u0000-\u001f\u007f]/.test(text)) return `${what} must not contain control characters`;
+  if (BIDI_CONTROLS.test(text)) return `${what} must not contain bidirectional control characters`;
+  if (text.length > 0 && text.replace(INVISIBLE, '') === '') return `${what} must contain a visible character`;
+  return null;
+}
+
+const displayName = (what: string) => (text: string, ctx: z.core.$RefinementCtx<string>) => {
+  const problem = displayNameProblem(text, what);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+};
+
 export const jobNameSchema = z
   .string()
   .trim()
   .min(1, 'name is required')
   .max(NAME_MAX, `name must be at most ${NAME_MAX} characters`)
-  .refine((n) => !/[\u0000-\u001f\u007f]/.test(n), { message: 'name must not contain control characters' });
+  .superRefine(displayName('name'));
 
-export const lockNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'lock names must not contain control characters');
+export const lockNameSchema = z.string().trim().min(1).max(100).superRefine(displayName('lock name'));
 
 /** Every editable field of a job, none with a default. */
 export const jobFields = {
   name: jobNameSchema,
-  group: z.string().trim().max(100, 'group must be at most 100 characters'),
+  group: z.string().trim().max(100, 'group must be at most 100 characters').superRefine(displayName('group')),
   description: z.string().max(2000, 'description must be at most 2000 characters'),
   script: z.string().max(SCRIPT_MAX, `script must be at most ${SCRIPT_MAX} characters`),
   runtime: runtimeSchema,

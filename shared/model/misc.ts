@@ -53,6 +53,8 @@ export const tokenInfoSchema = z.object({
   createdAt: isoTime,
   lastUsedAt: isoTime.nullable(),
   revokedAt: isoTime.nullable(),
+  /** When the token stops working; null for never. */
+  expiresAt: isoTime.nullable(),
 });
 export type TokenInfo = z.infer<typeof tokenInfoSchema>;
 

@@ -43,7 +43,7 @@ describe('jobdeck serve', () => {
     const token = add.stdout.trim();
     expect(token).toMatch(/^jd_[A-Za-z0-9_-]{40,}$/);
     const me = await fetch(`${s.url}/api/whoami`, { headers: { authorization: `Bearer ${token}` } });
-    expect(await me.json()).toEqual({ name: 'alice', role: 'superadmin' });
+    expect(await me.json()).toEqual({ name: 'alice', role: 'superadmin', expiresAt: null });
     // A second scheduler on the same folder is refused, naming the owner.
     const second = await cli(['serve', '--port', '0'], { dataDir });
     expect(second.code).toBe(1);

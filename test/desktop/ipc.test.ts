@@ -82,7 +82,7 @@ describe('desktop main process', () => {
     // Profile switches (state changes of the remote feed in between are told too).
     d.bridge.onConnection((info) => changes.at(-1) !== info.profileId && changes.push(info.profileId));
     expect(await d.bridge.useProfile(id)).toMatchObject({ ok: true, value: { profileId: id, target: server.url, state: 'open' } });
-    expect(await d.client.call('auth.whoami', {})).toEqual({ name: 'admin-user', role: 'admin' });
+    expect(await d.client.call('auth.whoami', {})).toEqual({ name: 'admin-user', role: 'admin', expiresAt: null });
     expect((await d.client.call('jobs.list', {})).items.map((j) => j.name)).toEqual(['remote job']);
     // Live events and downloads come from the remote server too.
     const lines: string[] = [];

@@ -92,25 +92,78 @@ describe('auth matrix', () => {
     expect((await tryToken('jd_guess')).status).toBe(429);
   });
 
-  it('signs the web console in with an HttpOnly session cookie', async () => {
+  it('signs the web console in with a session cookie that is not the token, and ends it on sign-out', async () => {
     const t = await startTestServer();
-    const bad = await t.fetch('/api/session', { method: 'POST', role: null, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'nope' }) });
+    const json = { 'content-type': 'application/json' };
+    const bad = await t.fetch('/api/session', { method: 'POST', role: null, headers: json, body: JSON.stringify({ token: 'nope' }) });
     expect(bad.status).toBe(401);
-    const res = await t.fetch('/api/session', {
-      method: 'POST',
-      role: null,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: t.tokens.admin }),
-    });
-    expect(await body(res)).toEqual({ name: 'admin-user', role: 'admin' });
-    const cookie = res.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/jobdeck_session=.*HttpOnly.*SameSite=Strict/i);
-    const whoami = await t.fetch('/api/whoami', { role: null, headers: { cookie: cookie.split(';')[0]! } });
-    expect(await body(whoami)).toEqual({ name: 'admin-user', role: 'admin' });
-    // A revoked token stops working at once, cookie or not.
+    const res = await t.fetch('/api/session', { method: 'POST', role: null, headers: json, body: JSON.stringify({ token: t.tokens.admin }) });
+    expect(await body(res)).toMatchObject({ name: 'admin-user', role: 'admin', expiresAt: expect.any(String) });
+    const setCookie = res.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/jobdeck_session=.*HttpOnly.*SameSite=Strict/i);
+    const cookie = setCookie.split(';')[0]!;
+    expect(cookie).not.toContain(t.tokens.admin);
+    expect(cookie.length).toBeGreaterThan(30);
+    const whoami = await t.fetch('/api/whoami', { role: null, headers: { cookie } });
+    expect(await body(whoami)).toMatchObject({ name: 'admin-user', role: 'admin' });
+    // Signing out ends the session on the server: a copy of the cookie no longer works.
+    const out = await t.fetch('/api/session', { method: 'DELETE', role: null, headers: { cookie, origin: t.url } });
+    expect(out.status).toBe(200);
+    expect((await t.fetch('/api/whoami', { role: null, headers: { cookie } })).status).toBe(401);
+    // The token itself still works.
+    expect((await t.fetch('/api/whoami', { role: 'admin' })).status).toBe(200);
+  });
+
+  it('ends sessions with their token, and expires them', async () => {
+    const t = await startTestServer({ server: { auth: { sessionMs: 1500 } } });
+    const json = { 'content-type': 'application/json' };
+    const signIn = async () =>
+      (await t.fetch('/api/session', { method: 'POST', role: null, headers: json, body: JSON.stringify({ token: t.tokens.admin }) })).headers
+        .get('set-cookie')!
+        .split(';')[0]!;
+    const first = await signIn();
+    await new Promise((r) => setTimeout(r, 1700));
+    expect((await t.fetch('/api/whoami', { role: null, headers: { cookie: first } })).status).toBe(401);
+    const second = await signIn();
+    expect((await t.fetch('/api/whoami', { role: null, headers: { cookie: second } })).status).toBe(200);
     const users = await t.client().call('users.list', {});
     const tokenId = users.find((u) => u.name === 'admin-user')!.tokens[0]!.id;
     await t.client().call('tokens.revoke', { tokenId });
-    expect((await t.fetch('/api/whoami', { role: null, headers: { cookie: cookie.split(';')[0]! } })).status).toBe(401);
+    expect((await t.fetch('/api/whoami', { role: null, headers: { cookie: second } })).status).toBe(401);
+  });
+
+  it('refuses cookie-signed writes from another origin (another port), and accepts them from its own', async () => {
+    const t = await startTestServer();
+    const json = { 'content-type': 'application/json' };
+    const res = await t.fetch('/api/session', { method: 'POST', role: null, headers: json, body: JSON.stringify({ token: t.tokens.superadmin }) });
+    const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    const foreign = new URL(t.url);
+    foreign.port = String(Number(foreign.port) + 1);
+    const pause = (origin: string | null) =>
+      t.fetch('/api/scheduler/pause', { method: 'POST', role: null, headers: { ...json, cookie, ...(origin ? { origin } : {}) }, body: '{}' });
+    const refused = await pause(foreign.origin);
+    expect(refused.status).toBe(403);
+    expect((await body(refused)).message).toMatch(/cross-site request refused/);
+    expect((await pause(null)).status).toBe(403);
+    expect((await t.client().call('scheduler.status', {})).paused).toBe(false);
+    expect((await pause(t.url)).status).toBe(200);
+    // Reads with the cookie need no origin; Bearer writes need none either.
+    expect((await t.fetch('/api/jobs', { role: null, headers: { cookie } })).status).toBe(200);
+    expect((await t.fetch('/api/scheduler/resume', { method: 'POST', headers: json, body: '{}' })).status).toBe(200);
+  });
+
+  it('issues tokens that expire, and shows when', async () => {
+    const t = await startTestServer();
+    const created = await t.client().call('tokens.create', { name: 'viewer-user', expiresInSeconds: 60 });
+    expect(Date.parse(created.expiresAt!) - Date.now()).toBeGreaterThan(55_000);
+    const who = await (await t.fetch('/api/whoami', { role: null, headers: { authorization: `Bearer ${created.token}` } })).json();
+    expect(who).toMatchObject({ name: 'viewer-user', expiresAt: created.expiresAt });
+    const listed = (await t.client().call('users.list', {})).find((u) => u.name === 'viewer-user')!.tokens.find((tk) => tk.id === created.id);
+    expect(listed?.expiresAt).toBe(created.expiresAt);
+    // Expired: the store's clock is past it.
+    t.engine.store.db.prepare('UPDATE tokens SET expires_at = ? WHERE id = ?').run(Date.now() - 1, created.id);
+    expect((await t.fetch('/api/whoami', { role: null, headers: { authorization: `Bearer ${created.token}` } })).status).toBe(401);
+    const tooShort = await t.fetch('/api/users/viewer-user/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ expiresInSeconds: 5 }) });
+    expect(await body(tooShort)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'expiresInSeconds' });
   });
 });

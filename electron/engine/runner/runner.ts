@@ -220,7 +220,7 @@ export class Runner {
       case 'exit':
         this.deps.machine.finishing(s.id, this.deps.writer.lastSeq(s.id) ?? 0);
         if (msg.leftovers) this.reportLeftovers(s, msg.leftovers);
-        void this.finish(s, this.outcome(s, msg.code, msg.signal), msg.outputFiles > 0);
+        void this.finish(s, this.outcome(s, msg.code, msg.signal), msg.outputFiles > 0, msg.at);
         break;
       case 'failed': {
         if (msg.reason === 'STOPPED') {
@@ -310,8 +310,12 @@ export class Runner {
     return { status: 'FAILED', failure: 'EXIT', exitCode: code, signal: null, error: `exit code ${code}` };
   }
 
-  /** Collects the result files and hands the end to the state machine. */
-  private async finish(s: Supervised, outcome: Outcome, hasOutput = true): Promise<void> {
+  /**
+   * Collects the result files and hands the end to the state machine. The run
+   * finished when its process did (`endedAt`), not when its files were counted:
+   * a run started in the slot it freed never seems to overlap it.
+   */
+  private async finish(s: Supervised, outcome: Outcome, hasOutput = true, endedAt = Date.now()): Promise<void> {
     if (s.ended) return;
     s.ended = true;
     if (s.timer !== null) this.deps.clock.clearTimeout(s.timer);
@@ -327,7 +331,7 @@ export class Runner {
       else this.system(s, `::result names ${s.resultName}, but no such file is in the output folder`);
     }
     if (!primary && files.length === 1) primary = files[0]!.name;
-    const took = Date.now() - (s.spawnedAt ?? s.startedAt);
+    const took = Math.max(0, endedAt - (s.spawnedAt ?? s.startedAt));
     const detail = outcome.error ? ` (${outcome.error})` : '';
     const fileNote = files.length ? `; ${files.length} result file${files.length > 1 ? 's' : ''}` : '';
     this.system(s, `Finished ${outcome.status} in ${formatDuration(took)}${detail}${fileNote}`);
@@ -336,7 +340,7 @@ export class Runner {
     this.runs.delete(s.id);
     this.deps.machine.end({
       runId: s.id,
-      end: { ...outcome, finishedAt: Date.now(), lastSeq, resultFile: primary },
+      end: { ...outcome, finishedAt: endedAt, lastSeq, resultFile: primary },
       files,
     });
   }

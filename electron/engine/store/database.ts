@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import * as m0001 from './migrations/0001-init';
 import * as m0002 from './migrations/0002-job-list-order';
 import * as m0003 from './migrations/0003-run-states';
+import * as m0004 from './migrations/0004-sessions';
 
 export type Db = Database.Database;
 
@@ -16,7 +17,7 @@ interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004];
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
