@@ -42,6 +42,10 @@ const empty = z.strictObject({});
 const ok = z.object({ ok: z.literal(true) });
 
 export const ARCHIVED_FILTERS = ['exclude', 'include', 'only'] as const;
+/** 'schedule': next execution first, disabled then archived last; 'id': creation order (stable while jobs fire). */
+export const JOB_ORDERS = ['schedule', 'id'] as const;
+export const JOBS_PAGE_DEFAULT = 200;
+export const JOBS_PAGE_MAX = 1000;
 export const CALLER_TRIGGERS = ['manual', 'api', 'cli'] as const;
 
 export const listResult = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.number().int() });
@@ -93,7 +97,7 @@ const m = <I extends z.ZodType, O extends z.ZodType>(spec: MethodSpec<I, O>): Me
 
 export const contract = {
   'jobs.list': m({
-    summary: 'List jobs ordered by next execution, disabled and archived last',
+    summary: `A page of jobs (${JOBS_PAGE_DEFAULT} unless limit says otherwise, at most ${JOBS_PAGE_MAX}), ordered by next execution with disabled and archived last, or by id (stable while paging)`,
     role: 'viewer',
     http: { method: 'GET', path: '/api/jobs' },
     input: z.strictObject({
@@ -101,7 +105,8 @@ export const contract = {
       group: z.string().max(100).optional(),
       lastStatus: z.union([runStatusSchema, z.literal('NEVER')]).optional(),
       archived: z.enum(ARCHIVED_FILTERS).optional(),
-      limit: limit(100_000).optional(),
+      order: z.enum(JOB_ORDERS).optional(),
+      limit: limit(JOBS_PAGE_MAX).optional(),
       offset: offset.optional(),
     }),
     output: listResult(jobSummarySchema),

@@ -9,7 +9,9 @@ import type { CallContext } from '../../shared/contract';
 import { DATE_FORMAT_HINT, parseDate } from '../../shared/dates';
 import { checkRole, dispatch, validationError } from '../../shared/dispatch';
 import { JobdeckError, toErrorData, type ErrorData } from '../../shared/errors';
-import type { Job, RunStatus } from '../../shared/model/job';
+import { allPages, type Page } from '../../shared/client/pages';
+import { JOBS_PAGE_MAX } from '../../shared/contract';
+import type { Job, JobSummary, RunStatus } from '../../shared/model/job';
 import type { Run } from '../../shared/model/run';
 import type { Engine } from '../engine/engine';
 import type { AuthGuard } from './auth';
@@ -96,7 +98,11 @@ export function registerSeedRoutes(app: FastifyInstance, engine: Engine, auth: A
     const id = 'api.backgroundtasks.read';
     const ctx = await identifyForEnvelope(auth, req, reply, id);
     if (!ctx) return reply;
-    const { items } = await call<{ items: { group: string; name: string; description: string }[] }>('jobs.list', { archived: 'exclude' }, ctx);
+    // The seed's list has no paging: every task, read a page at a time.
+    const items = await allPages(
+      (offset, limit) => call<Page<JobSummary>>('jobs.list', { archived: 'exclude', order: 'id', offset, limit }, ctx),
+      JOBS_PAGE_MAX,
+    );
     return reply.send(
       envelope(id, { response: items.map((j) => ({ taskGroup: j.group, taskName: j.name, description: j.description })) }),
     );

@@ -1,10 +1,10 @@
 /** `jobdeck jobs …` */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { ARCHIVED_FILTERS } from '../../../shared/contract';
+import { ARCHIVED_FILTERS, JOBS_PAGE_DEFAULT, JOBS_PAGE_MAX } from '../../../shared/contract';
 import { MISFIRE_POLICIES, OVERLAP_POLICIES, RUN_STATUSES, type JobCreate } from '../../../shared/model/job';
 import { describeSchedule, nextFires } from '../../../shared/schedule';
-import { collect, findJob, print, printJson, UsageError, withEngine, type GlobalOptions } from '../context';
+import { collect, findJob, parseIntOption, print, printJson, UsageError, withEngine, type GlobalOptions } from '../context';
 import { jobsTable, localTime, status, table } from '../format';
 import { jobFieldsFromOptions, type JobCliOptions } from '../jobOptions';
 
@@ -43,17 +43,22 @@ export function registerJobs(program: Command, globals: () => GlobalOptions): vo
     .option('--group <group>', 'only this group')
     .addOption(new Option('--last-status <status>', 'only jobs whose last run ended so').choices([...RUN_STATUSES, 'NEVER']))
     .addOption(new Option('--archived <which>', 'archived jobs').choices(ARCHIVED_FILTERS).default('include'))
+    .option('--limit <n>', `at most N jobs (1-${JOBS_PAGE_MAX})`, String(JOBS_PAGE_DEFAULT))
+    .option('--offset <n>', 'skip the first N', '0')
     .option('--json', 'print JSON')
-    .action(async (o: { search?: string; group?: string; lastStatus?: never; archived: never; json?: boolean }) => {
+    .action(async (o: { search?: string; group?: string; lastStatus?: never; archived: never; limit: string; offset: string; json?: boolean }) => {
       await withEngine(globals(), async (client) => {
-        const { items } = await client.call('jobs.list', {
+        const page = await client.call('jobs.list', {
           search: o.search,
           group: o.group,
           lastStatus: o.lastStatus,
           archived: o.archived,
+          limit: parseIntOption('--limit', o.limit, 1),
+          offset: parseIntOption('--offset', o.offset),
         });
-        if (o.json) printJson(items);
-        else print(items.length ? jobsTable(items) : 'No jobs.');
+        if (o.json) return printJson(page.items);
+        print(page.items.length ? jobsTable(page.items) : 'No jobs.');
+        if (page.total > page.items.length) print(`(${page.items.length} of ${page.total}; use --offset and --limit for more)`);
       });
     });
 

@@ -1,5 +1,5 @@
 /** Creating, editing, archiving, copying, listing, exporting and importing jobs. */
-import type { CallContext, ParsedInput } from '../../../shared/contract';
+import { JOBS_PAGE_DEFAULT, type CallContext, type ParsedInput } from '../../../shared/contract';
 import { validationError } from '../../../shared/dispatch';
 import { iso } from '../../../shared/dates';
 import { JobdeckError, notFound } from '../../../shared/errors';
@@ -54,7 +54,7 @@ export class JobsService {
   }
 
   list(filter: JobListFilter): { items: JobSummary[]; total: number } {
-    return this.deps.summaries.list(filter);
+    return this.deps.summaries.list({ ...filter, limit: filter.limit ?? JOBS_PAGE_DEFAULT });
   }
 
   groups(): string[] {

@@ -9,6 +9,7 @@ export interface JobListFilter {
   group?: string;
   lastStatus?: RunStatus | 'NEVER';
   archived?: 'exclude' | 'include' | 'only';
+  order?: 'schedule' | 'id';
   limit?: number;
   offset?: number;
 }
@@ -110,7 +111,7 @@ export class JobsTable {
     const limit = filter.limit ?? -1;
     const offset = filter.offset ?? 0;
     const rows = this.q
-      .get(`SELECT id, revision, next_fire_at, last_run_id, last_status, last_run_at FROM jobs ${clause} ${LIST_ORDER} LIMIT ? OFFSET ?`)
+      .get(`SELECT id, revision, next_fire_at, last_run_id, last_status, last_run_at FROM jobs ${clause} ${filter.order === 'id' ? 'ORDER BY id' : LIST_ORDER} LIMIT ? OFFSET ?`)
       .raw(true)
       .all(...args, limit, offset) as JobKeyRow[];
     const total =
