@@ -46,7 +46,8 @@ export async function withEngine<T>(
   const engine = Engine.open({
     dataDir: dataDirOf(opts),
     scheduler: false,
-    spawner: 'inline',
+    // Runs start from the launcher, which stops them if this process is killed (even with kill -9).
+    spawner: 'launcher',
     hostKind: 'jobdeck cli',
     logger: cliLogger(),
     ...extra,

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { coerceParamText, PARAM_TYPES, type JobSpec, type ParamDef, type ParamType, type ParamValue } from '../../shared/model/job';
 import { parseIntOption, UsageError } from './context';
+import { inferRuntime, runtimeOf } from './runtimeOf';
 
 export interface JobCliOptions {
   name?: string;
@@ -75,11 +76,23 @@ export function parseParamValues(pairs: string[], defs: ParamDef[]): Record<stri
   return out;
 }
 
-/** Contract fields for the options given (only those given). */
+/**
+ * Contract fields for the options given (only those given). A script given
+ * without --runtime gets the runtime its #! line or extension names, as
+ * `jobdeck run` does (when adding a job it must be told; when editing, the
+ * job keeps its runtime if the file does not say).
+ */
 export function jobFieldsFromOptions(o: JobCliOptions, existing?: Pick<JobSpec, 'params' | 'paramValues' | 'schedule' | 'retries'>): Partial<JobSpec> {
   const f: Partial<JobSpec> = {};
   if (o.name !== undefined) f.name = o.name;
-  if (o.script !== undefined) f.script = readScript(o.script);
+  if (o.script !== undefined) {
+    f.script = readScript(o.script);
+    if (o.runtime === undefined) {
+      const found = runtimeOf(o.script === '-' ? '' : o.script, f.script);
+      if (found) f.runtime = found;
+      else if (!existing && o.script !== '-') f.runtime = inferRuntime(o.script, f.script);
+    }
+  }
   if (o.runtime !== undefined) f.runtime = o.runtime;
   if (o.group !== undefined) f.group = o.group;
   if (o.description !== undefined) f.description = o.description;

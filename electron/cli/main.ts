@@ -46,8 +46,22 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Output piped into a program that stops reading (`| head`) ends the command
+ * quietly, as a Unix tool ends on SIGPIPE, instead of dying with EPIPE.
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      throw err;
+    });
+  }
+}
+
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -151,7 +151,10 @@ export const jobFields = {
   name: jobNameSchema,
   group: z.string().trim().max(100, 'group must be at most 100 characters').superRefine(displayName('group')),
   description: z.string().max(2000, 'description must be at most 2000 characters'),
-  script: z.string().max(SCRIPT_MAX, `script must be at most ${SCRIPT_MAX} characters`),
+  script: z
+    .string()
+    .max(SCRIPT_MAX, `script must be at most ${SCRIPT_MAX} characters`)
+    .refine((text) => text.trim() !== '', { message: 'script is empty: give the commands the job runs' }),
   runtime: runtimeSchema,
   params: z.array(paramDefSchema).max(50),
   paramValues: z.record(z.string(), paramValue),

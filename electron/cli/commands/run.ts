@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { JobdeckClient } from '../../../shared/client/client';
 import type { ParamDef } from '../../../shared/model/job';
 import type { Run } from '../../../shared/model/run';
@@ -17,28 +17,13 @@ import { outputDir } from '../../engine/paths';
 import { collect, findJob, localActor, parseIntOption, print, UsageError, withEngine, type GlobalOptions } from '../context';
 import { duration, paint, progressBar, runDuration, status } from '../format';
 import { parseParamValues } from '../jobOptions';
+import { inferRuntime } from '../runtimeOf';
 
 interface RunOptions {
   param?: string[];
   runtime?: string;
   timeout?: string;
   outputDir?: string;
-}
-
-/** The runtime of a script file, from its extension or its #! line. */
-export function inferRuntime(path: string, script: string): string {
-  const ext = extname(path).toLowerCase();
-  const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(script);
-  const interpreter = shebang ? basename(shebang[1] === '/usr/bin/env' && shebang[2] ? shebang[2] : shebang[1]!) : '';
-  if (interpreter === 'bash') return 'bash';
-  if (interpreter === 'sh' || interpreter === 'dash') return 'sh';
-  if (interpreter.startsWith('python')) return 'python3';
-  if (interpreter === 'node') return 'node';
-  if (ext === '.sh') return 'sh';
-  if (ext === '.bash') return 'bash';
-  if (['.js', '.mjs', '.cjs'].includes(ext)) return 'node';
-  if (ext === '.py') return 'python3';
-  throw new UsageError(`cannot tell which runtime runs ${path}; pass --runtime (sh, bash, node, python3, or a command line with {script})`);
 }
 
 export function exitCodeOf(run: Run): number {

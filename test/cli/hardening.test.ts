@@ -1,0 +1,144 @@
+/**
+ * The CLI under conditions a user creates without meaning to: a killed
+ * terminal, output piped into head, a script file of another language, an
+ * empty script, a serve that cannot bind, signals while runs are in flight.
+ * Standard error is checked too: empty where nothing went wrong.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, cli } from '../helpers/cli';
+import { until } from '../helpers/engine';
+import { FIXTURES, isAlive } from '../helpers/process';
+import { tempDir } from '../helpers/temp';
+
+const exited = (child: ReturnType<typeof spawn>) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', r)));
+
+describe('jobdeck run, hardened', () => {
+  it('takes its script down with it when killed with kill -9', async () => {
+    const child = spawn(process.execPath, [BIN, 'run', join(FIXTURES, 'ignore-term.sh')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const line = await until(() => /pids (\d+) (\d+)/.exec(out), 20_000, 'the script to start');
+    const pids = [Number(line[1]), Number(line[2])];
+    child.kill('SIGKILL');
+    await exited(child);
+    await until(() => pids.every((pid) => !isAlive(pid)), 10_000, 'the script to be stopped');
+  });
+
+  it('prints nothing on standard error but its own [jobdeck] lines and the summary when all goes well', async () => {
+    const r = await cli(['run', join(FIXTURES, 'ok.sh'), 'a']);
+    expect(r.code).toBe(0);
+    const unexpected = r.stderr.split('\n').filter((l) => l && !l.startsWith('[jobdeck] ') && !/^Run \d+ SUCCEEDED/.test(l));
+    expect(unexpected).toEqual([]);
+  });
+
+  it('ends quietly when its output is piped into head', async () => {
+    const dataDir = tempDir();
+    const err = join(tempDir(), 'stderr.txt');
+    // A run printing 200,000 lines, its log then read through `head -n 3`.
+    await cli(['jobs', 'add', '--name', 'long', '--script', join(FIXTURES, 'flood.sh'), '--manual'], { dataDir });
+    const run = await cli(['run', 'long', '--', '200000'], { dataDir });
+    expect(run.code).toBe(0);
+    const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" runs logs 1 2>"${err}" | head -n 3`], {
+      env: { ...process.env, JOBDECK_DATA_DIR: dataDir },
+      encoding: 'utf8',
+    });
+    expect(piped.stdout).toBe('1\n2\n3\n');
+    // Only the log's own Jobdeck lines (they go to standard error): no EPIPE, no stack.
+    expect(readFileSync(err, 'utf8').split('\n').filter((l) => l && !l.startsWith('[jobdeck] '))).toEqual([]);
+    const pipedRun = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" run "${join(FIXTURES, 'flood.sh')}" 2>"${err}" | head -n 2`], {
+      encoding: 'utf8',
+    });
+    expect(pipedRun.stdout.startsWith('1\n2\n')).toBe(true);
+    expect(readFileSync(err, 'utf8')).not.toMatch(/EPIPE|Error|at .*\(/);
+  });
+});
+
+describe('jobdeck jobs add, hardened', () => {
+  it('infers the runtime of a script file from its extension or #! line, as run does', async () => {
+    const dataDir = tempDir();
+    const dir = tempDir();
+    writeFileSync(join(dir, 'report.js'), 'console.log("from node", process.version.startsWith("v"))\n');
+    writeFileSync(join(dir, 'noext'), '#!/usr/bin/env python3\nprint("from python")\n');
+    writeFileSync(join(dir, 'mystery.txt'), 'echo hi\n');
+    const js = await cli(['jobs', 'add', '--name', 'js', '--script', join(dir, 'report.js'), '--manual'], { dataDir });
+    expect([js.code, js.stderr]).toEqual([0, '']);
+    const py = await cli(['jobs', 'add', '--name', 'py', '--script', join(dir, 'noext'), '--manual'], { dataDir });
+    expect([py.code, py.stderr]).toEqual([0, '']);
+    const shown = JSON.parse((await cli(['jobs', 'list', '--json'], { dataDir })).stdout);
+    expect(Object.fromEntries(shown.map((j: { name: string; runtime: string }) => [j.name, j.runtime]))).toEqual({ js: 'node', py: 'python3' });
+    const ran = await cli(['run', 'js'], { dataDir });
+    expect(ran.stdout).toContain('from node true');
+    const unknown = await cli(['jobs', 'add', '--name', 'm', '--script', join(dir, 'mystery.txt'), '--manual'], { dataDir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/cannot tell which runtime runs .*mystery\.txt; pass --runtime/);
+  });
+
+  it('refuses an empty script, naming the option', async () => {
+    const dataDir = tempDir();
+    const empty = join(tempDir(), 'empty.sh');
+    writeFileSync(empty, '  \n');
+    const r = await cli(['jobs', 'add', '--name', 'nothing', '--script', empty, '--manual'], { dataDir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('jobdeck: --script: script is empty: give the commands the job runs\n');
+    expect((await cli(['jobs', 'list', '--json'], { dataDir })).stdout.trim()).toBe('[]');
+  });
+});
+
+describe('jobdeck serve, hardened', () => {
+  it('fires nothing, not even a catch-up run, when it cannot bind its port', async () => {
+    const dataDir = tempDir();
+    await cli(['jobs', 'add', '--name', 'tick', '--script', join(FIXTURES, 'ok.sh'), '--interval', '1'], { dataDir });
+    // Make its fire long overdue, as after downtime: a run-once catch-up would be due at start.
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    await new Promise((r) => setTimeout(r, 2500));
+    const r = await cli(['serve', '--port', String(port)], { dataDir });
+    blocker.close();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}`));
+    const runs = JSON.parse((await cli(['runs', 'list', '--json'], { dataDir })).stdout);
+    expect(runs.total).toBe(0);
+  });
+
+  it('cancels running runs at once on a second SIGTERM', async () => {
+    const dataDir = tempDir();
+    await cli(['jobs', 'add', '--name', 'slow', '--script', join(FIXTURES, 'ignore-term.sh'), '--manual'], { dataDir });
+    const add = await cli(['users', 'add', 'ops', '--role', 'admin'], { dataDir });
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent', '--grace', '60'], {
+      env: { ...process.env, JOBDECK_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const url = (await until(() => /console\s+(\S+?)\/\n/.exec(err), 20_000, 'serve to listen'))[1]!;
+    const headers = { authorization: `Bearer ${add.stdout.trim()}`, 'content-type': 'application/json' };
+    const run = await (await fetch(`${url}/api/jobs/1/runs`, { method: 'POST', headers, body: '{}' })).json();
+    await until(async () => (await (await fetch(`${url}/api/runs/${run.id}/logs`, { headers })).json()).lines.some((l: { text: string }) => l.text.startsWith('pids ')));
+    child.kill('SIGTERM');
+    await until(() => err.includes('waiting up to 60 s for 1 running run'), 5000, 'the first signal to be taken');
+    const second = Date.now();
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+    expect(Date.now() - second).toBeLessThan(15_000);
+    const runs = JSON.parse((await cli(['runs', 'list', '--json'], { dataDir })).stdout);
+    expect(runs.items[0]).toMatchObject({ status: 'CANCELLED', error: 'cancelled by engine shutdown' });
+  });
+});
+
+describe('npm start without an Electron binary', () => {
+  it.skipIf(existsSync(join(import.meta.dirname, '..', '..', 'node_modules', 'electron', 'path.txt')))(
+    'says in one sentence what to do instead',
+    () => {
+      const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'scripts', 'desktop.mjs'), 'start'], { encoding: 'utf8', timeout: 150_000 });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/Electron binary is not installed.*npx jobdeck serve/);
+    },
+  );
+});
