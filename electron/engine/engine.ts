@@ -101,7 +101,7 @@ export class Engine {
       engine.parts.recover();
       engine.parts.external.start();
       if (engine.config.startScheduler) engine.startScheduling();
-      engine.parts.summaries.warm(() => engine.closing !== null);
+      engine.parts.summaries.warm(() => engine.closing !== null, engine.config.onError);
     } catch (err) {
       void engine.close(0);
       throw err;

@@ -21,7 +21,26 @@ export interface Services {
 
 const ok = { ok: true as const };
 
-export function createHandlers(s: Services): Handlers {
+/**
+ * Every handler, with store failures a caller can act on (a damaged
+ * database, a folder it cannot write) turned into errors that say so.
+ */
+export function createHandlers(s: Services, explain: (err: unknown) => unknown): Handlers {
+  const handlers = buildHandlers(s);
+  for (const name of Object.keys(handlers) as (keyof Handlers)[]) {
+    const fn = handlers[name] as (input: unknown, ctx: unknown) => Promise<unknown>;
+    (handlers as Record<string, unknown>)[name] = async (input: unknown, ctx: unknown) => {
+      try {
+        return await fn(input, ctx);
+      } catch (err) {
+        throw explain(err);
+      }
+    };
+  }
+  return handlers;
+}
+
+function buildHandlers(s: Services): Handlers {
   return {
     'jobs.list': async (input) => s.jobs.list(input),
     'jobs.groups': async () => s.jobs.groups(),

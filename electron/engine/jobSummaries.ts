@@ -31,14 +31,26 @@ export class JobSummaries {
    * Builds every summary in the background, a chunk per event-loop turn, so
    * the first listing after start-up is as quick as the next ones.
    */
-  warm(isClosed: () => boolean): void {
-    const ids = this.store.jobs.revisions();
+  warm(isClosed: () => boolean, onError: (err: unknown) => void): void {
+    let ids: [number, number][];
+    try {
+      ids = this.store.jobs.revisions();
+    } catch (err) {
+      onError(err);
+      return;
+    }
     let i = 0;
     const step = (): void => {
       if (isClosed() || i >= ids.length) return;
-      const chunk = ids.slice(i, i + CHUNK).filter(([id, revision]) => this.cache.get(id)?.revision !== revision);
-      i += CHUNK;
-      if (chunk.length) this.load(chunk.map(([id]) => id));
+      try {
+        const chunk = ids.slice(i, i + CHUNK).filter(([id, revision]) => this.cache.get(id)?.revision !== revision);
+        i += CHUNK;
+        if (chunk.length) this.load(chunk.map(([id]) => id));
+      } catch (err) {
+        // A warm-up is only a head start: stop it, and let listings load what they need.
+        onError(err);
+        return;
+      }
       setImmediate(step);
     };
     setImmediate(step);

@@ -23,6 +23,8 @@ import { RunsService } from './services/runsService';
 import { SchedulerService } from './services/schedulerService';
 import { UsersService } from './services/usersService';
 import type { Store } from './store/store';
+import { describeStoreFailure } from './store/database';
+import { dbFile } from './paths';
 import { Writer } from './writer';
 import { ExternalSync } from './externalSync';
 
@@ -68,7 +70,8 @@ export interface Parts {
 
 export function wire(ctx: WiringContext): Parts {
   const { config, store, owner } = ctx;
-  const onError = config.onError;
+  const explain = (err: unknown) => describeStoreFailure(dbFile(config.dataDir), err);
+  const onError = (err: unknown) => config.onError(explain(err));
 
   const bus = new EventBus({
     logs: (runId, afterSeq) => {
@@ -214,7 +217,7 @@ export function wire(ctx: WiringContext): Parts {
     summaries,
     external,
     services,
-    handlers: createHandlers({ ...services, store }),
+    handlers: createHandlers({ ...services, store }, explain),
     recover,
     skippedFires: () => skipped,
     stopStatusEvents: () => {

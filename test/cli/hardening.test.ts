@@ -117,8 +117,11 @@ describe('jobdeck serve, hardened', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const url = (await until(() => /console\s+(\S+?)\/\n/.exec(err), 20_000, 'serve to listen'))[1]!;
     const headers = { authorization: `Bearer ${add.stdout.trim()}`, 'content-type': 'application/json' };
-    const run = await (await fetch(`${url}/api/jobs/1/runs`, { method: 'POST', headers, body: '{}' })).json();
-    await until(async () => (await (await fetch(`${url}/api/runs/${run.id}/logs`, { headers })).json()).lines.some((l: { text: string }) => l.text.startsWith('pids ')));
+    const run: any = await (await fetch(`${url}/api/jobs/1/runs`, { method: 'POST', headers, body: '{}' })).json();
+    await until(async () => {
+      const page: any = await (await fetch(`${url}/api/runs/${run.id}/logs`, { headers })).json();
+      return page.lines.some((l: { text: string }) => l.text.startsWith('pids '));
+    });
     child.kill('SIGTERM');
     await until(() => err.includes('waiting up to 60 s for 1 running run'), 5000, 'the first signal to be taken');
     const second = Date.now();

@@ -5,6 +5,9 @@
  */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { JobdeckError } from '../../../shared/errors';
 import * as m0001 from './migrations/0001-init';
 import * as m0002 from './migrations/0002-job-list-order';
 import * as m0003 from './migrations/0003-run-states';
@@ -27,12 +30,63 @@ export interface OpenOptions {
   nativeBinding?: string;
 }
 
-export function openDatabase(file: string, options: OpenOptions = {}): Db {
-  const db = new Database(file, {
-    timeout: 10_000,
-    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-  });
+/** SQLite's ways of saying the file is not (or no longer) a sound database. */
+const DAMAGE = /^SQLITE_(CORRUPT|NOTADB)/;
+/** SQLite's and the OS's ways of saying the folder or file cannot be written. */
+const UNWRITABLE = /^(SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_IOERR|EACCES|EPERM|EROFS)/;
+
+export const isStoreDamage = (err: unknown): boolean => DAMAGE.test(String((err as { code?: string })?.code ?? ''));
+
+/** The error a damaged store gives every caller: what happened and what to do, no stack. */
+export function storeDamaged(file: string, err: unknown): JobdeckError {
+  return new JobdeckError(
+    'UNAVAILABLE',
+    `the database ${file} is damaged (${(err as Error).message}). Stop Jobdeck and keep a copy of the data folder; ` +
+      `then restore jobdeck.db from a backup, or keep what can still be read: sqlite3 jobdeck.db ".recover" | sqlite3 recovered.db, ` +
+      `and put recovered.db in its place`,
+  );
+}
+
+/** A store failure as callers should see it: damage and unwritable folders in words; anything else as it was. */
+export function describeStoreFailure(file: string, err: unknown): unknown {
+  if (isStoreDamage(err)) return storeDamaged(file, err);
+  const code = String((err as { code?: string })?.code ?? '');
+  if (UNWRITABLE.test(code)) {
+    return new JobdeckError('UNAVAILABLE', `cannot write to the data folder ${dirname(file)} (${(err as Error).message}); check that it exists and that this user may write to it`);
+  }
+  return err;
+}
+
+/** Run folders a data folder already holds (a store reset beside them would reuse their ids). */
+function runFolders(file: string): number {
   try {
+    return readdirSync(join(dirname(file), 'runs')).filter((n) => /^\d+$/.test(n)).length;
+  } catch {
+    return 0;
+  }
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  let db: Db;
+  try {
+    db = new Database(file, {
+      timeout: 10_000,
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    });
+  } catch (err) {
+    throw describeStoreFailure(file, err);
+  }
+  try {
+    // Before anything is written to it: a new (or emptied) store beside old run folders is refused.
+    const fresh = (db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_migrations'").pluck().get() as number) === 0;
+    const folders = fresh ? runFolders(file) : 0;
+    if (folders > 0) {
+      throw new JobdeckError(
+        'UNAVAILABLE',
+        `the database ${file} is empty or missing, but the data folder holds run folders of ${folders} job(s): starting afresh here would hide them. ` +
+          `Restore jobdeck.db from a backup, or move ${join(dirname(file), 'runs')} aside to start with an empty store`,
+      );
+    }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
@@ -41,7 +95,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    throw describeStoreFailure(file, err);
   }
 }
 
