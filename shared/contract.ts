@@ -223,7 +223,7 @@ export const contract = {
     output: runSchema,
   }),
   'runs.download': m({
-    summary: 'Download a result file of a run (the primary one when no name is given)',
+    summary: 'Download a result file of a run (without a name: the primary one, else the first by name)',
     role: 'admin',
     http: { method: 'GET', path: '/api/runs/:id/files/*' },
     input: z.strictObject({ id, name: z.string().min(1).max(1024).optional() }),

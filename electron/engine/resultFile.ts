@@ -42,17 +42,9 @@ export async function openResultFile(store: Store, dataDir: string, runId: numbe
   if (!run) throw notFound('run', runId);
   let fileName = name;
   if (fileName === null) {
-    const files = store.runs.files(runId);
-    fileName = run.result_file ?? (files.length === 1 ? files[0]!.name : null);
-    if (!fileName) {
-      throw new JobdeckError(
-        'NOT_FOUND',
-        files.length === 0
-          ? `run ${runId} has no result file`
-          : `run ${runId} has ${files.length} result files and none is marked primary (::result); name one: ${files.slice(0, 5).map((f) => f.name).join(', ')}`,
-        'name',
-      );
-    }
+    // The primary file (::result, or the only one), else the first by name: a run that made a file always has one to give.
+    fileName = run.result_file ?? store.runs.files(runId)[0]?.name ?? null;
+    if (!fileName) throw new JobdeckError('NOT_FOUND', `run ${runId} has no result file`, 'name');
     checkName(fileName);
   }
   const row = store.runs.file(runId, fileName);

@@ -18,5 +18,7 @@ export function sendDownload(reply: FastifyReply, download: Download): FastifyRe
     .header('x-content-type-options', 'nosniff');
   if (download.size !== null) reply.header('content-length', String(download.size));
   if (download.sha256) reply.header('x-checksum-sha256', download.sha256);
-  return reply.send(Readable.from(download.chunks()));
+  const chunks = download.chunks();
+  // A Node stream goes out as it is; any other source of chunks is wrapped in one.
+  return reply.send(chunks instanceof Readable ? chunks : Readable.from(chunks));
 }

@@ -22,7 +22,9 @@ import { RouteTable } from './routeTable';
 import { DEFAULT_EVENTS_LIMITS, EventSockets, registerEventsRoute, type EventsLimits } from './eventsRoute';
 import { registerSessionRoutes } from './sessionRoutes';
 import { openApiDocument } from './openapi';
-import { registerSeedRoutes } from './seedRoutes';
+import { registerBackgroundTasks } from './backgroundTasks';
+import { registerScheduledJobs } from './scheduledJobs';
+import { contractCall } from './seedCall';
 
 export interface ServerOptions {
   engine: Engine;
@@ -80,7 +82,7 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
     bodyLimit: options.bodyLimit ?? 8 * 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
     // A job name of 100 characters can take a few hundred once escaped in a URL.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     // Malformed URLs and over-long path segments get the API's error shape too.
     frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
       const mapped = frameworkError(err);
@@ -99,6 +101,12 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     json(req, text, done);
+  });
+  // Common clients send an empty POST (the seeds' trigger calls) with a form or text type: read it as no body.
+  app.addContentTypeParser(['application/x-www-form-urlencoded', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    done(Object.assign(new Error('send the body as JSON with Content-Type: application/json'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), undefined);
   });
 
   app.setErrorHandler((err, req, reply) => {
@@ -135,7 +143,8 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
   registerSessionRoutes(app, engine, auth, Boolean(options.tls));
   registerApiRoutes(app, engine, auth);
   registerEventsRoute(app, engine, auth, sockets);
-  registerSeedRoutes(app, engine, auth);
+  registerBackgroundTasks(app, auth, contractCall(engine));
+  registerScheduledJobs(app, auth, contractCall(engine));
 
   const rendererDir = options.rendererDir === undefined ? defaultRendererDir() : options.rendererDir;
   if (rendererDir) {

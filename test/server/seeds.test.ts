@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { outputDir } from '../../electron/engine/paths';
+import { until } from '../helpers/engine';
 import { body, startTestServer } from '../helpers/server';
 
 const envelopeShape = (id: string) => ({
@@ -87,9 +88,13 @@ describe('scheduled job runs API', () => {
       body: JSON.stringify({ args: 'one two  three' }),
     });
     expect(res.status).toBe(200);
-    const run = await body(res);
-    expect(run).toMatchObject({ jobId: job.id, jobName: 'export', args: 'one two  three', runBy: 'admin-user', user: 'api-user', status: 'IN_PROGRESS' });
+    // "Details of the scheduled job that was queued", with the queued run.
+    const details = await body(res);
+    expect(details).toMatchObject({ id: job.id, name: 'export', runAs: 'api-user', schedule: 'manual only', enabled: true, queuedRunId: expect.any(Number) });
+    const run = details.queuedRun;
+    expect(run).toMatchObject({ id: details.queuedRunId, jobId: job.id, jobName: 'export', args: 'one two  three', runBy: 'admin-user', user: 'api-user', status: 'IN_PROGRESS' });
     expect(['QUEUED', 'IN_PROGRESS']).toContain(run.jobdeckStatus);
+    expect(res.headers.get('location')).toBe(`/scheduled-jobs/${job.id}/runs/${run.id}`);
     await t.engine.waitForRun(run.id);
     const logs = await t.client().call('runs.logs', { id: run.id });
     expect(logs.lines.map((l) => l.text)).toContain('args: one two three');
@@ -135,11 +140,14 @@ describe('scheduled job runs API', () => {
     expect((await list('?fromDate=20220221T061500&toDate=20220221T061500')).map((r) => r.id)).toEqual([ok.id]);
     expect((await list('?toDate=20220222')).map((r) => r.id)).toEqual([ok.id]);
     expect((await list('?fromDate=20220222')).map((r) => r.id)).toEqual([queued.id, running.id, failed.id]);
+    // Empty parameters mean "not given"; parameters the seed does not know are ignored.
+    expect((await list('?fromDate=&toDate=&status=')).map((r) => r.id)).toEqual(all.map((r) => r.id));
+    expect((await list('?colour=red&status=SUCCEEDED')).map((r) => r.id)).toEqual([ok.id]);
     for (const [q, field] of [
       ['?fromDate=yesterday', 'fromDate'],
       ['?toDate=2022-02-21', 'toDate'],
       ['?status=QUEUED', 'status'],
-      ['?colour=red', 'colour'],
+      ['?maxResults=1001', 'maxResults'],
     ]) {
       const res = await t.fetch(`/scheduled-jobs/${job.id}/runs${q}`);
       expect(res.status, q).toBe(400);
@@ -177,5 +185,67 @@ describe('scheduled job runs API', () => {
     const run2 = await t.engine.waitForRun((await c.call('runs.trigger', { jobId: noFile.id })).id);
     const none = await t.fetch(`/scheduled-jobs/${noFile.id}/runs/${run2.id}/result-file`);
     expect([none.status, (await body(none)).message]).toEqual([404, `run ${run2.id} has no result file`]);
+  });
+});
+
+describe('the seeds as their clients use them', () => {
+  it('takes an empty POST sent with a form or text content type', async () => {
+    const t = await startTestServer();
+    const job = await t.client().call('jobs.create', { name: 'refresh', script: 'true', schedule: { kind: 'manual' } });
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+      const res = await t.fetch(`/scheduled-jobs/${job.id}/runs`, { method: 'POST', role: 'admin', headers: { 'content-type': type }, body: '' });
+      expect(res.status, type).toBe(200);
+      await t.engine.waitForRun((await body(res)).queuedRunId);
+      const bg = await t.fetch('/api/v1/backgroundtasks/trigger/refresh', { method: 'POST', role: 'admin', headers: { 'content-type': type }, body: '' });
+      expect(bg.status, type).toBe(200);
+      await until(async () => (await t.client().call('runs.list', { jobId: job.id, status: ['QUEUED', 'IN_PROGRESS'] })).total === 0);
+    }
+    const text = await t.fetch(`/scheduled-jobs/${job.id}/runs`, { method: 'POST', role: 'admin', headers: { 'content-type': 'text/plain' }, body: 'args=1' });
+    expect(text.status).toBe(415);
+  });
+
+  it('pages runs with documented parameters and says when there are more', async () => {
+    const t = await startTestServer();
+    const job = await t.client().call('jobs.create', { name: 'many', script: 'true', schedule: { kind: 'manual' } });
+    for (let i = 0; i < 5; i++) await t.engine.waitForRun((await t.client().call('runs.trigger', { jobId: job.id })).id);
+    const first = await t.fetch(`/scheduled-jobs/${job.id}/runs?maxResults=2`);
+    expect((await body(first)).length).toBe(2);
+    expect(first.headers.get('x-total-count')).toBe('5');
+    const next = /<([^>]+)>; rel="next"/.exec(first.headers.get('link') ?? '')![1]!;
+    expect(next).toContain('startAt=2');
+    const second = await t.fetch(next);
+    expect((await body(second)).length).toBe(2);
+    const last = await t.fetch(`/scheduled-jobs/${job.id}/runs?startAt=4&maxResults=2`);
+    expect((await body(last)).length).toBe(1);
+    expect(last.headers.get('link')).toBeNull();
+  });
+
+  it('never shows two IN_PROGRESS runs of a job, even with a run waiting behind the running one', async () => {
+    const t = await startTestServer();
+    const job = await t.client().call('jobs.create', { name: 'q', script: 'sleep 30', schedule: { kind: 'manual' }, overlap: 'queue' });
+    const running = await t.client().call('runs.trigger', { jobId: job.id });
+    const waiting = await t.client().call('runs.trigger', { jobId: job.id });
+    expect((await t.client().call('runs.get', { id: waiting.id })).status).toBe('QUEUED');
+    const list = (await body(await t.fetch(`/scheduled-jobs/${job.id}/runs?status=IN_PROGRESS`))) as { id: number }[];
+    expect(list.map((r) => r.id)).toEqual([running.id]);
+    const all = (await body(await t.fetch(`/scheduled-jobs/${job.id}/runs`))) as { status: string }[];
+    expect(all.filter((r) => r.status === 'IN_PROGRESS')).toHaveLength(1);
+    await t.client().call('runs.cancel', { id: waiting.id });
+    await t.client().call('runs.cancel', { id: running.id });
+  });
+
+  it('gives a result file for a run that made several and marked none: the first by name', async () => {
+    const t = await startTestServer();
+    const job = await t.client().call('jobs.create', {
+      name: 'files',
+      script: 'echo b > "$JOBDECK_OUTPUT_DIR/b.txt"; echo a > "$JOBDECK_OUTPUT_DIR/a.txt"',
+      schedule: { kind: 'manual' },
+    });
+    const run = await t.engine.waitForRun((await t.client().call('runs.trigger', { jobId: job.id })).id);
+    expect(run.resultFile).toBeNull();
+    const res = await t.fetch(`/scheduled-jobs/${job.id}/runs/${run.id}/result-file`, { role: 'admin' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('a\n');
+    expect(res.headers.get('content-disposition')).toContain('a.txt');
   });
 });
