@@ -29,6 +29,7 @@ import {
   type Role,
 } from './model/misc';
 import { DATE_FORMAT_HINT, parseDate } from './dates';
+import { isoTime } from './model/time';
 
 const id = z.number({ error: 'must be a numeric id' }).int('must be a numeric id').positive('must be a positive id');
 const limit = (max: number) => z.number().int().min(1).max(max);
@@ -128,7 +129,7 @@ export const contract = {
   'jobs.find': m({
     summary: 'One job by its name (names compare without case)',
     role: 'viewer',
-    http: { method: 'GET', path: '/api/jobs/by-name/:name' },
+    http: { method: 'GET', path: '/api/jobs-by-name/:name' },
     input: z.strictObject({ name: jobNameSchema }),
     output: jobSchema,
   }),
@@ -364,7 +365,7 @@ export const contract = {
     role: 'superadmin',
     http: { method: 'POST', path: '/api/users/:name/tokens' },
     input: z.strictObject({ name: userNameSchema, expiresInSeconds: tokenLifetime.optional() }),
-    output: z.object({ id: z.string(), token: z.string(), expiresAt: z.string().nullable() }),
+    output: z.object({ id: z.string(), token: z.string(), expiresAt: isoTime.nullable() }),
   }),
   'tokens.revoke': m({
     summary: 'Revoke an API token by its id',
@@ -382,7 +383,7 @@ export const contract = {
       name: z.string(),
       role: z.enum(ROLES),
       /** When the caller's token or console session stops working; null for never. */
-      expiresAt: z.string().nullable(),
+      expiresAt: isoTime.nullable(),
     }),
   }),
 } as const;

@@ -124,28 +124,32 @@ export class EventSockets {
 
 export function registerEventsRoute(app: FastifyInstance, engine: Engine, auth: AuthGuard, sockets: EventSockets): void {
   const { limits } = sockets;
-  app.get(
-    '/api/events',
-    {
-      websocket: true,
-      // The upgrade is refused without a valid token, from another origin with the cookie, or beyond the limits.
-      preValidation: async (req, reply) => {
-        try {
-          const identity = await auth.identify(req);
-          const { caller, address } = sockets.countFor(identity, req.ip);
-          if (caller >= limits.perCaller || address >= limits.perAddress) {
-            throw new JobdeckError(
-              'RATE_LIMITED',
-              `too many live-event connections (${caller >= limits.perCaller ? `${limits.perCaller} per token or session` : `${limits.perAddress} per address`}); close one first`,
-            );
-          }
-          (req as { jobdeckIdentity?: Identity }).jobdeckIdentity = identity;
-        } catch (err) {
-          return sendError(reply, err);
+  app.route({
+    method: 'GET',
+    url: '/api/events',
+    // The upgrade is refused without a valid token, from another origin with the cookie, or beyond the limits.
+    preValidation: async (req, reply) => {
+      try {
+        const identity = await auth.identify(req);
+        const { caller, address } = sockets.countFor(identity, req.ip);
+        if (caller >= limits.perCaller || address >= limits.perAddress) {
+          throw new JobdeckError(
+            'RATE_LIMITED',
+            `too many live-event connections (${caller >= limits.perCaller ? `${limits.perCaller} per token or session` : `${limits.perAddress} per address`}); close one first`,
+          );
         }
-      },
+        (req as { jobdeckIdentity?: Identity }).jobdeckIdentity = identity;
+      } catch (err) {
+        return sendError(reply, err);
+      }
     },
-    (socket: WebSocket, req) => {
+    // A plain GET (no Upgrade header) is told how to use the route.
+    handler: async () => ({
+      websocket: '/api/events',
+      send: ['{"type":"subscribe","id":"a","sub":{"runId":7,"afterSeq":0}}', '{"type":"subscribe","id":"b","sub":{"jobId":3}}', '{"type":"subscribe","id":"c","sub":{}}', '{"type":"unsubscribe","id":"a"}', '{"type":"ping"}'],
+      closeCodes: { 4401: 'the token or session stopped working', 4008: 'too slow: reconnect and resume with afterSeq', 1001: 'the server is shutting down' },
+    }),
+    wsHandler: (socket: WebSocket, req) => {
       const conn: Conn = { socket, identity: (req as { jobdeckIdentity?: Identity }).jobdeckIdentity!, ip: req.ip, subs: new Map(), closed: false };
       sockets.conns.add(conn);
       const send = (msg: WsServerMessage): void => {
@@ -195,5 +199,5 @@ export function registerEventsRoute(app: FastifyInstance, engine: Engine, auth: 
         sockets.conns.delete(conn);
       });
     },
-  );
+  });
 }

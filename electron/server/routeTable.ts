@@ -28,6 +28,11 @@ export class RouteTable {
     });
   }
 
+  /** Every route as [method, url pattern] (tests compare it with the OpenAPI document). */
+  list(): [method: string, url: string][] {
+    return [...this.patterns.entries()].flatMap(([url, p]) => [...p.methods].map((m) => [m, url] as [string, string]));
+  }
+
   /** The methods a path takes (empty: no route has this path). */
   methodsFor(path: string): string[] {
     const out = new Set<string>();

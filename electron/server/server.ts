@@ -116,6 +116,7 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
   });
   const routes = new RouteTable();
   routes.watch(app);
+  app.decorate('routeList', () => routes.list());
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
     const allowed = routes.methodsFor(path);

@@ -5,6 +5,7 @@
  * JOB_DEFAULTS and are applied on create.
  */
 import { z } from 'zod';
+import { isoTime } from './time';
 import '../zodErrors';
 import { cronProblem, isValidTimeZone } from '../cron';
 
@@ -224,7 +225,6 @@ export const RUN_STATUSES = ['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'CA
 export const runStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-const isoTime = z.string().describe('ISO 8601 time');
 
 export const lastRunSchema = z.object({ id: z.number().int(), status: runStatusSchema, at: isoTime });
 export type LastRun = z.infer<typeof lastRunSchema>;

@@ -1,8 +1,8 @@
 /** Scheduler status, locks, audit entries, users and export documents. */
 import { z } from 'zod';
+import { isoTime } from './time';
 import { jobFields } from './job';
 
-const isoTime = z.string().describe('ISO 8601 time');
 
 export const nextFireSchema = z.object({ jobId: z.number().int(), jobName: z.string(), at: isoTime });
 

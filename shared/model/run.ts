@@ -1,5 +1,6 @@
 /** Runs, their log lines and result files. */
 import { z } from 'zod';
+import { isoTime } from './time';
 import { paramValue, runStatusSchema, type RunStatus } from './job';
 
 export const RUN_TRIGGERS = ['schedule', 'manual', 'api', 'cli', 'retry', 'catch-up'] as const;
@@ -42,7 +43,6 @@ export type FailureCode = (typeof FAILURE_CODES)[number];
 export const FINAL_FAILURES: readonly FailureCode[] = ['SPAWN_FAILED', 'CANCELLED'];
 export const isRetryable = (failure: FailureCode | null): boolean => failure !== null && !FINAL_FAILURES.includes(failure);
 
-const isoTime = z.string().describe('ISO 8601 time');
 
 export const progressSchema = z.object({ percent: z.number(), message: z.string() });
 export type Progress = z.infer<typeof progressSchema>;
