@@ -145,3 +145,18 @@ describe('npm start without an Electron binary', () => {
     },
   );
 });
+
+describe('jobdeck tokens, expiring', () => {
+  it('creates a token that expires, and lists when', async () => {
+    const dataDir = tempDir();
+    await cli(['users', 'add', 'ops', '--role', 'viewer'], { dataDir });
+    const made = await cli(['tokens', 'create', 'ops', '--expires', '30d'], { dataDir });
+    expect(made.code).toBe(0);
+    expect(made.stderr).toMatch(/^New token \S+ for ops \(until .+\), shown only now:\n$/);
+    const list = await cli(['users', 'list'], { dataDir });
+    expect(list.stdout).toMatch(/\(until /);
+    expect(list.stderr).toBe('');
+    const bad = await cli(['tokens', 'create', 'ops', '--expires', 'soon'], { dataDir });
+    expect([bad.code, bad.stderr]).toEqual([2, 'jobdeck: --expires: expected a duration such as 30d, 12h or 90m, not "soon"\n']);
+  });
+});

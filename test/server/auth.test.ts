@@ -166,4 +166,13 @@ describe('auth matrix', () => {
     const tooShort = await t.fetch('/api/users/viewer-user/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ expiresInSeconds: 5 }) });
     expect(await body(tooShort)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'expiresInSeconds' });
   });
+
+  it('behind a trusted proxy, limits each client by its forwarded address, not the proxy\'s', async () => {
+    const t = await startTestServer({ server: { trustProxy: true, auth: { maxFailures: 3, failureDelayMs: 1 } } });
+    const from = (ip: string, token = 'jd_guess') => t.fetch('/api/jobs', { role: null, headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': ip } });
+    for (let i = 0; i < 3; i++) expect((await from('10.0.0.1')).status).toBe(401);
+    expect((await from('10.0.0.1')).status).toBe(429);
+    expect((await from('10.0.0.2')).status).toBe(401);
+    expect((await from('10.0.0.1', t.tokens.viewer)).status).toBe(200);
+  });
 });

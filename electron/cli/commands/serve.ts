@@ -13,6 +13,7 @@ interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   insecure?: boolean;
+  trustProxy?: boolean;
   grace: string;
   concurrency?: string;
   logLevel: string;
@@ -37,6 +38,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'private key of the certificate (PEM)')
     .option('--insecure', 'allow plain HTTP on a non-loopback address (tokens travel in clear text)')
+    .option('--trust-proxy', 'behind a reverse proxy: take client addresses and host from X-Forwarded-For / X-Forwarded-Host')
     .option('--grace <seconds>', 'on shutdown, how long running runs may finish before they are cancelled', '30')
     .option('--concurrency <runs>', 'most runs at once (default 2 x CPU count)')
     .addOption(new Option('--log-level <level>', 'request log level').choices(['info', 'warn', 'error', 'silent']).default('info'))
@@ -74,6 +76,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
           port,
           tls,
           loggerInstance: log,
+          trustProxy: o.trustProxy ?? false,
         });
       } catch (err) {
         await engine.close(0);

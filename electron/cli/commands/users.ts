@@ -1,8 +1,25 @@
 /** `jobdeck users …` and `jobdeck tokens …`: who may use `jobdeck serve`. */
 import { Option, type Command } from 'commander';
 import { ROLES } from '../../../shared/model/misc';
-import { print, printJson, withEngine, type GlobalOptions } from '../context';
+import { print, printJson, UsageError, withEngine, type GlobalOptions } from '../context';
 import { localTime, table } from '../format';
+
+/** "30d", "12h", "90m", "3600s" (or bare seconds) as seconds. */
+export function parseDuration(option: string, text: string): number {
+  const m = /^(\d+)\s*([smhdw]?)$/.exec(text.trim());
+  if (!m) throw new UsageError(`${option}: expected a duration such as 30d, 12h or 90m, not "${text}"`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }[m[2]! as '' | 's' | 'm' | 'h' | 'd' | 'w'];
+  return Number(m[1]) * unit;
+}
+
+/** A token's state in the users list: revoked, expired, until when, last used. */
+function tokenState(t: { revokedAt: string | null; expiresAt: string | null; lastUsedAt: string | null }): string {
+  if (t.revokedAt) return ' (revoked)';
+  const parts: string[] = [];
+  if (t.expiresAt) parts.push(Date.parse(t.expiresAt) <= Date.now() ? 'expired' : `until ${localTime(t.expiresAt)}`);
+  if (t.lastUsedAt) parts.push(`used ${localTime(t.lastUsedAt)}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
 
 export function registerUsers(program: Command, globals: () => GlobalOptions): void {
   const users = program.command('users').description('users of jobdeck serve and their roles');
@@ -11,9 +28,10 @@ export function registerUsers(program: Command, globals: () => GlobalOptions): v
     .command('add <name>')
     .description('add a user and print their API token (shown once)')
     .addOption(new Option('--role <role>', 'superadmin (edit jobs, manage users), admin (run, cancel, download), viewer (read)').choices(ROLES).makeOptionMandatory())
-    .action(async (name: string, o: { role: (typeof ROLES)[number] }) => {
+    .option('--expires <duration>', 'the token stops working after this long: 30d, 12h, 90m (default: never)')
+    .action(async (name: string, o: { role: (typeof ROLES)[number]; expires?: string }) => {
       await withEngine(globals(), async (client) => {
-        const { user, token } = await client.call('users.add', { name, role: o.role });
+        const { user, token } = await client.call('users.add', { name, role: o.role, expiresInSeconds: o.expires ? parseDuration('--expires', o.expires) : undefined });
         process.stderr.write(`Added ${user.name} (${user.role}). API token, shown only now; keep it safe:\n`);
         print(token);
       });
@@ -35,7 +53,7 @@ export function registerUsers(program: Command, globals: () => GlobalOptions): v
               u.name,
               u.role,
               localTime(u.createdAt),
-              u.tokens.map((t) => `${t.id}${t.revokedAt ? ' (revoked)' : t.lastUsedAt ? ` (used ${localTime(t.lastUsedAt)})` : ''}`).join(', '),
+              u.tokens.map((t) => `${t.id}${tokenState(t)}`).join(', '),
             ]),
           ),
         );
@@ -56,10 +74,11 @@ export function registerUsers(program: Command, globals: () => GlobalOptions): v
   tokens
     .command('create <user>')
     .description('issue another token for a user (shown once)')
-    .action(async (user: string) => {
+    .option('--expires <duration>', 'the token stops working after this long: 30d, 12h, 90m (default: never)')
+    .action(async (user: string, o: { expires?: string }) => {
       await withEngine(globals(), async (client) => {
-        const { id, token } = await client.call('tokens.create', { name: user });
-        process.stderr.write(`New token ${id} for ${user}, shown only now:\n`);
+        const { id, token, expiresAt } = await client.call('tokens.create', { name: user, expiresInSeconds: o.expires ? parseDuration('--expires', o.expires) : undefined });
+        process.stderr.write(`New token ${id} for ${user}${expiresAt ? ` (until ${localTime(expiresAt)})` : ''}, shown only now:\n`);
         print(token);
       });
     });

@@ -4,6 +4,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { errorText } from '../lib/errors';
+import { formatTime } from '../lib/format';
 import { useConnectionStore } from '../stores/connectionStore';
 import { toast } from '../stores/toastStore';
 import { Dialog } from './common';
@@ -45,6 +46,12 @@ export function ConnectionMenu() {
       {user && (
         <span>
           <strong>{user.name}</strong> <span className="muted">({user.role})</span>
+          {user.expiresAt && (
+            <span className="muted" title={`Your ${desktop ? 'token' : 'session'} stops working at ${formatTime(user.expiresAt)}; sign in again then.`}>
+              {' '}
+              · until {formatTime(user.expiresAt)}
+            </span>
+          )}
         </span>
       )}
       {!desktop && (

@@ -16,7 +16,7 @@ export type Status = 'starting' | 'signed-out' | 'ready' | 'unreachable';
 interface State {
   client: JobdeckClient | null;
   status: Status;
-  user: { name: string; role: Role } | null;
+  user: { name: string; role: Role; expiresAt: string | null } | null;
   target: string;
   error: string | null;
   /** State of the live-events feed. */
