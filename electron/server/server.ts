@@ -4,7 +4,6 @@
  * OpenAPI document, and the console's web build at /.
  */
 import cookie from '@fastify/cookie';
-import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { existsSync } from 'node:fs';
@@ -17,6 +16,7 @@ import type { Engine } from '../engine/engine';
 import { VERSION } from '../engine/version';
 import { registerApiRoutes } from './apiRoutes';
 import { AuthGuard, type AuthOptions } from './auth';
+import { registerConsole, nonceOf, pageHeaders } from './consoleRoutes';
 import { clientErrorHandler, frameworkError, sendError } from './errors';
 import { RouteTable } from './routeTable';
 import { DEFAULT_EVENTS_LIMITS, EventSockets, registerEventsRoute, type EventsLimits } from './eventsRoute';
@@ -64,16 +64,8 @@ function defaultRendererDir(): string | null {
   return null;
 }
 
-const CSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
-/** Headers on every answer; the console's pages get a content security policy and isolation on top. */
+/** Headers on every answer; the console's pages get a content security policy and isolation on top (consoleRoutes.ts). */
 const COMMON_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
-const PAGE_HEADERS = {
-  'content-security-policy': CSP,
-  'x-frame-options': 'DENY',
-  'cross-origin-opener-policy': 'same-origin',
-  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()',
-};
 
 export async function createApp(options: ServerOptions): Promise<FastifyInstance> {
   const { engine } = options;
@@ -128,7 +120,7 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
   });
   app.addHook('onSend', async (req, reply, payload) => {
     reply.headers(COMMON_HEADERS);
-    if (!req.url.startsWith('/api/') && !req.url.startsWith('/scheduled-jobs/')) reply.headers(PAGE_HEADERS);
+    if (!req.url.startsWith('/api/') && !req.url.startsWith('/scheduled-jobs/')) reply.headers(pageHeaders(nonceOf(reply)));
     return payload;
   });
 
@@ -147,16 +139,7 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
   registerBackgroundTasks(app, auth, contractCall(engine));
   registerScheduledJobs(app, auth, contractCall(engine));
 
-  const rendererDir = options.rendererDir === undefined ? defaultRendererDir() : options.rendererDir;
-  if (rendererDir) {
-    await app.register(fastifyStatic, { root: rendererDir, prefix: '/', index: ['index.html'] });
-  } else {
-    app.get('/', async (_req, reply) =>
-      reply
-        .type('text/plain; charset=utf-8')
-        .send('Jobdeck API server. The web console is not built: run `npm run build`, then restart `jobdeck serve`.\nAPI: /api/openapi.json\n'),
-    );
-  }
+  await registerConsole(app, options.rendererDir === undefined ? defaultRendererDir() : options.rendererDir);
 
   app.addHook('preClose', async () => {
     sockets.closeAll(WS_CLOSE.goingAway, 'server shutting down');

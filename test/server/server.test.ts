@@ -126,3 +126,32 @@ describe('shutdown', () => {
     }
   });
 });
+
+describe('the console page', () => {
+  it('is served with isolation headers and a style nonce of its own each time, no inline styles otherwise', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'jobdeck-page-'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><html><head><title>x</title></head><body></body></html>');
+    const t = await startTestServer({ server: { rendererDir: dir } });
+    const nonces = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await t.fetch('/', { role: null });
+      const csp = res.headers.get('content-security-policy')!;
+      expect(csp).not.toContain('unsafe-inline');
+      const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+      expect(await res.text()).toContain(`<meta name="jobdeck-style-nonce" content="${nonce}" />`);
+      nonces.push(nonce);
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(res.headers.get('permissions-policy')).toContain('camera=()');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+    expect(nonces[0]).not.toBe(nonces[1]);
+    const api = await t.fetch('/api/jobs');
+    expect(api.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+

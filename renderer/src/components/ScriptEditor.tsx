@@ -17,6 +17,15 @@ export function languageFor(runtime: string): Extension {
 
 const dark = () => typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches;
 
+/**
+ * The nonce the server's Content-Security-Policy allows for this page's
+ * styles (served in a meta tag): CodeMirror puts it on its <style> element.
+ */
+function styleNonce(): Extension {
+  const nonce = typeof document === 'undefined' ? null : document.querySelector('meta[name="jobdeck-style-nonce"]')?.getAttribute('content');
+  return nonce ? EditorView.cspNonce.of(nonce) : [];
+}
+
 export function ScriptEditor({ value, onChange, runtime, label, readOnly }: { value: string; onChange?: (v: string) => void; runtime: string; label: string; readOnly?: boolean }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -30,6 +39,7 @@ export function ScriptEditor({ value, onChange, runtime, label, readOnly }: { va
       state: EditorState.create({
         doc: value,
         extensions: [
+          styleNonce(),
           basicSetup,
           language.current.of(languageFor(runtime)),
           dark() ? oneDark : [],
