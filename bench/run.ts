@@ -2,7 +2,7 @@
  * `npm run bench`: each scenario in a process of its own against the real
  * engine, a table of the figures (as ratios where a scenario has a limit
  * measured in the same run), and bench/results/latest.json.
- *   npm run bench                 the full suite (about 5 minutes)
+ *   npm run bench                 the full suite (about 8 minutes)
  *   npm run bench -- --quick      a 1-2 minute version
  *   npm run bench -- --only logs,history
  */
@@ -12,7 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
-const SCENARIOS = ['dispatch', 'burst', 'throughput', 'logs', 'history', 'console'] as const;
+const SCENARIOS = ['dispatch', 'burst', 'throughput', 'logs', 'history', 'console', 'soak'] as const;
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only'));
 const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1]! : process.argv[process.argv.indexOf(onlyArg) + 1]!).split(',') : null;
@@ -24,7 +24,7 @@ for (const name of SCENARIOS) {
   if (only && !only.includes(name)) continue;
   process.stderr.write(`\n=== ${name}${quick ? ' (quick)' : ''} ===\n`);
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'scenarios', `${name}.ts`), ...(quick ? ['--quick'] : [])], {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'scenarios', `${name}.ts`), ...(quick ? ['--quick'] : [])], {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -56,6 +56,8 @@ const figures = (r: Result): string => {
       return `runs.list ${fmt(r.runsListMs)} ms; jobs.list p50 ${fmt((r.jobsListMs as Record<string, unknown>).p50)} ms; start-up ${r.startupMs} ms (${r.jobs} jobs, ${r.runs} runs)`;
     case 'console':
       return `first render: jobs ${r.jobListFirstRenderMs} ms, log ${r.logViewFirstRenderMs} ms; max frame while scrolling: jobs ${fmt((r.jobListScrollFrameMs as Record<string, unknown>).max)} ms, log ${fmt((r.logScrollFrameMs as Record<string, unknown>).max)} ms`;
+    case 'soak':
+      return `${r.seconds} s, ${r.runs} runs, ${r.requests} requests, ${r.serverErrors} 5xx; heap ${fmt(r.heapMb)} MB; RSS ${fmt(r.rssMb)} MB; fds ${fmt(r.fds)}; leftover processes ${r.leftoverProcesses}`;
     default:
       return String(r.error ?? '');
   }
