@@ -1,0 +1,110 @@
+/** The contract's calls on the scheduler, locks, the audit log, users and tokens. */
+import { z } from 'zod';
+import { lockNameSchema } from '../model/job';
+import { auditEntrySchema, lockInfoSchema, ROLES, schedulerStatusSchema, userNameSchema, userSchema } from '../model/misc';
+import { isoTime } from '../model/time';
+import { empty, id, limit, listResult, m, offset, ok, tokenLifetime } from './common';
+
+export const adminMethods = {
+  'scheduler.status': m({
+    summary: 'Running and queued counts, paused or not, next fires',
+    role: 'viewer',
+    http: { method: 'GET', path: '/api/scheduler' },
+    input: empty,
+    output: schedulerStatusSchema,
+  }),
+  'scheduler.pause': m({
+    summary: 'Stop firing schedules (running runs go on; on-demand runs still start)',
+    role: 'superadmin',
+    http: { method: 'POST', path: '/api/scheduler/pause' },
+    input: empty,
+    output: schedulerStatusSchema,
+  }),
+  'scheduler.resume': m({
+    summary: 'Fire schedules again',
+    role: 'superadmin',
+    http: { method: 'POST', path: '/api/scheduler/resume' },
+    input: empty,
+    output: schedulerStatusSchema,
+  }),
+  'scheduler.restart': m({
+    summary: 'Reload every job from the store and rebuild the schedule, keeping runs in flight',
+    role: 'superadmin',
+    http: { method: 'POST', path: '/api/scheduler/restart' },
+    input: empty,
+    output: schedulerStatusSchema,
+  }),
+  'locks.list': m({
+    summary: 'Locks held by runs',
+    role: 'viewer',
+    http: { method: 'GET', path: '/api/locks' },
+    input: empty,
+    output: z.array(lockInfoSchema),
+  }),
+  'locks.break': m({
+    summary: 'Break a lock (for a stale lock left by a run that is no longer executing; force breaks one whose run still executes)',
+    role: 'superadmin',
+    http: { method: 'POST', path: '/api/locks/:name/break' },
+    input: z.strictObject({ name: lockNameSchema, force: z.boolean().optional() }),
+    output: ok,
+  }),
+  'audit.list': m({
+    summary: 'Who did what, when, newest first',
+    role: 'viewer',
+    http: { method: 'GET', path: '/api/audit' },
+    input: z.strictObject({
+      actor: z.string().max(100).optional(),
+      jobId: id.optional(),
+      limit: limit(1000).optional(),
+      offset: offset.optional(),
+    }),
+    output: listResult(auditEntrySchema),
+  }),
+  'users.list': m({
+    summary: 'Users and their tokens (never the tokens themselves)',
+    role: 'superadmin',
+    http: { method: 'GET', path: '/api/users' },
+    input: empty,
+    output: z.array(userSchema),
+  }),
+  'users.add': m({
+    summary: 'Add a user; the new API token is returned once',
+    role: 'superadmin',
+    http: { method: 'POST', path: '/api/users' },
+    input: z.strictObject({ name: userNameSchema, role: z.enum(ROLES), expiresInSeconds: tokenLifetime.optional() }),
+    output: z.object({ user: userSchema, token: z.string() }),
+  }),
+  'users.remove': m({
+    summary: 'Remove a user and revoke their tokens',
+    role: 'superadmin',
+    http: { method: 'DELETE', path: '/api/users/:name' },
+    input: z.strictObject({ name: userNameSchema }),
+    output: ok,
+  }),
+  'tokens.create': m({
+    summary: 'Issue another API token for a user; returned once',
+    role: 'superadmin',
+    http: { method: 'POST', path: '/api/users/:name/tokens' },
+    input: z.strictObject({ name: userNameSchema, expiresInSeconds: tokenLifetime.optional() }),
+    output: z.object({ id: z.string(), token: z.string(), expiresAt: isoTime.nullable() }),
+  }),
+  'tokens.revoke': m({
+    summary: 'Revoke an API token by its id',
+    role: 'superadmin',
+    http: { method: 'POST', path: '/api/tokens/:tokenId/revoke' },
+    input: z.strictObject({ tokenId: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, 'not a token id') }),
+    output: ok,
+  }),
+  'auth.whoami': m({
+    summary: 'The caller and their role',
+    role: 'viewer',
+    http: { method: 'GET', path: '/api/whoami' },
+    input: empty,
+    output: z.object({
+      name: z.string(),
+      role: z.enum(ROLES),
+      /** When the caller's token or console session stops working; null for never. */
+      expiresAt: isoTime.nullable(),
+    }),
+  }),
+} as const;
