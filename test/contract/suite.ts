@@ -5,13 +5,27 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JobdeckClient } from '../../shared/client/client';
-import { contract, type Input, type MethodName, type Output } from '../../shared/contract';
+import { contract, isDownloadMethod, type Download, type Input, type MethodName, type Output } from '../../shared/contract';
 import type { EngineEvent } from '../../shared/events';
 import { JobdeckError } from '../../shared/errors';
 
 export interface Harness {
   client: JobdeckClient;
+  /**
+   * Fetches a download (runs.download, runs.logExport) the way this transport
+   * delivers it: from the call's Download (in-process, HTTP), or through the
+   * save dialog (desktop IPC, where a stream cannot cross the bridge).
+   */
+  download?(method: 'runs.download' | 'runs.logExport', input: { id: number; name?: string }): Promise<Buffer>;
   close(): Promise<void>;
+}
+
+/** A download read through the call itself. */
+async function viaCall(client: JobdeckClient, method: 'runs.download' | 'runs.logExport', input: { id: number; name?: string }): Promise<Buffer> {
+  const download = await client.call(method, input as never);
+  const parts: Buffer[] = [];
+  for await (const chunk of (download as Download).chunks()) parts.push(Buffer.from(chunk));
+  return Buffer.concat(parts);
 }
 
 /** A client whose every answer is checked against the method's output schema. */
@@ -22,6 +36,7 @@ function checked(client: JobdeckClient): JobdeckClient {
     subscribe: client.subscribe.bind(client),
     async call<M extends MethodName>(method: M, input: Input<M>): Promise<Output<M>> {
       const out = await client.call(method, input);
+      if (isDownloadMethod(method)) return out;
       const parsed = contract[method].output.safeParse(out);
       if (!parsed.success) throw new Error(`${method} answered outside its schema: ${parsed.error.message}`);
       return out;
@@ -51,10 +66,10 @@ const until = async <T,>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_00
 
 export function contractSuite(name: string, open: () => Promise<Harness>): void {
   describe(`contract over ${name}`, () => {
-    const withClient = (fn: (c: JobdeckClient) => Promise<void>) => async () => {
+    const withClient = (fn: (c: JobdeckClient, h: Harness) => Promise<void>) => async () => {
       const h = await open();
       try {
-        await fn(checked(h.client));
+        await fn(checked(h.client), h);
       } finally {
         await h.close();
       }
@@ -138,6 +153,30 @@ export function contractSuite(name: string, open: () => Promise<Harness>): void 
         expect((await c.call('runs.list', { jobId: job.id, status: ['SUCCEEDED'] })).items.map((r) => r.id)).toEqual([run.id]);
         const audit = await c.call('audit.list', { jobId: job.id });
         expect(audit.items.map((a) => a.action)).toContain('run.trigger');
+      }),
+    );
+
+    it(
+      'finds jobs by name, waits for runs, and downloads their files and logs',
+      withClient(async (c, h) => {
+        const job = await c.call('jobs.create', {
+          name: 'Nightly Report',
+          script: 'echo "line one"; printf "x,y\\n1,2\\n" > "$JOBDECK_OUTPUT_DIR/data.csv"',
+          schedule: { kind: 'manual' },
+        });
+        expect((await c.call('jobs.find', { name: 'nightly report' })).id).toBe(job.id);
+        expect((await failure(c.call('jobs.find', { name: 'no such job' }))).code).toBe('NOT_FOUND');
+        const run = await c.call('runs.trigger', { jobId: job.id });
+        const done = await c.call('runs.wait', { id: run.id, timeoutSeconds: 30 });
+        expect(done.status).toBe('SUCCEEDED');
+        expect((await c.call('runs.wait', { id: run.id, timeoutSeconds: 0 })).status).toBe('SUCCEEDED');
+        const download = (method: 'runs.download' | 'runs.logExport', input: { id: number; name?: string }) =>
+          h.download ? h.download(method, input) : viaCall(h.client, method, input);
+        expect((await download('runs.download', { id: run.id, name: 'data.csv' })).toString()).toBe('x,y\n1,2\n');
+        const log = (await download('runs.logExport', { id: run.id })).toString();
+        expect(log).toMatch(/^\S+Z JOBDECK Starting attempt 1 of Nightly Report/);
+        expect(log).toContain(' OUT line one\n');
+        expect((await failure(c.call('runs.wait', { id: 424242 }))).code).toBe('NOT_FOUND');
       }),
     );
 

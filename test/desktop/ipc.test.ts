@@ -17,9 +17,18 @@ import { desktop } from './desktop';
 contractSuite('Electron IPC (main dispatch + preload bridge, no binary)', async () => {
   const dataDir = tempDir();
   const engine = Engine.open({ dataDir, killGraceMs: 500, onError: recordEngineError(dataDir) });
-  const d = desktop(engine);
+  const answers: (string | null)[] = [];
+  const d = desktop(engine, answers);
   return {
     client: d.client,
+    // A stream cannot cross the bridge: the window saves downloads through the save dialog.
+    async download(method, input) {
+      const dest = join(tempDir(), 'saved');
+      answers.push(dest);
+      const saved = method === 'runs.download' ? await d.bridge.saveResultFile(input.id, input.name!) : await d.bridge.saveLog(input.id);
+      if (!saved.ok) throw new Error(saved.error.message);
+      return readFileSync(dest);
+    },
     async close() {
       d.router.close();
       await engine.close(0);
