@@ -11,7 +11,7 @@ import { useJobsStore } from '../src/stores/jobsStore';
 
 function connect() {
   const t = openEngine();
-  useConnectionStore.setState({ client: t.client, status: 'ready', user: { name: 'tester', role: 'superadmin' } });
+  useConnectionStore.setState({ client: t.client, status: 'ready', user: { name: 'tester', role: 'superadmin', expiresAt: null } });
   return t;
 }
 
@@ -86,7 +86,7 @@ describe('job editor store', () => {
     await editor().toggleArchived();
     expect(editor().job?.archived).toBe(false);
 
-    useConnectionStore.setState({ user: { name: 'reader', role: 'viewer' } });
+    useConnectionStore.setState({ user: { name: 'reader', role: 'viewer', expiresAt: null } });
     editor().setField('description', 'not allowed');
     await editor().save();
     expect((await client.call('jobs.get', { id: job.id })).description).toBe('');

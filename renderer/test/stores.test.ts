@@ -13,7 +13,7 @@ import { runMatches, useRunsStore } from '../src/stores/runsStore';
 
 function connect() {
   const t = openEngine();
-  useConnectionStore.setState({ client: t.client, status: 'ready', user: { name: 'tester', role: 'superadmin' } });
+  useConnectionStore.setState({ client: t.client, status: 'ready', user: { name: 'tester', role: 'superadmin', expiresAt: null } });
   return t;
 }
 
