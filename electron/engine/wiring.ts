@@ -94,7 +94,7 @@ export function wire(ctx: WiringContext): Parts {
     }, STATUS_EVERY_MS);
   };
 
-  const writer = new Writer(store, bus, { flushMs: config.flushMs, maxBatch: config.maxBatch, onError });
+  const writer = new Writer(store, bus, { flushMs: config.flushMs, maxBatch: config.maxBatch, onError, together: (fn) => dispatcher.batch(fn) });
   const janitor = new Janitor(store, config.dataDir, config.retentionRecheckMs, onError);
   const summaries = new JobSummaries(store);
 
@@ -128,7 +128,16 @@ export function wire(ctx: WiringContext): Parts {
     config.spawner === 'inline'
       ? new InlinePort(hostOptions)
       : new LauncherPort({ ...hostOptions, launcherPath: config.launcherPath, onProblem: (m) => config.logger.warn(m) });
-  const runner: Runner = new Runner({ machine, writer, port, clock: config.clock, config, owner, helperPath: ctx.helperPath });
+  const runner: Runner = new Runner({
+    machine,
+    writer,
+    port,
+    clock: config.clock,
+    config,
+    owner,
+    helperPath: ctx.helperPath,
+    batch: (fn) => dispatcher.batch(fn),
+  });
 
   let skipped = 0;
   const scheduler = ctx.schedules

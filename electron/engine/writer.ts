@@ -21,6 +21,8 @@ export interface WriterOptions {
   /** A batch of this many lines is written at once. */
   maxBatch: number;
   onError(err: unknown): void;
+  /** Runs the committed batch's callbacks together (the dispatcher's batch: runs freed together start together). */
+  together?(fn: () => void): void;
 }
 
 /** A batch this large in bytes is written at once, whatever its line count. */
@@ -78,11 +80,16 @@ export class Writer {
     return state.seq;
   }
 
-  /** Queues a change to go with the next batch, and what to do once it is committed. */
-  op(op: RunOp, after?: (result: BatchResult) => void, urgent = false): void {
+  /**
+   * Queues a change, and what to do once it is committed: with the next batch
+   * ('batch', within flushMs), at the next turn of the event loop ('now'), or
+   * only with whatever is written next ('with-next': a change another one
+   * always follows closely, which need not cost a commit of its own).
+   */
+  op(op: RunOp, after?: (result: BatchResult) => void, when: 'batch' | 'now' | 'with-next' = 'batch'): void {
     this.ops.push(after ? { op, after } : { op });
-    if (urgent) this.flushSoon();
-    else this.schedule();
+    if (when === 'now') this.flushSoon();
+    else if (when === 'batch') this.schedule();
   }
 
   private schedule(): void {
@@ -134,14 +141,18 @@ export class Writer {
       return;
     }
     if (lines.length > 0 && this.bus.size > 0) this.publishLines(lines);
-    for (const p of ops) {
-      if (!p.after) continue;
-      try {
-        p.after(result);
-      } catch (err) {
-        this.options.onError(err);
+    const callbacks = () => {
+      for (const p of ops) {
+        if (!p.after) continue;
+        try {
+          p.after(result);
+        } catch (err) {
+          this.options.onError(err);
+        }
       }
-    }
+    };
+    if (this.options.together) this.options.together(callbacks);
+    else callbacks();
   }
 
   /** Puts a batch that failed back in front of what came since, in order. */

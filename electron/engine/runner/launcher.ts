@@ -13,7 +13,7 @@
  * Built into a plain JavaScript file (scripts/build-node.mjs, electron-vite)
  * and started with fork(); it loads no TypeScript tooling.
  */
-import { engineMessageSchema, hostOptionsSchema, protocolProblem, type HostMessage, type LauncherEnvelope } from './launcherProtocol';
+import { check, engineMessageSchema, hostOptionsSchema, type HostMessage, type LauncherEnvelope } from './launcherProtocol';
 import { ProcessHost } from './processHost';
 
 if (typeof process.send !== 'function') {
@@ -57,23 +57,23 @@ function flush(): void {
   });
 }
 
-const parsedOptions = hostOptionsSchema.safeParse(JSON.parse(process.env.JOBDECK_LAUNCHER_OPTIONS ?? '{}'));
+const parsedOptions = check(hostOptionsSchema, JSON.parse(process.env.JOBDECK_LAUNCHER_OPTIONS ?? '{}'));
 delete process.env.JOBDECK_LAUNCHER_OPTIONS;
-if (!parsedOptions.success) {
-  process.stderr.write(`launcher: bad options: ${protocolProblem(parsedOptions.error)}\n`);
+if (!parsedOptions.ok) {
+  process.stderr.write(`launcher: bad options: ${parsedOptions.problem}\n`);
   process.exit(2);
 }
-const options = parsedOptions.data;
+const options = parsedOptions.value;
 const host = new ProcessHost(send, options);
 
 process.on('message', (raw: unknown) => {
-  const parsed = engineMessageSchema.safeParse(raw);
-  if (!parsed.success) {
+  const parsed = check(engineMessageSchema, raw);
+  if (!parsed.ok) {
     // A message this launcher does not understand (a mismatched build): say so, do nothing with it.
-    process.stderr.write(`launcher: ignored a malformed message (${protocolProblem(parsed.error)})\n`);
+    process.stderr.write(`launcher: ignored a malformed message (${parsed.problem})\n`);
     return;
   }
-  const msg = parsed.data;
+  const msg = parsed.value;
   switch (msg.t) {
     case 'spawn':
       host.spawn(msg.req);

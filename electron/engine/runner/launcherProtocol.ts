@@ -3,65 +3,69 @@
  * discriminated unions with a `t` tag, and zod schemas that check each
  * message where it crosses a process boundary (the launcher checks what the
  * engine sends; the engine checks what the launcher sends). The inline host
- * (the CLI's runs in tests) exchanges the same messages without the check.
+ * (the engine's tests) exchanges the same messages without the check.
  */
-import { z } from 'zod';
+const int = () => v.pipe(v.number(), v.integer());
+const nonNegative = () => v.pipe(v.number(), v.minValue(0));
+// valibot, not zod: it bundles to a few kilobytes, and the launcher must stay small (the
+// bigger a process, the slower each fork() of a job; see PERFORMANCE.md).
+import * as v from 'valibot';
 
 /** A run folder to make before spawning, done by the host so the engine's thread never waits on the disk. */
-export const prepareSchema = z.object({
+export const prepareSchema = v.object({
   /** Folders above the run's (made once, then remembered). */
-  parents: z.array(z.string()),
+  parents: v.array(v.string()),
   /** The run's folder and its subfolders, outermost first. */
-  dirs: z.array(z.string()).min(1),
+  dirs: v.pipe(v.array(v.string()), v.minLength(1)),
   /** Files written inside. */
-  files: z.array(z.object({ path: z.string(), content: z.string() })),
+  files: v.array(v.object({ path: v.string(), content: v.string() })),
   /** A folder made the same way ahead of time for the job's next run, renamed into place when present. */
-  spare: z.string().optional(),
+  spare: v.optional(v.string()),
 });
-export type Prepare = z.infer<typeof prepareSchema>;
+export type Prepare = v.InferOutput<typeof prepareSchema>;
 
-export const spawnRequestSchema = z.object({
-  id: z.number().int(),
-  command: z.string().min(1),
-  args: z.array(z.string()),
-  cwd: z.string(),
+export const spawnRequestSchema = v.object({
+  id: int(),
+  command: v.pipe(v.string(), v.minLength(1)),
+  args: v.array(v.string()),
+  cwd: v.string(),
   /** Variables set for the child on top of the host's environment. */
-  env: z.record(z.string(), z.string()),
+  env: v.record(v.string(), v.string()),
   /** Names (or name prefixes ending in '*') removed from the host's environment. */
-  unsetEnv: z.array(z.string()),
+  unsetEnv: v.array(v.string()),
   /**
    * A value unique to this run, set in its environment as JOBDECK_RUN_KEY: what
    * finds processes that left the run's process group (setsid daemons).
    */
-  runKey: z.string().min(1),
-  prepare: prepareSchema.optional(),
+  runKey: v.pipe(v.string(), v.minLength(1)),
+  prepare: v.optional(prepareSchema),
   /** Looked at when the process ends, to report whether it holds any file. */
-  outputDir: z.string().optional(),
+  outputDir: v.optional(v.string()),
 });
-export type SpawnRequest = z.infer<typeof spawnRequestSchema>;
+export type SpawnRequest = v.InferOutput<typeof spawnRequestSchema>;
 
 /** engine -> host */
-export const engineMessageSchema = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('spawn'), req: spawnRequestSchema }),
+export const engineMessageSchema = v.variant('t', [
+  v.object({ t: v.literal('spawn'), req: spawnRequestSchema }),
   /** Stop a run's whole process tree: SIGTERM now, SIGKILL after graceMs. */
-  z.object({ t: z.literal('terminate'), id: z.number().int(), graceMs: z.number().min(0) }),
+  v.object({ t: v.literal('terminate'), id: int(), graceMs: nonNegative() }),
   /** Stop everything, report every exit, then exit. */
-  z.object({ t: z.literal('shutdown'), graceMs: z.number().min(0) }),
+  v.object({ t: v.literal('shutdown'), graceMs: nonNegative() }),
 ]);
-export type EngineMessage = z.infer<typeof engineMessageSchema>;
+export type EngineMessage = v.InferOutput<typeof engineMessageSchema>;
 
 /** What became of processes a run left behind when its main process exited. */
-export const leftoversSchema = z.object({
+export const leftoversSchema = v.object({
   /** Processes of the run's own process group were still running (and were stopped). */
-  inGroup: z.boolean(),
+  inGroup: v.boolean(),
   /** Processes outside the group, found by the run's key, that were stopped. */
-  escaped: z.number().int(),
+  escaped: int(),
   /** Processes that could not be stopped (pids). */
-  survivors: z.array(z.number().int()),
+  survivors: v.array(int()),
   /** False where escaped processes cannot be looked for (no /proc). */
-  searched: z.boolean(),
+  searched: v.boolean(),
 });
-export type Leftovers = z.infer<typeof leftoversSchema>;
+export type Leftovers = v.InferOutput<typeof leftoversSchema>;
 
 /**
  * Why a run's process never ran: its folder could not be made, the program
@@ -72,55 +76,63 @@ export const FAILED_REASONS = ['PREPARE', 'SPAWN', 'STOPPED', 'LAUNCHER_DIED'] a
 export type FailedReason = (typeof FAILED_REASONS)[number];
 
 /** host -> engine */
-export const hostMessageSchema = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('spawned'), id: z.number().int(), pid: z.number().int(), at: z.number() }),
-  z.object({
-    t: z.literal('lines'),
-    id: z.number().int(),
-    stream: z.enum(['stdout', 'stderr']),
-    at: z.number(),
-    lines: z.array(z.string()),
+export const hostMessageSchema = v.variant('t', [
+  v.object({ t: v.literal('spawned'), id: int(), pid: int(), at: v.number() }),
+  v.object({
+    t: v.literal('lines'),
+    id: int(),
+    stream: v.picklist(['stdout', 'stderr']),
+    at: v.number(),
+    lines: v.array(v.string()),
   }),
-  z.object({
-    t: z.literal('exit'),
-    id: z.number().int(),
-    code: z.number().int().nullable(),
-    signal: z.string().nullable(),
-    at: z.number(),
-    leftovers: leftoversSchema.nullable(),
-    outputFiles: z.number().int(),
+  /** The main process exited and its process group is gone (the run's slot can go to another run). */
+  v.object({
+    t: v.literal('exit'),
+    id: int(),
+    code: v.nullable(int()),
+    signal: v.nullable(v.string()),
+    at: v.number(),
+    outputFiles: int(),
   }),
-  z.object({
-    t: z.literal('failed'),
-    id: z.number().int(),
-    reason: z.enum(FAILED_REASONS),
-    message: z.string(),
-    errno: z.string().nullable(),
+  /**
+   * After `exit`: processes that left the group were looked for and stopped.
+   * The last message of a run that started; `leftovers` null when nothing was left.
+   */
+  v.object({ t: v.literal('settled'), id: int(), leftovers: v.nullable(leftoversSchema) }),
+  v.object({
+    t: v.literal('failed'),
+    id: int(),
+    reason: v.picklist(FAILED_REASONS),
+    message: v.string(),
+    errno: v.nullable(v.string()),
   }),
 ]);
-export type HostMessage = z.infer<typeof hostMessageSchema>;
+export type HostMessage = v.InferOutput<typeof hostMessageSchema>;
 
 /** launcher -> engine: the messages of one event-loop turn, or the launcher saying it is ready. */
-export const launcherEnvelopeSchema = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('ready'), pid: z.number().int() }),
-  z.object({ t: z.literal('batch'), msgs: z.array(hostMessageSchema) }),
+export const launcherEnvelopeSchema = v.variant('t', [
+  v.object({ t: v.literal('ready'), pid: int() }),
+  v.object({ t: v.literal('batch'), msgs: v.array(hostMessageSchema) }),
 ]);
-export type LauncherEnvelope = z.infer<typeof launcherEnvelopeSchema>;
+export type LauncherEnvelope = v.InferOutput<typeof launcherEnvelopeSchema>;
 
 /** Options a host runs with (the launcher gets them in its environment). */
-export const hostOptionsSchema = z.object({
+export const hostOptionsSchema = v.object({
   /** How long output pipes may stay open after the main process exits (ms). */
-  closeGraceMs: z.number().min(0).optional(),
+  closeGraceMs: v.optional(nonNegative()),
   /** SIGTERM to SIGKILL delay for processes left behind by an exited run (ms). */
-  leftoverGraceMs: z.number().min(0).optional(),
-  maxLineBytes: z.number().int().min(16).optional(),
+  leftoverGraceMs: v.optional(nonNegative()),
+  maxLineBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16))),
   /** Grace for stopping jobs if the engine disappears (launcher only, ms). */
-  orphanGraceMs: z.number().min(0).optional(),
+  orphanGraceMs: v.optional(nonNegative()),
 });
-export type HostOptions = z.infer<typeof hostOptionsSchema>;
+export type HostOptions = v.InferOutput<typeof hostOptionsSchema>;
 
-/** The first problem of a message that failed its schema, in a few words. */
-export function protocolProblem(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'malformed message';
+/** Checks a message against a schema: its value, or the first problem in a few words. */
+export function check<S extends v.GenericSchema>(schema: S, value: unknown): { ok: true; value: v.InferOutput<S> } | { ok: false; problem: string } {
+  const result = v.safeParse(schema, value);
+  if (result.success) return { ok: true, value: result.output };
+  const issue = result.issues[0];
+  const path = issue.path?.map((p) => String(p.key)).join('.') || 'message';
+  return { ok: false, problem: `${path}: ${issue.message}` };
 }

@@ -223,7 +223,11 @@ export class ProcessHost {
     if (lines.length > 0) this.emit({ t: 'lines', id, stream, at: Date.now(), lines });
   }
 
-  /** The main process and its group are gone: look for escaped processes, then report the exit. */
+  /**
+   * The main process and its group are gone: report the exit at once (the
+   * run's slot is free), then look for processes that left the group and
+   * report that too (`settled`, the run's last message).
+   */
   private finish(id: number, proc: Proc): void {
     if (proc.done || !proc.spawned) return;
     proc.done = true;
@@ -232,17 +236,10 @@ export class ProcessHost {
     this.lines(id, 'stderr', proc.err.end());
     this.procs.delete(id);
     this.settling.add(id);
+    this.emit({ t: 'exit', id, code: proc.code, signal: proc.signal, at: proc.exitAt || Date.now(), outputFiles: countEntries(proc.outputDir) });
     void this.stopEscaped(proc).then((leftovers) => {
       this.settling.delete(id);
-      this.emit({
-        t: 'exit',
-        id,
-        code: proc.code,
-        signal: proc.signal,
-        at: proc.exitAt || Date.now(),
-        leftovers,
-        outputFiles: countEntries(proc.outputDir),
-      });
+      this.emit({ t: 'settled', id, leftovers });
     });
   }
 

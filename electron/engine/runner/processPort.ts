@@ -7,8 +7,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
+  check,
   launcherEnvelopeSchema,
-  protocolProblem,
   type EngineMessage,
   type HostMessage,
   type HostOptions,
@@ -18,7 +18,8 @@ import { ProcessHost } from './processHost';
 import { signalGroup } from './processTree';
 
 export interface ProcessPort {
-  onMessage: (msg: HostMessage) => void;
+  /** Messages from the host, in order; those that arrived together come together. */
+  onMessages: (msgs: HostMessage[]) => void;
   spawn(req: SpawnRequest): void;
   terminate(id: number, graceMs: number): void;
   /** Stops every process (SIGTERM, SIGKILL after graceMs) and resolves when all are reported. */
@@ -26,11 +27,11 @@ export interface ProcessPort {
 }
 
 export class InlinePort implements ProcessPort {
-  onMessage: (msg: HostMessage) => void = () => {};
+  onMessages: (msgs: HostMessage[]) => void = () => {};
   private readonly host: ProcessHost;
 
   constructor(options: HostOptions = {}) {
-    this.host = new ProcessHost((msg) => this.onMessage(msg), options);
+    this.host = new ProcessHost((msg) => this.onMessages([msg]), options);
   }
 
   spawn(req: SpawnRequest): void {
@@ -71,7 +72,7 @@ export interface LauncherOptions extends HostOptions {
 }
 
 export class LauncherPort implements ProcessPort {
-  onMessage: (msg: HostMessage) => void = () => {};
+  onMessages: (msgs: HostMessage[]) => void = () => {};
   private child: ChildProcess | null = null;
   private ready = false;
   private queue: EngineMessage[] = [];
@@ -104,30 +105,30 @@ export class LauncherPort implements ProcessPort {
       this.active.clear();
       if (lost.length) this.options.onProblem?.(`the launcher process died (${signal ?? `exit code ${code}`}) with ${lost.length} run(s) in it`);
       // Jobs the launcher never reported ended (it died, or was killed): stop their groups, report them failed.
-      for (const [id, pid] of lost) {
-        if (pid) signalGroup(pid, 'SIGKILL');
-        this.onMessage({
+      for (const [, pid] of lost) if (pid) signalGroup(pid, 'SIGKILL');
+      this.onMessages(
+        lost.map(([id]) => ({
           t: 'failed',
           id,
           reason: 'LAUNCHER_DIED',
           message: `the launcher process died (${signal ?? `exit code ${code}`}) while the run was executing`,
           errno: null,
-        });
-      }
+        })),
+      );
     });
     this.child = child;
     return child;
   }
 
   private receive(child: ChildProcess, raw: unknown): void {
-    const parsed = launcherEnvelopeSchema.safeParse(raw);
-    if (!parsed.success) {
+    const parsed = check(launcherEnvelopeSchema, raw);
+    if (!parsed.ok) {
       // A launcher that speaks another protocol cannot be trusted with runs: replace it.
-      this.options.onProblem?.(`the launcher sent a malformed message (${protocolProblem(parsed.error)}); restarting it`);
+      this.options.onProblem?.(`the launcher sent a malformed message (${parsed.problem}); restarting it`);
       child.kill('SIGKILL');
       return;
     }
-    const envelope = parsed.data;
+    const envelope = parsed.value;
     if (envelope.t === 'ready') {
       this.ready = true;
       const queued = this.queue;
@@ -137,9 +138,9 @@ export class LauncherPort implements ProcessPort {
     }
     for (const msg of envelope.msgs) {
       if (msg.t === 'spawned') this.active.set(msg.id, msg.pid);
-      if (msg.t === 'exit' || msg.t === 'failed') this.active.delete(msg.id);
-      this.onMessage(msg);
+      if (msg.t === 'settled' || msg.t === 'failed') this.active.delete(msg.id);
     }
+    this.onMessages(envelope.msgs);
   }
 
   private send(msg: EngineMessage): void {
@@ -164,11 +165,13 @@ export class LauncherPort implements ProcessPort {
 
   shutdown(graceMs: number): Promise<void> {
     // Spawns the launcher has not been sent yet (it was still starting) never start.
+    const stopped: HostMessage[] = [];
     for (const msg of this.queue.splice(0)) {
       if (msg.t !== 'spawn') continue;
       this.active.delete(msg.req.id);
-      this.onMessage({ t: 'failed', id: msg.req.id, reason: 'STOPPED', message: 'stopped before it started', errno: null });
+      stopped.push({ t: 'failed', id: msg.req.id, reason: 'STOPPED', message: 'stopped before it started', errno: null });
     }
+    if (stopped.length) this.onMessages(stopped);
     const child = this.child;
     if (!child) return Promise.resolve();
     return new Promise((resolve) => {

@@ -108,7 +108,8 @@ export class KeySearch {
   private timer: NodeJS.Timeout | null = null;
   private last = 0;
 
-  constructor(private readonly windowMs = 20) {}
+  /** A run ending when no search ran for windowMs is searched for at once; under load, once per window. */
+  constructor(private readonly windowMs = 100) {}
 
   find(key: string, minPid: number): Promise<number[]> {
     if (!canSearchProcesses) return Promise.resolve([]);

@@ -5,7 +5,7 @@
  * ahead of time for each job's next run and renamed into place.
  */
 import { readdirSync } from 'node:fs';
-import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import type { Prepare } from './launcherProtocol';
 
 /** Folders known to exist (job folders are made once). */
@@ -25,25 +25,16 @@ export async function prepareRun(prepare: Prepare): Promise<void> {
   }
   const runDir = prepare.dirs[0]!;
   if (prepare.spare) {
-    // rename() would replace an empty folder left there: look first (run ids are never reissued, so nothing races this).
-    if (await exists(runDir)) throw alreadyThere(runDir);
+    // A folder left there with anything in it makes the rename fail (and then mkdir says so below);
+    // an empty one is replaced, which mixes nothing.
     try {
       await rename(prepare.spare, runDir);
       return;
     } catch {
-      // No spare (first run, script changed, taken by another process): make it now.
+      // No spare (first run, script changed, taken by another process), or a folder in the way: make it now.
     }
   }
   await makeFolder(prepare.dirs, prepare.files);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function alreadyThere(dir: string): Error {

@@ -18,7 +18,7 @@ import type { Writer } from '../writer';
 import type { HostMessage, Leftovers } from './launcherProtocol';
 import type { ProcessPort } from './processPort';
 import { parseProtocolLine } from './protocol';
-import { collectResultFiles } from './resultFiles';
+import { collectResultFiles, type FoundFile } from './resultFiles';
 import { runtimeCommand, runtimeProgram, scriptFileFor, splitArgs } from './runtimes';
 
 /** What supervising one run's process needs. */
@@ -41,6 +41,8 @@ interface Supervised {
   /** Bytes of output kept so far, and whether the limit was reached. */
   logBytes: number;
   truncated: boolean;
+  /** Its process exited (what it ended with, its result files being read); the run ends once settled. */
+  exited: { outcome: Outcome; at: number; files: Promise<FoundFile[]> } | null;
 }
 
 type Outcome = Pick<RunEnd, 'status' | 'failure' | 'exitCode' | 'signal' | 'error'>;
@@ -54,6 +56,8 @@ export interface RunnerDeps {
   /** This engine's instance id (part of each run's key). */
   owner: string;
   helperPath?: string;
+  /** Runs fn so that the runs it frees start together (the dispatcher's batch). */
+  batch(fn: () => void): void;
 }
 
 const COLON = 58;
@@ -81,13 +85,16 @@ export class Runner {
   private readonly runs = new Map<number, Supervised>();
 
   constructor(private readonly deps: RunnerDeps) {
-    deps.port.onMessage = (msg) => {
-      try {
-        this.handle(msg);
-      } catch (err) {
-        deps.config.onError(err);
-      }
-    };
+    deps.port.onMessages = (msgs) =>
+      deps.batch(() => {
+        for (const msg of msgs) {
+          try {
+            this.handle(msg);
+          } catch (err) {
+            deps.config.onError(err);
+          }
+        }
+      });
   }
 
   get size(): number {
@@ -116,6 +123,7 @@ export class Runner {
       ended: false,
       logBytes: 0,
       truncated: false,
+      exited: null,
     };
     this.runs.set(s.id, s);
     deps.writer.open(s.id, s.jobId, run.last_seq);
@@ -179,7 +187,8 @@ export class Runner {
   cancel(runId: number, by: string): boolean {
     const s = this.runs.get(runId);
     if (!s || s.ended) return false;
-    if (s.cancelledBy) return true;
+    // Exited already (its end being recorded), or being stopped: nothing more to stop.
+    if (s.cancelledBy || s.exited) return true;
     s.cancelledBy = by;
     this.system(s, `Cancelled by ${by}: stopping the process tree`);
     this.deps.port.terminate(s.id, this.deps.config.killGraceMs);
@@ -193,7 +202,7 @@ export class Runner {
 
   private timeout(s: Supervised): void {
     s.timer = null;
-    if (s.ended || s.cancelledBy) return;
+    if (s.ended || s.exited || s.cancelledBy) return;
     s.timedOut = true;
     this.system(s, `Timed out after ${s.timeoutSeconds} s: stopping the process tree`);
     this.deps.port.terminate(s.id, this.deps.config.killGraceMs);
@@ -218,21 +227,32 @@ export class Runner {
         this.lines(s, msg.stream, msg.at, msg.lines);
         break;
       case 'exit':
+        // Its slot goes to another run now; its files are read while the host looks for leftovers.
         this.deps.machine.finishing(s.id, this.deps.writer.lastSeq(s.id) ?? 0);
+        s.exited = { outcome: this.outcome(s, msg.code, msg.signal), at: msg.at, files: msg.outputFiles > 0 ? this.readFiles(s) : Promise.resolve([]) };
+        break;
+      case 'settled':
+        if (!s.exited) break;
         if (msg.leftovers) this.reportLeftovers(s, msg.leftovers);
-        void this.finish(s, this.outcome(s, msg.code, msg.signal), msg.outputFiles > 0, msg.at);
+        void this.finish(s, s.exited.outcome, s.exited.files, s.exited.at);
         break;
       case 'failed': {
+        if (s.exited) {
+          // The launcher died between the exit and the search for leftovers.
+          this.system(s, `Could not look for processes the script left running: ${msg.message}`);
+          void this.finish(s, s.exited.outcome, s.exited.files, s.exited.at);
+          break;
+        }
         if (msg.reason === 'STOPPED') {
           // Cancelled or timed out before its process was started.
-          void this.finish(s, this.outcome(s, null, null), false);
+          void this.finish(s, this.outcome(s, null, null));
           break;
         }
         const problem =
           msg.reason === 'SPAWN' && msg.errno === 'ENOENT' ? `${runtimeProgram(s.runtime)} was not found (is it installed and on the PATH?)` : msg.message;
         this.system(s, `Could not start: ${problem}`);
         const error = msg.reason === 'SPAWN' ? `could not start: ${problem}` : msg.message;
-        void this.finish(s, { status: 'FAILED', failure: FAILED_CODES[msg.reason], exitCode: null, signal: null, error }, msg.reason !== 'PREPARE');
+        void this.finish(s, { status: 'FAILED', failure: FAILED_CODES[msg.reason], exitCode: null, signal: null, error }, msg.reason !== 'PREPARE' ? this.readFiles(s) : undefined);
         break;
       }
     }
@@ -310,21 +330,24 @@ export class Runner {
     return { status: 'FAILED', failure: 'EXIT', exitCode: code, signal: null, error: `exit code ${code}` };
   }
 
+  /** The files in a run's output folder (an unreadable folder is said in the log, and counts as none). */
+  private readFiles(s: Supervised): Promise<FoundFile[]> {
+    return collectResultFiles(s.outputDir).catch((err: Error) => {
+      this.system(s, `Could not read the result files: ${err.message}`);
+      return [];
+    });
+  }
+
   /**
-   * Collects the result files and hands the end to the state machine. The run
+   * Hands the end to the state machine, with the result files. The run
    * finished when its process did (`endedAt`), not when its files were counted:
    * a run started in the slot it freed never seems to overlap it.
    */
-  private async finish(s: Supervised, outcome: Outcome, hasOutput = true, endedAt = Date.now()): Promise<void> {
+  private async finish(s: Supervised, outcome: Outcome, found: Promise<FoundFile[]> = Promise.resolve([]), endedAt = Date.now()): Promise<void> {
     if (s.ended) return;
     s.ended = true;
     if (s.timer !== null) this.deps.clock.clearTimeout(s.timer);
-    let files: Awaited<ReturnType<typeof collectResultFiles>> = [];
-    try {
-      if (hasOutput) files = await collectResultFiles(s.outputDir);
-    } catch (err) {
-      this.system(s, `Could not read the result files: ${(err as Error).message}`);
-    }
+    const files = await found;
     let primary: string | null = null;
     if (s.resultName) {
       if (files.some((f) => f.name === s.resultName)) primary = s.resultName;

@@ -30,6 +30,9 @@ export class Dispatcher {
   private queue: QueueEntry[] = [];
   private pumping = false;
   private again = false;
+  /** Inside batch(): pumps asked for wait for its end, so one claim covers all that became startable. */
+  private holding = 0;
+  private held = false;
   private closed = false;
   private wake: unknown = null;
   private wakeAt = Infinity;
@@ -66,9 +69,30 @@ export class Dispatcher {
     return true;
   }
 
+  /**
+   * Runs fn with pumps held back, then pumps once: the exits of one launcher
+   * message, or the runs of one fire, start with one claim (one commit).
+   */
+  batch<T>(fn: () => T): T {
+    this.holding += 1;
+    try {
+      return fn();
+    } finally {
+      this.holding -= 1;
+      if (this.holding === 0 && this.held) {
+        this.held = false;
+        this.pump();
+      }
+    }
+  }
+
   /** Starts every queued run that can start now. */
   pump(): void {
     if (this.closed) return;
+    if (this.holding > 0) {
+      this.held = true;
+      return;
+    }
     if (this.pumping) {
       this.again = true;
       return;

@@ -171,7 +171,8 @@ export class RunStateMachine {
     if (!a || a.phase === 'FINISHING') return;
     a.phase = 'FINISHING';
     a.holdsSlot = false;
-    this.deps.writer.op({ kind: 'finishing', runId, lastSeq }, () => this.publish(runId));
+    // Its end follows within moments (files read, leftovers looked for): both go in one commit.
+    this.deps.writer.op({ kind: 'finishing', runId, lastSeq }, () => this.publish(runId), 'with-next');
     this.deps.onFreed();
   }
 
@@ -193,7 +194,7 @@ export class RunStateMachine {
         if (retries.length) this.deps.onQueued(retries);
         this.deps.onFreed();
       },
-      true,
+      'now',
     );
   }
 

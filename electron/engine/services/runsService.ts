@@ -47,9 +47,8 @@ export class RunsService {
 
   trigger(input: ParsedInput<'runs.trigger'>, ctx: CallContext): Run {
     if (this.deps.isClosing()) throw new JobdeckError('UNAVAILABLE', 'the engine is shutting down');
-    const row = this.deps.machine.queue({ jobId: input.jobId, args: input.args, params: input.params, trigger: input.trigger ?? 'api', by: ctx.actor });
-    // It may have started already.
-    return toRun(this.deps.store.runs.get(row.id) ?? row);
+    // As queued (it may be starting already; its events tell).
+    return toRun(this.deps.machine.queue({ jobId: input.jobId, args: input.args, params: input.params, trigger: input.trigger ?? 'api', by: ctx.actor }));
   }
 
   list(input: ParsedInput<'runs.list'>): { items: Run[]; total: number } {
