@@ -14,7 +14,8 @@ const mode = process.argv[2] ?? '';
 const steps = {
   start: [['npm', 'run', 'build:native'], ['npx', 'electron-vite', 'build'], ['npx', 'electron-vite', 'preview']],
   dev: [['npm', 'run', 'build:native'], ['npx', 'electron-vite', 'dev']],
-  package: [['npm', 'run', 'build:native'], ['npx', 'electron-vite', 'build'], ['npx', 'electron-builder', '--config', 'electron-builder.yml']],
+  // electron-builder is fetched when packaging (it needs Node 22.12 or newer; nothing else here does).
+  package: [['npm', 'run', 'build:native'], ['npx', 'electron-vite', 'build'], ['npx', '--yes', 'electron-builder@26.17.0', '--config', 'electron-builder.yml']],
 };
 if (!steps[mode]) {
   console.error('usage: node scripts/desktop.mjs start|dev|package');
