@@ -155,3 +155,39 @@ describe('the console page', () => {
   });
 });
 
+
+describe('a huge log', () => {
+  it('is downloaded twice at once and paged without stalling the server', { timeout: 120_000 }, async () => {
+    const t = await startTestServer();
+    // 24 MB without a newline: 384 "lines" of 64 KiB.
+    const job = await t.client().call('jobs.create', { name: 'wide', script: 'head -c 25165824 /dev/zero | tr "\\0" "x"', schedule: { kind: 'manual' } });
+    const run = await t.engine.waitForRun((await t.client().call('runs.trigger', { jobId: job.id })).id);
+    let worst = 0;
+    let stop = false;
+    const pinger = (async () => {
+      while (!stop) {
+        const started = Date.now();
+        await (await fetch(`${t.url}/api/health`)).text();
+        worst = Math.max(worst, Date.now() - started);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const download = async () => {
+      const res = await t.fetch(`/api/runs/${run.id}/log`);
+      let bytes = 0;
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+      return bytes;
+    };
+    const page = async () => {
+      const res = await t.fetch(`/api/runs/${run.id}/logs?limit=10000`);
+      return (await res.text()).length;
+    };
+    const [a, b, pageBytes] = await Promise.all([download(), download(), page()]);
+    stop = true;
+    await pinger;
+    expect(a).toBeGreaterThan(25_165_824);
+    expect(b).toBe(a);
+    expect(pageBytes).toBeLessThan(6 * 1024 * 1024);
+    expect(worst).toBeLessThan(500);
+  });
+});
