@@ -7,12 +7,15 @@ import { z } from 'zod';
 import { jobSummarySchema } from './model/job';
 import { logLineSchema, runSchema } from './model/run';
 import { schedulerStatusSchema } from './model/misc';
+import { taskRunSchema } from './model/workflow';
 
 export const engineEventSchema = z.discriminatedUnion('type', [
   /** A run was queued, started, progressed or finished. */
   z.object({ type: z.literal('run'), run: runSchema }),
   /** New log lines of a run, in sequence order. */
   z.object({ type: z.literal('log'), runId: z.number().int(), jobId: z.number().int(), lines: z.array(logLineSchema) }),
+  /** Task runs of a workflow run changed (only those that changed). */
+  z.object({ type: z.literal('tasks'), runId: z.number().int(), jobId: z.number().int(), tasks: z.array(taskRunSchema) }),
   /** A job was created or changed (null job: it is gone). */
   z.object({ type: z.literal('job'), jobId: z.number().int(), job: jobSummarySchema.nullable() }),
   /** Scheduler counts or state changed. */
@@ -39,10 +42,10 @@ export type Subscription = z.infer<typeof subscriptionSchema>;
 export function eventMatches(sub: Subscription, event: EngineEvent): boolean {
   if (sub.runId !== undefined) {
     if (event.type === 'run') return event.run.id === sub.runId;
-    if (event.type === 'log') return event.runId === sub.runId;
+    if (event.type === 'log' || event.type === 'tasks') return event.runId === sub.runId;
     return false;
   }
-  if (event.type === 'log') return false;
+  if (event.type === 'log' || event.type === 'tasks') return false;
   if (sub.jobId !== undefined) {
     if (event.type === 'run') return event.run.jobId === sub.jobId;
     if (event.type === 'job') return event.jobId === sub.jobId;

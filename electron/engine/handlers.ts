@@ -7,12 +7,14 @@ import type { Handlers } from '../../shared/contract';
 import type { JobsService } from './services/jobsService';
 import type { RunsService } from './services/runsService';
 import type { SchedulerService } from './services/schedulerService';
+import type { TaskRunsService } from './services/taskRunsService';
 import type { UsersService } from './services/usersService';
 import type { Store } from './store/store';
 
 export interface Services {
   jobs: JobsService;
   runs: RunsService;
+  tasks: TaskRunsService;
   scheduler: SchedulerService;
   users: UsersService;
   /** Read-only access for the audit log. */
@@ -55,7 +57,12 @@ function buildHandlers(s: Services): Handlers {
     'jobs.export': async () => s.jobs.export(),
     'jobs.import': async ({ document, dryRun }, ctx) => s.jobs.import(document, dryRun ?? false, ctx),
 
-    'runs.trigger': async (input, ctx) => s.runs.trigger(input, ctx),
+    'runs.trigger': async (input, ctx) => {
+      if (input.task !== undefined) s.tasks.checkTaskTrigger(input.jobId, input.task);
+      return s.runs.trigger(input, ctx);
+    },
+    'runs.tasks': async ({ id }) => s.tasks.tasks(id),
+    'runs.rerun': async (input, ctx) => s.tasks.rerun(input, ctx),
     'runs.list': async (input) => s.runs.list(input),
     'runs.get': async ({ id }) => s.runs.get(id),
     'runs.cancel': async ({ id }, ctx) => s.runs.cancel(id, ctx),

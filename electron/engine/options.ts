@@ -13,6 +13,8 @@ export interface RunInfo {
   id: number;
   jobId: number;
   jobName: string;
+  /** The workflow task whose process this is (its path), if any. */
+  task?: string;
 }
 
 export interface EngineOptions {

@@ -17,10 +17,12 @@ import { recoverDeadOwners } from './runs/recovery';
 import { RunStateMachine } from './runs/stateMachine';
 import { InlinePort, LauncherPort, type ProcessPort } from './runner/processPort';
 import { Runner } from './runner/runner';
+import { WorkflowRunner } from './workflows/workflowRunner';
 import { Scheduler } from './scheduler/scheduler';
 import { JobsService } from './services/jobsService';
 import { RunsService } from './services/runsService';
 import { SchedulerService } from './services/schedulerService';
+import { TaskRunsService } from './services/taskRunsService';
 import { UsersService } from './services/usersService';
 import type { Store } from './store/store';
 import { describeStoreFailure } from './store/database';
@@ -60,7 +62,7 @@ export interface Parts {
   janitor: Janitor;
   summaries: JobSummaries;
   external: ExternalSync;
-  services: { jobs: JobsService; runs: RunsService; scheduler: SchedulerService; users: UsersService };
+  services: { jobs: JobsService; runs: RunsService; tasks: TaskRunsService; scheduler: SchedulerService; users: UsersService };
   handlers: Handlers;
   recover(): void;
   /** Scheduled fires refused because the job was still running or queued. */
@@ -128,6 +130,7 @@ export function wire(ctx: WiringContext): Parts {
     config.spawner === 'inline'
       ? new InlinePort(hostOptions)
       : new LauncherPort({ ...hostOptions, launcherPath: config.launcherPath, onProblem: (m) => config.logger.warn(m) });
+  const workflows = new WorkflowRunner({ machine, writer, bus, port, store, clock: config.clock, config, owner, helperPath: ctx.helperPath });
   const runner: Runner = new Runner({
     machine,
     writer,
@@ -137,6 +140,7 @@ export function wire(ctx: WiringContext): Parts {
     owner,
     helperPath: ctx.helperPath,
     batch: (fn) => dispatcher.batch(fn),
+    workflows,
   });
 
   let skipped = 0;
@@ -185,6 +189,7 @@ export function wire(ctx: WiringContext): Parts {
   const services = {
     jobs,
     runs,
+    tasks: new TaskRunsService({ store, machine }),
     scheduler: new SchedulerService({
       store,
       clock: config.clock,

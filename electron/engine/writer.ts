@@ -66,13 +66,13 @@ export class Writer {
     return this.seqs.get(runId)?.seq;
   }
 
-  /** Queues lines of a run; returns the sequence number of the last one. */
-  append(runId: number, stream: LogStream, ts: number, texts: readonly string[]): number {
+  /** Queues lines of a run (of one of its workflow's tasks); returns the sequence number of the last one. */
+  append(runId: number, stream: LogStream, ts: number, texts: readonly string[], task: string | null = null): number {
     const state = this.seqs.get(runId);
     if (!state) throw new Error(`run ${runId} is not open for logging`);
     const code = STREAM_CODES[stream];
     for (const text of texts) {
-      this.lines.push({ runId, seq: ++state.seq, ts, stream: code, text });
+      this.lines.push({ runId, seq: ++state.seq, ts, stream: code, text, task });
       this.lineBytes += text.length;
     }
     if (this.lines.length >= this.options.maxBatch || this.lineBytes >= MAX_BATCH_BYTES) this.flush();
@@ -199,5 +199,7 @@ export class Writer {
 }
 
 function toLine(l: PendingLine): LogLine {
-  return { seq: l.seq, ts: new Date(l.ts).toISOString(), stream: STREAM_NAMES[l.stream] ?? 'system', text: l.text };
+  const line: LogLine = { seq: l.seq, ts: new Date(l.ts).toISOString(), stream: STREAM_NAMES[l.stream] ?? 'system', text: l.text };
+  if (l.task !== null) line.task = l.task;
+  return line;
 }

@@ -12,9 +12,16 @@ import { extraPaths } from './openapiRoutes';
 
 type Json = Record<string, unknown>;
 
+/** Schemas used by reference (recursive ones: a workflow's tasks), hoisted into the document's components. */
+const sharedSchemas: Record<string, Json> = {};
+
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output'): Json => {
-  const { $schema: _s, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
-  return rest;
+  const { $schema: _s, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
+  if (!$defs) return rest;
+  // Refs point at the body's own $defs; inside the document they live under components.schemas.
+  const moved = JSON.parse(JSON.stringify({ rest, $defs }).replaceAll('"#/$defs/', '"#/components/schemas/')) as { rest: Json; $defs: Record<string, Json> };
+  Object.assign(sharedSchemas, moved.$defs);
+  return moved.rest;
 };
 
 export const errorRef = { $ref: '#/components/schemas/Error' };
@@ -117,6 +124,7 @@ export function openApiDocument(version: string) {
         session: { type: 'apiKey', in: 'cookie', name: 'jobdeck_session', description: "the web console's session (POST /api/session)" },
       },
       schemas: {
+        ...sharedSchemas,
         Error: {
           type: 'object',
           required: ['code', 'message'],

@@ -1,6 +1,7 @@
 /** The contract's calls on jobs. */
 import { z } from 'zod';
-import { jobChangesSchema, jobCreateSchema, jobNameSchema, jobSchema, jobSummarySchema, runStatusSchema, scriptVersionSchema } from '../model/job';
+import { jobNameSchema, jobSchema, jobSummarySchema, runStatusSchema, scriptVersionSchema } from '../model/job';
+import { jobChangesSchema, jobCreateSchema } from '../model/jobInput';
 import { exportDocumentSchema, importReportSchema } from '../model/misc';
 import { ARCHIVED_FILTERS, empty, id, JOB_ORDERS, JOBS_PAGE_DEFAULT, JOBS_PAGE_MAX, limit, listResult, m, offset } from './common';
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { paramValue, runStatusSchema } from '../model/job';
 import { logPageSchema, resultFileSchema, runSchema } from '../model/run';
+import { taskPathSchema, taskRunSchema } from '../model/workflow';
 import { CALLER_TRIGGERS, dateText, downloadSchema, id, limit, listResult, m, offset, WAIT_MAX_SECONDS } from './common';
 
 export const runMethods = {
@@ -15,7 +16,25 @@ export const runMethods = {
       args: z.string().max(10_000).optional(),
       params: z.record(z.string(), paramValue).optional(),
       trigger: z.enum(CALLER_TRIGGERS).optional(),
+      /** A workflow job: run only this task (and its subtasks). */
+      task: taskPathSchema.optional(),
     }),
+    output: runSchema,
+  }),
+  'runs.tasks': m({
+    summary: "A workflow run's task runs, in tree order (results over 16 KB are left out: resultTruncated)",
+    role: 'viewer',
+    http: { method: 'GET', path: '/api/runs/:id/tasks' },
+    input: z.strictObject({ id }),
+    output: z.array(taskRunSchema),
+  }),
+  'runs.rerun': m({
+    summary: 'Re-run tasks of a finished workflow run in place (same run id): one task by path, or every task that did not succeed',
+    role: 'admin',
+    http: { method: 'POST', path: '/api/runs/:id/rerun' },
+    input: z
+      .strictObject({ id, task: taskPathSchema.optional(), failed: z.literal(true).optional() })
+      .refine((v) => (v.task === undefined) !== (v.failed === undefined), { message: 'give either task (a path) or failed: true', path: ['task'] }),
     output: runSchema,
   }),
   'runs.list': m({
@@ -73,7 +92,13 @@ export const runMethods = {
     summary: 'Log lines of a run after a sequence number',
     role: 'viewer',
     http: { method: 'GET', path: '/api/runs/:id/logs' },
-    input: z.strictObject({ id, afterSeq: z.number().int().min(0).optional(), limit: limit(10_000).optional() }),
+    input: z.strictObject({
+      id,
+      afterSeq: z.number().int().min(0).optional(),
+      limit: limit(10_000).optional(),
+      /** Only the lines of this workflow task. */
+      task: taskPathSchema.optional(),
+    }),
     output: logPageSchema,
   }),
   'runs.search': m({

@@ -11,6 +11,8 @@ import { cronProblem, isValidTimeZone } from '../cron';
 
 export const BUILTIN_RUNTIMES = ['sh', 'bash', 'node', 'python3'] as const;
 export type BuiltinRuntime = (typeof BUILTIN_RUNTIMES)[number];
+/** The runtime of a job whose script is a workflow definition (a tree of tasks, as JSON): see workflow.ts. */
+export const WORKFLOW_RUNTIME = 'workflow';
 
 export const INTERVAL_MIN = 1;
 export const INTERVAL_MAX = 300;
@@ -110,8 +112,8 @@ export const runtimeSchema = z
   .trim()
   .min(1, 'runtime is required')
   .max(500)
-  .refine((r) => (BUILTIN_RUNTIMES as readonly string[]).includes(r) || r.includes('{script}'), {
-    message: 'runtime must be sh, bash, node, python3, or a command line containing {script}',
+  .refine((r) => (BUILTIN_RUNTIMES as readonly string[]).includes(r) || r === WORKFLOW_RUNTIME || r.includes('{script}'), {
+    message: 'runtime must be sh, bash, node, python3, workflow, or a command line containing {script}',
   });
 
 export const OVERLAP_POLICIES = ['skip', 'queue'] as const;
@@ -174,16 +176,6 @@ export const jobFields = {
   /** Runs (with their logs and files) kept per job; older ones are deleted. */
   retention: z.number().int().min(1).max(1_000_000),
 };
-
-export const jobCreateSchema = z.strictObject({
-  ...z.object(jobFields).partial().shape,
-  name: jobFields.name,
-  script: jobFields.script,
-});
-export type JobCreate = z.infer<typeof jobCreateSchema>;
-
-export const jobChangesSchema = z.strictObject(jobFields).partial();
-export type JobChanges = z.infer<typeof jobChangesSchema>;
 
 export type JobSpec = { [K in keyof typeof jobFields]: z.infer<(typeof jobFields)[K]> };
 

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { isoTime } from './time';
 import { paramValue, runStatusSchema, type RunStatus } from './job';
 
-export const RUN_TRIGGERS = ['schedule', 'manual', 'api', 'cli', 'retry', 'catch-up'] as const;
+/** `dependency`: the jobs it runs after have finished (the job's `after` list). */
+export const RUN_TRIGGERS = ['schedule', 'manual', 'api', 'cli', 'retry', 'catch-up', 'dependency'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 export const FINISHED_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -26,6 +27,8 @@ export type RunPhase = (typeof RUN_PHASES)[number];
  * - SPAWN_FAILED: the runtime could not be started (not installed, bad command line);
  * - PREPARE_FAILED: the run's folder could not be made (disk full, permissions);
  * - LAUNCHER_DIED: the process that started the script died while it ran.
+ * - TASK_FAILED: a workflow's task failed without continueOnFailure (the task run says how).
+ * - SKIPPED: a gated job did not run: its dependencies had not succeeded within the window.
  */
 export const FAILURE_CODES = [
   'EXIT',
@@ -36,11 +39,15 @@ export const FAILURE_CODES = [
   'SPAWN_FAILED',
   'PREPARE_FAILED',
   'LAUNCHER_DIED',
+  /** A workflow task failed (its own failure is on the task run). */
+  'TASK_FAILED',
+  /** Not run: a gated job's dependencies had not succeeded in time. */
+  'SKIPPED',
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
 /** Failures a retry cannot cure: the same run would fail the same way (and a cancel is a decision). */
-export const FINAL_FAILURES: readonly FailureCode[] = ['SPAWN_FAILED', 'CANCELLED'];
+export const FINAL_FAILURES: readonly FailureCode[] = ['SPAWN_FAILED', 'CANCELLED', 'SKIPPED'];
 export const isRetryable = (failure: FailureCode | null): boolean => failure !== null && !FINAL_FAILURES.includes(failure);
 
 
@@ -83,6 +90,10 @@ export const runSchema = z.object({
   /** Name of the primary result file, if any. */
   resultFile: z.string().nullable(),
   cancelRequested: z.boolean(),
+  /** How many times this (workflow) run was re-run in place; 0 for its first round. */
+  round: z.number().int(),
+  /** Number of tasks of a workflow run once it started; null for a script run. */
+  tasks: z.number().int().nullable(),
 });
 export type Run = z.infer<typeof runSchema>;
 
@@ -94,6 +105,8 @@ export const logLineSchema = z.object({
   ts: isoTime,
   stream: z.enum(LOG_STREAMS),
   text: z.string(),
+  /** Path of the workflow task that printed the line (#.load.eu); absent for a script run. */
+  task: z.string().optional(),
 });
 export type LogLine = z.infer<typeof logLineSchema>;
 
@@ -118,11 +131,13 @@ const STAGE: Record<RunStatus, number> = { QUEUED: 0, IN_PROGRESS: 1, SUCCEEDED:
 
 /**
  * Of two snapshots of the same run, the later one. Answers to calls and live
- * events can arrive in either order; a run never goes back from finished to
- * running, nor from running to queued, and its log only grows.
+ * events can arrive in either order; within a round a run never goes back
+ * from finished to running, nor from running to queued, and its log only
+ * grows. A re-run (a later round) starts over from queued.
  */
 export function laterRunState(current: Run | null | undefined, incoming: Run): Run {
   if (!current || current.id !== incoming.id) return incoming;
+  if (current.round !== incoming.round) return incoming.round > current.round ? incoming : current;
   const a = STAGE[current.status];
   const b = STAGE[incoming.status];
   if (a !== b) return b > a ? incoming : current;

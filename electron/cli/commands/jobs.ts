@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ARCHIVED_FILTERS, JOBS_PAGE_DEFAULT, JOBS_PAGE_MAX } from '../../../shared/contract';
-import { MISFIRE_POLICIES, OVERLAP_POLICIES, RUN_STATUSES, type JobCreate } from '../../../shared/model/job';
+import { MISFIRE_POLICIES, OVERLAP_POLICIES, RUN_STATUSES } from '../../../shared/model/job';
+import type { JobCreate } from '../../../shared/model/jobInput';
 import { describeSchedule, nextFires } from '../../../shared/schedule';
 import { collect, findJob, parseIntOption, print, printJson, UsageError, withEngine, type GlobalOptions } from '../context';
 import { jobsTable, localTime, status, table } from '../format';

@@ -15,6 +15,8 @@ import * as v from 'valibot';
 export const prepareSchema = v.object({
   /** Folders above the run's (made once, then remembered). */
   parents: v.array(v.string()),
+  /** Folders made if missing, every time (a workflow run's folders, shared by its tasks). */
+  ensure: v.optional(v.array(v.string())),
   /** The run's folder and its subfolders, outermost first. */
   dirs: v.pipe(v.array(v.string()), v.minLength(1)),
   /** Files written inside. */

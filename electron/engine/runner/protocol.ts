@@ -5,12 +5,15 @@
  *   ::progress <percent> [message]   progress 0-100, with an optional message
  *   ::result <file name>             names the primary result file in JOBDECK_OUTPUT_DIR
  *   ::audit <message>                an audit entry attributed to the job's associated user
+ *   ::return <JSON>                  the result of a workflow task (the last one counts)
  */
+import { TASK_RESULT_MAX_BYTES } from '../../../shared/model/workflow';
 
 export type ProtocolCommand =
   | { kind: 'progress'; percent: number; message: string }
   | { kind: 'result'; name: string }
   | { kind: 'audit'; message: string }
+  | { kind: 'return'; json: string }
   | { kind: 'invalid'; problem: string };
 
 const PREFIX = '::';
@@ -18,7 +21,7 @@ const PREFIX = '::';
 /** Parses one stdout line; null when it is ordinary output. */
 export function parseProtocolLine(line: string): ProtocolCommand | null {
   if (!line.startsWith(PREFIX)) return null;
-  const match = /^::(progress|result|audit)(?:\s+(.*))?$/.exec(line.trimEnd());
+  const match = /^::(progress|result|audit|return)(?:\s+(.*))?$/.exec(line.trimEnd());
   if (!match) return null;
   const [, verb, rest = ''] = match;
   switch (verb) {
@@ -38,6 +41,19 @@ export function parseProtocolLine(line: string): ProtocolCommand | null {
       const message = rest.trim();
       if (!message) return { kind: 'invalid', problem: '::audit needs a message' };
       return { kind: 'audit', message: message.slice(0, 2000) };
+    }
+    case 'return': {
+      const text = rest.trim();
+      if (!text) return { kind: 'invalid', problem: '::return needs a JSON value, e.g. ::return {"rows": 42}' };
+      if (Buffer.byteLength(text, 'utf8') > TASK_RESULT_MAX_BYTES) {
+        return { kind: 'invalid', problem: `::return value is larger than ${TASK_RESULT_MAX_BYTES / 1024} KB` };
+      }
+      try {
+        // Kept as compact JSON text: what the store holds and later tasks read.
+        return { kind: 'return', json: JSON.stringify(JSON.parse(text)) };
+      } catch (err) {
+        return { kind: 'invalid', problem: `::return value is not valid JSON (${(err as Error).message})` };
+      }
     }
   }
   return null;

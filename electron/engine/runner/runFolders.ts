@@ -23,6 +23,7 @@ export async function prepareRun(prepare: Prepare): Promise<void> {
     await mkdirOnce(dir);
     madeDirs.add(dir);
   }
+  for (const dir of prepare.ensure ?? []) await mkdir(dir, { recursive: true });
   const runDir = prepare.dirs[0]!;
   if (prepare.spare) {
     // A folder left there with anything in it makes the rename fail (and then mkdir says so below);

@@ -7,19 +7,19 @@
  * in the state machine and the store.
  */
 import { basename, join } from 'node:path';
-import type { FailureCode } from '../../../shared/model/run';
+import { WORKFLOW_RUNTIME } from '../../../shared/model/job';
 import type { Clock } from '../clock';
 import type { EngineConfig } from '../options';
 import { outputDir, runDir } from '../paths';
 import type { RunStateMachine } from '../runs/stateMachine';
 import type { JobRow, RunRow } from '../store/rows';
-import type { RunEnd } from '../store/runsStore';
 import type { Writer } from '../writer';
-import type { HostMessage, Leftovers } from './launcherProtocol';
+import type { HostMessage } from './launcherProtocol';
 import type { ProcessPort } from './processPort';
 import { parseProtocolLine } from './protocol';
 import { collectResultFiles, type FoundFile } from './resultFiles';
-import { runtimeCommand, runtimeProgram, scriptFileFor, splitArgs } from './runtimes';
+import { runtimeCommand, scriptFileFor, splitArgs } from './runtimes';
+import { exitOutcome, formatDuration, leftoverLines, LogBudget, paramEnv, startFailure, UNSET_ENV, type Outcome } from './supervision';
 
 /** What supervising one run's process needs. */
 interface Supervised {
@@ -38,14 +38,10 @@ interface Supervised {
   timedOut: boolean;
   timer: unknown;
   ended: boolean;
-  /** Bytes of output kept so far, and whether the limit was reached. */
-  logBytes: number;
-  truncated: boolean;
+  log: LogBudget;
   /** Its process exited (what it ended with, its result files being read); the run ends once settled. */
   exited: { outcome: Outcome; at: number; files: Promise<FoundFile[]> } | null;
 }
-
-type Outcome = Pick<RunEnd, 'status' | 'failure' | 'exitCode' | 'signal' | 'error'>;
 
 export interface RunnerDeps {
   machine: RunStateMachine;
@@ -58,28 +54,20 @@ export interface RunnerDeps {
   helperPath?: string;
   /** Runs fn so that the runs it frees start together (the dispatcher's batch). */
   batch(fn: () => void): void;
+  /** Executes workflow runs (their tasks' processes have negative ids). */
+  workflows: WorkflowExecutor;
+}
+
+/** What the runner hands workflow runs to. */
+export interface WorkflowExecutor {
+  start(run: RunRow, job: JobRow): void;
+  cancel(runId: number, by: string): boolean;
+  cancelAll(by: string): void;
+  handle(msg: HostMessage): void;
+  readonly size: number;
 }
 
 const COLON = 58;
-/** Host variables a job never inherits (the desktop binary's Node switch, Jobdeck's own settings). */
-const UNSET_ENV = ['ELECTRON_RUN_AS_NODE', 'JOBDECK_*'];
-
-function paramEnvName(name: string): string {
-  return `JOBDECK_PARAM_${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
-}
-
-function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
-  const m = Math.floor(ms / 60_000);
-  return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-const FAILED_CODES: Record<Exclude<Extract<HostMessage, { t: 'failed' }>['reason'], 'STOPPED'>, FailureCode> = {
-  PREPARE: 'PREPARE_FAILED',
-  SPAWN: 'SPAWN_FAILED',
-  LAUNCHER_DIED: 'LAUNCHER_DIED',
-};
 
 export class Runner {
   private readonly runs = new Map<number, Supervised>();
@@ -89,7 +77,8 @@ export class Runner {
       deps.batch(() => {
         for (const msg of msgs) {
           try {
-            this.handle(msg);
+            if (msg.id < 0) deps.workflows.handle(msg);
+            else this.handle(msg);
           } catch (err) {
             deps.config.onError(err);
           }
@@ -98,12 +87,13 @@ export class Runner {
   }
 
   get size(): number {
-    return this.runs.size;
+    return this.runs.size + this.deps.workflows.size;
   }
 
   /** Starts a run the state machine just claimed (STARTING). */
   start(run: RunRow, job: JobRow): void {
     const { deps } = this;
+    if (job.runtime === WORKFLOW_RUNTIME) return deps.workflows.start(run, job);
     const dir = runDir(deps.config.dataDir, job.id, run.id);
     const s: Supervised = {
       id: run.id,
@@ -121,8 +111,7 @@ export class Runner {
       timedOut: false,
       timer: null,
       ended: false,
-      logBytes: 0,
-      truncated: false,
+      log: new LogBudget(deps.config.logMaxBytes),
       exited: null,
     };
     this.runs.set(s.id, s);
@@ -165,9 +154,7 @@ export class Runner {
 
   /** What a job process gets on top of the host's environment (which loses ELECTRON_RUN_AS_NODE and JOBDECK_*). */
   private environment(s: Supervised, run: RunRow, runtimeEnv: Record<string, string>): Record<string, string> {
-    const env: Record<string, string> = {};
-    const params = JSON.parse(run.params) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(params)) env[paramEnvName(k)] = String(v);
+    const env = paramEnv(run.params);
     Object.assign(env, runtimeEnv, {
       JOBDECK_JOB: s.jobName,
       JOBDECK_JOB_ID: String(s.jobId),
@@ -186,7 +173,8 @@ export class Runner {
   /** Stops a run's process tree and records it as cancelled; false when it is not executing here. */
   cancel(runId: number, by: string): boolean {
     const s = this.runs.get(runId);
-    if (!s || s.ended) return false;
+    if (!s) return this.deps.workflows.cancel(runId, by);
+    if (s.ended) return false;
     // Exited already (its end being recorded), or being stopped: nothing more to stop.
     if (s.cancelledBy || s.exited) return true;
     s.cancelledBy = by;
@@ -198,6 +186,7 @@ export class Runner {
   /** Cancels every run executing here (shutdown, a second signal). */
   cancelAll(by: string): void {
     for (const id of [...this.runs.keys()]) this.cancel(id, by);
+    this.deps.workflows.cancelAll(by);
   }
 
   private timeout(s: Supervised): void {
@@ -233,7 +222,7 @@ export class Runner {
         break;
       case 'settled':
         if (!s.exited) break;
-        if (msg.leftovers) this.reportLeftovers(s, msg.leftovers);
+        if (msg.leftovers) for (const line of leftoverLines(msg.leftovers)) this.system(s, line);
         void this.finish(s, s.exited.outcome, s.exited.files, s.exited.at);
         break;
       case 'failed': {
@@ -248,39 +237,22 @@ export class Runner {
           void this.finish(s, this.outcome(s, null, null));
           break;
         }
-        const problem =
-          msg.reason === 'SPAWN' && msg.errno === 'ENOENT' ? `${runtimeProgram(s.runtime)} was not found (is it installed and on the PATH?)` : msg.message;
-        this.system(s, `Could not start: ${problem}`);
-        const error = msg.reason === 'SPAWN' ? `could not start: ${problem}` : msg.message;
-        void this.finish(s, { status: 'FAILED', failure: FAILED_CODES[msg.reason], exitCode: null, signal: null, error }, msg.reason !== 'PREPARE' ? this.readFiles(s) : undefined);
+        const failed = startFailure({ ...msg, reason: msg.reason }, s.runtime);
+        this.system(s, failed.line);
+        void this.finish(s, failed.outcome, msg.reason !== 'PREPARE' ? this.readFiles(s) : undefined);
         break;
       }
-    }
-  }
-
-  private reportLeftovers(s: Supervised, l: Leftovers): void {
-    const found: string[] = [];
-    if (l.inGroup) found.push('processes left in its process group');
-    if (l.escaped) found.push(`${l.escaped} process${l.escaped > 1 ? 'es' : ''} that had left its process group`);
-    if (found.length) this.system(s, `Stopped what the script left running: ${found.join(' and ')}`);
-    if (l.survivors.length) {
-      this.system(s, `Could not stop ${l.survivors.length} process${l.survivors.length > 1 ? 'es' : ''} the script left running (pid ${l.survivors.join(', ')})`);
     }
   }
 
   private lines(s: Supervised, stream: 'stdout' | 'stderr', at: number, lines: string[]): void {
     this.deps.config.onLines?.({ id: s.id, jobId: s.jobId, jobName: s.jobName }, stream, lines);
     let seq = this.deps.writer.lastSeq(s.id) ?? 0;
-    if (!s.truncated) {
-      let bytes = 0;
-      for (const l of lines) bytes += Buffer.byteLength(l, 'utf8') + 1;
-      if (s.logBytes + bytes <= this.deps.config.logMaxBytes) {
-        s.logBytes += bytes;
+    if (!s.log.truncated) {
+      if (s.log.take(lines)) {
         seq = this.deps.writer.append(s.id, stream, at, lines);
       } else {
-        s.truncated = true;
-        const mb = Math.round(this.deps.config.logMaxBytes / (1024 * 1024));
-        this.system(s, `Log limit reached: this run printed more than ${mb} MB; later output is not kept (result files are unaffected)`);
+        this.system(s, s.log.notice());
         this.deps.machine.truncated(s.id);
         seq = this.deps.writer.lastSeq(s.id) ?? seq;
       }
@@ -323,11 +295,7 @@ export class Runner {
   }
 
   private outcome(s: Supervised, code: number | null, signal: string | null): Outcome {
-    if (s.cancelledBy) return { status: 'CANCELLED', failure: 'CANCELLED', exitCode: code, signal, error: `cancelled by ${s.cancelledBy}` };
-    if (s.timedOut) return { status: 'FAILED', failure: 'TIMEOUT', exitCode: code, signal, error: `timeout after ${s.timeoutSeconds} s` };
-    if (code === 0) return { status: 'SUCCEEDED', failure: null, exitCode: 0, signal: null, error: null };
-    if (signal) return { status: 'FAILED', failure: 'SIGNAL', exitCode: null, signal, error: `killed by ${signal}` };
-    return { status: 'FAILED', failure: 'EXIT', exitCode: code, signal: null, error: `exit code ${code}` };
+    return exitOutcome(s, code, signal);
   }
 
   /** The files in a run's output folder (an unreadable folder is said in the log, and counts as none). */

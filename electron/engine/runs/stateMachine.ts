@@ -129,8 +129,8 @@ export class RunStateMachine {
     });
   }
 
-  /** STARTING -> RUNNING: its process exists. */
-  running(runId: number, pid: number, at: number): void {
+  /** STARTING -> RUNNING: its process exists (a workflow run has no process of its own: null pid). */
+  running(runId: number, pid: number | null, at: number): void {
     const a = this.active.get(runId);
     if (!a || a.phase !== 'STARTING') return;
     a.phase = 'RUNNING';
@@ -196,6 +196,14 @@ export class RunStateMachine {
       },
       'now',
     );
+  }
+
+  /** A finished workflow run -> QUEUED again (a re-run in place), with the given task runs reset. */
+  reopen(runId: number, reset: readonly number[], note: string, by: string): RunRow {
+    const row = this.deps.store.runs.reopen(runId, reset, note, by, this.deps.owner, this.deps.clock.now());
+    this.publish(row.id);
+    this.deps.onQueued([row]);
+    return row;
   }
 
   /** QUEUED -> CANCELLED, for a run that never started; false when it was no longer queued. */

@@ -3,7 +3,10 @@ import { JOBS_PAGE_DEFAULT, type CallContext, type ParsedInput } from '../../../
 import { validationError } from '../../../shared/dispatch';
 import { iso } from '../../../shared/dates';
 import { JobdeckError, notFound } from '../../../shared/errors';
-import { JOB_DEFAULTS, paramValuesProblem, type Job, type JobChanges, type JobSpec, type JobSummary, type ScriptVersion } from '../../../shared/model/job';
+import { JOB_DEFAULTS, paramValuesProblem, type Job, type JobSpec, type JobSummary, type ScriptVersion } from '../../../shared/model/job';
+import { normaliseWorkflow, type JobChanges } from '../../../shared/model/jobInput';
+import { WORKFLOW_RUNTIME } from '../../../shared/model/workflow';
+import { buildPlan, jobRefLookup, parseWorkflow, type JobRef } from '../workflows/plan';
 import { exportDocumentSchema, type ExportDocument, type ImportReport } from '../../../shared/model/misc';
 import type { Clock } from '../clock';
 import type { JobSummaries } from '../jobSummaries';
@@ -24,6 +27,16 @@ export interface JobsServiceDeps {
 
 /** Most attempts at writing a job when other writers keep saving it in between. */
 const MAX_WRITE_ATTEMPTS = 5;
+
+/**
+ * A workflow must expand: its references name existing jobs without a cycle,
+ * its conditions and templates parse, it stays within the limits. `lookup`
+ * sees the jobs as they will be (an import's document before the store).
+ */
+function checkWorkflow(spec: JobSpec, lookup: (name: string) => JobRef | undefined, field = 'workflow'): void {
+  if (spec.runtime !== WORKFLOW_RUNTIME) return;
+  buildPlan(parseWorkflow(spec.script, field), spec.name, lookup, field);
+}
 
 function checkParams(spec: JobSpec, prefix = ''): void {
   const problem = paramValuesProblem(spec.params, spec.paramValues);
@@ -73,8 +86,9 @@ export class JobsService {
   }
 
   create(input: ParsedInput<'jobs.create'>, ctx: CallContext): Job {
-    const spec = { ...JOB_DEFAULTS, ...input } as JobSpec;
+    const spec = { ...JOB_DEFAULTS, ...normaliseWorkflow(input) } as JobSpec;
     checkParams(spec);
+    checkWorkflow(spec, jobRefLookup(this.deps.store));
     const now = this.deps.clock.now();
     const { script: _s, ...details } = spec;
     const id = this.deps.store.jobs.create({
@@ -101,8 +115,9 @@ export class JobsService {
         );
       }
       const before = specOf(row);
-      const after = { ...before, ...(input.changes as JobChanges) } as JobSpec;
+      const after = { ...before, ...normaliseWorkflow(input.changes as JobChanges) } as JobSpec;
       checkParams(after);
+      checkWorkflow(after, jobRefLookup(this.deps.store));
       const diff = diffSpecs(before, after);
       if (Object.keys(diff).length === 0) return toJob(row);
       const now = this.deps.clock.now();
@@ -202,6 +217,14 @@ export class JobsService {
       seen.set(key, i);
       checkParams({ ...job }, `document.jobs.${i}.`);
     });
+    // References resolve against the document first: it may bring the jobs a workflow names.
+    const stored = jobRefLookup(this.deps.store);
+    const inDocument = new Map(doc.jobs.map((j) => [j.name.toLowerCase(), j]));
+    const lookup = (name: string): JobRef | undefined => {
+      const j = inDocument.get(name.toLowerCase());
+      return j ? { name: j.name, runtime: j.runtime, script: j.script, timeoutSeconds: j.timeoutSeconds ?? null, archived: j.archived } : stored(name);
+    };
+    doc.jobs.forEach((job, i) => checkWorkflow(job, lookup, `document.jobs.${i}.workflow`));
     const report: ImportReport = { dryRun, created: [], updated: [], unchanged: [] };
     const now = this.deps.clock.now();
     const creates: JobWrite[] = [];

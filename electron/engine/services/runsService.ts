@@ -48,7 +48,9 @@ export class RunsService {
   trigger(input: ParsedInput<'runs.trigger'>, ctx: CallContext): Run {
     if (this.deps.isClosing()) throw new JobdeckError('UNAVAILABLE', 'the engine is shutting down');
     // As queued (it may be starting already; its events tell).
-    return toRun(this.deps.machine.queue({ jobId: input.jobId, args: input.args, params: input.params, trigger: input.trigger ?? 'api', by: ctx.actor }));
+    return toRun(
+      this.deps.machine.queue({ jobId: input.jobId, args: input.args, params: input.params, trigger: input.trigger ?? 'api', by: ctx.actor, task: input.task }),
+    );
   }
 
   list(input: ParsedInput<'runs.list'>): { items: Run[]; total: number } {
@@ -102,7 +104,7 @@ export class RunsService {
     const row = this.row(input.id);
     const after = input.afterSeq ?? 0;
     const max = input.limit ?? DEFAULT_LOG_LINES;
-    const lines = this.deps.store.logs.page(input.id, after, max, this.deps.config.logPageBytes).map(toLogLine);
+    const lines = this.deps.store.logs.page(input.id, after, max, this.deps.config.logPageBytes, input.task).map(toLogLine);
     const lastSeq = lines.length ? lines[lines.length - 1]!.seq : after;
     return { lines, lastSeq, done: isFinished(row.status) && lastSeq >= row.last_seq };
   }

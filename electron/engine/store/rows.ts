@@ -155,6 +155,10 @@ export interface RunRow {
   owner: string;
   pid: number | null;
   cancel_by: string | null;
+  /** Re-runs of a workflow run so far. */
+  round: number;
+  /** Number of task runs (a workflow run, once started); null for a script run. */
+  tasks: number | null;
 }
 
 export function toRun(row: RunRow): Run {
@@ -185,6 +189,8 @@ export function toRun(row: RunRow): Run {
     logTruncated: row.log_truncated === 1,
     resultFile: row.result_file,
     cancelRequested: row.cancel_by !== null,
+    round: row.round,
+    tasks: row.tasks,
   };
 }
 
@@ -196,8 +202,12 @@ export interface LogRow {
   ts: number;
   stream: number;
   text: string;
+  /** Path of the workflow task that printed it. */
+  task: string | null;
 }
 
 export function toLogLine(row: LogRow): LogLine {
-  return { seq: row.seq, ts: iso(row.ts)!, stream: STREAM_NAMES[row.stream] ?? 'system', text: row.text };
+  const line: LogLine = { seq: row.seq, ts: iso(row.ts)!, stream: STREAM_NAMES[row.stream] ?? 'system', text: row.text };
+  if (row.task !== null) line.task = row.task;
+  return line;
 }

@@ -23,6 +23,8 @@ export interface QueueRequest {
   notBefore?: number;
   attempt?: number;
   retryOf?: number;
+  /** A workflow run of this task (path) and its subtasks only. */
+  task?: string;
 }
 
 /** Triggers a person asked for (audited); the others come from the scheduler or the engine. */
@@ -91,6 +93,7 @@ export function insertRun(t: Tables, req: QueueRequest, owner: string, now: numb
     owner,
   };
   const id = t.runs.insert(fields);
+  if (req.task !== undefined) t.tasks.setOnly(id, req.task);
   if (ON_DEMAND.includes(req.trigger)) {
     t.audit.add({
       at: now,
@@ -135,5 +138,7 @@ export function insertRun(t: Tables, req: QueueRequest, owner: string, now: numb
     owner,
     pid: null,
     cancel_by: null,
+    round: 0,
+    tasks: null,
   };
 }

@@ -3,8 +3,10 @@
  * states. Each intent is one transaction; the run state machine is their only
  * caller for transitions, so this is the one place a run's status is written.
  */
-import { JobdeckError } from '../../../shared/errors';
-import { isRetryable, type FailureCode, type RunTrigger } from '../../../shared/model/run';
+import { JobdeckError, notFound } from '../../../shared/errors';
+import type { RunTrigger } from '../../../shared/model/run';
+import { appendSystemLine, endInterrupted, endQueued, endRun, type EndRecord, type FoundFile } from './runEnds';
+import { PENDING_STATE, type TaskState } from './taskRows';
 import type { NewAudit } from './tables/auditTable';
 import type { PendingLine } from './tables/logsTable';
 import type { ResultFileRow, RunEnd, RunListFilter } from './tables/runsTable';
@@ -12,15 +14,8 @@ import { insertRun, type QueueRequest } from './runRules';
 import type { JobRow, RunRow } from './rows';
 import type { Tables, Tx } from './tables';
 
-export type { QueueRequest, ResultFileRow, RunEnd, RunListFilter };
+export type { EndRecord, FoundFile, QueueRequest, ResultFileRow, RunEnd, RunListFilter };
 
-const SYSTEM_STREAM = 0;
-
-export interface FoundFile {
-  name: string;
-  size: number;
-  sha256: string;
-}
 
 /** A scheduled fire to record as a run. */
 export interface FireRecord {
@@ -38,25 +33,16 @@ export type ClaimResult =
   /** A cancel was requested before it started: recorded as CANCELLED now. */
   | { runId: number; outcome: 'cancelled' };
 
-/** The end of a run, and what to release with it. */
-export interface EndRecord {
-  runId: number;
-  jobId: number;
-  end: RunEnd;
-  files: FoundFile[];
-  lock: string | null;
-  /** Queue the next attempt if the failure is retryable and the job allows more (in the same transaction). */
-  retry: { owner: string; now: number } | null;
-}
-
 /** Changes of running runs, written together with a batch of log lines. */
 export type RunOp =
-  | { kind: 'running'; runId: number; pid: number; at: number }
+  | { kind: 'running'; runId: number; pid: number | null; at: number }
   | { kind: 'progress'; runId: number; percent: number; message: string; lastSeq: number }
   | { kind: 'finishing'; runId: number; lastSeq: number }
   | { kind: 'truncated'; runId: number }
   | { kind: 'audit'; entry: NewAudit }
-  | { kind: 'end'; record: EndRecord };
+  | { kind: 'end'; record: EndRecord }
+  /** A workflow task run's new state. */
+  | { kind: 'task'; runId: number; idx: number; state: TaskState };
 
 export interface BatchResult {
   /** Retries queued by `end` ops. */
@@ -145,7 +131,7 @@ export class RunsStore {
     const run = this.t.runs.get(runId);
     if (!run || run.status !== 'QUEUED') return { runId, outcome: 'gone' };
     if (run.cancel_by !== null) {
-      this.endQueued(run, run.cancel_by, now);
+      endQueued(this.t, run, run.cancel_by, now);
       return { runId, outcome: 'cancelled' };
     }
     const job = this.t.jobs.get(run.job_id);
@@ -186,8 +172,11 @@ export class RunsStore {
           case 'audit':
             this.t.audit.add(op.entry);
             break;
+          case 'task':
+            this.t.tasks.update(op.runId, op.idx, op.state);
+            break;
           case 'end': {
-            const retry = this.endRun(op.record);
+            const retry = endRun(this.t, op.record);
             if (retry) retries.push(retry);
             break;
           }
@@ -210,7 +199,7 @@ export class RunsStore {
     return this.tx(() => {
       const run = this.t.runs.get(runId);
       if (!run || run.status !== 'QUEUED') return false;
-      this.endQueued(run, by, now);
+      endQueued(this.t, run, by, now);
       return true;
     });
   }
@@ -225,23 +214,31 @@ export class RunsStore {
       const interrupted = this.t.runs.unfinished(owner);
       const retries: RunRow[] = [];
       for (const run of interrupted) {
-        const text =
-          run.status === 'IN_PROGRESS'
-            ? 'Interrupted: the Jobdeck process running this run stopped before it finished'
-            : 'Interrupted: the Jobdeck process that queued this run stopped before it started';
-        const seq = this.appendSystemLine(run.id, now, text);
-        const retry = this.endRun({
-          runId: run.id,
-          jobId: run.job_id,
-          end: { status: 'FAILED', failure: 'INTERRUPTED', finishedAt: now, exitCode: null, signal: null, error: 'interrupted', lastSeq: seq, resultFile: null },
-          files: [],
-          lock: null,
-          retry: retryOwner ? { owner: retryOwner, now } : null,
-        });
+        const retry = endInterrupted(this.t, run, now, retryOwner);
         if (retry) retries.push(retry);
       }
       for (const lock of this.t.locks.list()) if (lock.owner === owner) this.t.locks.break(lock.name);
       return { interrupted, retries };
+    });
+  }
+
+  /**
+   * A finished workflow run -> QUEUED again, in its next round: the tasks
+   * given are reset to run again, the others keep their outcome (successful
+   * ones are reused). Its log keeps growing; a system line marks the re-run.
+   */
+  reopen(runId: number, reset: readonly number[], note: string, by: string, owner: string, now: number): RunRow {
+    return this.tx(() => {
+      const run = this.t.runs.get(runId);
+      if (!run) throw notFound('run', runId);
+      if (!this.t.runs.reopen(runId, owner)) throw new JobdeckError('INVALID_STATE', `run ${runId} has not finished (${run.status}); re-run it once it has`, 'id');
+      this.t.tasks.clearReused(runId);
+      this.t.tasks.clearOnly(runId);
+      for (const idx of reset) this.t.tasks.update(runId, idx, PENDING_STATE);
+      const seq = appendSystemLine(this.t, runId, now, `Re-run by ${by} (round ${run.round + 1}): ${note}`);
+      this.t.runs.raiseLastSeq(runId, seq);
+      this.t.audit.add({ at: now, actor: by, action: 'run.rerun', targetType: 'run', targetId: runId, targetName: run.job_name, jobId: run.job_id, details: { round: run.round + 1, tasks: note } });
+      return this.t.runs.get(runId)!;
     });
   }
 
@@ -256,66 +253,6 @@ export class RunsStore {
       this.t.logs.deleteSome(runId, Number.MAX_SAFE_INTEGER);
       this.t.runs.delete(runId);
     });
-  }
-
-  // ----- inside transactions -----
-
-  private appendSystemLine(runId: number, now: number, text: string): number {
-    const seq = this.t.logs.maxSeq(runId) + 1;
-    this.t.logs.insertMany([{ runId, seq, ts: now, stream: SYSTEM_STREAM, text }]);
-    return seq;
-  }
-
-  private endQueued(run: RunRow, by: string, now: number): void {
-    const seq = this.appendSystemLine(run.id, now, `Cancelled by ${by} before it started`);
-    this.endRun({
-      runId: run.id,
-      jobId: run.job_id,
-      end: { status: 'CANCELLED', failure: 'CANCELLED', finishedAt: now, exitCode: null, signal: null, error: `cancelled by ${by}`, lastSeq: seq, resultFile: null },
-      files: [],
-      lock: null,
-      retry: null,
-    });
-  }
-
-  /** Ends a run: status, files, its lock, the job's last run; queues a retry when due. */
-  private endRun(r: EndRecord): RunRow | null {
-    if (!this.t.runs.end(r.runId, r.end)) return null;
-    for (const f of r.files) this.t.runs.addFile(r.runId, f.name, f.size, f.sha256, f.name === r.end.resultFile);
-    if (r.lock) this.t.locks.release(r.lock, r.runId);
-    this.t.jobs.setLastRun(r.jobId, r.runId, r.end.status, r.end.finishedAt);
-    if (!r.retry || r.end.status !== 'FAILED' || !isRetryable(r.end.failure)) return null;
-    return this.queueRetry(r.runId, r.end.failure, r.retry.owner, r.retry.now);
-  }
-
-  private queueRetry(runId: number, failure: FailureCode | null, owner: string, now: number): RunRow | null {
-    const run = this.t.runs.get(runId);
-    const job = run && this.t.jobs.get(run.job_id);
-    if (!run || !job || job.archived || run.attempt > job.retry_count) return null;
-    try {
-      return insertRun(
-        this.t,
-        {
-          jobId: job.id,
-          trigger: 'retry',
-          by: run.triggered_by,
-          args: run.args,
-          params: JSON.parse(run.params),
-          useGivenParams: true,
-          attempt: run.attempt + 1,
-          retryOf: run.id,
-          notBefore: now + job.retry_delay_s * 1000,
-        },
-        owner,
-        now,
-      );
-    } catch (err) {
-      if (!isRefusal(err)) throw err;
-      // Say so in the failed run's log rather than retry silently never.
-      const seq = this.appendSystemLine(run.id, now, `Not retried (${failure}): ${(err as Error).message}`);
-      this.t.runs.raiseLastSeq(run.id, seq);
-      return null;
-    }
   }
 }
 

@@ -10,6 +10,7 @@ import type { LogRow } from './rows';
 import { openDatabase, type Db, type OpenOptions } from './database';
 import { JobsStore } from './jobsStore';
 import { RunsStore } from './runsStore';
+import { TasksStore } from './tasksStore';
 import { UsersStore } from './usersStore';
 import { AuditStore, LocksStore, SettingsStore } from './controlStore';
 import { makeTables, type Tables, type Tx } from './tables';
@@ -18,8 +19,8 @@ export class LogsStore {
   constructor(private readonly t: Tables) {}
 
   /** Lines after a sequence number: at most `limit`, and about `maxBytes` of text. */
-  page(runId: number, afterSeq: number, limit: number, maxBytes?: number): LogRow[] {
-    return this.t.logs.page(runId, afterSeq, limit, maxBytes);
+  page(runId: number, afterSeq: number, limit: number, maxBytes?: number, task?: string): LogRow[] {
+    return this.t.logs.page(runId, afterSeq, limit, maxBytes, task);
   }
 
   search(runId: number, text: string, limit: number): number[] {
@@ -30,6 +31,7 @@ export class LogsStore {
 export class Store {
   readonly jobs: JobsStore;
   readonly runs: RunsStore;
+  readonly tasks: TasksStore;
   readonly logs: LogsStore;
   readonly users: UsersStore;
   readonly locks: LocksStore;
@@ -43,6 +45,7 @@ export class Store {
     const tx: Tx = (fn) => (db.inTransaction ? fn() : db.transaction(fn).immediate());
     this.jobs = new JobsStore(t, tx);
     this.runs = new RunsStore(t, tx);
+    this.tasks = new TasksStore(t, tx);
     this.logs = new LogsStore(t);
     this.users = new UsersStore(t, tx);
     this.locks = new LocksStore(t, tx);

@@ -6,6 +6,7 @@ import { LocksTable } from './tables/locksTable';
 import { LogsTable } from './tables/logsTable';
 import { RunsTable } from './tables/runsTable';
 import { SettingsTable } from './tables/settingsTable';
+import { TasksTable } from './tables/tasksTable';
 import { UsersTable } from './tables/usersTable';
 
 export interface Tables {
@@ -16,6 +17,7 @@ export interface Tables {
   audit: AuditTable;
   users: UsersTable;
   settings: SettingsTable;
+  tasks: TasksTable;
 }
 
 /** Runs fn in one write transaction; nested calls join the outer one. */
@@ -30,5 +32,6 @@ export function makeTables(db: Db): Tables {
     audit: new AuditTable(db),
     users: new UsersTable(db),
     settings: new SettingsTable(db),
+    tasks: new TasksTable(db),
   };
 }

@@ -3,7 +3,8 @@
  * are kept as typed text until saving, then checked with the shared schemas
  * so errors appear beside the fields they belong to.
  */
-import { jobCreateSchema, JOB_DEFAULTS, paramValuesProblem, type Job, type JobSpec, type ParamDef, type ParamValue } from '../../../shared/model/job';
+import { JOB_DEFAULTS, paramValuesProblem, type Job, type JobSpec, type ParamDef, type ParamValue } from '../../../shared/model/job';
+import { jobCreateSchema } from '../../../shared/model/jobInput';
 import { issuePath } from '../../../shared/dispatch';
 
 export interface ParamRow {

@@ -9,6 +9,8 @@ export interface PendingLine {
   ts: number;
   stream: number;
   text: string;
+  /** Path of the workflow task that printed it (null: a script run, or the workflow itself). */
+  task: string | null;
 }
 
 /** What a line costs on the wire besides its text (sequence number, time, stream, JSON punctuation). */
@@ -17,13 +19,17 @@ export const LINE_OVERHEAD_BYTES = 64;
 export class LogsTable {
   private readonly insertStmt;
   private readonly pageStmt;
+  private readonly taskPageStmt;
   private readonly deleteChunk;
   private readonly searchStmt;
   private readonly maxSeqStmt;
 
   constructor(db: Db) {
-    this.insertStmt = db.prepare('INSERT OR IGNORE INTO log_lines (run_id, seq, ts, stream, text) VALUES (?, ?, ?, ?, ?)');
-    this.pageStmt = db.prepare('SELECT seq, ts, stream, text FROM log_lines WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+    this.insertStmt = db.prepare('INSERT OR IGNORE INTO log_lines (run_id, seq, ts, stream, text, task) VALUES (?, ?, ?, ?, ?, ?)');
+    this.pageStmt = db.prepare('SELECT seq, ts, stream, text, task FROM log_lines WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+    this.taskPageStmt = db.prepare(
+      'SELECT seq, ts, stream, text, task FROM log_lines WHERE run_id = ? AND task = ? AND seq > ? ORDER BY seq LIMIT ?',
+    );
     this.deleteChunk = db.prepare(
       'DELETE FROM log_lines WHERE run_id = ? AND seq IN (SELECT seq FROM log_lines WHERE run_id = ? ORDER BY seq LIMIT ?)',
     );
@@ -36,18 +42,20 @@ export class LogsTable {
   /** Inserts lines; call inside a transaction. */
   insertMany(lines: readonly PendingLine[]): void {
     const stmt = this.insertStmt;
-    for (const l of lines) stmt.run(l.runId, l.seq, l.ts, l.stream, l.text);
+    for (const l of lines) stmt.run(l.runId, l.seq, l.ts, l.stream, l.text, l.task);
   }
 
   /**
    * Lines after a sequence number, at most `limit` of them and about
    * `maxBytes` of text (always at least one line, so a page always moves on).
    */
-  page(runId: number, afterSeq: number, limit: number, maxBytes = Infinity): LogRow[] {
-    if (maxBytes === Infinity) return this.pageStmt.all(runId, afterSeq, limit) as LogRow[];
+  page(runId: number, afterSeq: number, limit: number, maxBytes = Infinity, task?: string): LogRow[] {
+    const rows = (): IterableIterator<LogRow> =>
+      (task === undefined ? this.pageStmt.iterate(runId, afterSeq, limit) : this.taskPageStmt.iterate(runId, task, afterSeq, limit)) as IterableIterator<LogRow>;
+    if (maxBytes === Infinity) return [...rows()];
     const out: LogRow[] = [];
     let bytes = 0;
-    for (const row of this.pageStmt.iterate(runId, afterSeq, limit) as IterableIterator<LogRow>) {
+    for (const row of rows()) {
       bytes += Buffer.byteLength(row.text, 'utf8') + LINE_OVERHEAD_BYTES;
       if (bytes > maxBytes && out.length > 0) break;
       out.push(row);

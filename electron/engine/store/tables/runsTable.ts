@@ -67,6 +67,8 @@ export class RunsTable {
   private readonly fileInsert;
   private readonly filesStmt;
   private readonly fileStmt;
+  private readonly reopenStmt;
+  private readonly tasksStmt;
 
   constructor(db: Db) {
     this.q = new StatementCache(db);
@@ -77,10 +79,12 @@ export class RunsTable {
     this.activeForJob = db.prepare("SELECT id, status FROM runs WHERE job_id = ? AND status IN ('QUEUED','IN_PROGRESS') ORDER BY id");
     this.inProgressForJob = db.prepare("SELECT id FROM runs WHERE job_id = ? AND status = 'IN_PROGRESS'").pluck();
     this.claimStmt = db.prepare(
-      "UPDATE runs SET status = 'IN_PROGRESS', phase = 'STARTING', script_md5 = ? WHERE id = ? AND status = 'QUEUED'",
+      // A re-run keeps the script version of its first round.
+      "UPDATE runs SET status = 'IN_PROGRESS', phase = 'STARTING', script_md5 = COALESCE(script_md5, ?) WHERE id = ? AND status = 'QUEUED'",
     );
     this.runningStmt = db.prepare(
-      "UPDATE runs SET phase = 'RUNNING', started_at = ?, pid = ? WHERE id = ? AND status = 'IN_PROGRESS'",
+      // A re-run keeps the start of its first round (its reused tasks started then).
+      "UPDATE runs SET phase = 'RUNNING', started_at = COALESCE(started_at, ?), pid = ? WHERE id = ? AND status = 'IN_PROGRESS'",
     );
     this.phaseStmt = db.prepare("UPDATE runs SET phase = ?, last_seq = MAX(last_seq, ?) WHERE id = ? AND status = 'IN_PROGRESS'");
     this.progressStmt = db.prepare('UPDATE runs SET progress_pct = ?, progress_msg = ?, last_seq = MAX(last_seq, ?) WHERE id = ?');
@@ -93,6 +97,10 @@ export class RunsTable {
     this.fileInsert = db.prepare('INSERT OR REPLACE INTO result_files (run_id, name, size, sha256, is_primary) VALUES (?, ?, ?, ?, ?)');
     this.filesStmt = db.prepare('SELECT name, size, sha256, is_primary FROM result_files WHERE run_id = ? ORDER BY is_primary DESC, name');
     this.fileStmt = db.prepare('SELECT name, size, sha256, is_primary FROM result_files WHERE run_id = ? AND name = ?');
+    this.reopenStmt = db.prepare(`UPDATE runs SET status = 'QUEUED', phase = NULL, round = round + 1, finished_at = NULL,
+      exit_code = NULL, signal = NULL, error = NULL, failure = NULL, cancel_by = NULL, owner = ?, not_before = NULL,
+      progress_pct = NULL, progress_msg = NULL, pid = NULL WHERE id = ? AND status IN ('SUCCEEDED','FAILED','CANCELLED')`);
+    this.tasksStmt = db.prepare('UPDATE runs SET tasks = ? WHERE id = ?');
   }
 
   insert(run: NewRun): number {
@@ -118,7 +126,7 @@ export class RunsTable {
     return this.claimStmt.run(scriptMd5, id).changes === 1;
   }
 
-  running(id: number, at: number, pid: number): void {
+  running(id: number, at: number, pid: number | null): void {
     this.runningStmt.run(at, pid, id);
   }
 
@@ -141,6 +149,15 @@ export class RunsTable {
   /** Records the end of a run that has not ended yet; false when it had. */
   end(id: number, e: RunEnd): boolean {
     return this.endStmt.run({ ...e, id }).changes === 1;
+  }
+
+  /** A finished run -> QUEUED in its next round (a re-run); false when it had not finished. */
+  reopen(id: number, owner: string): boolean {
+    return this.reopenStmt.run(owner, id).changes === 1;
+  }
+
+  setTasks(id: number, count: number): void {
+    this.tasksStmt.run(count, id);
   }
 
   requestCancel(id: number, by: string): void {
@@ -204,7 +221,8 @@ export class RunsTable {
   }
 
   delete(id: number): void {
-    this.q.get('DELETE FROM runs WHERE id = ?').run(id);
+    // Only a finished run: one re-run meanwhile is kept.
+    this.q.get("DELETE FROM runs WHERE id = ? AND status IN ('SUCCEEDED','FAILED','CANCELLED')").run(id);
   }
 
   addFile(runId: number, name: string, size: number, sha256: string, primary: boolean): void {

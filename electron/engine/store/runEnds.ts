@@ -1,0 +1,114 @@
+/**
+ * How a run ends, inside the transaction of the intent that ends it: its
+ * status, files, lock and the job's last run; a retry when one is due; the
+ * task runs a workflow left open. Used by the runs store's intents only.
+ */
+import { JobdeckError } from '../../../shared/errors';
+import { isRetryable, type FailureCode } from '../../../shared/model/run';
+import type { RunEnd } from './tables/runsTable';
+import { insertRun } from './runRules';
+import type { RunRow } from './rows';
+import type { Tables } from './tables';
+
+const SYSTEM_STREAM = 0;
+
+export interface FoundFile {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/** The end of a run, and what to release with it. */
+export interface EndRecord {
+  runId: number;
+  jobId: number;
+  end: RunEnd;
+  files: FoundFile[];
+  lock: string | null;
+  /** Queue the next attempt if the failure is retryable and the job allows more (in the same transaction). */
+  retry: { owner: string; now: number } | null;
+}
+
+export function appendSystemLine(t: Tables, runId: number, now: number, text: string): number {
+  const seq = t.logs.maxSeq(runId) + 1;
+  t.logs.insertMany([{ runId, seq, ts: now, stream: SYSTEM_STREAM, text, task: null }]);
+  return seq;
+}
+
+/** Ends a run: status, files, its lock, the job's last run; queues a retry when due. */
+export function endRun(t: Tables, r: EndRecord): RunRow | null {
+  if (!t.runs.end(r.runId, r.end)) return null;
+  for (const f of r.files) t.runs.addFile(r.runId, f.name, f.size, f.sha256, f.name === r.end.resultFile);
+  if (r.lock) t.locks.release(r.lock, r.runId);
+  t.jobs.setLastRun(r.jobId, r.runId, r.end.status, r.end.finishedAt);
+  if (!r.retry || r.end.status !== 'FAILED' || !isRetryable(r.end.failure)) return null;
+  return queueRetry(t, r.runId, r.end.failure, r.retry.owner, r.retry.now);
+}
+
+/** QUEUED -> CANCELLED: a run that never started (or a re-run that never started again). */
+export function endQueued(t: Tables, run: RunRow, by: string, now: number): void {
+  const seq = appendSystemLine(t, run.id, now, `Cancelled by ${by} before it started`);
+  if (run.tasks !== null) {
+    t.tasks.closeOpen(run.id, { status: 'CANCELLED', failure: 'CANCELLED', error: `cancelled by ${by}` }, `the run was cancelled by ${by} before it started`, now);
+  }
+  endRun(t, {
+    runId: run.id,
+    jobId: run.job_id,
+    end: { status: 'CANCELLED', failure: 'CANCELLED', finishedAt: now, exitCode: null, signal: null, error: `cancelled by ${by}`, lastSeq: seq, resultFile: null },
+    files: [],
+    lock: null,
+    retry: null,
+  });
+}
+
+/** QUEUED | IN_PROGRESS -> FAILED (INTERRUPTED): the process running it is gone. */
+export function endInterrupted(t: Tables, run: RunRow, now: number, retryOwner: string | null): RunRow | null {
+  const text =
+    run.status === 'IN_PROGRESS'
+      ? 'Interrupted: the Jobdeck process running this run stopped before it finished'
+      : 'Interrupted: the Jobdeck process that queued this run stopped before it started';
+  const seq = appendSystemLine(t, run.id, now, text);
+  if (run.tasks !== null) {
+    t.tasks.closeOpen(run.id, { status: 'FAILED', failure: 'INTERRUPTED', error: 'interrupted' }, 'not reached: the run was interrupted', now);
+  }
+  return endRun(t, {
+    runId: run.id,
+    jobId: run.job_id,
+    end: { status: 'FAILED', failure: 'INTERRUPTED', finishedAt: now, exitCode: null, signal: null, error: 'interrupted', lastSeq: seq, resultFile: null },
+    files: [],
+    lock: null,
+    retry: retryOwner ? { owner: retryOwner, now } : null,
+  });
+}
+
+function queueRetry(t: Tables, runId: number, failure: FailureCode | null, owner: string, now: number): RunRow | null {
+  const run = t.runs.get(runId);
+  const job = run && t.jobs.get(run.job_id);
+  if (!run || !job || job.archived || run.attempt > job.retry_count) return null;
+  const only = run.tasks !== null || job.runtime === 'workflow' ? t.tasks.plan(run.id)?.only_path : null;
+  try {
+    return insertRun(
+      t,
+      {
+        jobId: job.id,
+        trigger: 'retry',
+        by: run.triggered_by,
+        args: run.args,
+        params: JSON.parse(run.params),
+        useGivenParams: true,
+        attempt: run.attempt + 1,
+        retryOf: run.id,
+        notBefore: now + job.retry_delay_s * 1000,
+        ...(only ? { task: only } : {}),
+      },
+      owner,
+      now,
+    );
+  } catch (err) {
+    if (!(err instanceof JobdeckError)) throw err;
+    // Say so in the failed run's log rather than retry silently never.
+    const seq = appendSystemLine(t, run.id, now, `Not retried (${failure}): ${err.message}`);
+    t.runs.raiseLastSeq(run.id, seq);
+    return null;
+  }
+}
