@@ -1,6 +1,7 @@
 /** Text output of the CLI: tables, durations, colours when the terminal has them. */
 import type { JobSummary, RunStatus } from '../../shared/model/job';
 import type { Run } from '../../shared/model/run';
+import type { TaskStatus } from '../../shared/model/workflow';
 import { describeSchedule } from '../../shared/schedule';
 
 const useColour = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && !process.env.NO_COLOR;
@@ -9,15 +10,19 @@ export function paint(stream: NodeJS.WriteStream, code: string, text: string): s
   return useColour(stream) ? `\u001b[${code}m${text}\u001b[0m` : text;
 }
 
-const STATUS_COLOUR: Record<RunStatus, string> = {
+const STATUS_COLOUR: Record<RunStatus | TaskStatus, string> = {
+  PENDING: '2',
   QUEUED: '36',
   IN_PROGRESS: '34',
+  RUNNING: '34',
   SUCCEEDED: '32',
   FAILED: '31',
   CANCELLED: '33',
+  SKIPPED: '2',
 };
 
-export const status = (s: RunStatus, stream: NodeJS.WriteStream = process.stdout): string => paint(stream, STATUS_COLOUR[s], s);
+/** A run's or a workflow task's status, in its colour. */
+export const status = (s: RunStatus | TaskStatus, stream: NodeJS.WriteStream = process.stdout): string => paint(stream, STATUS_COLOUR[s], s);
 
 /** Lays rows out in columns under a header. */
 export function table(header: string[], rows: string[][]): string {

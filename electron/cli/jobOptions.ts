@@ -7,6 +7,7 @@ import { inferRuntime, runtimeOf } from './runtimeOf';
 export interface JobCliOptions {
   name?: string;
   script?: string;
+  workflow?: string;
   runtime?: string;
   group?: string;
   description?: string;
@@ -26,6 +27,21 @@ export interface JobCliOptions {
   retention?: string;
   enable?: boolean;
   disable?: boolean;
+}
+
+/** A workflow file's JSON (the engine checks the tree and names the field at fault). */
+export function readWorkflow(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--workflow: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--workflow: ${path} is not valid JSON (${(err as Error).message})`);
+  }
 }
 
 export function readScript(path: string): string {
@@ -82,9 +98,16 @@ export function parseParamValues(pairs: string[], defs: ParamDef[]): Record<stri
  * `jobdeck run` does (when adding a job it must be told; when editing, the
  * job keeps its runtime if the file does not say).
  */
-export function jobFieldsFromOptions(o: JobCliOptions, existing?: Pick<JobSpec, 'params' | 'paramValues' | 'schedule' | 'retries'>): Partial<JobSpec> {
-  const f: Partial<JobSpec> = {};
+export function jobFieldsFromOptions(
+  o: JobCliOptions,
+  existing?: Pick<JobSpec, 'params' | 'paramValues' | 'schedule' | 'retries'>,
+): Partial<JobSpec> & { workflow?: unknown } {
+  const f: Partial<JobSpec> & { workflow?: unknown } = {};
   if (o.name !== undefined) f.name = o.name;
+  if (o.workflow !== undefined) {
+    if (o.script !== undefined || o.runtime !== undefined) throw new UsageError('--workflow replaces --script and --runtime: give one or the other');
+    f.workflow = readWorkflow(o.workflow);
+  }
   if (o.script !== undefined) {
     f.script = readScript(o.script);
     if (o.runtime === undefined) {

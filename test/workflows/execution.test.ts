@@ -85,7 +85,7 @@ describe('workflow execution', () => {
     const { run, tasks, lines } = await runWorkflow(engine, client, job.id);
     expect(run).toMatchObject({ status: 'FAILED', failure: 'TASK_FAILED', error: 'task #.broken failed: exit code 4' });
     expect(tasks.get('#.extract')).toMatchObject({ status: 'SUCCEEDED', result: { rows: 42 }, exitCode: 0 });
-    expect(lines).toContain('#.extract system: extracted 42 rows');
+    expect(lines).toContain('#.extract system: #.extract: extracted 42 rows');
     expect(tasks.get('#.broken')).toMatchObject({ status: 'FAILED', failure: 'EXIT', exitCode: 4, result: { exitCode: 4 } });
     expect(lines).toContain('#.broken stderr: oops');
     expect(tasks.get('#.broken.below')).toMatchObject({ status: 'SKIPPED', note: 'not run: #.broken failed' });

@@ -13,6 +13,7 @@ function addJobOptions(cmd: Command): Command {
   return cmd
     .option('--name <name>', 'unique job name (1-100 characters)')
     .option('--script <file>', 'file holding the script ("-" reads standard input)')
+    .option('--workflow <file>', 'JSON file holding a workflow (a tree of tasks; see the README) instead of a script')
     .option('--runtime <runtime>', 'sh, bash, node, python3, or a command line with {script}')
     .option('--group <group>', 'group the job belongs to')
     .option('--description <text>', 'what the job does')
@@ -104,11 +105,11 @@ export function registerJobs(program: Command, globals: () => GlobalOptions): vo
       });
     });
 
-  addJobOptions(jobs.command('add').description('create a job (needs --name and --script)'))
+  addJobOptions(jobs.command('add').description('create a job (needs --name and --script or --workflow)'))
     .option('--json', 'print the created job as JSON')
     .action(async (o: JobCliOptions & { json?: boolean }) => {
       if (!o.name) throw new UsageError('jobs add needs --name');
-      if (!o.script) throw new UsageError('jobs add needs --script FILE');
+      if (!o.script && !o.workflow) throw new UsageError('jobs add needs --script FILE or --workflow FILE');
       const fields = jobFieldsFromOptions(o);
       await withEngine(globals(), async (client) => {
         const job = await client.call('jobs.create', fields as JobCreate);

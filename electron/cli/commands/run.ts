@@ -11,6 +11,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { JobdeckClient } from '../../../shared/client/client';
 import type { ParamDef } from '../../../shared/model/job';
 import type { Run } from '../../../shared/model/run';
+import type { TaskRun } from '../../../shared/model/workflow';
 import type { EngineOptions } from '../../engine/engine';
 import { WAIT_MAX_SECONDS } from '../../../shared/contract';
 import { outputDir } from '../../engine/paths';
@@ -21,6 +22,7 @@ import { inferRuntime } from '../runtimeOf';
 
 interface RunOptions {
   param?: string[];
+  task?: string;
   runtime?: string;
   timeout?: string;
   outputDir?: string;
@@ -37,15 +39,18 @@ export function exitCodeOf(run: Run): number {
  * lines dimmed on standard error, and (on a terminal) a progress bar in place
  * of each ::progress line, from the engine's progress reports.
  */
-function terminalHooks(): Pick<EngineOptions, 'onLines' | 'onProgress'> {
+export function terminalHooks(): Pick<EngineOptions, 'onLines' | 'onProgress'> {
   const tty = process.stdout.isTTY === true;
   return {
-    onLines: (_run, stream, lines) => {
-      for (const text of lines) {
+    onLines: (run, stream, lines) => {
+      // A workflow task's lines say which task printed them.
+      const tag = run.task ? `[${run.task}] ` : '';
+      for (const line of lines) {
+        const text = tag + line;
         if (stream === 'stdout') {
-          if (!(tty && text.startsWith('::progress'))) process.stdout.write(`${text}\n`);
+          if (!(tty && line.startsWith('::progress'))) process.stdout.write(`${text}\n`);
         } else if (stream === 'stderr') process.stderr.write(`${paint(process.stderr, '31', text)}\n`);
-        else process.stderr.write(`${paint(process.stderr, '2', `[jobdeck] ${text}`)}\n`);
+        else process.stderr.write(`${paint(process.stderr, '2', `[jobdeck] ${line}`)}\n`);
       }
     },
     onProgress: (_run, p) => {
@@ -54,8 +59,14 @@ function terminalHooks(): Pick<EngineOptions, 'onLines' | 'onProgress'> {
   };
 }
 
-async function runInForeground(client: JobdeckClient, jobId: number, args: string, params: Record<string, never>): Promise<Run> {
-  const queued = await client.call('runs.trigger', { jobId, args, params, trigger: 'cli' });
+async function runInForeground(client: JobdeckClient, jobId: number, args: string, params: Record<string, never>, task?: string): Promise<Run> {
+  const queued = await client.call('runs.trigger', { jobId, args, params, trigger: 'cli', ...(task ? { task } : {}) });
+  return waitInForeground(client, queued.id);
+}
+
+/** Waits for a run to end, cancelling it on Ctrl+C (a second Ctrl+C quits at once). */
+export async function waitInForeground(client: JobdeckClient, runId: number): Promise<Run> {
+  const queued = { id: runId };
   let interrupts = 0;
   const onSigint = () => {
     interrupts += 1;
@@ -78,13 +89,18 @@ async function runInForeground(client: JobdeckClient, jobId: number, args: strin
   }
 }
 
-function summary(run: Run, files: { name: string; size: number; path: string }[]): void {
+export function summary(run: Run, files: { name: string; size: number; path: string }[], tasks: TaskRun[] = []): void {
   const exit = run.exitCode !== null ? `exit code ${run.exitCode}` : run.signal ? run.signal : (run.error ?? '');
   process.stderr.write(
     `${paint(process.stderr, '1', `Run ${run.id} ${status(run.status, process.stderr)}`)} in ${duration(runDuration(run)) || '0 ms'}${exit ? ` (${exit})` : ''}${
       run.error && run.exitCode !== null ? `: ${run.error}` : ''
     }\n`,
   );
+  for (const t of tasks) {
+    const took = t.durationMs !== null ? ` ${duration(t.durationMs) || '0 ms'}` : '';
+    const why = t.error ?? t.note ?? '';
+    process.stderr.write(`  ${'  '.repeat(t.depth - 1)}${t.path}  ${status(t.status, process.stderr)}${took}${t.reused ? ' (reused)' : ''}${why ? `  ${why}` : ''}\n`);
+  }
   if (files.length) {
     print('Result files:');
     for (const f of files) print(`  ${f.path}  (${f.size} bytes)${f.name === run.resultFile ? '  [primary]' : ''}`);
@@ -99,6 +115,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('--runtime <runtime>', 'runtime of a FILE: sh, bash, node, python3, or a command line with {script}')
     .option('--timeout <seconds>', 'stop and fail the run after N seconds (FILE runs)')
     .option('--output-dir <dir>', 'copy the result files here')
+    .option('--task <path>', "a workflow JOB: run only this task and its subtasks (e.g. '#.load.eu')")
     .action(async (target: string, args: string[], o: RunOptions) => {
       const isFile = existsSync(target) && statSync(target).isFile();
       let code = 1;
@@ -147,6 +164,7 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
 
 async function runJob(ref: string, args: string[], o: RunOptions, globals: GlobalOptions): Promise<number> {
   if (o.runtime || o.timeout) throw new UsageError('--runtime and --timeout apply to script files; a stored job uses its own settings');
+  if (o.task !== undefined && !/^#(\.[^.#]+)+$/.test(o.task)) throw new UsageError(`--task: "${o.task}" is not a task path (it looks like '#.load.eu')`);
   return withEngine(
     globals,
     async (client, engine) => {
@@ -157,12 +175,12 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
         throw new UsageError(`"${ref}" is neither a script file nor a job in ${engine.dataDir}`);
       }
       const params = parseParamValues(o.param ?? [], job.params);
-      const run = await runInForeground(client, job.id, args.join(' '), params as Record<string, never>);
+      const run = await runInForeground(client, job.id, args.join(' '), params as Record<string, never>, o.task);
       const files = (await client.call('runs.files', { id: run.id })).map((f) => ({
         ...f,
         path: join(outputDir(engine.dataDir, job.id, run.id), f.name),
       }));
-      summary(run, copyOut(files, o.outputDir));
+      summary(run, copyOut(files, o.outputDir), run.tasks !== null ? await client.call('runs.tasks', { id: run.id }) : []);
       return exitCodeOf(run);
     },
     terminalHooks(),

@@ -4,6 +4,7 @@ import { RUN_STATUSES, type RunStatus } from '../../../shared/model/job';
 import type { LogLine } from '../../../shared/model/run';
 import { findJob, parseIntOption, print, printJson, UsageError, withEngine, type GlobalOptions } from '../context';
 import { duration, localTime, paint, runDuration, runsTable, status, table } from '../format';
+import { exitCodeOf, summary, terminalHooks, waitInForeground } from './run';
 
 function parseStatuses(text: string): RunStatus[] {
   const list = text.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
@@ -14,8 +15,9 @@ function parseStatuses(text: string): RunStatus[] {
 }
 
 export function printLogLine(line: LogLine): void {
-  if (line.stream === 'stdout') process.stdout.write(`${line.text}\n`);
-  else if (line.stream === 'stderr') process.stderr.write(`${paint(process.stderr, '31', line.text)}\n`);
+  const text = line.task ? `[${line.task}] ${line.text}` : line.text;
+  if (line.stream === 'stdout') process.stdout.write(`${text}\n`);
+  else if (line.stream === 'stderr') process.stderr.write(`${paint(process.stderr, '31', text)}\n`);
   else process.stderr.write(`${paint(process.stderr, '2', `[jobdeck] ${line.text}`)}\n`);
 }
 
@@ -59,7 +61,8 @@ export function registerRuns(program: Command, globals: () => GlobalOptions): vo
         const id = parseIntOption('run', ref, 1);
         const run = await client.call('runs.get', { id });
         const files = await client.call('runs.files', { id });
-        if (o.json) return printJson({ ...run, files });
+        const tasks = run.tasks !== null ? await client.call('runs.tasks', { id }) : null;
+        if (o.json) return printJson({ ...run, files, ...(tasks ? { taskRuns: tasks } : {}) });
         print(
           table(
             ['FIELD', 'VALUE'],
@@ -83,6 +86,22 @@ export function registerRuns(program: Command, globals: () => GlobalOptions): vo
             ],
           ),
         );
+        if (tasks) {
+          print(`\nTasks (round ${run.round}):`);
+          print(
+            table(
+              ['PATH', 'STATUS', 'ATTEMPTS', 'STARTED', 'DURATION', 'NOTE'],
+              tasks.map((t) => [
+                `${'  '.repeat(t.depth - 1)}${t.path}`,
+                status(t.status) + (t.reused ? ' (reused)' : ''),
+                String(t.attempts),
+                localTime(t.startedAt),
+                t.durationMs === null ? '' : `${t.durationMs} ms`,
+                t.error ?? t.note ?? '',
+              ]),
+            ),
+          );
+        }
         if (files.length) {
           print('\nResult files:');
           print(table(['NAME', 'SIZE', 'SHA-256', ''], files.map((f) => [f.name, String(f.size), f.sha256, f.primary ? 'primary' : ''])));
@@ -94,14 +113,15 @@ export function registerRuns(program: Command, globals: () => GlobalOptions): vo
     .command('logs <run>')
     .description('log lines of a run (stdout to stdout; stderr and Jobdeck lines to stderr)')
     .option('--after <seq>', 'only lines after this sequence number', '0')
+    .option('--task <path>', "only the lines of this workflow task (e.g. '#.load.eu')")
     .option('-f, --follow', 'keep printing new lines until the run ends')
     .option('--json', 'print JSON lines')
-    .action(async (ref: string, o: { after: string; follow?: boolean; json?: boolean }) => {
+    .action(async (ref: string, o: { after: string; task?: string; follow?: boolean; json?: boolean }) => {
       await withEngine(globals(), async (client) => {
         const id = parseIntOption('run', ref, 1);
         let after = parseIntOption('--after', o.after);
         for (;;) {
-          const page = await client.call('runs.logs', { id, afterSeq: after, limit: 5000 });
+          const page = await client.call('runs.logs', { id, afterSeq: after, limit: 5000, ...(o.task ? { task: o.task } : {}) });
           for (const line of page.lines) (o.json ? () => print(JSON.stringify(line)) : () => printLogLine(line))();
           after = page.lastSeq;
           if (page.done) break;
@@ -113,6 +133,26 @@ export function registerRuns(program: Command, globals: () => GlobalOptions): vo
           }
         }
       });
+    });
+
+  runs
+    .command('rerun <run>')
+    .description('re-run tasks of a finished workflow run in place (same run id), in the foreground')
+    .option('--task <path>', "this task and its subtasks (e.g. '#.load.eu')")
+    .option('--failed', 'every task that did not succeed (earlier results are reused)')
+    .action(async (ref: string, o: { task?: string; failed?: boolean }) => {
+      if ((o.task === undefined) === (o.failed === undefined)) throw new UsageError('give --task PATH or --failed');
+      await withEngine(
+        globals(),
+        async (client) => {
+          const id = parseIntOption('run', ref, 1);
+          await client.call('runs.rerun', { id, ...(o.task !== undefined ? { task: o.task } : { failed: true as const }) });
+          const run = await waitInForeground(client, id);
+          summary(run, [], await client.call('runs.tasks', { id }));
+          process.exitCode = exitCodeOf(run);
+        },
+        terminalHooks(),
+      );
     });
 
   runs

@@ -116,7 +116,8 @@ export class TreeWalk {
   private async kept(node: PlanNode, scope: Scope, stop: Stop): Promise<Verdict> {
     const { book } = this.ctx;
     const st = book.state(node.idx);
-    if (st.status === 'SUCCEEDED') this.ctx.results[node.path] = parseResult(st.result);
+    // Its result stands (also that of a parent whose own script succeeded but a subtask failed).
+    if (st.result !== null && (st.status === 'SUCCEEDED' || st.exit_code === 0)) this.ctx.results[node.path] = parseResult(st.result);
     const pendingBelow = subtree(node).some((n) => n !== node && book.state(n.idx).status === 'PENDING');
     const own = verdictOf(st);
     if (!pendingBelow) {
@@ -204,7 +205,7 @@ export class TreeWalk {
         book.set(node.idx, { ...times, status: 'RUNNING', finished_at: null, exit_code: 0, result });
         ctx.say(node, `Task ${node.path}: its script SUCCEEDED in ${times.finished_at - times.started_at} ms; its subtasks start`);
       } else this.end(node, { ...times, status: 'SUCCEEDED', failure: null, error: null, exit_code: 0, result });
-      if (node.onComplete) ctx.say(node, renderMessage(node.onComplete, { ...scope, result: ctx.results[node.path] }));
+      if (node.onComplete) ctx.say(node, `${node.path}: ${renderMessage(node.onComplete, { ...scope, result: ctx.results[node.path] })}`);
       return 'ok';
     }
     const result = last.returned ?? (o.exitCode !== null ? JSON.stringify({ exitCode: o.exitCode }) : null);

@@ -1,0 +1,116 @@
+/**
+ * Workflows from the real `jobdeck` command: add and edit from a JSON file
+ * (refusals name the field, nothing saved), run in the foreground with each
+ * task's start and end, one task by path, re-run in place, show and logs.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli';
+import { tempDir } from '../helpers/temp';
+
+function setUp() {
+  const dir = tempDir();
+  const dataDir = join(dir, 'data');
+  const file = (name: string, value: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
+    return path;
+  };
+  const marker = join(dir, 'fixed');
+  const wf = file('wf.json', {
+    tasks: [
+      { name: 'extract', script: `echo extracting; echo '::return {"rows": 3}'`, onComplete: 'extracted {{ result.rows }} rows' },
+      { name: 'load', script: 'echo loading', subtasks: [{ name: 'eu', script: `echo eu; test -f ${marker}` }, { name: 'us', script: 'echo us' }] },
+      { name: 'report', script: 'echo report' },
+    ],
+  });
+  return { dir, dataDir, file, wf, fix: () => writeFileSync(marker, '') };
+}
+
+describe('jobdeck workflows', () => {
+  it('adds a workflow from a file, runs it in the foreground, shows and re-runs it in place', async () => {
+    const { dataDir, wf, fix } = setUp();
+    const added = await cli(['jobs', 'add', '--name', 'etl', '--workflow', wf, '--manual'], { dataDir });
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    expect(added.stdout).toMatch(/^Created job 1 "etl"/);
+
+    const run = await cli(['run', 'etl'], { dataDir });
+    expect(run.code).toBe(1);
+    expect(run.stdout.split('\n')).toEqual(expect.arrayContaining(['[#.extract] extracting', '[#.load] loading', '[#.load.eu] eu', '[#.load.us] us']));
+    expect(run.stdout).not.toContain('report');
+    expect(run.stderr).toContain('[jobdeck] Starting #.extract (attempt 1 of 1)');
+    expect(run.stderr).toContain('[jobdeck] Task #.extract SUCCEEDED in ');
+    expect(run.stderr).toContain('[jobdeck] #.extract: extracted 3 rows');
+    expect(run.stderr).toContain('Run 1 FAILED');
+    expect(run.stderr).toMatch(/#\.report {2}SKIPPED {2}not run: #\.load failed/);
+
+    const shown = await cli(['runs', 'show', '1', '--json'], { dataDir });
+    expect(shown).toMatchObject({ code: 0, stderr: '' });
+    const doc = JSON.parse(shown.stdout) as { status: string; taskRuns: { path: string; status: string }[] };
+    expect(doc.status).toBe('FAILED');
+    expect(doc.taskRuns.map((t) => `${t.path}=${t.status}`)).toEqual(['#.extract=SUCCEEDED', '#.load=FAILED', '#.load.eu=FAILED', '#.load.us=SUCCEEDED', '#.report=SKIPPED']);
+
+    const table = await cli(['runs', 'show', '1'], { dataDir });
+    expect(table.stdout).toMatch(/ {2}#\.load\.eu +FAILED +1 /);
+
+    const own = await cli(['runs', 'logs', '1', '--task', '#.load.eu'], { dataDir });
+    expect(own.stdout).toBe('[#.load.eu] eu\n');
+    expect(own.stderr).toContain('Task #.load.eu FAILED');
+    expect(own.stderr).not.toContain('#.extract');
+
+    fix();
+    const rerun = await cli(['runs', 'rerun', '1', '--failed'], { dataDir });
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout.split('\n')).toEqual(expect.arrayContaining(['[#.load.eu] eu', '[#.report] report']));
+    expect(rerun.stdout).not.toContain('extracting');
+    expect(rerun.stderr).toContain('Run 1 SUCCEEDED');
+    expect(rerun.stderr).toMatch(/#\.extract {2}SUCCEEDED .*\(reused\)/);
+
+    const again = await cli(['runs', 'rerun', '1', '--failed'], { dataDir });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/nothing failed to re-run/);
+  });
+
+  it('runs one task by path with --task', async () => {
+    const { dataDir, wf, fix } = setUp();
+    fix();
+    await cli(['jobs', 'add', '--name', 'etl', '--workflow', wf, '--manual'], { dataDir });
+    const one = await cli(['run', 'etl', '--task', '#.load.us'], { dataDir });
+    expect(one.code).toBe(0);
+    expect(one.stdout).toBe('[#.load.us] us\n');
+    const bad = await cli(['run', 'etl', '--task', 'load.us'], { dataDir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not a task path/);
+    const missing = await cli(['run', 'etl', '--task', '#.nope'], { dataDir });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/has no task #\.nope/);
+  });
+
+  it('refuses a malformed workflow file naming the field, and saves nothing', async () => {
+    const { dataDir, file } = setUp();
+    const dup = file('dup.json', { tasks: [{ name: 'a', script: 'true' }, { name: 'a', script: 'true' }] });
+    const refused = await cli(['jobs', 'add', '--name', 'bad', '--workflow', dup, '--manual'], { dataDir });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/workflow\.tasks\.1\.name/);
+    const notJson = file('bad.json', '{ "tasks": [');
+    const broken = await cli(['jobs', 'add', '--name', 'bad', '--workflow', notJson, '--manual'], { dataDir });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/--workflow: .*bad\.json is not valid JSON/);
+    const both = await cli(['jobs', 'add', '--name', 'bad', '--workflow', dup, '--script', dup], { dataDir });
+    expect(both.stderr).toMatch(/--workflow replaces --script/);
+    const list = await cli(['jobs', 'list', '--json'], { dataDir });
+    expect(JSON.parse(list.stdout)).toEqual([]);
+  });
+
+  it('edits a workflow from a file', async () => {
+    const { dataDir, wf, file } = setUp();
+    await cli(['jobs', 'add', '--name', 'etl', '--workflow', wf, '--manual'], { dataDir });
+    const next = file('next.json', { tasks: [{ name: 'only', script: 'echo only' }] });
+    const edited = await cli(['jobs', 'edit', 'etl', '--workflow', next], { dataDir });
+    expect(edited).toMatchObject({ code: 0, stderr: '' });
+    const run = await cli(['run', 'etl'], { dataDir });
+    expect(run).toMatchObject({ code: 0, stdout: '[#.only] only\n' });
+  });
+});
