@@ -18,6 +18,8 @@ import { WS_CLOSE, wsClientMessageSchema, type WsServerMessage } from '../../sha
 import type { Engine } from '../engine/engine';
 import type { AuthGuard, Identity } from './auth';
 import { sendError } from './errors';
+import { contractCall } from './seedCall';
+import { handleSeedMessage, isSeedSocketMessage, type SeedSocketReply } from './workflowSocket';
 
 export interface EventsLimits {
   /** Sockets one token or session may hold open. Default 8. */
@@ -124,6 +126,7 @@ export class EventSockets {
 
 export function registerEventsRoute(app: FastifyInstance, engine: Engine, auth: AuthGuard, sockets: EventSockets): void {
   const { limits } = sockets;
+  const call = contractCall(engine);
   app.route({
     method: 'GET',
     url: '/api/events',
@@ -146,13 +149,17 @@ export function registerEventsRoute(app: FastifyInstance, engine: Engine, auth: 
     // A plain GET (no Upgrade header) is told how to use the route.
     handler: async () => ({
       websocket: '/api/events',
-      send: ['{"type":"subscribe","id":"a","sub":{"runId":7,"afterSeq":0}}', '{"type":"subscribe","id":"b","sub":{"jobId":3}}', '{"type":"subscribe","id":"c","sub":{}}', '{"type":"unsubscribe","id":"a"}', '{"type":"ping"}'],
+      send: [
+        '{"type":"subscribe","id":"a","sub":{"runId":7,"afterSeq":0}}', '{"type":"subscribe","id":"b","sub":{"jobId":3}}', '{"type":"subscribe","id":"c","sub":{}}', '{"type":"unsubscribe","id":"a"}', '{"type":"ping"}',
+        '{"type":"watchWorkflowInstance","workflowId":7}',
+        '{"type":"runTask","workflowId":7,"taskPath":"#.load.eu"}',
+      ],
       closeCodes: { 4401: 'the token or session stopped working', 4008: 'too slow: reconnect and resume with afterSeq', 1001: 'the server is shutting down' },
     }),
     wsHandler: (socket: WebSocket, req) => {
       const conn: Conn = { socket, identity: (req as { jobdeckIdentity?: Identity }).jobdeckIdentity!, ip: req.ip, subs: new Map(), closed: false };
       sockets.conns.add(conn);
-      const send = (msg: WsServerMessage): void => {
+      const send = (msg: WsServerMessage | SeedSocketReply): void => {
         if (conn.closed || socket.readyState !== socket.OPEN) return;
         if (socket.bufferedAmount > limits.bufferedPerSocket) {
           sockets.drop(conn, WS_CLOSE.tooSlow, 'too slow: reconnect and resume from the last sequence number');
@@ -167,6 +174,11 @@ export function registerEventsRoute(app: FastifyInstance, engine: Engine, auth: 
           raw = JSON.parse(String(data));
         } catch {
           return send({ type: 'error', error: { code: 'VALIDATION_FAILED', message: 'messages must be JSON' } });
+        }
+        if (isSeedSocketMessage(raw)) {
+          if (!auth.stillValid(conn.identity)) return sockets.drop(conn, WS_CLOSE.unauthorized, 'the token or session is no longer valid');
+          void handleSeedMessage(raw, { subs: conn.subs, maxSubscriptions: limits.subscriptions, ctx: conn.identity, send, isClosed: () => conn.closed }, engine, call);
+          return;
         }
         const parsed = wsClientMessageSchema.safeParse(raw);
         if (!parsed.success) return send({ type: 'error', error: validationError(parsed.error.issues).toData() });

@@ -230,6 +230,36 @@ export function contractSuite(name: string, open: () => Promise<Harness>): void 
     );
 
     it(
+      'runs a workflow: task runs, one task by path, per-task logs, live task events, re-run in place',
+      withClient(async (c) => {
+        const job = await c.call('jobs.create', {
+          name: 'wf',
+          schedule: { kind: 'manual' },
+          workflow: { tasks: [{ name: 'a', script: `echo '::return {"n": 1}'` }, { name: 'b', script: 'exit 5', subtasks: [{ name: 'c', script: 'true' }] }] },
+        });
+        const events: EngineEvent[] = [];
+        const run = await c.call('runs.trigger', { jobId: job.id });
+        const off = c.subscribe({ runId: run.id, afterSeq: 0 }, { onEvent: (e) => events.push(e) });
+        const done = await c.call('runs.wait', { id: run.id, timeoutSeconds: 60 });
+        expect(done).toMatchObject({ status: 'FAILED', failure: 'TASK_FAILED', tasks: 3 });
+        const tasks = await c.call('runs.tasks', { id: run.id });
+        expect(tasks.map((t) => [t.path, t.status])).toEqual([['#.a', 'SUCCEEDED'], ['#.b', 'FAILED'], ['#.b.c', 'SKIPPED']]);
+        expect(tasks[0]!.result).toEqual({ n: 1 });
+        const logs = await c.call('runs.logs', { id: run.id, task: '#.b' });
+        expect(logs.lines.length).toBeGreaterThan(0);
+        expect(logs.lines.every((l) => l.task === '#.b')).toBe(true);
+        await until(async () => events, (e) => e.some((x) => x.type === 'tasks' && x.tasks.some((t) => t.path === '#.b' && t.status === 'FAILED')));
+        off();
+        expect((await failure(c.call('runs.rerun', { id: run.id, task: '#.zz' }))).code).toBe('NOT_FOUND');
+        const again = await c.call('runs.rerun', { id: run.id, task: '#.a' });
+        expect(again).toMatchObject({ id: run.id, status: 'QUEUED', round: 1 });
+        expect((await c.call('runs.wait', { id: run.id, timeoutSeconds: 60 })).status).toBe('FAILED');
+        const one = await c.call('runs.trigger', { jobId: job.id, task: '#.a' });
+        expect((await c.call('runs.wait', { id: one.id, timeoutSeconds: 60 })).status).toBe('SUCCEEDED');
+      }),
+    );
+
+    it(
       'manages users and tokens',
       withClient(async (c) => {
         const { user, token } = await c.call('users.add', { name: 'viewer1', role: 'viewer' });
