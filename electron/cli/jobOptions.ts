@@ -27,6 +27,27 @@ export interface JobCliOptions {
   retention?: string;
   enable?: boolean;
   disable?: boolean;
+  after?: string;
+  gate?: string;
+}
+
+const DEP_STATUSES = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+
+/** `A,B:SUCCEEDED` -> the jobs a job waits for. */
+export function parseAfter(text: string): JobSpec['after'] {
+  if (text.trim() === 'none') return [];
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const at = part.lastIndexOf(':');
+      const status = at > 0 ? part.slice(at + 1).trim().toUpperCase() : '';
+      if (at > 0 && (DEP_STATUSES as readonly string[]).includes(status)) {
+        return { job: part.slice(0, at).trim(), status: status as (typeof DEP_STATUSES)[number] };
+      }
+      return { job: part };
+    });
 }
 
 /** A workflow file's JSON (the engine checks the tree and names the field at fault). */
@@ -150,6 +171,8 @@ export function jobFieldsFromOptions(
   if (o.misfire !== undefined) f.misfire = o.misfire as JobSpec['misfire'];
   if (o.lock !== undefined) f.lock = o.lock === 'none' ? null : o.lock;
   if (o.retention !== undefined) f.retention = parseIntOption('--retention', o.retention);
+  if (o.after !== undefined) f.after = parseAfter(o.after);
+  if (o.gate !== undefined) f.gate = o.gate === 'none' ? null : { withinMinutes: parseIntOption('--gate', o.gate, 1) };
   if (o.enable && o.disable) throw new UsageError('give --enable or --disable, not both');
   if (o.enable) f.enabled = true;
   if (o.disable) f.enabled = false;

@@ -99,6 +99,7 @@ export class Engine {
     const engine = new Engine(options);
     try {
       engine.parts.recover();
+      engine.parts.checkDependents();
       engine.parts.external.start();
       if (engine.config.startScheduler) engine.startScheduling();
       engine.parts.summaries.warm(() => engine.closing !== null, engine.config.onError);

@@ -21,7 +21,7 @@ import { WorkflowRunner } from './workflows/workflowRunner';
 import { Scheduler } from './scheduler/scheduler';
 import { JobsService } from './services/jobsService';
 import { RunsService } from './services/runsService';
-import { SchedulerService } from './services/schedulerService';
+import { PAUSED_SETTING, SchedulerService } from './services/schedulerService';
 import { TaskRunsService } from './services/taskRunsService';
 import { UsersService } from './services/usersService';
 import type { Store } from './store/store';
@@ -65,6 +65,8 @@ export interface Parts {
   services: { jobs: JobsService; runs: RunsService; tasks: TaskRunsService; scheduler: SchedulerService; users: UsersService };
   handlers: Handlers;
   recover(): void;
+  /** Queues the jobs whose dependencies have all finished (also those finished while this engine was not running). */
+  checkDependents(): void;
   /** Scheduled fires refused because the job was still running or queued. */
   skippedFires(): number;
   stopStatusEvents(): void;
@@ -86,6 +88,16 @@ export function wire(ctx: WiringContext): Parts {
       return row ? toRun(row) : undefined;
     },
   });
+
+  // Jobs waiting for others are queued by the engine that schedules the folder (not while paused).
+  const checkDependents = (): void => {
+    if (!ctx.schedules || ctx.isClosing() || store.settings.get(PAUSED_SETTING, false)) return;
+    try {
+      machine.queueDependents();
+    } catch (err) {
+      onError(err);
+    }
+  };
 
   let statusTimer: NodeJS.Timeout | null = null;
   const statusChanged = (): void => {
@@ -115,7 +127,10 @@ export function wire(ctx: WiringContext): Parts {
       dispatcher.pump();
       statusChanged();
     },
-    onEnded: (run) => janitor.check(run.jobId),
+    onEnded: (run) => {
+      janitor.check(run.jobId);
+      checkDependents();
+    },
     onError,
   });
   const dispatcher: Dispatcher = new Dispatcher({
@@ -214,7 +229,10 @@ export function wire(ctx: WiringContext): Parts {
       scheduler?.resync();
       statusChanged();
     },
-    pump: () => dispatcher.pump(),
+    pump: () => {
+      checkDependents();
+      dispatcher.pump();
+    },
     recover,
     onError,
   });
@@ -233,6 +251,7 @@ export function wire(ctx: WiringContext): Parts {
     services,
     handlers: createHandlers({ ...services, store }, explain),
     recover,
+    checkDependents,
     skippedFires: () => skipped,
     stopStatusEvents: () => {
       if (statusTimer) clearTimeout(statusTimer);

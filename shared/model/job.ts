@@ -149,6 +149,13 @@ export const jobNameSchema = z
 
 export const lockNameSchema = z.string().trim().min(1).max(100).superRefine(displayName('lock name'));
 
+/** A job another job waits for: it must have finished (with this status, if given) since the waiting job's last run. */
+export const dependencySchema = z.strictObject({
+  job: jobNameSchema,
+  status: z.enum(['SUCCEEDED', 'FAILED', 'CANCELLED']).optional(),
+});
+export type Dependency = z.infer<typeof dependencySchema>;
+
 /** Every editable field of a job, none with a default. */
 export const jobFields = {
   name: jobNameSchema,
@@ -175,6 +182,14 @@ export const jobFields = {
   lock: lockNameSchema.nullable(),
   /** Runs (with their logs and files) kept per job; older ones are deleted. */
   retention: z.number().int().min(1).max(1_000_000),
+  /**
+   * Jobs this one waits for. Without a gate: it is triggered once every one of
+   * them has finished (with its status) since its last run. With a gate: it
+   * keeps its schedule and runs at its time only if each succeeded within the
+   * gate's window; otherwise a skipped run says why.
+   */
+  after: z.array(dependencySchema).max(20, 'a job waits for at most 20 jobs'),
+  gate: z.strictObject({ withinMinutes: z.number().int().min(1).max(7 * 24 * 60) }).nullable(),
 };
 
 export type JobSpec = { [K in keyof typeof jobFields]: z.infer<(typeof jobFields)[K]> };
@@ -195,6 +210,8 @@ export const JOB_DEFAULTS: Omit<JobSpec, 'name' | 'script'> = {
   misfire: 'run-once',
   lock: null,
   retention: 500,
+  after: [],
+  gate: null,
 };
 
 /** Checks that stored parameter values match their definitions; returns [field, message] or null. */
@@ -237,6 +254,8 @@ const specOutput = z.object({
   misfire: z.enum(MISFIRE_POLICIES),
   lock: z.string().nullable(),
   retention: z.number().int(),
+  after: z.array(z.object({ job: z.string(), status: z.enum(['SUCCEEDED', 'FAILED', 'CANCELLED']).optional() })),
+  gate: z.object({ withinMinutes: z.number().int() }).nullable(),
 });
 
 /** A job as lists show it: everything but the script text. */

@@ -74,7 +74,13 @@ export const userNameSchema = z
   .regex(/^[A-Za-z0-9_.@-]+$/, 'user names use letters, digits, _ . @ -');
 
 /** One job in an export document: its full definition plus whether it is archived. */
-export const exportedJobSchema = z.strictObject({ ...jobFields, archived: z.boolean() });
+export const exportedJobSchema = z.strictObject({
+  ...jobFields,
+  // Documents exported before jobs could wait for each other have neither field.
+  after: jobFields.after.default([]),
+  gate: jobFields.gate.default(null),
+  archived: z.boolean(),
+});
 export type ExportedJob = z.infer<typeof exportedJobSchema>;
 
 export const exportDocumentSchema = z.strictObject({

@@ -113,4 +113,21 @@ describe('jobdeck workflows', () => {
     const run = await cli(['run', 'etl'], { dataDir });
     expect(run).toMatchObject({ code: 0, stdout: '[#.only] only\n' });
   });
+
+  it('sets what a job waits for with --after and --gate, and shows it', async () => {
+    const { dataDir, file } = setUp();
+    const sh = file('a.sh', 'echo a\n');
+    for (const name of ['A', 'B']) expect((await cli(['jobs', 'add', '--name', name, '--script', sh, '--manual'], { dataDir })).code).toBe(0);
+    const added = await cli(['jobs', 'add', '--name', 'C', '--script', sh, '--interval', '60', '--after', 'A,B:FAILED', '--gate', '30'], { dataDir });
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    const shown = await cli(['jobs', 'show', 'C'], { dataDir });
+    expect(shown.stdout).toMatch(/waits for +A, B \(FAILED\)/);
+    expect(shown.stdout).toMatch(/gate +runs at its time only if those succeeded in the last 30 min/);
+    const refused = await cli(['jobs', 'edit', 'A', '--after', 'nobody'], { dataDir });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/after\.0\.job.*no job is named "nobody"/);
+    const cleared = await cli(['jobs', 'edit', 'C', '--gate', 'none', '--after', 'none'], { dataDir });
+    expect(cleared.code).toBe(0);
+    expect(JSON.parse((await cli(['jobs', 'show', 'C', '--json'], { dataDir })).stdout)).toMatchObject({ after: [], gate: null });
+  });
 });

@@ -31,6 +31,8 @@ function addJobOptions(cmd: Command): Command {
     .addOption(new Option('--misfire <policy>', 'fires missed while down: run-once or skip').choices(MISFIRE_POLICIES))
     .option('--lock <name>', 'jobs sharing a lock never run at once ("none" to clear)')
     .option('--retention <runs>', 'keep the last N runs and their files (default 500)')
+    .option('--after <jobs>', 'run after these jobs finish: comma-separated NAME or NAME:STATUS (SUCCEEDED, FAILED, CANCELLED); "none" clears')
+    .option('--gate <minutes>', 'with --after and a schedule: run at its time only if those succeeded in the last N minutes ("none" clears)')
     .option('--enable', 'fire on its schedule')
     .option('--disable', 'do not fire on its schedule');
 }
@@ -94,6 +96,8 @@ export function registerJobs(program: Command, globals: () => GlobalOptions): vo
               ['misfire', job.misfire],
               ['lock', job.lock ?? ''],
               ['retention', `${job.retention} runs`],
+              ['waits for', job.after.map((d) => (d.status ? `${d.job} (${d.status})` : d.job)).join(', ')],
+              ['gate', job.gate ? `runs at its time only if those succeeded in the last ${job.gate.withinMinutes} min` : ''],
               ['script md5', job.scriptMd5],
               ['last run', job.lastRun ? `${status(job.lastRun.status)} ${localTime(job.lastRun.at)} (run ${job.lastRun.id})` : ''],
               ['created', `${localTime(job.createdAt)} by ${job.createdBy}`],

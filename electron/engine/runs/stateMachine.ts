@@ -99,9 +99,18 @@ export class RunStateMachine {
   /** -> QUEUED for each due fire the job's policy allows; stores next fire times with them. */
   recordFires(fires: readonly FireRecord[], next: readonly [number, number | null][]): { created: RunRow[]; refused: number } {
     const result = this.deps.store.runs.recordFires(fires, next, this.deps.owner, this.deps.clock.now());
-    for (const row of result.created) this.publish(row.id);
+    for (const row of [...result.created, ...result.skipped]) this.publish(row.id);
     if (result.created.length) this.deps.onQueued(result.created);
     return result;
+  }
+
+  /** -> QUEUED for each job whose dependencies have all finished since its last run. */
+  queueDependents(): RunRow[] {
+    if (!this.deps.store.jobs.hasDependents()) return [];
+    const rows = this.deps.store.runs.queueDependents(this.deps.owner, this.deps.clock.now());
+    for (const row of rows) this.publish(row.id);
+    if (rows.length) this.deps.onQueued(rows);
+    return rows;
   }
 
   /** QUEUED -> STARTING for the runs that may start; the caller spawns the started ones. */

@@ -7,6 +7,7 @@ import { JOB_DEFAULTS, paramValuesProblem, type Job, type JobSpec, type JobSumma
 import { normaliseWorkflow, type JobChanges } from '../../../shared/model/jobInput';
 import { WORKFLOW_RUNTIME } from '../../../shared/model/workflow';
 import { buildPlan, jobRefLookup, parseWorkflow, type JobRef } from '../workflows/plan';
+import { checkDependencies, type DependencyInfo } from './dependencyCheck';
 import { exportDocumentSchema, type ExportDocument, type ImportReport } from '../../../shared/model/misc';
 import type { Clock } from '../clock';
 import type { JobSummaries } from '../jobSummaries';
@@ -36,6 +37,16 @@ const MAX_WRITE_ATTEMPTS = 5;
 function checkWorkflow(spec: JobSpec, lookup: (name: string) => JobRef | undefined, field = 'workflow'): void {
   if (spec.runtime !== WORKFLOW_RUNTIME) return;
   buildPlan(parseWorkflow(spec.script, field), spec.name, lookup, field);
+}
+
+/** What the dependency check needs of stored jobs. */
+function storedDependencies(store: Store): (name: string) => DependencyInfo | undefined {
+  return (name) => {
+    const row = store.jobs.getByName(name);
+    if (!row) return undefined;
+    const spec = specOf(row);
+    return { name: row.name, after: spec.after, gated: spec.gate !== null };
+  };
 }
 
 function checkParams(spec: JobSpec, prefix = ''): void {
@@ -89,6 +100,7 @@ export class JobsService {
     const spec = { ...JOB_DEFAULTS, ...normaliseWorkflow(input) } as JobSpec;
     checkParams(spec);
     checkWorkflow(spec, jobRefLookup(this.deps.store));
+    checkDependencies(spec, storedDependencies(this.deps.store));
     const now = this.deps.clock.now();
     const { script: _s, ...details } = spec;
     const id = this.deps.store.jobs.create({
@@ -118,6 +130,7 @@ export class JobsService {
       const after = { ...before, ...normaliseWorkflow(input.changes as JobChanges) } as JobSpec;
       checkParams(after);
       checkWorkflow(after, jobRefLookup(this.deps.store));
+      checkDependencies(after, storedDependencies(this.deps.store));
       const diff = diffSpecs(before, after);
       if (Object.keys(diff).length === 0) return toJob(row);
       const now = this.deps.clock.now();
@@ -225,6 +238,12 @@ export class JobsService {
       return j ? { name: j.name, runtime: j.runtime, script: j.script, timeoutSeconds: j.timeoutSeconds ?? null, archived: j.archived } : stored(name);
     };
     doc.jobs.forEach((job, i) => checkWorkflow(job, lookup, `document.jobs.${i}.workflow`));
+    const storedDeps = storedDependencies(this.deps.store);
+    const depLookup = (name: string): DependencyInfo | undefined => {
+      const j = inDocument.get(name.toLowerCase());
+      return j ? { name: j.name, after: j.after ?? [], gated: (j.gate ?? null) !== null } : storedDeps(name);
+    };
+    doc.jobs.forEach((job, i) => checkDependencies(job, depLookup, `document.jobs.${i}.`));
     const report: ImportReport = { dryRun, created: [], updated: [], unchanged: [] };
     const now = this.deps.clock.now();
     const creates: JobWrite[] = [];

@@ -46,6 +46,11 @@ export class JobsStore {
     return this.t.jobs.get(id);
   }
 
+  /** Is any job waiting for other jobs (trigger `dependency`)? */
+  hasDependents(): boolean {
+    return this.t.jobs.hasDependents();
+  }
+
   getByName(name: string): JobRow | undefined {
     return this.t.jobs.getByName(name);
   }

@@ -27,6 +27,9 @@ export interface JobRow {
   misfire: JobSpec['misfire'];
   lock_name: string | null;
   retention: number;
+  /** JSON: the jobs it waits for. */
+  after_deps: string;
+  gate_minutes: number | null;
   revision: number;
   next_fire_at: number | null;
   last_run_id: number | null;
@@ -39,7 +42,7 @@ export interface JobRow {
 }
 
 export const SUMMARY_COLUMNS =
-  'id, name, grp, description, script_md5, runtime, params, param_values, user, schedule_kind, interval_s, cron_expr, timezone, enabled, archived, timeout_s, overlap, retry_count, retry_delay_s, misfire, lock_name, retention, revision, next_fire_at, last_run_id, last_status, last_run_at, created_at, created_by, updated_at, updated_by';
+  'id, name, grp, description, script_md5, runtime, params, param_values, user, schedule_kind, interval_s, cron_expr, timezone, enabled, archived, timeout_s, overlap, retry_count, retry_delay_s, misfire, lock_name, retention, after_deps, gate_minutes, revision, next_fire_at, last_run_id, last_status, last_run_at, created_at, created_by, updated_at, updated_by';
 
 export function scheduleOf(row: Pick<JobRow, 'schedule_kind' | 'interval_s' | 'cron_expr' | 'timezone'>): Schedule {
   switch (row.schedule_kind) {
@@ -70,6 +73,8 @@ export function specOf(row: JobRow): JobSpec {
     misfire: row.misfire,
     lock: row.lock_name,
     retention: row.retention,
+    after: JSON.parse(row.after_deps ?? '[]'),
+    gate: row.gate_minutes === null || row.gate_minutes === undefined ? null : { withinMinutes: row.gate_minutes },
   };
 }
 
@@ -121,6 +126,8 @@ export function specColumns(spec: JobSpec) {
     misfire: spec.misfire,
     lock_name: spec.lock,
     retention: spec.retention,
+    after_deps: JSON.stringify(spec.after ?? []),
+    gate_minutes: spec.gate?.withinMinutes ?? null,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { JobdeckError, notFound } from '../../../shared/errors';
 import type { RunTrigger } from '../../../shared/model/run';
+import { gateProblem, queueDueDependents, recordSkippedFire } from './dependencyRules';
 import { appendSystemLine, endInterrupted, endQueued, endRun, type EndRecord, type FoundFile } from './runEnds';
 import { PENDING_STATE, type TaskState } from './taskRows';
 import type { NewAudit } from './tables/auditTable';
@@ -105,16 +106,21 @@ export class RunsStore {
     return this.tx(() => {
       for (const [jobId, at] of next) this.t.jobs.setNextFire(jobId, at);
       const created: RunRow[] = [];
+      const skipped: RunRow[] = [];
       let refused = 0;
       for (const f of fires) {
         try {
-          created.push(insertRun(this.t, { jobId: f.jobId, trigger: f.trigger, by: 'scheduler', dueAt: f.dueAt }, owner, now));
+          const row = insertRun(this.t, { jobId: f.jobId, trigger: f.trigger, by: 'scheduler', dueAt: f.dueAt }, owner, now);
+          const job = this.t.jobs.get(f.jobId);
+          const why = job && gateProblem(this.t, job, f.dueAt ?? now);
+          if (why) skipped.push(recordSkippedFire(this.t, row, why, now));
+          else created.push(row);
         } catch (err) {
           if (isRefusal(err) || isUniqueViolation(err)) refused += 1;
           else throw err;
         }
       }
-      return { created, refused };
+      return { created, skipped, refused };
     });
   }
 
@@ -240,6 +246,11 @@ export class RunsStore {
       this.t.audit.add({ at: now, actor: by, action: 'run.rerun', targetType: 'run', targetId: runId, targetName: run.job_name, jobId: run.job_id, details: { round: run.round + 1, tasks: note } });
       return this.t.runs.get(runId)!;
     });
+  }
+
+  /** Queues the jobs whose dependencies have all finished since their last run (trigger `dependency`). */
+  queueDependents(owner: string, now: number): RunRow[] {
+    return this.tx(() => queueDueDependents(this.t, owner, now));
   }
 
   /** Deletes up to `chunk` log lines of a run (retention works through a big log in steps). */

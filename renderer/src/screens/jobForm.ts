@@ -39,6 +39,9 @@ export interface JobForm {
   lock: string;
   retention: string;
   params: ParamRow[];
+  /** Carried as they are (edited through the API and CLI for now). */
+  after: JobSpec['after'];
+  gate: JobSpec['gate'];
 }
 
 const BUILTIN = ['sh', 'bash', 'node', 'python3'];
@@ -70,6 +73,8 @@ export function formFromJob(job: Job | null): JobForm {
     misfire: spec.misfire,
     lock: spec.lock ?? '',
     retention: String(spec.retention),
+    after: spec.after ?? [],
+    gate: spec.gate ?? null,
     params: spec.params.map((p) => ({
       key: rowKey++,
       name: p.name,
@@ -125,6 +130,8 @@ export function specFromForm(f: JobForm): JobSpec {
     retention: num(f.retention),
     params,
     paramValues,
+    after: f.after,
+    gate: f.gate,
   };
 }
 

@@ -46,4 +46,5 @@ CREATE UNIQUE INDEX task_runs_path ON task_runs (run_id, path);
 
 ALTER TABLE jobs ADD COLUMN after_deps TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE jobs ADD COLUMN gate_minutes INTEGER;
+CREATE INDEX jobs_dependents ON jobs (id) WHERE after_deps <> '[]' AND gate_minutes IS NULL AND enabled = 1 AND archived = 0;
 `;

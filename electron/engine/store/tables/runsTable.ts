@@ -156,6 +156,27 @@ export class RunsTable {
     return this.reopenStmt.run(owner, id).changes === 1;
   }
 
+  /** When the job's latest run was queued (null: it never ran). */
+  latestQueuedAt(jobId: number): number | null {
+    return this.q.get('SELECT MAX(queued_at) FROM runs WHERE job_id = ?').pluck().get(jobId) as number | null;
+  }
+
+  /** The job's latest run finished after `since` (with that status, if given). */
+  finishedSince(jobId: number, since: number, status: RunStatus | null): { id: number; status: RunStatus; finished_at: number } | undefined {
+    const statuses = status ? [status] : ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+    return this.q
+      .get(
+        `SELECT id, status, finished_at FROM runs WHERE job_id = ? AND finished_at > ? AND status IN (${statuses.map(() => '?').join(',')})
+         ORDER BY finished_at DESC LIMIT 1`,
+      )
+      .get(jobId, since, ...statuses) as { id: number; status: RunStatus; finished_at: number } | undefined;
+  }
+
+  /** The job's latest finished run, whatever its status. */
+  lastFinished(jobId: number): { id: number; status: RunStatus; finished_at: number } | undefined {
+    return this.finishedSince(jobId, -1, null);
+  }
+
   setTasks(id: number, count: number): void {
     this.tasksStmt.run(count, id);
   }
