@@ -53,8 +53,16 @@ export class TaskProcess {
   private returned: string | null = null;
   private exited: { outcome: Outcome; at: number } | null = null;
   private resolve!: (end: AttemptEnd) => void;
+  /** Its outcome, as soon as its process has exited (the next task may start). */
   readonly ended: Promise<AttemptEnd>;
+  private resolveSettled!: () => void;
+  /**
+   * Its last message: what it left running has been looked for (a search
+   * batched over about 100 ms). The run ends only once all its tasks settled.
+   */
+  readonly settled: Promise<void>;
   private over = false;
+  private isSettled = false;
 
   constructor(
     private readonly req: AttemptRequest,
@@ -62,6 +70,7 @@ export class TaskProcess {
     private readonly deps: { port: ProcessPort; clock: Clock; killGraceMs: number },
   ) {
     this.ended = new Promise((r) => (this.resolve = r));
+    this.settled = new Promise((r) => (this.resolveSettled = r));
   }
 
   get id(): number {
@@ -103,7 +112,7 @@ export class TaskProcess {
   }
 
   handle(msg: HostMessage): void {
-    if (this.over) return;
+    if (this.isSettled) return;
     switch (msg.t) {
       case 'spawned':
         this.startedAt = msg.at;
@@ -115,16 +124,17 @@ export class TaskProcess {
         break;
       case 'exit':
         this.exited = { outcome: this.outcome(msg.code, msg.signal), at: msg.at };
+        this.finish(this.exited.outcome, this.exited.at);
         break;
       case 'settled':
         if (!this.exited) break;
         if (msg.leftovers) this.sink.lines('system', Date.now(), leftoverLines(msg.leftovers));
-        this.finish(this.exited.outcome, this.exited.at);
+        this.settle();
         break;
       case 'failed':
         if (this.exited) {
           this.sink.lines('system', Date.now(), [`Could not look for processes the script left running: ${msg.message}`]);
-          this.finish(this.exited.outcome, this.exited.at);
+          this.settle();
         } else if (msg.reason === 'STOPPED') {
           this.finish(this.outcome(null, null), Date.now());
         } else {
@@ -132,6 +142,7 @@ export class TaskProcess {
           this.sink.lines('system', Date.now(), [failed.line]);
           this.finish(failed.outcome, Date.now());
         }
+        if (!this.exited) this.settle();
         break;
     }
   }
@@ -159,6 +170,11 @@ export class TaskProcess {
       else if (cmd.kind === 'invalid') this.sink.lines('system', at, [`Ignored: ${cmd.problem}`]);
       // ::progress of a task is kept in its log; the run's progress counts tasks.
     }
+  }
+
+  private settle(): void {
+    this.isSettled = true;
+    this.resolveSettled();
   }
 
   private finish(outcome: Outcome, endedAt: number): void {

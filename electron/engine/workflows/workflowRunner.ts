@@ -57,6 +57,8 @@ interface WorkflowRun {
   timer: unknown;
   timeoutSeconds: number | null;
   startedAt: number;
+  /** Task processes whose leftovers are still being looked for: the run ends after them. */
+  unsettled: Set<Promise<void>>;
 }
 
 export class WorkflowRunner {
@@ -104,6 +106,7 @@ export class WorkflowRunner {
       timer: null,
       timeoutSeconds: job.timeout_s,
       startedAt,
+      unsettled: new Set(),
     };
     this.runs.set(run.id, wf);
     const what = prepared.only ? `task ${prepared.only} of ` : '';
@@ -239,7 +242,11 @@ export class WorkflowRunner {
       { port: deps.port, clock: deps.clock, killGraceMs: deps.config.killGraceMs },
     );
     this.procs.set(execId, proc);
-    void proc.ended.then(() => this.procs.delete(execId));
+    wf.unsettled.add(proc.settled);
+    void proc.settled.then(() => {
+      this.procs.delete(execId);
+      wf.unsettled.delete(proc.settled);
+    });
     if (stop.reason) proc.stop(stop.reason);
     proc.start();
     return proc;
@@ -284,7 +291,8 @@ export class WorkflowRunner {
     if (!this.runs.delete(wf.run.id)) return;
     if (wf.timer !== null) this.deps.clock.clearTimeout(wf.timer);
     wf.root.fire('the run ended');
-    void collectResultFiles(wf.outputDir)
+    void Promise.all([...wf.unsettled])
+      .then(() => collectResultFiles(wf.outputDir))
       .catch((err: Error) => {
         this.say(wf.run.id, wf.job, null, `Could not read the result files: ${err.message}`);
         return [] as FoundFile[];
