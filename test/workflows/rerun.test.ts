@@ -96,3 +96,44 @@ describe('workflow re-runs', () => {
     expect((await rejection(client.call('runs.rerun', { id: plain.id, failed: true }))).message).toMatch(/not a workflow run/);
   });
 });
+
+describe('a workflow run whose engine was killed', () => {
+  it('is recorded FAILED interrupted with its running task failed and the rest skipped, and can be re-run from there', async () => {
+    const { spawn } = await import('node:child_process');
+    const { isAlive } = await import('../helpers/process');
+    const { until } = await import('../helpers/engine');
+    const dataDir = tempDir();
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'fixtures', 'engine-child.mts'), dataDir, 'workflow'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const info = await new Promise<{ runId: number; pids: number[] }>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        if (buf.includes('\n')) resolve(JSON.parse(buf.split('\n')[0]!));
+      });
+      child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    await until(() => info.pids.every((pid) => !isAlive(pid)), 10_000, 'the orphaned task to be stopped');
+
+    const { engine, client } = openEngine({ dataDir });
+    const run = await client.call('runs.get', { id: info.runId });
+    expect(run).toMatchObject({ status: 'FAILED', failure: 'INTERRUPTED' });
+    const tasks = new Map((await client.call('runs.tasks', { id: run.id })).map((t) => [t.path, t]));
+    expect(tasks.get('#.first')!.status).toBe('SUCCEEDED');
+    expect(tasks.get('#.slow')).toMatchObject({ status: 'FAILED', failure: 'INTERRUPTED' });
+    expect(tasks.get('#.after')).toMatchObject({ status: 'SKIPPED', note: 'not reached: the run was interrupted' });
+    expect((await client.call('runs.logs', { id: run.id, task: '#.slow' })).lines.some((l) => l.text.startsWith('pids '))).toBe(true);
+    // Re-run from the failed task; the slow task is stopped by a cancel this time.
+    await client.call('runs.rerun', { id: run.id, failed: true });
+    await until(async () => (await client.call('runs.tasks', { id: run.id })).find((t) => t.path === '#.slow')!.status === 'RUNNING');
+    await client.call('runs.cancel', { id: run.id });
+    const again = await engine.waitForRun(run.id);
+    expect(again).toMatchObject({ status: 'CANCELLED', round: 1 });
+    const after = new Map((await client.call('runs.tasks', { id: run.id })).map((t) => [t.path, t]));
+    expect(after.get('#.first')).toMatchObject({ status: 'SUCCEEDED', reused: true });
+    expect(after.get('#.slow')!.status).toBe('CANCELLED');
+  });
+});
