@@ -58,11 +58,28 @@ export function seedEntry(t: TaskRun): SeedTaskStatusEntry {
   return { path: t.path, status, executionTime: t.startedAt ? Date.parse(t.startedAt) : null, body };
 }
 
-const statuses = (workflowId: number, tasks: readonly TaskRun[]): SeedSocketReply => ({
-  type: 'setTasksStatuses',
-  workflowId,
-  tasks: Object.fromEntries(tasks.map((t) => [t.path, seedEntry(t)])),
-});
+/** About this much JSON per message: 500 tasks with 16 KiB results would otherwise be one 8 MB frame. */
+const MESSAGE_BYTES = 512 * 1024;
+
+/** setTasksStatuses messages for these tasks, split so that none is much over MESSAGE_BYTES. */
+function statuses(workflowId: number, tasks: readonly TaskRun[]): SeedSocketReply[] {
+  const out: SeedSocketReply[] = [];
+  let batch: Record<string, SeedTaskStatusEntry> = {};
+  let bytes = 0;
+  for (const t of tasks) {
+    const entry = seedEntry(t);
+    const size = (entry.body?.length ?? 0) + t.path.length + 80;
+    if (bytes > 0 && bytes + size > MESSAGE_BYTES) {
+      out.push({ type: 'setTasksStatuses', workflowId, tasks: batch });
+      batch = {};
+      bytes = 0;
+    }
+    batch[t.path] = entry;
+    bytes += size;
+  }
+  out.push({ type: 'setTasksStatuses', workflowId, tasks: batch });
+  return out;
+}
 
 /** What the socket gives the seed handler: its subscriptions (counted with the others) and its sender. */
 export interface SeedConn {
@@ -100,11 +117,11 @@ export async function handleSeedMessage(raw: unknown, conn: SeedConn, engine: En
     // Subscribe first, then send every task: a change in between is sent twice, never lost.
     conn.subs.get(key(id))?.();
     const off = engine.subscribe({ runId: id }, (event) => {
-      if (event.type === 'tasks') conn.send(statuses(id, event.tasks));
+      if (event.type === 'tasks') for (const m of statuses(id, event.tasks)) conn.send(m);
     });
     conn.subs.set(key(id), off);
     const tasks = await call<TaskRun[]>('runs.tasks', { id }, conn.ctx);
-    conn.send(statuses(id, tasks));
+    for (const m of statuses(id, tasks)) conn.send(m);
   } catch (err) {
     const data = toErrorData(err);
     conn.send({ type: 'error', error: { ...data, field: data.field === 'id' ? 'workflowId' : data.field } });

@@ -15,8 +15,14 @@ export const TASKS_MAX = 500;
 export const DEPTH_MAX = 10;
 export const PARALLEL_DEFAULT = 8;
 export const PARALLEL_MAX = 64;
-/** Largest result a task may report (bytes of JSON). */
-export const TASK_RESULT_MAX_BYTES = 256 * 1024;
+/**
+ * Largest result a task may report (bytes of JSON): it comes as one output
+ * line (lines are cut at 64 KiB) and travels in the environment of later
+ * tasks (JOBDECK_DEST_*; one variable may hold at most 128 KiB on Linux).
+ */
+export const TASK_RESULT_MAX_BYTES = 60 * 1024;
+/** The results file later tasks read: past this, large results in it are replaced by a marker. */
+export const RESULTS_FILE_MAX_BYTES = 8 * 1024 * 1024;
 /** Largest result a task list or event carries (bytes of JSON). */
 export const TASK_RESULT_LIST_BYTES = 16 * 1024;
 

@@ -113,6 +113,25 @@ describe('workflow seed WebSocket', () => {
     viewer.ws.close();
   });
 
+  it('sends a large tree in messages of bounded size, and the reader is not cut off', async () => {
+    const t = await startTestServer();
+    const big = `x=$(head -c 15000 /dev/zero | tr '\\0' a); echo "::return \\"$x\\""`;
+    const subtasks = Array.from({ length: 120 }, (_, i) => ({ name: `t${i}`, script: big }));
+    const job = await t.client().call('jobs.create', { name: 'wide', schedule: { kind: 'manual' }, workflow: { maxParallel: 16, tasks: [{ name: 'group', subtasks }] } });
+    const run = await t.client().call('runs.trigger', { jobId: job.id });
+    const done = await t.client().call('runs.wait', { id: run.id, timeoutSeconds: 120 });
+    expect(done.status).toBe('SUCCEEDED');
+    const c = await connect(t, t.tokens.viewer);
+    const sizes: number[] = [];
+    c.ws.on('message', (d) => sizes.push(String(d).length));
+    c.ws.send(JSON.stringify({ type: 'watchWorkflowInstance', workflowId: run.id }));
+    await until(() => Object.keys(latest(c.messages, run.id)).length === 121, 15_000);
+    expect(sizes.length).toBeGreaterThan(2);
+    expect(Math.max(...sizes)).toBeLessThan(1024 * 1024);
+    expect(JSON.parse(latest(c.messages, run.id)['#.group.t7']!.body!)).toHaveLength(15_000);
+    c.ws.close();
+  });
+
   it('refuses the upgrade without a valid token', async () => {
     const t = await startTestServer();
     await expect(connect(t, 'not-a-token')).rejects.toMatchObject({ status: 401 });

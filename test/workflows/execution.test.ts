@@ -96,6 +96,18 @@ describe('workflow execution', () => {
     expect(own.lines.every((l) => l.task === '#.broken')).toBe(true);
   });
 
+  it('ignores a ::return over the size limit or not JSON, saying why, and keeps {"exitCode": 0}', async () => {
+    const { engine, client } = openEngine({ scheduler: false });
+    const huge = `x=$(head -c 70000 /dev/zero | tr '\\0' a); echo "::return \\"$x\\""`;
+    const job = await createWorkflow(client, 'returns', { tasks: [{ name: 'huge', script: huge }, { name: 'broken', script: `echo '::return {"a": '` }] });
+    const { run, tasks, lines } = await runWorkflow(engine, client, job.id);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(tasks.get('#.huge')!.result).toEqual({ exitCode: 0 });
+    expect(lines).toContain('#.huge system: Ignored: ::return value is larger than 60 KB');
+    expect(tasks.get('#.broken')!.result).toEqual({ exitCode: 0 });
+    expect(lines.some((l) => l.startsWith('#.broken system: Ignored: ::return value is not valid JSON'))).toBe(true);
+  });
+
   it('goes on past a task with continueOnFailure', async () => {
     const { engine, client } = openEngine({ scheduler: false });
     const job = await createWorkflow(client, 'tolerant', { tasks: [{ name: 'flaky', script: 'exit 1', continueOnFailure: true }, { name: 'next', script: 'true' }] });

@@ -9,7 +9,7 @@
  * the job's timeout; its result files are those of its shared output folder.
  */
 import { join } from 'node:path';
-import { WORKFLOW_RUNTIME } from '../../../shared/model/workflow';
+import { RESULTS_FILE_MAX_BYTES, TASK_RESULT_LIST_BYTES, WORKFLOW_RUNTIME } from '../../../shared/model/workflow';
 import type { Clock } from '../clock';
 import type { EventBus } from '../eventBus';
 import type { EngineConfig } from '../options';
@@ -213,7 +213,7 @@ export class WorkflowRunner {
           dirs: [taskDir],
           files: [
             { path: scriptPath, content: exec.script },
-            { path: resultsFile, content: JSON.stringify(results) },
+            { path: resultsFile, content: resultsFileText(results) },
           ],
         },
       },
@@ -310,6 +310,18 @@ export class WorkflowRunner {
     this.deps.writer.forget(runId);
     this.deps.machine.end({ runId, end: { ...outcome, finishedAt: at, lastSeq, resultFile }, files });
   }
+}
+
+/** The results so far as later tasks read them; bounded: past the limit, the large ones are replaced by a marker. */
+function resultsFileText(results: Record<string, unknown>): string {
+  const text = JSON.stringify(results);
+  if (text.length <= RESULTS_FILE_MAX_BYTES) return text;
+  const small: Record<string, unknown> = {};
+  for (const [path, value] of Object.entries(results)) {
+    const one = JSON.stringify(value);
+    small[path] = one.length > TASK_RESULT_LIST_BYTES ? { resultTruncated: true, bytes: one.length } : value;
+  }
+  return JSON.stringify(small);
 }
 
 function stateOf(row: TaskState): TaskState {
