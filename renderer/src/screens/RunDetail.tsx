@@ -1,4 +1,4 @@
-/** One run: its state, live progress, result files and live log; cancel. */
+/** One run: its state, live progress, result files and live log; cancel. A workflow run also shows its task tree. */
 import { useEffect, useState } from 'react';
 import { isFinished } from '../../../shared/model/run';
 import { ConfirmDialog, ProgressBar, StatusBadge, useTick } from '../components/common';
@@ -10,6 +10,7 @@ import { connectionSelectors, useConnectionStore } from '../stores/connectionSto
 import { useLogStore } from '../stores/logStore';
 import { hrefOf } from '../stores/routeStore';
 import { toast } from '../stores/toastStore';
+import { WorkflowPanel } from './runDetail/WorkflowPanel';
 
 export function RunDetail({ id }: { id: number }) {
   const run = useLogStore((s) => s.run);
@@ -38,6 +39,8 @@ export function RunDetail({ id }: { id: number }) {
       toast.error(errorText(err));
     }
   };
+
+  const logView = <LogView downloadHref={c?.logUrl?.(run.id)} onSave={c?.saveLog ? () => void saveLog() : undefined} />;
 
   return (
     <section className="screen" aria-labelledby="run-title" data-testid="run-detail" data-status={run.status}>
@@ -94,6 +97,14 @@ export function RunDetail({ id }: { id: number }) {
                   </>
                 )}
               </dd>
+              {run.tasks !== null && (
+                <>
+                  <dt>Workflow</dt>
+                  <dd data-testid="run-round">
+                    {run.tasks} tasks{run.round > 0 ? ` · re-run in place ${run.round} time${run.round > 1 ? 's' : ''}` : ''}
+                  </dd>
+                </>
+              )}
               <dt>Queued</dt>
               <dd>{formatTime(run.queuedAt)}</dd>
               {run.dueAt && (
@@ -120,7 +131,7 @@ export function RunDetail({ id }: { id: number }) {
           </section>
           <ResultFiles runId={run.id} files={files} />
         </div>
-        <LogView downloadHref={c?.logUrl?.(run.id)} onSave={c?.saveLog ? () => void saveLog() : undefined} />
+        {run.tasks !== null ? <WorkflowPanel run={run} canRerun={canCancel} log={logView} /> : logView}
       </div>
       <ConfirmDialog
         open={confirm}

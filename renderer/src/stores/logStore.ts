@@ -8,6 +8,7 @@ import { create } from 'zustand';
 import { isFinished, laterRunState, type LogLine, type ResultFile, type Run } from '../../../shared/model/run';
 import { errorText } from '../lib/errors';
 import { client } from './connectionStore';
+import { useTasksStore } from './tasksStore';
 
 export const PAGE = 500;
 const MAX_PAGES = 400;
@@ -99,6 +100,9 @@ export const useLogStore = create<State>()((set, get) => ({
       set({ run: laterRunState(get().run, run), files, count: Math.max(get().count, run.lastSeq) });
       // The tail first: that is what one looks at.
       if (run.lastSeq > 0) get().ensure(Math.max(1, run.lastSeq - PAGE + 1), run.lastSeq);
+      // The first run event after (re)subscribing proves the subscription is in place on the engine:
+      // from then on no task change is missed, so the task list is read then (see tasksStore).
+      let confirmed = false;
       unsubscribe = c.subscribe(
         { runId, afterSeq: run.lastSeq },
         {
@@ -109,7 +113,20 @@ export const useLogStore = create<State>()((set, get) => ({
               const run = laterRunState(get().run, e.run);
               set({ run, count: Math.max(get().count, run.lastSeq) });
               if (wasActive && isFinished(run.status)) void get().refreshFiles();
-            } else if (e.type === 'log') appendLines(e.lines);
+              if (!confirmed) {
+                confirmed = true;
+                useTasksStore.getState().live(runId, true);
+              }
+              useTasksStore.getState().run(run);
+            } else if (e.type === 'log') {
+              appendLines(e.lines);
+              useTasksStore.getState().lines(runId, e.lines);
+            } else if (e.type === 'tasks') useTasksStore.getState().apply(runId, e.tasks);
+          },
+          onState: (state) => {
+            if (state !== 'closed' || !confirmed) return;
+            confirmed = false;
+            useTasksStore.getState().live(runId, false);
           },
         },
       );
@@ -121,6 +138,8 @@ export const useLogStore = create<State>()((set, get) => ({
   close() {
     unsubscribe?.();
     unsubscribe = null;
+    const open = get().runId;
+    if (open !== null) useTasksStore.getState().live(open, false);
     set({ runId: null });
   },
 
