@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { adminMethods } from './methods/admin';
 import type { MethodSpec } from './methods/common';
 import { jobMethods } from './methods/jobs';
+import { notifyMethods } from './methods/notify';
 import { runMethods } from './methods/runs';
 import type { Role } from './model/misc';
 
@@ -25,7 +26,7 @@ export {
   type MethodSpec,
 } from './methods/common';
 
-export const contract = { ...jobMethods, ...runMethods, ...adminMethods } as const;
+export const contract = { ...jobMethods, ...runMethods, ...adminMethods, ...notifyMethods } as const;
 
 export type Contract = typeof contract;
 export type MethodName = keyof Contract;

@@ -101,6 +101,7 @@ export class Engine {
       engine.parts.recover();
       engine.parts.checkDependents();
       engine.parts.external.start();
+      engine.parts.sender.start();
       if (engine.config.startScheduler) engine.startScheduling();
       engine.parts.summaries.warm(() => engine.closing !== null, engine.config.onError);
     } catch (err) {
@@ -195,12 +196,16 @@ export class Engine {
       const settle = Date.now() + 10_000;
       while (p.machine.size > 0 && Date.now() < settle) await sleep(10);
       await p.writer.close();
+      // The messages the last runs caused (a CLI run with --email) go out before the folder closes.
+      await p.sender.drain(this.config.notifyDrainMs);
+      p.sender.close();
       // Runs whose end could not be recorded (a launcher that never answered): say so now, not at the next start.
       if (p.machine.size > 0) p.machine.interrupt(this.instance.id, false);
       await p.janitor.close();
     } catch (err) {
       this.config.onError(err);
     } finally {
+      p.sender.close();
       this.schedulerLock?.release();
       this.instance.release();
       this.store.close();

@@ -6,6 +6,7 @@
 import type { Handlers } from '../../shared/contract';
 import type { JobsService } from './services/jobsService';
 import type { RunsService } from './services/runsService';
+import type { NotifyService } from './services/notifyService';
 import type { SchedulerService } from './services/schedulerService';
 import type { TaskRunsService } from './services/taskRunsService';
 import type { UsersService } from './services/usersService';
@@ -15,6 +16,7 @@ export interface Services {
   jobs: JobsService;
   runs: RunsService;
   tasks: TaskRunsService;
+  notify: NotifyService;
   scheduler: SchedulerService;
   users: UsersService;
   /** Read-only access for the audit log. */
@@ -86,6 +88,23 @@ function buildHandlers(s: Services): Handlers {
 
     'audit.list': async (input) =>
       s.store.audit.list({ actor: input.actor, jobId: input.jobId, limit: input.limit ?? 100, offset: input.offset ?? 0 }),
+
+    'notify.settings': async () => s.notify.settings(),
+    'notify.configure': async (input, ctx) => s.notify.configure(input, ctx),
+    'notify.test': async (input) => s.notify.test(input),
+    'notify.deliveries': async (input) => s.notify.deliveries(input),
+    'recipients.list': async () => s.notify.groups(),
+    'recipients.set': async (input, ctx) => s.notify.setGroup(input, ctx),
+    'recipients.remove': async ({ name }, ctx) => {
+      s.notify.removeGroup(name, ctx);
+      return ok;
+    },
+    'webhooks.list': async () => s.notify.webhooks(),
+    'webhooks.add': async (input, ctx) => s.notify.addWebhook(input, ctx),
+    'webhooks.remove': async ({ name }, ctx) => {
+      s.notify.removeWebhook(name, ctx);
+      return ok;
+    },
 
     'users.list': async () => s.users.list(),
     'users.add': async ({ name, role, expiresInSeconds }, ctx) => s.users.add(name, role, ctx, expiresInSeconds),

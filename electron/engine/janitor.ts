@@ -96,7 +96,7 @@ export class Janitor {
       await new Promise((r) => setImmediate(r));
     }
     if (this.stopped) return;
-    this.store.runs.deleteRun(runId);
+    if (!this.store.runs.deleteRun(runId)) return;
     await rm(runDir(this.dataDir, jobId, runId), { recursive: true, force: true });
   }
 

@@ -54,6 +54,14 @@ export interface EngineOptions {
   pollMs?: number;
   /** How often runs of dead processes are looked for (ms). Default 30000. */
   recoveryEveryMs?: number;
+  /** How often the outbox is looked at for messages to deliver and follow-ups to send (ms). Default 2000. */
+  notifyPollMs?: number;
+  /** First delay before a failed notification is tried again; each next one doubles, at most an hour (ms). Default 30000. */
+  notifyRetryMs?: number;
+  /** How long closing waits for the messages that are due to be delivered (ms). Default 10000. */
+  notifyDrainMs?: number;
+  /** Environment the notification settings are read from (JOBDECK_SMTP_URL, JOBDECK_PUBLIC_URL). Default: this process's. */
+  env?: NodeJS.ProcessEnv;
   /** Time source of the scheduler, dispatcher and run timeouts (tests inject a manual clock). */
   clock?: Clock;
   /** Node binary for the node runtime. Default: this process's. */
@@ -106,6 +114,10 @@ export function resolveEngineOptions(o: EngineOptions): EngineConfig {
     retentionRecheckMs: positive('retentionRecheckMs', o.retentionRecheckMs, 2000, 0),
     pollMs: positive('pollMs', o.pollMs, 500, 10),
     recoveryEveryMs: positive('recoveryEveryMs', o.recoveryEveryMs, 30_000, 10),
+    notifyPollMs: positive('notifyPollMs', o.notifyPollMs, 2000, 10),
+    notifyRetryMs: positive('notifyRetryMs', o.notifyRetryMs, 30_000, 1),
+    notifyDrainMs: positive('notifyDrainMs', o.notifyDrainMs, 10_000, 0),
+    env: o.env ?? process.env,
     clock: o.clock ?? systemClock,
     logger,
     onError: o.onError ?? ((err: unknown) => logger.error('background error', err)),

@@ -9,6 +9,7 @@ import { toJobSummary } from './store/rows';
 import { EventBus } from './eventBus';
 import { createHandlers } from './handlers';
 import { Janitor } from './janitor';
+import { NotificationSender } from './notify/sender';
 import { JobSummaries } from './jobSummaries';
 import type { EngineConfig } from './options';
 import { toLogLine, toRun } from './store/rows';
@@ -23,6 +24,7 @@ import { JobsService } from './services/jobsService';
 import { RunsService } from './services/runsService';
 import { PAUSED_SETTING, SchedulerService } from './services/schedulerService';
 import { TaskRunsService } from './services/taskRunsService';
+import { NotifyService } from './services/notifyService';
 import { UsersService } from './services/usersService';
 import type { Store } from './store/store';
 import { describeStoreFailure } from './store/database';
@@ -60,9 +62,10 @@ export interface Parts {
   runner: Runner;
   scheduler: Scheduler | null;
   janitor: Janitor;
+  sender: NotificationSender;
   summaries: JobSummaries;
   external: ExternalSync;
-  services: { jobs: JobsService; runs: RunsService; tasks: TaskRunsService; scheduler: SchedulerService; users: UsersService };
+  services: { jobs: JobsService; runs: RunsService; tasks: TaskRunsService; notify: NotifyService; scheduler: SchedulerService; users: UsersService };
   handlers: Handlers;
   recover(): void;
   /** Queues the jobs whose dependencies have all finished (also those finished while this engine was not running). */
@@ -110,6 +113,16 @@ export function wire(ctx: WiringContext): Parts {
 
   const writer = new Writer(store, bus, { flushMs: config.flushMs, maxBatch: config.maxBatch, onError, together: (fn) => dispatcher.batch(fn) });
   const janitor = new Janitor(store, config.dataDir, config.retentionRecheckMs, onError);
+  const sender = new NotificationSender({
+    store,
+    clock: config.clock,
+    owner,
+    dataDir: config.dataDir,
+    retryMs: config.notifyRetryMs,
+    pollMs: config.notifyPollMs,
+    env: config.env,
+    onError,
+  });
   const summaries = new JobSummaries(store);
 
   // The state machine, dispatcher and runner call each other; the closures below reach them once built.
@@ -130,6 +143,7 @@ export function wire(ctx: WiringContext): Parts {
     onEnded: (run) => {
       janitor.check(run.jobId);
       checkDependents();
+      sender.wake();
     },
     onError,
   });
@@ -205,6 +219,7 @@ export function wire(ctx: WiringContext): Parts {
     jobs,
     runs,
     tasks: new TaskRunsService({ store, machine }),
+    notify: new NotifyService({ store, clock: config.clock, env: config.env, wake: () => sender.wake() }),
     scheduler: new SchedulerService({
       store,
       clock: config.clock,
@@ -246,6 +261,7 @@ export function wire(ctx: WiringContext): Parts {
     runner,
     scheduler,
     janitor,
+    sender,
     summaries,
     external,
     services,

@@ -112,10 +112,18 @@ export async function handleSeedMessage(raw: unknown, conn: SeedConn, engine: En
     if (!conn.subs.has(key(id)) && conn.subs.size >= conn.maxSubscriptions) {
       return conn.send({ type: 'error', error: { code: 'VALIDATION_FAILED', message: `at most ${conn.maxSubscriptions} subscriptions per connection; unwatch one first` } });
     }
-    await call<Run>('runs.get', { id }, conn.ctx);
-    if (conn.isClosed()) return;
-    // Subscribe first, then send every task: a change in between is sent twice, never lost.
+    // The slot is taken now, before anything is awaited: a burst of watches cannot pass the limit together.
     conn.subs.get(key(id))?.();
+    const placeholder = () => {};
+    conn.subs.set(key(id), placeholder);
+    try {
+      await call<Run>('runs.get', { id }, conn.ctx);
+    } catch (err) {
+      if (conn.subs.get(key(id)) === placeholder) conn.subs.delete(key(id));
+      throw err;
+    }
+    if (conn.isClosed() || conn.subs.get(key(id)) !== placeholder) return;
+    // Subscribe first, then send every task: a change in between is sent twice, never lost.
     const off = engine.subscribe({ runId: id }, (event) => {
       if (event.type === 'tasks') for (const m of statuses(id, event.tasks)) conn.send(m);
     });

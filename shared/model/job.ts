@@ -4,6 +4,7 @@
  * never fills in values the caller did not send; defaults live in
  * JOB_DEFAULTS and are applied on create.
  */
+import { notifySchema } from './notify';
 import { z } from 'zod';
 import { isoTime } from './time';
 import '../zodErrors';
@@ -190,6 +191,8 @@ export const jobFields = {
    */
   after: z.array(dependencySchema).max(20, 'a job waits for at most 20 jobs'),
   gate: z.strictObject({ withinMinutes: z.number().int().min(1).max(7 * 24 * 60) }).nullable(),
+  /** Who hears of which of its events (null: nobody). */
+  notify: notifySchema.nullable(),
 };
 
 export type JobSpec = { [K in keyof typeof jobFields]: z.infer<(typeof jobFields)[K]> };
@@ -212,6 +215,7 @@ export const JOB_DEFAULTS: Omit<JobSpec, 'name' | 'script'> = {
   retention: 500,
   after: [],
   gate: null,
+  notify: null,
 };
 
 /** Checks that stored parameter values match their definitions; returns [field, message] or null. */
@@ -256,6 +260,7 @@ const specOutput = z.object({
   retention: z.number().int(),
   after: z.array(z.object({ job: z.string(), status: z.enum(['SUCCEEDED', 'FAILED', 'CANCELLED']).optional() })),
   gate: z.object({ withinMinutes: z.number().int() }).nullable(),
+  notify: notifySchema.nullable(),
 });
 
 /** A job as lists show it: everything but the script text. */

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { jobFields, WORKFLOW_RUNTIME } from './job';
-import { parseWorkflowText, workflowSpecSchema, workflowText, type WorkflowSpec } from './workflow';
+import { parseWorkflowText, workflowInputSchema, workflowText, type WorkflowSpec } from './workflow';
 
 type Shape = { script?: string; runtime?: string; workflow?: WorkflowSpec };
 
@@ -34,13 +34,13 @@ export const jobCreateSchema = z
     name: jobFields.name,
     script: jobFields.script.optional(),
     /** A workflow definition (instead of a script). */
-    workflow: workflowSpecSchema.optional(),
+    workflow: workflowInputSchema.optional(),
   })
   .superRefine((v, ctx) => checkKind(v, ctx, true));
 export type JobCreate = z.infer<typeof jobCreateSchema>;
 
 export const jobChangesSchema = z
-  .strictObject({ ...jobFields, workflow: workflowSpecSchema })
+  .strictObject({ ...jobFields, workflow: workflowInputSchema })
   .partial()
   .superRefine((v, ctx) => checkKind(v, ctx, false));
 export type JobChanges = z.infer<typeof jobChangesSchema>;

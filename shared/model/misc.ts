@@ -31,7 +31,7 @@ export const lockInfoSchema = z.object({
 });
 export type LockInfo = z.infer<typeof lockInfoSchema>;
 
-export const AUDIT_TARGETS = ['job', 'run', 'lock', 'scheduler', 'user', 'token', 'import'] as const;
+export const AUDIT_TARGETS = ['job', 'run', 'lock', 'scheduler', 'user', 'token', 'import', 'notify'] as const;
 export const auditEntrySchema = z.object({
   id: z.number().int(),
   at: isoTime,
@@ -79,6 +79,7 @@ export const exportedJobSchema = z.strictObject({
   // Documents exported before jobs could wait for each other have neither field.
   after: jobFields.after.default([]),
   gate: jobFields.gate.default(null),
+  notify: jobFields.notify.default(null),
   archived: z.boolean(),
 });
 export type ExportedJob = z.infer<typeof exportedJobSchema>;

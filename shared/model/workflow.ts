@@ -155,6 +155,35 @@ export const workflowSpecSchema: z.ZodType<WorkflowSpec> = z
     if (depth > DEPTH_MAX) ctx.addIssue({ code: 'custom', path: ['tasks'], message: `tasks nest at most ${DEPTH_MAX} levels deep (this tree has ${depth})` });
   });
 
+/** JSON nesting allowed before a tree is even looked at: DEPTH_MAX levels of tasks are about 2 × DEPTH_MAX. */
+const JSON_DEPTH_MAX = 4 * DEPTH_MAX + 8;
+
+/** How deep a JSON value nests, counted without recursion (stops counting past `limit`). */
+export function jsonDepth(value: unknown, limit = JSON_DEPTH_MAX): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, d);
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * A workflow as callers give it: its nesting is checked first, without
+ * recursion, so a tree nested thousands deep is refused with a message
+ * instead of exhausting the stack of the recursive schema.
+ */
+export const workflowInputSchema = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    if (jsonDepth(v) > JSON_DEPTH_MAX) ctx.addIssue({ code: 'custom', path: ['tasks'], message: `tasks nest at most ${DEPTH_MAX} levels deep` });
+  })
+  .pipe(workflowSpecSchema);
+
 /** A task's path: `#` for the top level, then the names from the top down, joined by dots. */
 export const taskPath = (parent: string, name: string): string => `${parent}.${name}`;
 export const ROOT_PATH = '#';
@@ -235,7 +264,7 @@ export function parseWorkflowText(text: string): { ok: true; spec: WorkflowSpec 
   } catch (err) {
     return { ok: false, field: 'workflow', message: `not valid JSON (${(err as Error).message})` };
   }
-  const parsed = workflowSpecSchema.safeParse(raw);
+  const parsed = workflowInputSchema.safeParse(raw);
   if (parsed.success) return { ok: true, spec: parsed.data };
   const issue = parsed.error.issues[0]!;
   let path = issue.path.map(String);

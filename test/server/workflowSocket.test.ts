@@ -132,6 +132,27 @@ describe('workflow seed WebSocket', () => {
     c.ws.close();
   });
 
+  it('holds the subscription limit against a burst of watches', async () => {
+    const t = await startTestServer({ server: { events: { subscriptions: 10 } } });
+    const job = await t.client().call('jobs.create', { name: 'one', schedule: { kind: 'manual' }, workflow: { tasks: [{ name: 'a', script: 'true' }] } });
+    const runs: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const r = await t.client().call('runs.trigger', { jobId: job.id });
+      await t.client().call('runs.wait', { id: r.id, timeoutSeconds: 30 });
+      runs.push(r.id);
+    }
+    const c = await connect(t, t.tokens.viewer);
+    const base = t.engine.listenerCount;
+    // Sent back to back: they arrive together, before any of them is answered.
+    for (const id of runs) c.ws.send(JSON.stringify({ type: 'watchWorkflowInstance', workflowId: id }));
+    await until(() => c.messages.filter((m) => m.type === 'error' || m.type === 'setTasksStatuses').length >= 15);
+    expect(c.messages.filter((m) => m.type === 'error')).toHaveLength(5);
+    expect(t.engine.listenerCount - base).toBe(10);
+    c.ws.close();
+    await c.closed;
+    await until(() => t.engine.listenerCount === base);
+  });
+
   it('refuses the upgrade without a valid token', async () => {
     const t = await startTestServer();
     await expect(connect(t, 'not-a-token')).rejects.toMatchObject({ status: 401 });

@@ -48,12 +48,18 @@ export function parseProtocolLine(line: string): ProtocolCommand | null {
       if (Buffer.byteLength(text, 'utf8') > TASK_RESULT_MAX_BYTES) {
         return { kind: 'invalid', problem: `::return value is larger than ${TASK_RESULT_MAX_BYTES / 1024} KB` };
       }
+      let json: string;
       try {
         // Kept as compact JSON text: what the store holds and later tasks read.
-        return { kind: 'return', json: JSON.stringify(JSON.parse(text)) };
+        json = JSON.stringify(JSON.parse(text));
       } catch (err) {
         return { kind: 'invalid', problem: `::return value is not valid JSON (${(err as Error).message})` };
       }
+      // Measured again as stored: 1e20 is written out as 21 digits.
+      if (Buffer.byteLength(json, 'utf8') > TASK_RESULT_MAX_BYTES) {
+        return { kind: 'invalid', problem: `::return value is larger than ${TASK_RESULT_MAX_BYTES / 1024} KB once written as JSON` };
+      }
+      return { kind: 'return', json };
     }
   }
   return null;

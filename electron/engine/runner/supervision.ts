@@ -79,7 +79,14 @@ export class LogBudget {
   private bytes = 0;
   truncated = false;
 
-  constructor(private readonly max: number) {}
+  /** `used`: bytes the run's log holds already (a re-run's earlier rounds). */
+  constructor(
+    private readonly max: number,
+    used = 0,
+  ) {
+    this.bytes = used;
+    this.truncated = used >= max;
+  }
 
   /** Whether these lines fit; the first time they do not, the budget is spent for good. */
   take(lines: readonly string[]): boolean {

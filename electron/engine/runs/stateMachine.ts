@@ -17,6 +17,7 @@ import type { Clock } from '../clock';
 import type { EventBus } from '../eventBus';
 import type { JobRow, RunRow } from '../store/rows';
 import { toRun } from '../store/rows';
+import { toTaskRun } from '../store/taskRows';
 import type { ClaimResult, EndRecord, FireRecord, QueueRequest, RunOp } from '../store/runsStore';
 import type { Store } from '../store/store';
 import type { Writer } from '../writer';
@@ -120,7 +121,10 @@ export class RunStateMachine {
     for (const r of results) {
       if (r.outcome === 'started') this.track(r.run, r.job);
       if (r.outcome === 'started' || r.outcome === 'cancelled') this.publish(r.runId);
-      if (r.outcome === 'cancelled') this.settle(r.runId);
+      if (r.outcome === 'cancelled') {
+        this.publishTasks(r.runId);
+        this.settle(r.runId);
+      }
     }
     return results;
   }
@@ -211,6 +215,7 @@ export class RunStateMachine {
   reopen(runId: number, reset: readonly number[], note: string, by: string): RunRow {
     const row = this.deps.store.runs.reopen(runId, reset, note, by, this.deps.owner, this.deps.clock.now());
     this.publish(row.id);
+    this.publishTasks(row.id);
     this.deps.onQueued([row]);
     return row;
   }
@@ -219,6 +224,7 @@ export class RunStateMachine {
   cancelQueued(runId: number, by: string): boolean {
     if (!this.deps.store.runs.cancelQueued(runId, by, this.deps.clock.now())) return false;
     this.publish(runId);
+    this.publishTasks(runId);
     this.settle(runId);
     return true;
   }
@@ -234,6 +240,7 @@ export class RunStateMachine {
     const { interrupted, retries } = this.deps.store.runs.interruptOwner(owner, this.deps.clock.now(), retry ? this.deps.owner : null);
     for (const row of interrupted) {
       this.publish(row.id);
+      this.publishTasks(row.id);
       this.settle(row.id);
     }
     for (const row of retries) this.publish(row.id);
@@ -242,6 +249,18 @@ export class RunStateMachine {
   }
 
   // ----- events and waiting -----
+
+  /**
+   * Publishes every task run of a workflow run whose tasks the store changed
+   * by itself (reset for a re-run, closed by a cancel or an interruption).
+   */
+  private publishTasks(runId: number): void {
+    if (!this.deps.bus.wantsLogs(runId)) return;
+    const row = this.deps.store.runs.get(runId);
+    if (!row || row.tasks === null) return;
+    const now = Date.now();
+    this.deps.bus.publish({ type: 'tasks', runId, jobId: row.job_id, tasks: this.deps.store.tasks.list(runId).map((t) => toTaskRun(t, now)) });
+  }
 
   /** Publishes a run's committed state, when someone listens. */
   publish(runId: number): void {

@@ -8,6 +8,7 @@ import { toRun } from '../store/rows';
 import type { Store } from '../store/store';
 import { toTaskRun } from '../store/taskRows';
 import { buildPlan, jobRefLookup, numberPlan, parseWorkflow, readPlan, subtree } from '../workflows/plan';
+import { ownPartDone } from '../workflows/treeWalk';
 
 export class TaskRunsService {
   constructor(private readonly deps: { store: Store; machine: RunStateMachine }) {}
@@ -44,6 +45,9 @@ export class TaskRunsService {
       const why = row.tasks === null && !store.tasks.plan(input.id) ? 'is not a workflow run' : 'never started';
       throw new JobdeckError('INVALID_STATE', `run ${input.id} ${why}: there are no tasks to re-run; trigger a new run instead`, 'id');
     }
+    const job = store.jobs.get(row.job_id);
+    if (!job || job.archived) throw new JobdeckError('INVALID_STATE', `job "${row.job_name}" is archived: unarchive it to re-run its runs`, 'id');
+    if (job.runtime !== WORKFLOW_RUNTIME) throw new JobdeckError('INVALID_STATE', `job "${job.name}" is no longer a workflow: trigger a new run instead`, 'id');
     const { nodes } = readPlan(stored);
     const rows = store.tasks.list(input.id);
     let reset: number[];
@@ -54,13 +58,8 @@ export class TaskRunsService {
       reset = subtree(node).map((n) => n.idx);
       note = `task ${node.path}${node.children.length ? ' and its subtasks' : ''}`;
     } else {
-      // A parent whose own script succeeded (it failed through a subtask) is not run again: its subtasks are.
-      const ownPartDone = (idx: number) => {
-        const node = nodes[idx]!;
-        const r = rows[idx]!;
-        return node.children.length > 0 && (node.exec === null || (r.exit_code === 0 && r.result !== null));
-      };
-      reset = rows.filter((r) => r.status !== 'SUCCEEDED' && !ownPartDone(r.idx)).map((r) => r.idx);
+      // A parent whose own part is done (it failed through a subtask) is not run again: its subtasks are.
+      reset = rows.filter((r) => r.status !== 'SUCCEEDED' && !(nodes[r.idx]!.children.length > 0 && ownPartDone(nodes[r.idx]!, r))).map((r) => r.idx);
       if (reset.length === 0) throw new JobdeckError('INVALID_STATE', `every task of run ${input.id} succeeded: nothing failed to re-run`, 'failed');
       note = `the ${reset.length} task${reset.length > 1 ? 's' : ''} that did not succeed`;
     }

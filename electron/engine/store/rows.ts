@@ -30,6 +30,8 @@ export interface JobRow {
   /** JSON: the jobs it waits for. */
   after_deps: string;
   gate_minutes: number | null;
+  /** JSON: its notification rules, or null. */
+  notify: string;
   revision: number;
   next_fire_at: number | null;
   last_run_id: number | null;
@@ -42,7 +44,7 @@ export interface JobRow {
 }
 
 export const SUMMARY_COLUMNS =
-  'id, name, grp, description, script_md5, runtime, params, param_values, user, schedule_kind, interval_s, cron_expr, timezone, enabled, archived, timeout_s, overlap, retry_count, retry_delay_s, misfire, lock_name, retention, after_deps, gate_minutes, revision, next_fire_at, last_run_id, last_status, last_run_at, created_at, created_by, updated_at, updated_by';
+  'id, name, grp, description, script_md5, runtime, params, param_values, user, schedule_kind, interval_s, cron_expr, timezone, enabled, archived, timeout_s, overlap, retry_count, retry_delay_s, misfire, lock_name, retention, after_deps, gate_minutes, notify, revision, next_fire_at, last_run_id, last_status, last_run_at, created_at, created_by, updated_at, updated_by';
 
 export function scheduleOf(row: Pick<JobRow, 'schedule_kind' | 'interval_s' | 'cron_expr' | 'timezone'>): Schedule {
   switch (row.schedule_kind) {
@@ -75,6 +77,7 @@ export function specOf(row: JobRow): JobSpec {
     retention: row.retention,
     after: JSON.parse(row.after_deps ?? '[]'),
     gate: row.gate_minutes === null || row.gate_minutes === undefined ? null : { withinMinutes: row.gate_minutes },
+    notify: JSON.parse(row.notify ?? 'null'),
   };
 }
 
@@ -128,6 +131,7 @@ export function specColumns(spec: JobSpec) {
     retention: spec.retention,
     after_deps: JSON.stringify(spec.after ?? []),
     gate_minutes: spec.gate?.withinMinutes ?? null,
+    notify: JSON.stringify(spec.notify ?? null),
   };
 }
 

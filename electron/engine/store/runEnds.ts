@@ -6,6 +6,7 @@
 import { JobdeckError } from '../../../shared/errors';
 import { isRetryable, type FailureCode } from '../../../shared/model/run';
 import type { RunEnd } from './tables/runsTable';
+import { notifyRunEnd } from './notifyRules';
 import { insertRun } from './runRules';
 import type { RunRow } from './rows';
 import type { Tables } from './tables';
@@ -41,8 +42,9 @@ export function endRun(t: Tables, r: EndRecord): RunRow | null {
   for (const f of r.files) t.runs.addFile(r.runId, f.name, f.size, f.sha256, f.name === r.end.resultFile);
   if (r.lock) t.locks.release(r.lock, r.runId);
   t.jobs.setLastRun(r.jobId, r.runId, r.end.status, r.end.finishedAt);
-  if (!r.retry || r.end.status !== 'FAILED' || !isRetryable(r.end.failure)) return null;
-  return queueRetry(t, r.runId, r.end.failure, r.retry.owner, r.retry.now);
+  const retry = r.retry && r.end.status === 'FAILED' && isRetryable(r.end.failure) ? queueRetry(t, r.runId, r.end.failure, r.retry.owner, r.retry.now) : null;
+  notifyRunEnd(t, r.jobId, r.runId, r.end, retry !== null, r.retry?.now ?? r.end.finishedAt);
+  return retry;
 }
 
 /** QUEUED -> CANCELLED: a run that never started (or a re-run that never started again). */

@@ -255,15 +255,24 @@ export class RunsStore {
 
   /** Deletes up to `chunk` log lines of a run (retention works through a big log in steps). */
   deleteLogs(runId: number, chunk: number): number {
-    return this.t.logs.deleteSome(runId, chunk);
+    // Only a finished run's: a run re-run meanwhile keeps its log.
+    return this.tx(() => (this.isFinished(runId) ? this.t.logs.deleteSome(runId, chunk) : 0));
   }
 
   /** Deletes a finished run with what is left of its log and its result-file rows. */
-  deleteRun(runId: number): void {
-    this.tx(() => {
+  /** Deletes a finished run and its log; false when it is not finished (a re-run took it up meanwhile). */
+  deleteRun(runId: number): boolean {
+    return this.tx(() => {
+      if (!this.isFinished(runId)) return false;
       this.t.logs.deleteSome(runId, Number.MAX_SAFE_INTEGER);
       this.t.runs.delete(runId);
+      return true;
     });
+  }
+
+  private isFinished(runId: number): boolean {
+    const status = this.t.runs.get(runId)?.status;
+    return status === 'SUCCEEDED' || status === 'FAILED' || status === 'CANCELLED';
   }
 }
 

@@ -6,6 +6,7 @@
  * so that an asynchronous implementation (PostgreSQL) changes signatures,
  * not the logic of its callers.
  */
+import { NotifyStore } from './notifyStore';
 import type { LogRow } from './rows';
 import { openDatabase, type Db, type OpenOptions } from './database';
 import { JobsStore } from './jobsStore';
@@ -26,6 +27,16 @@ export class LogsStore {
   search(runId: number, text: string, limit: number): number[] {
     return this.t.logs.search(runId, text, limit);
   }
+
+  /** Bytes of text a run's log holds (a re-run's budget counts its earlier rounds). */
+  bytes(runId: number): number {
+    return this.t.logs.bytes(runId);
+  }
+
+  /** The texts of a run's last `n` lines (each cut at 500 characters: notifications quote them). */
+  tail(runId: number, n: number): string[] {
+    return this.t.logs.tail(runId, n).map((t) => (t.length > 500 ? `${t.slice(0, 500)}…` : t));
+  }
 }
 
 export class Store {
@@ -37,6 +48,7 @@ export class Store {
   readonly locks: LocksStore;
   readonly audit: AuditStore;
   readonly settings: SettingsStore;
+  readonly notify: NotifyStore;
   private readonly dataVersion;
 
   /** `db` is exposed for tests and the bench only (they inspect and doctor rows). */
@@ -51,6 +63,7 @@ export class Store {
     this.locks = new LocksStore(t, tx);
     this.audit = new AuditStore(t);
     this.settings = new SettingsStore(t, tx);
+    this.notify = new NotifyStore(t, tx);
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();
   }
 

@@ -4,6 +4,7 @@ import { AuditTable } from './tables/auditTable';
 import { JobsTable } from './tables/jobsTable';
 import { LocksTable } from './tables/locksTable';
 import { LogsTable } from './tables/logsTable';
+import { NotifyTable } from './tables/notifyTable';
 import { RunsTable } from './tables/runsTable';
 import { SettingsTable } from './tables/settingsTable';
 import { TasksTable } from './tables/tasksTable';
@@ -18,6 +19,7 @@ export interface Tables {
   users: UsersTable;
   settings: SettingsTable;
   tasks: TasksTable;
+  notify: NotifyTable;
 }
 
 /** Runs fn in one write transaction; nested calls join the outer one. */
@@ -33,5 +35,6 @@ export function makeTables(db: Db): Tables {
     users: new UsersTable(db),
     settings: new SettingsTable(db),
     tasks: new TasksTable(db),
+    notify: new NotifyTable(db),
   };
 }

@@ -15,8 +15,13 @@ const liquid = new Liquid({ ownPropertyOnly: true, strictFilters: true, parseLim
 /** The first line of a library's error (cel-js adds the expression and a caret below it). */
 const firstLine = (err: unknown): string => String((err as Error)?.message ?? err).split('\n')[0]!.trim();
 
+/** matches() runs a regular expression, which can take unbounded time on the engine's one thread. */
+const REGEX_CALL = /\bmatches\s*\(/;
+const NO_REGEX = 'matches() is not available in conditions (a regular expression can take unbounded time): use startsWith, endsWith or contains';
+
 /** Why a condition cannot be parsed, or null when it can. */
 export function conditionProblem(expression: string): string | null {
+  if (REGEX_CALL.test(expression)) return NO_REGEX;
   try {
     parse(expression);
     return null;
@@ -40,6 +45,7 @@ export type ConditionResult = { ok: true; value: boolean } | { ok: false; error:
 /** Evaluates a condition; anything but a boolean is an error (a condition says yes or no). */
 export function evaluateCondition(expression: string, context: Record<string, unknown>): ConditionResult {
   let value: unknown;
+  if (REGEX_CALL.test(expression)) return { ok: false, error: NO_REGEX };
   try {
     value = evaluate(expression, context);
   } catch (err) {

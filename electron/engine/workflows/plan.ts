@@ -21,6 +21,8 @@ import {
   type TaskSpec,
   type WorkflowSpec,
 } from '../../../shared/model/workflow';
+import { BUILTIN_RUNTIMES } from '../../../shared/model/job';
+import { customCommand } from '../runner/runtimes';
 import type { Store } from '../store/store';
 import type { TaskPlace } from '../store/taskRows';
 import { conditionProblem, templateProblem } from './expressions';
@@ -133,6 +135,13 @@ function expandTask(
     children: [],
   };
   if (spec.script !== undefined) {
+    if (spec.runtime !== undefined && !(BUILTIN_RUNTIMES as readonly string[]).includes(spec.runtime)) {
+      try {
+        customCommand(spec.runtime, 'script');
+      } catch (err) {
+        throw invalid(`${field}.runtime`, (err as Error).message);
+      }
+    }
     node.kind = 'script';
     node.exec = { runtime: spec.runtime ?? 'sh', script: spec.script, timeoutSeconds: spec.timeoutSeconds ?? null };
   } else if (spec.job !== undefined) {

@@ -40,6 +40,9 @@ export interface WalkContext {
 const parseResult = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 
 export class TreeWalk {
+  /** When a parent's own script ended (its row's finished_at waits for its children). */
+  private readonly ownEnds = new Map<number, number>();
+
   constructor(private readonly ctx: WalkContext) {}
 
   /** Runs a list of tasks; the first counted failure, whether any was cancelled. */
@@ -124,12 +127,15 @@ export class TreeWalk {
       if (st.status === 'SUCCEEDED' && st.round < this.ctx.round) book.set(node.idx, { reused: 1 });
       return own;
     }
-    const ownFailed = st.status !== 'SUCCEEDED' && st.failure !== 'SUBTASK_FAILED' && node.exec !== null;
+    // Copied before it changes below: book.state() is the live state.
+    const before: TaskState = { ...st };
+    const ownFailed = !ownPartDone(node, before) && before.status !== 'SUCCEEDED' && before.status !== 'SKIPPED';
     const childScope = node.dest ? { ...scope, [node.dest]: this.ctx.results[node.path] ?? null } : scope;
     // Its own script succeeded in an earlier round: that part is reused.
-    if (node.exec && st.exit_code === 0 && st.result !== null) book.set(node.idx, { reused: 1 });
+    if (node.exec && ownPartDone(node, before)) book.set(node.idx, { reused: 1 });
+    if (before.finished_at !== null && node.exec) this.ownEnds.set(node.idx, before.finished_at);
     book.set(node.idx, { status: 'RUNNING', finished_at: null, round: this.ctx.round });
-    return this.afterChildren(node, childScope, stop, ownFailed ? { ...st } : null);
+    return this.afterChildren(node, childScope, stop, ownFailed ? before : null);
   }
 
   /** Runs a task's children, then settles its status and times from theirs. */
@@ -138,7 +144,8 @@ export class TreeWalk {
     const outcome = node.children.length ? await this.list(node.children, node.childMode, scope, stop, node.failFast) : { failed: null, cancelled: false };
     const st = book.state(node.idx);
     let start = st.started_at;
-    let end = st.finished_at ?? st.started_at;
+    // Its own script's end, when it had one: a parent ends no earlier than its own part either.
+    let end = st.finished_at ?? this.ownEnds.get(node.idx) ?? st.started_at;
     for (const c of node.children) {
       const cs = book.state(c.idx);
       if (cs.started_at !== null) start = start === null ? cs.started_at : Math.min(start, cs.started_at);
@@ -174,8 +181,12 @@ export class TreeWalk {
       try {
         proc = ctx.spawn(node, attempt, scope, stop);
       } catch (err) {
+        // Its command could not even be formed: a failure of the task, not of the walk.
         ctx.slots.release();
-        throw err;
+        const error = `could not start: ${(err as Error).message}`;
+        ctx.say(node, error);
+        last = { outcome: { status: 'FAILED', failure: 'SPAWN_FAILED', exitCode: null, signal: null, error }, returned: null, startedAt: null, endedAt: Date.now() };
+        break;
       }
       const off = stop.on((reason) => proc.stop(reason));
       last = await proc.ended;
@@ -188,7 +199,6 @@ export class TreeWalk {
       book.set(node.idx, { status: 'QUEUED', exit_code: o.exitCode, error: o.error });
       if (delay && !(await stop.sleep(ctx.clock, delay * 1000))) break;
     }
-    const now = Date.now();
     const st = book.state(node.idx);
     if (!last) {
       // Stopped while it waited for a slot: it never started.
@@ -196,12 +206,13 @@ export class TreeWalk {
       return 'skipped';
     }
     const o = last.outcome;
-    const times = { started_at: st.started_at ?? last.startedAt ?? now, finished_at: last.endedAt };
+    const times = { started_at: st.started_at ?? last.startedAt ?? last.endedAt, finished_at: last.endedAt };
     if (o.status === 'SUCCEEDED') {
       const result = last.returned ?? JSON.stringify({ exitCode: 0 });
       ctx.results[node.path] = JSON.parse(result);
       if (node.children.length) {
         // Its subtasks run next: it stays RUNNING until they end (a parent ends no earlier than its children).
+        this.ownEnds.set(node.idx, times.finished_at);
         book.set(node.idx, { ...times, status: 'RUNNING', finished_at: null, exit_code: 0, result });
         ctx.say(node, `Task ${node.path}: its script SUCCEEDED in ${times.finished_at - times.started_at} ms; its subtasks start`);
       } else this.end(node, { ...times, status: 'SUCCEEDED', failure: null, error: null, exit_code: 0, result });
@@ -235,6 +246,16 @@ export class TreeWalk {
     if (!only || node.path === only || only === '#' || node.path.startsWith(`${only}.`)) return 'run';
     return only.startsWith(`${node.path}.`) ? 'through' : 'no';
   }
+}
+
+/**
+ * Whether a task's own part is done, whatever became of its subtasks: its
+ * script succeeded, or (a group) its condition let it run. A re-run of the
+ * failed tasks runs such a task's subtasks again, not the task itself.
+ */
+export function ownPartDone(node: Pick<PlanNode, 'exec'>, st: Pick<TaskState, 'status' | 'failure' | 'exit_code' | 'result'>): boolean {
+  if (node.exec) return st.exit_code === 0 && st.result !== null;
+  return (st.status === 'SUCCEEDED' || st.status === 'FAILED' || st.status === 'CANCELLED') && st.failure !== 'CONDITION_ERROR';
 }
 
 function verdictOf(st: TaskState): Verdict {

@@ -99,7 +99,7 @@ export class WorkflowRunner {
       root: new Stop(),
       dir: runDir(deps.config.dataDir, job.id, run.id),
       outputDir: outputDir(deps.config.dataDir, job.id, run.id),
-      log: new LogBudget(deps.config.logMaxBytes),
+      log: new LogBudget(deps.config.logMaxBytes, run.round > 0 ? deps.store.logs.bytes(run.id) : 0),
       resultName: null,
       cancelledBy: null,
       timedOut: false,
@@ -121,7 +121,11 @@ export class WorkflowRunner {
     }
     void this.execute(wf, prepared.only).catch((err) => {
       deps.config.onError(err);
-      this.finish(wf, { status: 'FAILED', failure: 'TASK_FAILED', exitCode: null, signal: null, error: `the workflow stopped: ${(err as Error).message}` });
+      const error = `the workflow stopped: ${(err as Error).message}`;
+      // No task is left open: what ran is stopped, what did not is recorded as not run.
+      wf.root.fire(error);
+      wf.book.closeOpen(error);
+      this.finish(wf, { status: 'FAILED', failure: 'TASK_FAILED', exitCode: null, signal: null, error });
     });
   }
 
@@ -237,18 +241,25 @@ export class WorkflowRunner {
         started: (at) => {
           const st = wf.book.state(node.idx);
           wf.book.set(node.idx, { status: 'RUNNING', started_at: st.started_at ?? at });
+          wf.book.startAncestors(node.idx, at);
         },
       },
       { port: deps.port, clock: deps.clock, killGraceMs: deps.config.killGraceMs },
     );
     this.procs.set(execId, proc);
+    try {
+      proc.start();
+    } catch (err) {
+      this.procs.delete(execId);
+      throw err;
+    }
+    // Registered once started: a run never waits for a process that was never asked for.
     wf.unsettled.add(proc.settled);
     void proc.settled.then(() => {
       this.procs.delete(execId);
       wf.unsettled.delete(proc.settled);
     });
     if (stop.reason) proc.stop(stop.reason);
-    proc.start();
     return proc;
   }
 

@@ -42,6 +42,7 @@ export interface JobForm {
   /** Carried as they are (edited through the API and CLI for now). */
   after: JobSpec['after'];
   gate: JobSpec['gate'];
+  notify: JobSpec['notify'];
 }
 
 const BUILTIN = ['sh', 'bash', 'node', 'python3'];
@@ -75,6 +76,7 @@ export function formFromJob(job: Job | null): JobForm {
     retention: String(spec.retention),
     after: spec.after ?? [],
     gate: spec.gate ?? null,
+    notify: spec.notify ?? null,
     params: spec.params.map((p) => ({
       key: rowKey++,
       name: p.name,
@@ -132,6 +134,7 @@ export function specFromForm(f: JobForm): JobSpec {
     paramValues,
     after: f.after,
     gate: f.gate,
+    notify: f.notify,
   };
 }
 

@@ -23,6 +23,8 @@ export class LogsTable {
   private readonly deleteChunk;
   private readonly searchStmt;
   private readonly maxSeqStmt;
+  private readonly tailStmt;
+  private readonly bytesStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare('INSERT OR IGNORE INTO log_lines (run_id, seq, ts, stream, text, task) VALUES (?, ?, ?, ?, ?, ?)');
@@ -37,6 +39,8 @@ export class LogsTable {
       .prepare("SELECT seq FROM log_lines WHERE run_id = ? AND text LIKE ? ESCAPE '\\' ORDER BY seq LIMIT ?")
       .pluck();
     this.maxSeqStmt = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM log_lines WHERE run_id = ?').pluck();
+    this.bytesStmt = db.prepare('SELECT COALESCE(SUM(length(CAST(text AS BLOB)) + 1), 0) FROM log_lines WHERE run_id = ?').pluck();
+    this.tailStmt = db.prepare('SELECT substr(text, 1, 501) FROM log_lines WHERE run_id = ? ORDER BY seq DESC LIMIT ?').pluck();
   }
 
   /** Inserts lines; call inside a transaction. */
@@ -75,5 +79,14 @@ export class LogsTable {
 
   maxSeq(runId: number): number {
     return this.maxSeqStmt.get(runId) as number;
+  }
+
+  /** The last n lines' texts, oldest first. */
+  tail(runId: number, n: number): string[] {
+    return (this.tailStmt.all(runId, n) as string[]).reverse();
+  }
+
+  bytes(runId: number): number {
+    return this.bytesStmt.get(runId) as number;
   }
 }

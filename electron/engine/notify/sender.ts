@@ -1,0 +1,180 @@
+/**
+ * Delivers the outbox: takes due messages under a lease (another process
+ * sharing the folder takes them over only if this one dies), renders each
+ * from what is stored about its run and job, sends it, and records the
+ * server's answer. A failed attempt is retried with a growing delay (up to 8
+ * attempts); a refusal a retry cannot cure fails at once. Runs never wait
+ * for it: a dead SMTP server or webhook only grows the outbox. Also queues
+ * the follow-ups of incidents that are still open.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NotifyEvent, SmtpSettings } from '../../../shared/model/notify';
+import type { Clock } from '../clock';
+import { outputDir } from '../paths';
+import type { OutboxRow } from '../store/notifyStore';
+import type { Store } from '../store/store';
+import { sendEmail, sendWebhook, webhookBody, type Answer, type Attachment } from './channels';
+import { DEFAULT_TEMPLATES, render, type Templates } from './render';
+
+export const SMTP_SETTING = 'notify.smtp';
+export const PUBLIC_URL_SETTING = 'notify.publicUrl';
+export const TEMPLATES_SETTING = 'notify.templates';
+export const ATTACH_SETTING = 'notify.attachMaxBytes';
+
+const ID_PREFIX_SETTING = 'notify.idPrefix';
+const MAX_ATTEMPTS = 8;
+const LEASE_MS = 120_000;
+const BATCH = 10;
+const LOG_LINES = 20;
+const ATTACH_DEFAULT = 5 * 1024 * 1024;
+
+export interface SenderDeps {
+  store: Store;
+  clock: Clock;
+  owner: string;
+  dataDir: string;
+  /** First retry delay (ms); each next one doubles, at most an hour. */
+  retryMs: number;
+  pollMs: number;
+  env: NodeJS.ProcessEnv;
+  onError(err: unknown): void;
+}
+
+/** The SMTP settings in force: stored ones, else JOBDECK_SMTP_URL (with JOBDECK_SMTP_FROM). */
+export function smtpSettings(store: Store, env: NodeJS.ProcessEnv): SmtpSettings | null {
+  const stored = store.settings.get<SmtpSettings | null>(SMTP_SETTING, null);
+  if (stored) return stored;
+  if (!env.JOBDECK_SMTP_URL) return null;
+  return { url: env.JOBDECK_SMTP_URL, from: env.JOBDECK_SMTP_FROM || 'jobdeck@localhost', allowSelfSigned: env.JOBDECK_SMTP_ALLOW_SELF_SIGNED === '1' };
+}
+
+export class NotificationSender {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly deps: SenderDeps) {}
+
+  start(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setInterval(() => void this.tick(), this.deps.pollMs);
+    this.timer.unref();
+  }
+
+  /** Looks at the outbox now, if anything is due (after a run end: cheap when it queued nothing). */
+  wake(): void {
+    if (this.closed || !this.deps.store.isOpen) return;
+    try {
+      if (this.deps.store.notify.hasDue(this.deps.clock.now())) void this.tick(false);
+    } catch (err) {
+      this.deps.onError(err);
+    }
+  }
+
+  /** One pass: follow-ups due (periodic passes), then the due messages; passes never overlap. */
+  tick(followUps = true): Promise<void> {
+    if (this.running) return this.running;
+    this.running = this.pass(followUps)
+      .catch((err) => this.deps.onError(err))
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+
+  private async pass(followUps: boolean): Promise<void> {
+    const { store, clock } = this.deps;
+    if (!store.isOpen) return;
+    if (followUps) store.notify.followUps(clock.now());
+    // Bounded: each round takes at most BATCH, and a round that took nothing ends it.
+    for (let round = 0; round < 10 && !this.closed; round++) {
+      const rows = store.notify.claim(this.deps.owner, clock.now(), LEASE_MS, BATCH);
+      if (rows.length === 0) return;
+      for (const row of rows) await this.deliver(row);
+    }
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const { store, clock } = this.deps;
+    let subject = '';
+    let answer: Answer;
+    try {
+      const built = this.build(row);
+      subject = built.subject;
+      answer = await built.send();
+    } catch (err) {
+      answer = { ok: false, answer: (err as Error).message, permanent: true };
+    }
+    if (!store.isOpen) return;
+    const attempts = row.attempts + 1;
+    const now = clock.now();
+    const status = answer.ok ? 'sent' : answer.permanent || attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
+    const delay = Math.min(this.deps.retryMs * 2 ** (attempts - 1), 3_600_000);
+    store.notify.settle(row.id, this.deps.owner, { status, subject, answer: answer.answer, next: status === 'pending' ? now + delay : now, at: now });
+  }
+
+  /** Renders a message from what is stored now, and how to send it. */
+  private build(row: OutboxRow): { subject: string; send(): Promise<Answer> } {
+    const { store } = this.deps;
+    const run = row.run_id !== null ? (store.runs.get(row.run_id) ?? null) : null;
+    const job = row.job_id !== null ? (store.jobs.get(row.job_id) ?? null) : null;
+    const incident = row.job_id !== null && (row.event === 'still-failing' || row.event === 'failure') ? (store.notify.incidentOf(row.job_id) ?? null) : null;
+    const log = run ? store.logs.tail(run.id, LOG_LINES) : [];
+    const publicUrl = store.settings.get<string | null>(PUBLIC_URL_SETTING, null) ?? this.deps.env.JOBDECK_PUBLIC_URL ?? null;
+    const templates = { ...DEFAULT_TEMPLATES, ...store.settings.get<Partial<Templates>>(TEMPLATES_SETTING, {}) };
+    const msg = render(templates, { event: row.event as NotifyEvent, job, run, incident, log, publicUrl });
+    const id = `msg_${this.idPrefix()}${row.id}`;
+    if (row.channel === 'webhook') {
+      const hook = store.notify.webhook(row.target);
+      if (!hook) throw new Error(`no webhook is named "${row.target}"`);
+      const facts = { event: row.event, jobId: row.job_id, jobName: job?.name ?? null, runId: row.run_id, status: run?.status ?? null, error: run?.error ?? null };
+      const body = webhookBody(hook.style, { subject: msg.subject, text: msg.text, facts });
+      return { subject: msg.subject, send: () => sendWebhook(hook, { id, body, at: new Date() }) };
+    }
+    if (!row.target.includes('@')) throw new Error(`"${row.target}" is neither an email address nor a recipient group`);
+    const smtp = smtpSettings(store, this.deps.env);
+    if (!smtp) throw new Error('no SMTP server is configured (jobdeck notify smtp URL, or JOBDECK_SMTP_URL)');
+    const attachments = run && job ? this.attachments(job.id, run.id) : [];
+    return { subject: msg.subject, send: () => sendEmail(smtp, { id, to: row.target, subject: msg.subject, text: msg.text, html: msg.html, attachments }) };
+  }
+
+  /** The run's result files up to the size limit (larger ones are left for the link). */
+  private attachments(jobId: number, runId: number): Attachment[] {
+    const max = this.deps.store.settings.get<number>(ATTACH_SETTING, ATTACH_DEFAULT);
+    const dir = outputDir(this.deps.dataDir, jobId, runId);
+    const out: Attachment[] = [];
+    let total = 0;
+    for (const f of this.deps.store.runs.files(runId)) {
+      const path = join(dir, f.name);
+      if (total + f.size > max || !existsSync(path) || !statSync(path).isFile()) continue;
+      total += f.size;
+      out.push({ filename: f.name.split('/').pop()!, path });
+    }
+    return out;
+  }
+
+  /** Message ids are unique per data folder: a random prefix made once keeps two folders' ids apart. */
+  private idPrefix(): string {
+    const { settings } = this.deps.store;
+    let prefix = settings.get<string | null>(ID_PREFIX_SETTING, null);
+    if (!prefix) {
+      prefix = `${randomBytes(6).toString('hex')}_`;
+      settings.set(ID_PREFIX_SETTING, prefix);
+    }
+    return prefix;
+  }
+
+  /** Delivers what is due now (a closing CLI sends the messages its runs caused), for at most timeoutMs. */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await Promise.race([this.tick(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,138 @@
+/** Notification settings, recipient groups, webhooks, test sends and the delivery log. */
+import { randomBytes } from 'node:crypto';
+import type { CallContext, ParsedInput } from '../../../shared/contract';
+import { iso } from '../../../shared/dates';
+import { JobdeckError, notFound } from '../../../shared/errors';
+import type { Delivery, RecipientGroup, SmtpSettings, WebhookInfo } from '../../../shared/model/notify';
+import type { Clock } from '../clock';
+import { newWebhookSecret, sendEmail, sendWebhook, webhookBody } from '../notify/channels';
+import { DEFAULT_TEMPLATES, render, type Templates } from '../notify/render';
+import { ATTACH_SETTING, PUBLIC_URL_SETTING, SMTP_SETTING, smtpSettings, TEMPLATES_SETTING } from '../notify/sender';
+import type { OutboxRow, WebhookRow } from '../store/notifyStore';
+import type { Store } from '../store/store';
+
+const ATTACH_DEFAULT = 5 * 1024 * 1024;
+
+/** An SMTP URL as shown: its password replaced. */
+const maskUrl = (url: string): string => url.replace(/^(smtps?:\/\/[^:/@]+:)[^@]*@/, '$1***@');
+
+const toWebhook = (w: WebhookRow): WebhookInfo => ({ name: w.name, url: w.url, style: w.style, createdAt: iso(w.created_at)! });
+
+const toDelivery = (r: OutboxRow): Delivery => ({
+  id: r.id,
+  event: r.event,
+  jobId: r.job_id,
+  runId: r.run_id,
+  channel: r.channel,
+  target: r.target,
+  subject: r.subject,
+  status: r.status,
+  attempts: r.attempts,
+  createdAt: iso(r.created_at)!,
+  nextAttemptAt: r.status === 'pending' ? iso(r.next_at) : null,
+  sentAt: iso(r.sent_at),
+  answer: r.answer,
+});
+
+export class NotifyService {
+  constructor(private readonly deps: { store: Store; clock: Clock; env: NodeJS.ProcessEnv; wake(): void }) {}
+
+  settings() {
+    const { store, env } = this.deps;
+    const smtp = store.settings.get<SmtpSettings | null>(SMTP_SETTING, null);
+    return {
+      smtp: smtp ? { url: maskUrl(smtp.url), from: smtp.from, allowSelfSigned: smtp.allowSelfSigned ?? false } : null,
+      smtpFromEnvironment: !smtp && Boolean(env.JOBDECK_SMTP_URL),
+      publicUrl: store.settings.get<string | null>(PUBLIC_URL_SETTING, null),
+      attachMaxBytes: store.settings.get<number>(ATTACH_SETTING, ATTACH_DEFAULT),
+      templates: store.settings.get<Partial<Templates>>(TEMPLATES_SETTING, {}),
+    };
+  }
+
+  configure(input: ParsedInput<'notify.configure'>, ctx: CallContext) {
+    const { store, clock } = this.deps;
+    const audit = (what: string) => ({ at: clock.now(), actor: ctx.actor, action: 'notify.configure', targetType: 'notify' as const, targetName: what });
+    if (input.templates) {
+      // A template that does not render is refused now, not found out when a job fails.
+      const probe = { ...DEFAULT_TEMPLATES, ...input.templates };
+      for (const [key, value] of Object.entries(input.templates)) {
+        if (value === undefined) continue;
+        const out = render({ ...probe, [key]: value }, { event: 'test', job: null, run: null, incident: null, log: [], publicUrl: null });
+        const rendered = key === 'subject' ? out.subject : key === 'text' ? out.text : out.html;
+        if (rendered.includes('the template could not be rendered')) throw new JobdeckError('VALIDATION_FAILED', `templates.${key}: ${rendered}`, `templates.${key}`);
+      }
+    }
+    if (input.smtp !== undefined) store.settings.set(SMTP_SETTING, input.smtp, audit('smtp'));
+    if (input.publicUrl !== undefined) store.settings.set(PUBLIC_URL_SETTING, input.publicUrl, audit('publicUrl'));
+    if (input.attachMaxBytes !== undefined) store.settings.set(ATTACH_SETTING, input.attachMaxBytes, audit('attachMaxBytes'));
+    if (input.templates !== undefined) store.settings.set(TEMPLATES_SETTING, input.templates ?? {}, audit('templates'));
+    return this.settings();
+  }
+
+  /** Sends a test message at once (not through the outbox) and answers with what the server said. */
+  async test(input: ParsedInput<'notify.test'>): Promise<{ ok: boolean; answer: string }> {
+    const { store, env } = this.deps;
+    const msg = render({ ...DEFAULT_TEMPLATES, ...store.settings.get<Partial<Templates>>(TEMPLATES_SETTING, {}) }, {
+      event: 'test',
+      job: null,
+      run: null,
+      incident: null,
+      log: [],
+      publicUrl: store.settings.get<string | null>(PUBLIC_URL_SETTING, null) ?? env.JOBDECK_PUBLIC_URL ?? null,
+    });
+    const id = `msg_test_${randomBytes(8).toString('hex')}`;
+    if (input.webhook !== undefined) {
+      const hook = store.notify.webhook(input.webhook);
+      if (!hook) throw notFound('webhook', input.webhook, 'webhook');
+      const answer = await sendWebhook(hook, { id, body: webhookBody(hook.style, { subject: msg.subject, text: msg.text, facts: { event: 'test' } }), at: new Date() });
+      return { ok: answer.ok, answer: answer.answer };
+    }
+    const smtp = smtpSettings(store, env);
+    if (!smtp) throw new JobdeckError('INVALID_STATE', 'no SMTP server is configured: set one (jobdeck notify smtp URL --from ADDRESS) or JOBDECK_SMTP_URL', 'email');
+    const answer = await sendEmail(smtp, { id, to: input.email!, subject: msg.subject, text: msg.text, html: msg.html, attachments: [] });
+    return { ok: answer.ok, answer: answer.answer };
+  }
+
+  deliveries(input: ParsedInput<'notify.deliveries'>): Delivery[] {
+    return this.deps.store.notify.list({ runId: input.runId, status: input.status }, input.limit ?? 100).map(toDelivery);
+  }
+
+  groups(): RecipientGroup[] {
+    return this.deps.store.notify.groups();
+  }
+
+  setGroup(group: RecipientGroup, ctx: CallContext): RecipientGroup {
+    const members = [...new Set(group.members)];
+    this.deps.store.notify.setGroup(group.name, members, {
+      at: this.deps.clock.now(),
+      actor: ctx.actor,
+      action: 'recipients.set',
+      targetType: 'notify',
+      targetName: group.name,
+      details: { members },
+    });
+    return { name: group.name, members };
+  }
+
+  removeGroup(name: string, ctx: CallContext): void {
+    const removed = this.deps.store.notify.removeGroup(name, { at: this.deps.clock.now(), actor: ctx.actor, action: 'recipients.remove', targetType: 'notify', targetName: name });
+    if (!removed) throw notFound('recipient group', name, 'name');
+  }
+
+  webhooks(): WebhookInfo[] {
+    return this.deps.store.notify.webhooks().map(toWebhook);
+  }
+
+  addWebhook(input: ParsedInput<'webhooks.add'>, ctx: CallContext): { webhook: WebhookInfo; secret: string } {
+    const { store, clock } = this.deps;
+    if (store.notify.webhook(input.name)) throw new JobdeckError('NAME_TAKEN', `a webhook is already named "${input.name}"`, 'name');
+    const row: WebhookRow = { name: input.name, url: input.url, style: input.style ?? 'json', secret: newWebhookSecret(randomBytes(32)), created_at: clock.now(), created_by: ctx.actor };
+    store.notify.addWebhook(row, { at: row.created_at, actor: ctx.actor, action: 'webhooks.add', targetType: 'notify', targetName: input.name, details: { url: input.url, style: row.style } });
+    return { webhook: toWebhook(row), secret: row.secret };
+  }
+
+  removeWebhook(name: string, ctx: CallContext): void {
+    const removed = this.deps.store.notify.removeWebhook(name, { at: this.deps.clock.now(), actor: ctx.actor, action: 'webhooks.remove', targetType: 'notify', targetName: name });
+    if (!removed) throw notFound('webhook', name, 'name');
+  }
+}
