@@ -1,5 +1,6 @@
 /** Turns `jobs add` / `jobs edit` options into contract fields. */
 import { readFileSync } from 'node:fs';
+import { NOTIFY_EVENTS } from '../../shared/model/notify';
 import { coerceParamText, PARAM_TYPES, type JobSpec, type ParamDef, type ParamType, type ParamValue } from '../../shared/model/job';
 import { parseIntOption, UsageError } from './context';
 import { inferRuntime, runtimeOf } from './runtimeOf';
@@ -29,6 +30,9 @@ export interface JobCliOptions {
   disable?: boolean;
   after?: string;
   gate?: string;
+  notify?: string[];
+  notifyAfter?: string;
+  followUp?: string;
 }
 
 const DEP_STATUSES = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
@@ -48,6 +52,37 @@ export function parseAfter(text: string): JobSpec['after'] {
       }
       return { job: part };
     });
+}
+
+/** `--notify failure=developers,ada@example.com` (repeatable; `none` clears) -> notification rules. */
+export function parseNotify(
+  pairs: string[] | undefined,
+  afterText: string | undefined,
+  followUpText: string | undefined,
+  existing: JobSpec['notify'] | undefined,
+): JobSpec['notify'] | undefined {
+  if (pairs === undefined && afterText === undefined && followUpText === undefined) return undefined;
+  if (pairs?.some((p) => p.trim() === 'none')) return null;
+  const base = existing ?? { rules: [], afterFailures: 1, followUpHours: 1 };
+  const rules = pairs
+    ? pairs.map((pair) => {
+        const at = pair.indexOf('=');
+        if (at <= 0) throw new UsageError(`--notify: expected EVENT=GROUP_OR_ADDRESS[,…], not "${pair}" (events: ${NOTIFY_EVENTS.join(', ')})`);
+        const event = pair.slice(0, at).trim();
+        if (!(NOTIFY_EVENTS as readonly string[]).includes(event)) throw new UsageError(`--notify: "${event}" is not an event (${NOTIFY_EVENTS.join(', ')})`);
+        const to = pair
+          .slice(at + 1)
+          .split(/[\s,;]+/)
+          .filter(Boolean);
+        if (!to.length) throw new UsageError(`--notify: ${event}= needs a group name, an address or webhook:NAME`);
+        return { event: event as (typeof NOTIFY_EVENTS)[number], to };
+      })
+    : base.rules;
+  return {
+    rules,
+    afterFailures: afterText !== undefined ? parseIntOption('--notify-after', afterText, 1) : base.afterFailures,
+    followUpHours: followUpText !== undefined ? Number(followUpText) : base.followUpHours,
+  };
 }
 
 /** A workflow file's JSON (the engine checks the tree and names the field at fault). */
@@ -172,6 +207,8 @@ export function jobFieldsFromOptions(
   if (o.lock !== undefined) f.lock = o.lock === 'none' ? null : o.lock;
   if (o.retention !== undefined) f.retention = parseIntOption('--retention', o.retention);
   if (o.after !== undefined) f.after = parseAfter(o.after);
+  const notify = parseNotify(o.notify, o.notifyAfter, o.followUp, (existing as { notify?: JobSpec['notify'] } | undefined)?.notify);
+  if (notify !== undefined) f.notify = notify;
   if (o.gate !== undefined) f.gate = o.gate === 'none' ? null : { withinMinutes: parseIntOption('--gate', o.gate, 1) };
   if (o.enable && o.disable) throw new UsageError('give --enable or --disable, not both');
   if (o.enable) f.enabled = true;

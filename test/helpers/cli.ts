@@ -10,9 +10,9 @@ export interface CliResult {
 }
 
 /** Runs the real `jobdeck` command. */
-export function cli(args: string[], options: { dataDir?: string; input?: string; cwd?: string } = {}): Promise<CliResult> {
+export function cli(args: string[], options: { dataDir?: string; input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...options.env };
     if (options.dataDir) env.JOBDECK_DATA_DIR = options.dataDir;
     const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

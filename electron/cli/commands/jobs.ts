@@ -32,6 +32,9 @@ function addJobOptions(cmd: Command): Command {
     .option('--lock <name>', 'jobs sharing a lock never run at once ("none" to clear)')
     .option('--retention <runs>', 'keep the last N runs and their files (default 500)')
     .option('--after <jobs>', 'run after these jobs finish: comma-separated NAME or NAME:STATUS (SUCCEEDED, FAILED, CANCELLED); "none" clears')
+    .option('--notify <event=targets>', 'EVENT=GROUP_OR_ADDRESS[,…] (failure, success, recovery, still-failing, interrupted; repeatable, replaces all; "none" clears)', collect)
+    .option('--notify-after <n>', 'alert only after N failed runs in a row (default 1)')
+    .option('--follow-up <hours>', 'hours between still-failing reminders while it fails (default 1; 0: none)')
     .option('--gate <minutes>', 'with --after and a schedule: run at its time only if those succeeded in the last N minutes ("none" clears)')
     .option('--enable', 'fire on its schedule')
     .option('--disable', 'do not fire on its schedule');
@@ -97,6 +100,7 @@ export function registerJobs(program: Command, globals: () => GlobalOptions): vo
               ['lock', job.lock ?? ''],
               ['retention', `${job.retention} runs`],
               ['waits for', job.after.map((d) => (d.status ? `${d.job} (${d.status})` : d.job)).join(', ')],
+              ['notify', job.notify ? `${job.notify.rules.map((r) => `${r.event}=${r.to.join(',')}`).join(' ')} (after ${job.notify.afterFailures} failure(s), follow-up every ${job.notify.followUpHours} h)` : ''],
               ['gate', job.gate ? `runs at its time only if those succeeded in the last ${job.gate.withinMinutes} min` : ''],
               ['script md5', job.scriptMd5],
               ['last run', job.lastRun ? `${status(job.lastRun.status)} ${localTime(job.lastRun.at)} (run ${job.lastRun.id})` : ''],

@@ -19,10 +19,12 @@ import { collect, findJob, localActor, parseIntOption, print, UsageError, withEn
 import { duration, paint, progressBar, runDuration, status } from '../format';
 import { parseParamValues } from '../jobOptions';
 import { inferRuntime } from '../runtimeOf';
+import { isEmailAddress } from '../../../shared/model/notify';
 
 interface RunOptions {
   param?: string[];
   task?: string;
+  email?: string;
   runtime?: string;
   timeout?: string;
   outputDir?: string;
@@ -116,6 +118,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('--timeout <seconds>', 'stop and fail the run after N seconds (FILE runs)')
     .option('--output-dir <dir>', 'copy the result files here')
     .option('--task <path>', "a workflow JOB: run only this task and its subtasks (e.g. '#.load.eu')")
+    .option('--email <addresses>', "mail the run's summary to these addresses (comma-separated; a JOB: its recip parameter)")
     .action(async (target: string, args: string[], o: RunOptions) => {
       const isFile = existsSync(target) && statSync(target).isFile();
       let code = 1;
@@ -136,6 +139,7 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
     return await withEngine(
       { dataDir },
       async (client) => {
+        const to = o.email ? emailList(o.email) : [];
         const job = await client.call('jobs.create', {
           name: basename(path),
           script,
@@ -145,8 +149,11 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
           paramValues: values,
           user: localActor(),
           timeoutSeconds: o.timeout ? parseIntOption('--timeout', o.timeout, 1) : null,
+          // The seed's command-line runs mail their summary, whatever the outcome.
+          notify: to.length ? { rules: [{ event: 'failure', to }, { event: 'success', to }], afterFailures: 1, followUpHours: 0 } : null,
         });
         const run = await runInForeground(client, job.id, args.join(' '), {});
+        if (to.length) await reportDelivery(client, run.id);
         const files = (await client.call('runs.files', { id: run.id })).map((f) => ({
           ...f,
           path: join(outputDir(dataDir, job.id, run.id), f.name),
@@ -175,7 +182,14 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
         throw new UsageError(`"${ref}" is neither a script file nor a job in ${engine.dataDir}`);
       }
       const params = parseParamValues(o.param ?? [], job.params);
+      if (o.email) {
+        if (!job.params.some((p) => p.name === 'recip')) {
+          throw new UsageError(`--email: job "${job.name}" has no recip parameter to send to (add one: jobs edit "${job.name}" --param-def recip:string)`);
+        }
+        params.recip = emailList(o.email).join(', ');
+      }
       const run = await runInForeground(client, job.id, args.join(' '), params as Record<string, never>, o.task);
+      if (o.email) await reportDelivery(client, run.id);
       const files = (await client.call('runs.files', { id: run.id })).map((f) => ({
         ...f,
         path: join(outputDir(engine.dataDir, job.id, run.id), f.name),
@@ -185,6 +199,30 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
     },
     terminalHooks(),
   );
+}
+
+function emailList(text: string): string[] {
+  const list = text.split(/[\s,;]+/).filter(Boolean);
+  const bad = list.find((a) => !isEmailAddress(a));
+  if (bad || !list.length) throw new UsageError(`--email: "${bad ?? text}" is not an email address`);
+  return list;
+}
+
+/** Waits (up to 30 s) for the run's messages to be delivered or given up, and says which. */
+async function reportDelivery(client: JobdeckClient, runId: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const list = await client.call('notify.deliveries', { runId });
+    const open = list.filter((d) => d.status === 'pending' || d.status === 'sending');
+    if ((open.length === 0 && list.length > 0) || Date.now() > deadline) {
+      for (const d of list) {
+        const line = `${d.status === 'sent' ? 'Mailed' : 'Could not mail'} the summary to ${d.target}: ${d.answer ?? d.status}`;
+        process.stderr.write(`${paint(process.stderr, d.status === 'sent' ? '2' : '31', `[jobdeck] ${line}`)}\n`);
+      }
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 function copyOut<T extends { name: string; path: string }>(files: T[], dir: string | undefined): T[] {

@@ -1,0 +1,67 @@
+/**
+ * Notifications from the real `jobdeck` command: groups, webhooks, SMTP
+ * settings and test sends, job rules with --notify, the delivery log, and
+ * `jobdeck run script.sh --email` mailing the run's summary.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli';
+import { startSmtp, stopAllSmtp } from '../helpers/smtp';
+import { tempDir } from '../helpers/temp';
+import { until } from '../helpers/engine';
+
+afterEach(stopAllSmtp);
+
+describe('jobdeck notifications', () => {
+  it('manages groups and SMTP, sends a test, alerts a group when a job fails, and logs the delivery', async () => {
+    const smtp = await startSmtp();
+    const dataDir = join(tempDir(), 'data');
+    const added = await cli(['recipients', 'add', 'developers', 'ada@example.test,bob@example.test'], { dataDir });
+    expect(added).toMatchObject({ code: 0, stderr: '', stdout: 'Group developers: ada@example.test, bob@example.test\n' });
+    expect((await cli(['recipients', 'remove', 'developers', 'bob@example.test'], { dataDir })).stdout).toBe('Group developers: ada@example.test\n');
+    expect((await cli(['recipients', 'list'], { dataDir })).stdout).toMatch(/developers +ada@example\.test/);
+    const bad = await cli(['recipients', 'add', 'developers', 'not-an-address'], { dataDir });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/members\.1.*email address or webhook:NAME/);
+
+    expect((await cli(['notify', 'smtp', smtp.url], { dataDir })).stderr).toMatch(/--from ADDRESS is required/);
+    const set = await cli(['notify', 'smtp', smtp.url, '--from', 'jobdeck@example.test'], { dataDir });
+    expect(set).toMatchObject({ code: 0, stderr: '' });
+    const test = await cli(['notify', 'test', '--email', 'ada@example.test'], { dataDir });
+    expect(test.code).toBe(0);
+    expect(test.stdout).toMatch(/^Delivered: 250/);
+
+    const script = join(tempDir(), 'fail.sh');
+    writeFileSync(script, 'echo broken >&2; exit 5\n');
+    const job = await cli(['jobs', 'add', '--name', 'probe', '--script', script, '--manual', '--notify', 'failure=developers', '--follow-up', '0'], { dataDir });
+    expect(job).toMatchObject({ code: 0, stderr: '' });
+    expect((await cli(['jobs', 'show', 'probe'], { dataDir })).stdout).toMatch(/notify +failure=developers \(after 1 failure\(s\), follow-up every 0 h\)/);
+    const run = await cli(['run', 'probe'], { dataDir });
+    expect(run.code).toBe(5);
+    await until(() => smtp.mails.length === 2, 20_000);
+    expect(smtp.mails[1]!.subject).toBe('[Jobdeck] probe failed (run 1)');
+    expect(smtp.mails[1]!.text).toContain('broken');
+    const log = await cli(['notify', 'log', '--json'], { dataDir });
+    expect(JSON.parse(log.stdout)).toMatchObject([{ event: 'failure', runId: 1, target: 'ada@example.test', status: 'sent', attempts: 1 }]);
+    const wrong = await cli(['jobs', 'edit', 'probe', '--notify', 'explode=developers'], { dataDir });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/"explode" is not an event/);
+  });
+
+  it('mails the summary of `jobdeck run script.sh --email` through JOBDECK_SMTP_URL', async () => {
+    const smtp = await startSmtp();
+    const script = join(tempDir(), 'report.sh');
+    writeFileSync(script, 'echo "rows: 42"\n');
+    const run = await cli(['run', script, '--email', 'ops@example.test'], { env: { JOBDECK_SMTP_URL: smtp.url, JOBDECK_SMTP_FROM: 'cron@example.test' } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('rows: 42\n');
+    expect(run.stderr).toMatch(/\[jobdeck\] Mailed the summary to ops@example\.test: 250/);
+    expect(smtp.mails).toHaveLength(1);
+    expect(smtp.mails[0]!.subject).toBe('[Jobdeck] report.sh succeeded (run 1)');
+    expect(smtp.mails[0]!.text).toContain('rows: 42');
+    const bad = await cli(['run', script, '--email', 'nobody'], {});
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--email: "nobody" is not an email address/);
+  });
+});
