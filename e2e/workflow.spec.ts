@@ -213,3 +213,51 @@ test('a tree of 500 tasks renders only the rows in view and scrolls smoothly whi
   await expect(row(page, '#.g50.t9')).toHaveAttribute('data-status', 'SUCCEEDED');
   await screenshot(page, 'workflow-500');
 });
+
+test('the job editor takes a workflow as JSON: problems by field path beside it, a button to their line, then a run of one task', async ({ page, jobdeck }) => {
+  await jobdeck.open(page, '#/jobs/new');
+  await page.getByLabel('Name *').fill('Editor workflow');
+  await page.getByRole('radio', { name: 'Manual only' }).check();
+  await page.getByLabel('Runtime').selectOption('workflow');
+  const problems = page.getByTestId('workflow-problems');
+  await expect(problems.getByTestId('workflow-live-problem')).toContainText('not valid JSON');
+  await problems.getByRole('button', { name: 'Replace with an example workflow' }).click();
+  await expect(problems.getByTestId('workflow-summary')).toContainText('4 tasks, 2 levels deep');
+
+  // A condition the engine cannot parse: refused on save, named by its path, with its line.
+  const bad = JSON.stringify(
+    { tasks: [{ name: 'extract', script: 'echo extracting', subtasks: [{ name: 'eu', script: 'echo eu' }, { name: 'us', script: 'echo us' }, { name: 'asia', script: 'echo asia' }] }, { name: 'report', script: 'echo report', condition: 'params.region ==' }] },
+    null,
+    2,
+  );
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(bad);
+  await expect(problems.getByTestId('workflow-summary')).toContainText('5 tasks');
+  await page.getByRole('button', { name: 'Create job' }).click();
+  const saved = problems.locator('[data-field-error="workflow.tasks.1.condition"]');
+  await expect(saved).toContainText('workflow.tasks.1.condition');
+  const line = bad.split('\n').findIndex((l) => l.includes('"condition"')) + 1;
+  await saved.getByRole('button', { name: `Go to line ${line} (workflow.tasks.1.condition)` }).click();
+  await expect(page.locator('.cm-activeLine')).toContainText('"condition": "params.region =="');
+  await screenshot(page, 'workflow-editor-error');
+
+  // Fixed and saved; Run now offers the whole workflow or one task.
+  await page.keyboard.press('End');
+  await page.keyboard.press('Shift+Home');
+  await page.keyboard.insertText('"condition": "true"');
+  await page.getByRole('button', { name: 'Create job' }).click();
+  await expect(page.getByRole('heading', { name: 'Editor workflow' })).toBeVisible();
+  await expect(page.getByLabel('Runtime')).toHaveValue('workflow');
+  await page.getByRole('button', { name: 'Run now' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByLabel('What to run').locator('option')).toHaveCount(6);
+  await dialog.getByLabel('What to run').selectOption('#.extract.us');
+  await screenshot(page, 'workflow-run-task');
+  await dialog.getByRole('button', { name: 'Run now' }).click();
+  await expect(page.getByTestId('run-detail')).toHaveAttribute('data-status', 'SUCCEEDED', { timeout: 30_000 });
+  await expect(row(page, '#.extract.us')).toHaveAttribute('data-status', 'SUCCEEDED');
+  await expect(row(page, '#.extract.eu')).toHaveAttribute('data-status', 'SKIPPED');
+  await expect(row(page, '#.report')).toHaveAttribute('data-status', 'SKIPPED');
+});

@@ -1,7 +1,8 @@
-/** Run now: space-separated args and parameter values; errors shown here, in words. */
-import { useState, type FormEvent } from 'react';
-import type { JobSummary, ParamDef, ParamValue } from '../../../shared/model/job';
+/** Run now: space-separated args and parameter values (a workflow: all of it, or one task); errors shown here, in words. */
+import { useEffect, useState, type FormEvent } from 'react';
+import { WORKFLOW_RUNTIME, type JobSummary, type ParamDef, type ParamValue } from '../../../shared/model/job';
 import { errorText, fieldErrors } from '../lib/errors';
+import { checkDefinition } from '../lib/workflowDefinition';
 import { client } from '../stores/connectionStore';
 import { useRouteStore } from '../stores/routeStore';
 import { toast } from '../stores/toastStore';
@@ -60,8 +61,33 @@ export function ParamInput({ def, value, onChange, error, idPrefix }: { def: Par
   );
 }
 
-export function RunNowDialog({ job, onClose }: { job: JobSummary; onClose: () => void }) {
+/** A workflow job's task paths (read from its definition; null while reading, or for a script job). */
+function useTaskPaths(job: JobSummary & { script?: string }): string[] | null {
+  const [paths, setPaths] = useState<string[] | null>(null);
+  useEffect(() => {
+    if (job.runtime !== WORKFLOW_RUNTIME) return;
+    let live = true;
+    const read = job.script !== undefined ? Promise.resolve(job.script) : client().call('jobs.get', { id: job.id }).then((j) => j.script);
+    read.then(
+      (text) => {
+        const checked = checkDefinition(text);
+        if (live) setPaths(checked.ok ? checked.paths : []);
+      },
+      () => live && setPaths([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [job.id, job.runtime, job.script]);
+  return paths;
+}
+
+const depthOf = (path: string) => path.split('.').length - 1;
+
+export function RunNowDialog({ job, onClose }: { job: JobSummary & { script?: string }; onClose: () => void }) {
   const navigate = useRouteStore((s) => s.navigate);
+  const paths = useTaskPaths(job);
+  const [task, setTask] = useState('');
   const [args, setArgs] = useState('');
   const [params, setParams] = useState(() => initialParams(job));
   const [error, setError] = useState<string | null>(null);
@@ -75,13 +101,13 @@ export function RunNowDialog({ job, onClose }: { job: JobSummary; onClose: () =>
     setFields({});
     try {
       const values = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== '')) as Record<string, ParamValue>;
-      const run = await client().call('runs.trigger', { jobId: job.id, args, params: values, trigger: 'manual' });
-      toast.success(`Run ${run.id} of ${job.name} queued`);
+      const run = await client().call('runs.trigger', { jobId: job.id, args, params: values, trigger: 'manual', ...(task ? { task } : {}) });
+      toast.success(task ? `Run ${run.id} of ${task} in ${job.name} queued` : `Run ${run.id} of ${job.name} queued`);
       onClose();
       navigate({ name: 'run', id: run.id });
     } catch (err) {
       setError(errorText(err));
-      setFields(fieldErrors(err, 'params.'));
+      setFields({ ...fieldErrors(err, 'params.'), ...fieldErrors(err) });
     } finally {
       setBusy(false);
     }
@@ -104,6 +130,21 @@ export function RunNowDialog({ job, onClose }: { job: JobSummary; onClose: () =>
       }
     >
       <form onSubmit={submit} style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
+        {job.runtime === WORKFLOW_RUNTIME && (
+          <div className="field">
+            <label htmlFor="run-task">What to run</label>
+            <select id="run-task" className="input mono" value={task} disabled={paths === null} onChange={(e) => setTask(e.target.value)} aria-invalid={fields.task ? true : undefined}>
+              <option value="">The whole workflow</option>
+              {(paths ?? []).map((p) => (
+                <option key={p} value={p}>
+                  {`${'\u00a0\u00a0'.repeat(depthOf(p) - 1)}${p}`}
+                </option>
+              ))}
+            </select>
+            <div className="hint">One task runs with its subtasks; the run shows the others as not selected.</div>
+            {fields.task && <div className="error">{fields.task}</div>}
+          </div>
+        )}
         <div className="field">
           <label htmlFor="run-args">Arguments</label>
           <input id="run-args" className="input mono" value={args} autoFocus placeholder="space separated, e.g. --fix 2024" onChange={(e) => setArgs(e.target.value)} />

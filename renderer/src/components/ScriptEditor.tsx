@@ -1,7 +1,8 @@
-/** The script editor: CodeMirror 6 with shell, JavaScript or Python highlighting (bundled, offline). */
+/** The script editor: CodeMirror 6 with shell, JavaScript, Python or (a workflow) JSON highlighting (bundled, offline). */
 import { javascript } from '@codemirror/lang-javascript';
 import { python } from '@codemirror/lang-python';
 import { StreamLanguage } from '@codemirror/language';
+import { json } from '@codemirror/legacy-modes/mode/javascript';
 import { shell } from '@codemirror/legacy-modes/mode/shell';
 import { Compartment, EditorState, type Extension } from '@codemirror/state';
 import { oneDark } from '@codemirror/theme-one-dark';
@@ -10,6 +11,7 @@ import { basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
 
 export function languageFor(runtime: string): Extension {
+  if (runtime === 'workflow') return StreamLanguage.define(json);
   if (runtime === 'node') return javascript();
   if (runtime === 'python3' || /python/.test(runtime)) return python();
   return StreamLanguage.define(shell);
@@ -26,7 +28,26 @@ function styleNonce(): Extension {
   return nonce ? EditorView.cspNonce.of(nonce) : [];
 }
 
-export function ScriptEditor({ value, onChange, runtime, label, readOnly }: { value: string; onChange?: (v: string) => void; runtime: string; label: string; readOnly?: boolean }) {
+/** A request to put the cursor on a line (a new object each time, so the same line can be asked for twice). */
+export interface GoTo {
+  line: number;
+}
+
+export function ScriptEditor({
+  value,
+  onChange,
+  runtime,
+  label,
+  readOnly,
+  goTo,
+}: {
+  value: string;
+  onChange?: (v: string) => void;
+  runtime: string;
+  label: string;
+  readOnly?: boolean;
+  goTo?: GoTo | null;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const language = useRef(new Compartment());
@@ -64,6 +85,14 @@ export function ScriptEditor({ value, onChange, runtime, label, readOnly }: { va
     const v = view.current;
     if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
   }, [value]);
+
+  useEffect(() => {
+    const v = view.current;
+    if (!v || !goTo) return;
+    const line = v.state.doc.line(Math.max(1, Math.min(goTo.line, v.state.doc.lines)));
+    v.dispatch({ selection: { anchor: line.from, head: line.to }, effects: EditorView.scrollIntoView(line.from, { y: 'center' }) });
+    v.focus();
+  }, [goTo]);
 
   return <div className="cm-wrap" ref={host} data-testid="script-editor" />;
 }

@@ -45,7 +45,8 @@ export interface JobForm {
   notify: JobSpec['notify'];
 }
 
-const BUILTIN = ['sh', 'bash', 'node', 'python3'];
+/** Runtimes the form's select offers by name (anything else is a custom command). */
+const BUILTIN = ['sh', 'bash', 'node', 'python3', 'workflow'];
 let rowKey = 1;
 export const newParamRow = (): ParamRow => ({ key: rowKey++, name: '', type: 'string', default: '', required: false, description: '', choices: '', value: '' });
 

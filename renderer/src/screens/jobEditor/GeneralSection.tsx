@@ -38,6 +38,7 @@ export function GeneralSection({ readOnly }: { readOnly: boolean }) {
               <option value="bash">bash</option>
               <option value="node">node</option>
               <option value="python3">python3</option>
+              <option value="workflow">workflow (a tree of tasks)</option>
               <option value="custom">custom command…</option>
             </select>
             {runtime === 'custom' && (
