@@ -7,6 +7,7 @@
  * origin. Wrong tokens from one address are slowed down, then refused for a
  * while with 429; valid ones always get through.
  */
+import { fromThisOrigin, subprotocolToken } from './crossOrigin';
 import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
 import { JobdeckError } from '../../shared/errors';
@@ -39,20 +40,6 @@ interface Failures {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Does the request come from a page of this server (or from no page at all)? */
-export function fromThisOrigin(req: FastifyRequest): boolean {
-  const origin = req.headers.origin;
-  if (origin) {
-    try {
-      return new URL(origin).host === req.host;
-    } catch {
-      return false;
-    }
-  }
-  // Browsers send Origin on every cross-origin write; without one, ask Fetch metadata, else refuse.
-  return req.headers['sec-fetch-site'] === 'same-origin';
-}
-
 export class AuthGuard {
   private readonly failures = new Map<string, Failures>();
   private readonly maxFailures: number;
@@ -80,7 +67,7 @@ export class AuthGuard {
 
   /** The caller of a request; throws UNAUTHORIZED (401), FORBIDDEN (403, a cross-site write) or RATE_LIMITED (429). */
   async identify(req: FastifyRequest): Promise<Identity> {
-    const bearer = AuthGuard.bearerOf(req);
+    const bearer = AuthGuard.bearerOf(req) ?? subprotocolToken(req);
     if (bearer !== null) return this.verify(req.ip, bearer);
     const session = req.cookies?.[SESSION_COOKIE];
     if (session) {

@@ -19,6 +19,7 @@ import type { Engine } from '../engine/engine';
 import type { AuthGuard, Identity } from './auth';
 import { sendError } from './errors';
 import { contractCall } from './seedCall';
+import { checkSocketOrigin } from './crossOrigin';
 import { handleSeedMessage, isSeedSocketMessage, type SeedSocketReply } from './workflowSocket';
 
 export interface EventsLimits {
@@ -124,7 +125,7 @@ export class EventSockets {
   }
 }
 
-export function registerEventsRoute(app: FastifyInstance, engine: Engine, auth: AuthGuard, sockets: EventSockets): void {
+export function registerEventsRoute(app: FastifyInstance, engine: Engine, auth: AuthGuard, sockets: EventSockets, allowedOrigins: readonly string[] = []): void {
   const { limits } = sockets;
   const call = contractCall(engine);
   app.route({
@@ -133,6 +134,7 @@ export function registerEventsRoute(app: FastifyInstance, engine: Engine, auth: 
     // The upgrade is refused without a valid token, from another origin with the cookie, or beyond the limits.
     preValidation: async (req, reply) => {
       try {
+        checkSocketOrigin(req, allowedOrigins);
         const identity = await auth.identify(req);
         const { caller, address } = sockets.countFor(identity, req.ip);
         if (caller >= limits.perCaller || address >= limits.perAddress) {

@@ -25,6 +25,7 @@ import { openApiDocument } from './openapi';
 import { registerBackgroundTasks } from './backgroundTasks';
 import { registerScheduledJobs } from './scheduledJobs';
 import { contractCall } from './seedCall';
+import { chooseProtocol, registerCrossOrigin } from './crossOrigin';
 
 export interface ServerOptions {
   engine: Engine;
@@ -45,6 +46,8 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** Limits of the live-events WebSocket. */
   events?: Partial<EventsLimits>;
+  /** Origins of pages (apps embedding jobdeck/react) allowed to call the API with a token; '*' for any. Default none. */
+  allowedOrigins?: string[];
 }
 
 export interface RunningServer {
@@ -125,7 +128,8 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
   });
 
   await app.register(cookie);
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols: chooseProtocol } });
+  registerCrossOrigin(app, options.allowedOrigins ?? []);
 
   app.get('/api/health', async () => {
     const status = engine.services.scheduler.status();
@@ -135,7 +139,7 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
 
   registerSessionRoutes(app, engine, auth, Boolean(options.tls));
   registerApiRoutes(app, engine, auth);
-  registerEventsRoute(app, engine, auth, sockets);
+  registerEventsRoute(app, engine, auth, sockets, options.allowedOrigins ?? []);
   registerBackgroundTasks(app, auth, contractCall(engine));
   registerScheduledJobs(app, auth, contractCall(engine));
 

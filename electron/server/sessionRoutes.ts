@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { validationError } from '../../shared/dispatch';
 import { JobdeckError } from '../../shared/errors';
 import type { Engine } from '../engine/engine';
-import { AuthGuard, fromThisOrigin, SESSION_COOKIE } from './auth';
+import { AuthGuard, SESSION_COOKIE } from './auth';
+import { fromThisOrigin } from './crossOrigin';
 import { sendError } from './errors';
 
 const login = z.strictObject({ token: z.string().min(1).max(200) });

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { Engine } from '../../engine/engine';
 import { pinoAdapter } from '../../engine/logger';
 import { startServer } from '../../server/server';
-import { dataDirOf, parseIntOption, UsageError, type GlobalOptions } from '../context';
+import { collect, dataDirOf, parseIntOption, UsageError, type GlobalOptions } from '../context';
 
 interface ServeOptions {
   host: string;
@@ -16,6 +16,7 @@ interface ServeOptions {
   trustProxy?: boolean;
   grace: string;
   concurrency?: string;
+  allowOrigin?: string[];
   logLevel: string;
 }
 
@@ -27,6 +28,22 @@ function readPem(option: string, file: string): Buffer {
   } catch (err) {
     throw new UsageError(`${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+}
+
+/** --allow-origin values and JOBDECK_ALLOWED_ORIGINS, each an origin (scheme://host[:port]) or '*'. */
+function allowedOrigins(flags: string[] | undefined, env: string | undefined): string[] {
+  const list = [...(flags ?? []), ...(env ?? '').split(',')].map((o) => o.trim()).filter(Boolean);
+  for (const origin of list) {
+    if (origin === '*') continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new UsageError(`--allow-origin: "${origin}" is not an origin such as https://app.example.com`);
+    }
+    if (parsed.origin !== origin) throw new UsageError(`--allow-origin: give the origin only (${parsed.origin}), not "${origin}"`);
+  }
+  return list;
 }
 
 export function registerServe(program: Command, globals: () => GlobalOptions): void {
@@ -41,6 +58,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
     .option('--trust-proxy', 'behind a reverse proxy: take client addresses and host from X-Forwarded-For / X-Forwarded-Host')
     .option('--grace <seconds>', 'on shutdown, how long running runs may finish before they are cancelled', '30')
     .option('--concurrency <runs>', 'most runs at once (default 2 x CPU count)')
+    .option('--allow-origin <origin>', 'let pages of this origin (an app embedding jobdeck/react) call the API with a token; repeatable, "*" for any (also JOBDECK_ALLOWED_ORIGINS, comma-separated)', collect)
     .addOption(new Option('--log-level <level>', 'request log level').choices(['info', 'warn', 'error', 'silent']).default('info'))
     .action(async (o: ServeOptions) => {
       const port = parseIntOption('--port', o.port);
@@ -77,6 +95,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
           tls,
           loggerInstance: log,
           trustProxy: o.trustProxy ?? false,
+          allowedOrigins: allowedOrigins(o.allowOrigin, process.env.JOBDECK_ALLOWED_ORIGINS),
         });
       } catch (err) {
         await engine.close(0);
