@@ -1,11 +1,13 @@
 /**
  * `jobdeck/react` in a host app of another origin, in Chromium against a
- * real `jobdeck serve`: the host app (e2e/embedHost, bundled here with
- * esbuild against the built dist/react/jobdeck-react.js) is served by a
- * loopback static server on its own port; <Jobify> shows the component,
- * swaps in the progression while a real run of a real job goes (a workflow
- * whose tasks sleep; a script reporting ::progress), follows it through a
- * dropped connection, and gives the component back when the run ends.
+ * real `jobdeck serve` that allows that origin (JOBDECK_ALLOWED_ORIGINS, as
+ * `--allow-origin`): the host app (e2e/embedHost, bundled here with esbuild
+ * against the built dist/react/jobdeck-react.js) is served by a loopback
+ * static server on its own port; <Jobify> shows the component, swaps in the
+ * progression while a real run of a real job goes (a workflow whose tasks
+ * sleep; a script reporting ::progress), follows it through a dropped
+ * connection (cut by a TCP door between browser and server), and gives the
+ * component back when the run ends.
  */
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -13,7 +15,7 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { serverAllowsOrigin, startGateway, type Gateway } from './embedGateway';
+import { serverAllowsOrigin, startDoor, type Door } from './embedDoor';
 import { expect, ROOT, screenshot, test, type Jobdeck } from './fixtures';
 
 const BUNDLE = join(ROOT, 'dist', 'react', 'jobdeck-react.js');
@@ -59,24 +61,22 @@ test.beforeAll(async () => {
   await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
   const address = host.address();
   hostUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  // Each test's `jobdeck serve` (fixtures.ts) inherits this: it lets the host app's origin in.
+  process.env.JOBDECK_ALLOWED_ORIGINS = hostUrl;
 });
 
 test.afterAll(async () => {
+  delete process.env.JOBDECK_ALLOWED_ORIGINS;
   await new Promise<void>((resolve) => (host ? host.close(() => resolve()) : resolve()));
 });
 
-/** The API as the host page reaches it: the server itself if it lets another origin in, else through the shim. */
-async function apiDoor(jobdeck: Jobdeck): Promise<Gateway> {
-  const native = await serverAllowsOrigin(jobdeck.url, hostUrl, jobdeck.tokens.viewer);
-  const gateway = await startGateway(jobdeck.url, native ? 'pass' : 'shim');
-  test.info().annotations.push({
-    type: 'cross-origin',
-    description: native ? 'the server lets the host origin in by itself (CORS + subprotocol token)' : 'the server has no CORS or subprotocol token yet: through the test shim (see e2e/embedGateway.ts)',
-  });
-  return gateway;
+/** The server as the host page reaches it: through a door that can cut the connection; the server itself lets the origin in. */
+async function apiDoor(jobdeck: Jobdeck): Promise<Door> {
+  expect(await serverAllowsOrigin(jobdeck.url, hostUrl, jobdeck.tokens.viewer), `jobdeck serve lets ${hostUrl} in (CORS, subprotocol token)`).toBe(true);
+  return startDoor(jobdeck.url);
 }
 
-const open = (page: Page, door: Gateway, token: string, jobId: number) =>
+const open = (page: Page, door: Door, token: string, jobId: number) =>
   page.goto(`${hostUrl}/?server=${encodeURIComponent(door.url)}&token=${encodeURIComponent(token)}&job=${jobId}`);
 
 const task = (page: Page, path: string) => page.getByTestId('progression').locator(`li[data-path="${path}"]`);
@@ -188,6 +188,22 @@ test('a wrong token: the component stays, and the host hears why', async ({ page
     await open(page, door, 'jd_not-a-real-token', job.id);
     await expect(page.getByTestId('component')).toBeVisible();
     await expect.poll(async () => (await page.evaluate(() => window.jobifyLog)).errors.join(' ')).toMatch(/token/);
+    await expect(page.getByTestId('progression')).toHaveCount(0);
+  } finally {
+    await door.close();
+  }
+});
+
+test('a page of an origin the server does not allow: the component stays, and the host hears why', async ({ page, jobdeck }) => {
+  const api = await jobdeck.api();
+  const job = await (await api.post('/api/jobs', { data: { name: 'Elsewhere', script: 'true', schedule: { kind: 'manual' } } })).json();
+  const door = await apiDoor(jobdeck);
+  try {
+    // Same host app, reached as localhost: another origin, not in --allow-origin.
+    const other = hostUrl.replace('127.0.0.1', 'localhost');
+    await page.goto(`${other}/?server=${encodeURIComponent(door.url)}&token=${encodeURIComponent(jobdeck.tokens.viewer)}&job=${job.id}`);
+    await expect(page.getByTestId('component')).toBeVisible();
+    await expect.poll(async () => (await page.evaluate(() => window.jobifyLog)).errors.join(' ')).toContain(`does it allow requests from ${other}`);
     await expect(page.getByTestId('progression')).toHaveCount(0);
   } finally {
     await door.close();

@@ -222,9 +222,10 @@ export class EmbedSocket {
       if (ev.code === CLOSE_UNAUTHORIZED) return this.refuse(ev.reason || 'the server refused the token');
       const why = `live events disconnected (${ev.code}${ev.reason ? `: ${ev.reason}` : ''}); reconnecting`;
       if (opened || !this.options.whyRefused) return this.lost(why);
+      // The server could not be asked either: its answer (not reachable, this origin not allowed) says more than the close code.
       void this.options.whyRefused().then(
         (refusal) => (refusal ? this.refuse(refusal) : this.lost(why)),
-        () => this.lost(why),
+        (err: unknown) => this.lost(err instanceof Error ? `${err.message}; trying again` : why),
       );
     };
     ws.onerror = () => {
