@@ -132,4 +132,26 @@ describe('email notifications', () => {
     expect(refused.ok).toBe(false);
     expect(refused.answer).toMatch(/535|auth/i);
   });
+
+  it('mails a result file a script names with ::email to a group, the file attached', async () => {
+    const smtp = await startSmtp();
+    const { engine, client } = engineWith(smtp);
+    await client.call('recipients.set', { name: 'translation-leads', members: ['lea@example.test'] });
+    const script = [
+      'printf "<table><tr><td>42</td></tr></table>" > "$JOBDECK_OUTPUT_DIR/queue.html"',
+      'echo "::email queue.html translation-leads"',
+      'echo "::email missing.html translation-leads"',
+      'echo "::email queue.html not/a/target"',
+    ].join('\n');
+    const job = await client.call('jobs.create', { name: 'queue report', script, runtime: 'sh', schedule: { kind: 'manual' } });
+    const run = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+    await until(() => smtp.mails.length === 1);
+    const mail = smtp.mails[0]!;
+    expect(mail.subject).toBe(`[Jobdeck] queue report sent a report: queue.html (run ${run.id})`);
+    expect(mail.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([['queue.html', '<table><tr><td>42</td></tr></table>']]);
+    const lines = (await client.call('runs.logs', { id: run.id })).lines.map((l) => l.text);
+    expect(lines).toContain('Ignored: ::email "not/a/target" is neither a group name nor an email address');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(smtp.mails).toHaveLength(1);
+  });
 });

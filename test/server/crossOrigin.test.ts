@@ -37,7 +37,7 @@ describe('pages of other origins', () => {
     const evil = 'http://evil.example.test';
     const refused = await fetch(`${t.url}/api/runs`, { method: 'OPTIONS', headers: { origin: evil, 'access-control-request-method': 'GET' } });
     expect(refused.status).toBe(403);
-    expect((await refused.json()).message).toMatch(/--allow-origin http:\/\/evil\.example\.test/);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/--allow-origin http:\/\/evil\.example\.test/);
     const plain = await fetch(`${t.url}/api/runs`, { headers: { origin: evil, authorization: `Bearer ${t.tokens.viewer}` } });
     expect(plain.headers.get('access-control-allow-origin')).toBeNull();
   });

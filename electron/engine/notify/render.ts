@@ -17,17 +17,20 @@ export interface Templates {
   html: string;
 }
 
-const WHAT: Record<NotifyEvent | 'test', string> = {
+export type MessageEvent = NotifyEvent | 'test' | 'report';
+
+const WHAT: Record<MessageEvent, string> = {
   failure: 'failed',
   success: 'succeeded',
   recovery: 'recovered',
   'still-failing': 'is still failing',
   interrupted: 'was interrupted',
   test: 'test message',
+  report: 'sent a report',
 };
 
 export const DEFAULT_TEMPLATES: Templates = {
-  subject: '[Jobdeck] {{ job.name }} {{ what }}{% if run %} (run {{ run.id }}){% endif %}',
+  subject: '[Jobdeck] {{ job.name }} {{ what }}{% if attach %}: {{ attach }}{% endif %}{% if run %} (run {{ run.id }}){% endif %}',
   text: `Job: {{ job.name }}{% if job.group != "" %} ({{ job.group }}){% endif %}
 Event: {{ event }} - {{ what }}
 {% if run %}Run: {{ run.id }}, {{ run.status }}{% if run.failure %} ({{ run.failure }}){% endif %}, triggered by {{ run.triggeredBy }} ({{ run.trigger }})
@@ -55,7 +58,9 @@ Last log lines:
 };
 
 export interface MessageFacts {
-  event: NotifyEvent | 'test';
+  event: MessageEvent;
+  /** A report's file name. */
+  attach?: string | null;
   job: Pick<JobRow, 'id' | 'name' | 'grp' | 'description'> | null;
   run: RunRow | null;
   incident: { opened_at: number; failures: number; follow_ups: number } | null;
@@ -78,6 +83,7 @@ export function contextOf(f: MessageFacts): Record<string, unknown> {
   return {
     event: f.event,
     what: WHAT[f.event],
+    attach: f.attach ?? null,
     job: f.job ? { id: f.job.id, name: f.job.name, group: f.job.grp, description: f.job.description } : { id: 0, name: 'Jobdeck', group: '', description: '' },
     run: run
       ? {

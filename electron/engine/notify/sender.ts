@@ -10,13 +10,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NotifyEvent, SmtpSettings } from '../../../shared/model/notify';
+import type { SmtpSettings } from '../../../shared/model/notify';
 import type { Clock } from '../clock';
 import { outputDir } from '../paths';
 import type { OutboxRow } from '../store/notifyStore';
 import type { Store } from '../store/store';
 import { sendEmail, sendWebhook, webhookBody, type Answer, type Attachment } from './channels';
-import { DEFAULT_TEMPLATES, render, type Templates } from './render';
+import { DEFAULT_TEMPLATES, render, type MessageEvent, type Templates } from './render';
 
 export const SMTP_SETTING = 'notify.smtp';
 export const PUBLIC_URL_SETTING = 'notify.publicUrl';
@@ -124,7 +124,7 @@ export class NotificationSender {
     const log = run ? store.logs.tail(run.id, LOG_LINES) : [];
     const publicUrl = store.settings.get<string | null>(PUBLIC_URL_SETTING, null) ?? this.deps.env.JOBDECK_PUBLIC_URL ?? null;
     const templates = { ...DEFAULT_TEMPLATES, ...store.settings.get<Partial<Templates>>(TEMPLATES_SETTING, {}) };
-    const msg = render(templates, { event: row.event as NotifyEvent, job, run, incident, log, publicUrl });
+    const msg = render(templates, { event: row.event as MessageEvent, attach: row.attach, job, run, incident, log, publicUrl });
     const id = `msg_${this.idPrefix()}${row.id}`;
     if (row.channel === 'webhook') {
       const hook = store.notify.webhook(row.target);
@@ -136,17 +136,18 @@ export class NotificationSender {
     if (!row.target.includes('@')) throw new Error(`"${row.target}" is neither an email address nor a recipient group`);
     const smtp = smtpSettings(store, this.deps.env);
     if (!smtp) throw new Error('no SMTP server is configured (jobdeck notify smtp URL, or JOBDECK_SMTP_URL)');
-    const attachments = run && job ? this.attachments(job.id, run.id) : [];
+    const attachments = run && job ? this.attachments(job.id, run.id, row.attach) : [];
     return { subject: msg.subject, send: () => sendEmail(smtp, { id, to: row.target, subject: msg.subject, text: msg.text, html: msg.html, attachments }) };
   }
 
   /** The run's result files up to the size limit (larger ones are left for the link). */
-  private attachments(jobId: number, runId: number): Attachment[] {
+  private attachments(jobId: number, runId: number, only: string | null): Attachment[] {
     const max = this.deps.store.settings.get<number>(ATTACH_SETTING, ATTACH_DEFAULT);
     const dir = outputDir(this.deps.dataDir, jobId, runId);
     const out: Attachment[] = [];
     let total = 0;
     for (const f of this.deps.store.runs.files(runId)) {
+      if (only !== null && f.name !== only) continue;
       const path = join(dir, f.name);
       if (total + f.size > max || !existsSync(path) || !statSync(path).isFile()) continue;
       total += f.size;

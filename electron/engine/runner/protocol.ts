@@ -6,7 +6,9 @@
  *   ::result <file name>             names the primary result file in JOBDECK_OUTPUT_DIR
  *   ::audit <message>                an audit entry attributed to the job's associated user
  *   ::return <JSON>                  the result of a workflow task (the last one counts)
+ *   ::email <file name> <to>         mail that result file (in JOBDECK_OUTPUT_DIR) to a group or address once the run ends
  */
+import { notifyTargetSchema, WEBHOOK_PREFIX } from '../../../shared/model/notify';
 import { TASK_RESULT_MAX_BYTES } from '../../../shared/model/workflow';
 
 export type ProtocolCommand =
@@ -14,6 +16,7 @@ export type ProtocolCommand =
   | { kind: 'result'; name: string }
   | { kind: 'audit'; message: string }
   | { kind: 'return'; json: string }
+  | { kind: 'email'; file: string; to: string }
   | { kind: 'invalid'; problem: string };
 
 const PREFIX = '::';
@@ -21,7 +24,7 @@ const PREFIX = '::';
 /** Parses one stdout line; null when it is ordinary output. */
 export function parseProtocolLine(line: string): ProtocolCommand | null {
   if (!line.startsWith(PREFIX)) return null;
-  const match = /^::(progress|result|audit|return)(?:\s+(.*))?$/.exec(line.trimEnd());
+  const match = /^::(progress|result|audit|return|email)(?:\s+(.*))?$/.exec(line.trimEnd());
   if (!match) return null;
   const [, verb, rest = ''] = match;
   switch (verb) {
@@ -41,6 +44,16 @@ export function parseProtocolLine(line: string): ProtocolCommand | null {
       const message = rest.trim();
       if (!message) return { kind: 'invalid', problem: '::audit needs a message' };
       return { kind: 'audit', message: message.slice(0, 2000) };
+    }
+    case 'email': {
+      const m = /^(\S+)\s+(\S+)$/.exec(rest.trim());
+      if (!m) return { kind: 'invalid', problem: '::email needs a result file name and a group or address, e.g. ::email report.html developers' };
+      const problem = resultNameProblem(m[1]!);
+      if (problem) return { kind: 'invalid', problem: `::email ${problem}` };
+      if (!notifyTargetSchema.safeParse(m[2]).success || m[2]!.startsWith(WEBHOOK_PREFIX)) {
+        return { kind: 'invalid', problem: `::email "${m[2]}" is neither a group name nor an email address` };
+      }
+      return { kind: 'email', file: normaliseResultName(m[1]!), to: m[2]! };
     }
     case 'return': {
       const text = rest.trim();

@@ -39,6 +39,8 @@ interface Supervised {
   timer: unknown;
   ended: boolean;
   log: LogBudget;
+  /** `::email FILE TO` lines: result files to mail once the run ends (at most 20). */
+  reports: { file: string; to: string }[];
   /** Its process exited (what it ended with, its result files being read); the run ends once settled. */
   exited: { outcome: Outcome; at: number; files: Promise<FoundFile[]> } | null;
 }
@@ -112,6 +114,7 @@ export class Runner {
       timer: null,
       ended: false,
       log: new LogBudget(deps.config.logMaxBytes),
+      reports: [],
       exited: null,
     };
     this.runs.set(s.id, s);
@@ -272,6 +275,10 @@ export class Runner {
         case 'result':
           s.resultName = cmd.name;
           break;
+        case 'email':
+          if (s.reports.length < 20) s.reports.push({ file: cmd.file, to: cmd.to });
+          else this.system(s, 'Ignored: at most 20 ::email lines per run');
+          break;
         case 'audit':
           this.deps.writer.op({
             kind: 'audit',
@@ -333,6 +340,7 @@ export class Runner {
       runId: s.id,
       end: { ...outcome, finishedAt: endedAt, lastSeq, resultFile: primary },
       files,
+      reports: s.reports,
     });
   }
 }

@@ -103,3 +103,20 @@ export function queueFollowUps(t: Tables, now: number): number {
   }
   return queued;
 }
+
+/**
+ * The result files a script asked to have mailed (`::email FILE TO`): one
+ * message per file and target, each carrying its file; a file the run did
+ * not leave is said in the log instead.
+ */
+export function queueReports(t: Tables, jobId: number, runId: number, reports: readonly { file: string; to: string }[], files: readonly { name: string }[], now: number): void {
+  const run = t.runs.get(runId)!;
+  const recip = recipOf(run.params);
+  for (const r of reports) {
+    if (!files.some((f) => f.name === r.file)) continue;
+    for (const { channel, target } of expand(t, [r.to], recip)) {
+      if (channel !== 'email') continue;
+      t.notify.enqueue({ event: 'report', job_id: jobId, run_id: runId, channel, target, attach: r.file, dedupe: `report:${runId}:${r.file}:${target.toLowerCase()}` }, now);
+    }
+  }
+}

@@ -6,7 +6,7 @@
 import { JobdeckError } from '../../../shared/errors';
 import { isRetryable, type FailureCode } from '../../../shared/model/run';
 import type { RunEnd } from './tables/runsTable';
-import { notifyRunEnd } from './notifyRules';
+import { notifyRunEnd, queueReports } from './notifyRules';
 import { insertRun } from './runRules';
 import type { RunRow } from './rows';
 import type { Tables } from './tables';
@@ -28,6 +28,8 @@ export interface EndRecord {
   lock: string | null;
   /** Queue the next attempt if the failure is retryable and the job allows more (in the same transaction). */
   retry: { owner: string; now: number } | null;
+  /** Result files the script asked to have mailed (`::email FILE TO`). */
+  reports?: { file: string; to: string }[];
 }
 
 export function appendSystemLine(t: Tables, runId: number, now: number, text: string): number {
@@ -44,6 +46,7 @@ export function endRun(t: Tables, r: EndRecord): RunRow | null {
   t.jobs.setLastRun(r.jobId, r.runId, r.end.status, r.end.finishedAt);
   const retry = r.retry && r.end.status === 'FAILED' && isRetryable(r.end.failure) ? queueRetry(t, r.runId, r.end.failure, r.retry.owner, r.retry.now) : null;
   notifyRunEnd(t, r.jobId, r.runId, r.end, retry !== null, r.retry?.now ?? r.end.finishedAt);
+  if (r.reports?.length) queueReports(t, r.jobId, r.runId, r.reports, r.files, r.retry?.now ?? r.end.finishedAt);
   return retry;
 }
 

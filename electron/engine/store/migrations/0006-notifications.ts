@@ -44,6 +44,7 @@ CREATE TABLE outbox (
   run_id       INTEGER,
   channel      TEXT NOT NULL CHECK (channel IN ('email','webhook')),
   target       TEXT NOT NULL,
+  attach       TEXT,
   subject      TEXT NOT NULL DEFAULT '',
   status       TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','sending','sent','failed')),
   attempts     INTEGER NOT NULL DEFAULT 0,

@@ -10,6 +10,8 @@ export interface OutboxRow {
   run_id: number | null;
   channel: 'email' | 'webhook';
   target: string;
+  /** A `report` message: the result file it carries. */
+  attach: string | null;
   subject: string;
   status: 'pending' | 'sending' | 'sent' | 'failed';
   attempts: number;
@@ -40,7 +42,7 @@ export interface WebhookRow {
   created_by: string;
 }
 
-export type NewOutbox = Pick<OutboxRow, 'event' | 'job_id' | 'run_id' | 'channel' | 'target' | 'dedupe'>;
+export type NewOutbox = Pick<OutboxRow, 'event' | 'job_id' | 'run_id' | 'channel' | 'target' | 'dedupe'> & { attach?: string | null };
 
 export class NotifyTable {
   private readonly q: StatementCache;
@@ -122,10 +124,10 @@ export class NotifyTable {
     return (
       this.q
         .get(
-          `INSERT OR IGNORE INTO outbox (created_at, event, job_id, run_id, channel, target, next_at, dedupe)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT OR IGNORE INTO outbox (created_at, event, job_id, run_id, channel, target, attach, next_at, dedupe)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(now, m.event, m.job_id, m.run_id, m.channel, m.target, now, m.dedupe).changes === 1
+        .run(now, m.event, m.job_id, m.run_id, m.channel, m.target, m.attach ?? null, now, m.dedupe).changes === 1
     );
   }
 
