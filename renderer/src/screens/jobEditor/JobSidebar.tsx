@@ -23,9 +23,36 @@ function ScriptProtocolHelp() {
   );
 }
 
+function WorkflowHelp() {
+  return (
+    <section className="panel panel-pad small" aria-labelledby="wf-help-title" style={{ display: 'flex', flexDirection: 'column', gap: 6 }}>
+      <h3 id="wf-help-title">Writing a workflow</h3>
+      <p style={{ margin: 0 }}>
+        Each task runs a <code>script</code> (with its <code>runtime</code>) or another <code>job</code>; its <code>subtasks</code> run in parallel
+        after it. A task is known by its path: <code>#.extract.eu</code>.
+      </p>
+      <pre className="mono" style={{ margin: 0, whiteSpace: 'pre-wrap' }}>
+        {"::return {\"rows\": 42}   (its result)\n\"dest\": \"batch\"          (subtasks read it)\n\"condition\": \"batch.rows > 0\""}
+      </pre>
+      <p style={{ margin: 0 }}>
+        Subtasks find the result as <code>$JOBDECK_DEST_BATCH</code>, every result so far in <code>$JOBDECK_RESULTS_FILE</code>; conditions are CEL
+        over <code>params</code>, <code>results</code> and the <code>dest</code> names.
+      </p>
+    </section>
+  );
+}
+
 export function JobSidebar() {
   const job = useJobEditorStore(jobEditorSelectors.job);
-  if (!job) return <ScriptProtocolHelp />;
+  const runtime = useJobEditorStore(jobEditorSelectors.field('runtime'));
+  if (!job)
+    return runtime === 'workflow' ? (
+      <aside className="side">
+        <WorkflowHelp />
+      </aside>
+    ) : (
+      <ScriptProtocolHelp />
+    );
   return (
     <aside className="side">
       <section className="panel panel-pad" aria-label="About this job">
@@ -54,6 +81,7 @@ export function JobSidebar() {
           </dd>
         </dl>
       </section>
+      {runtime === 'workflow' && <WorkflowHelp />}
       <ScriptHistory jobId={job.id} revision={job.revision} />
     </aside>
   );
