@@ -93,6 +93,11 @@ function buildHandlers(s: Services): Handlers {
     'notify.configure': async (input, ctx) => s.notify.configure(input, ctx),
     'notify.test': async (input) => s.notify.test(input),
     'notify.deliveries': async (input) => s.notify.deliveries(input),
+    'notify.jobList': async ({ to }) => {
+      // Every job, in the list's own order: next execution first, disabled and archived last.
+      const jobs = s.jobs.list({ order: 'schedule', archived: 'include', limit: 100_000 }).items;
+      return s.notify.jobList(to, jobs, s.jobs.export());
+    },
     'recipients.list': async () => s.notify.groups(),
     'recipients.set': async (input, ctx) => s.notify.setGroup(input, ctx),
     'recipients.remove': async ({ name }, ctx) => {

@@ -57,6 +57,16 @@ export const notifyMethods = {
       .refine((v) => (v.email === undefined) !== (v.webhook === undefined), { message: 'give email or webhook', path: ['email'] }),
     output: z.object({ ok: z.boolean(), answer: z.string() }),
   }),
+  'notify.jobList': m({
+    summary: 'Email the list of jobs in next-execution order (disabled and archived last) with the JSON export attached',
+    role: 'admin',
+    http: { method: 'POST', path: '/api/notify/job-list' },
+    input: z.strictObject({
+      /** Addresses and group names. */
+      to: z.array(z.string().trim().min(1).max(320)).min(1).max(50),
+    }),
+    output: z.object({ ok: z.boolean(), answer: z.string(), jobs: z.number().int(), to: z.array(z.string()) }),
+  }),
   'notify.deliveries': m({
     summary: 'The delivery log: messages queued, sent, being retried or failed, newest first',
     role: 'viewer',

@@ -64,4 +64,37 @@ describe('jobdeck notifications', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--email: "nobody" is not an email address/);
   });
+
+  it('mails the job list in next-execution order, disabled and archived last, with the JSON export attached', async () => {
+    const smtp = await startSmtp();
+    const dataDir = join(tempDir(), 'data');
+    const script = join(tempDir(), 'noop.sh');
+    writeFileSync(script, 'true\n');
+    const env = { JOBDECK_SMTP_URL: smtp.url };
+    for (const [name, opts] of [
+      ['hourly', ['--cron', '0 0 * * * *']],
+      ['off', ['--interval', '60', '--disable']],
+      ['soon', ['--interval', '5']],
+      ['gone', ['--interval', '60']],
+    ] as const) {
+      expect((await cli(['jobs', 'add', '--name', name, '--script', script, ...opts], { dataDir })).code).toBe(0);
+    }
+    await cli(['jobs', 'archive', 'gone'], { dataDir });
+    await cli(['recipients', 'add', 'admins', 'root@example.test'], { dataDir });
+    const sent = await cli(['report', 'jobs', '--email', 'admins,ops@example.test'], { dataDir, env });
+    expect(sent).toMatchObject({ code: 0, stderr: '' });
+    expect(sent.stdout).toMatch(/^Mailed the list of 4 jobs to root@example\.test, ops@example\.test: 250/);
+    const mail = smtp.mails[0]!;
+    expect(mail.subject).toMatch(/^\[Jobdeck\] 4 scheduled jobs on /);
+    const order = [...mail.text!.matchAll(/^\d+\. ([^:]+):/gm)].map((m) => m[1]);
+    expect(order).toEqual(['soon', 'hourly', 'off', 'gone']);
+    expect(mail.text).toMatch(/off: every 60 s; next -; last never ran \(disabled\)/);
+    expect(mail.html).toContain('<table');
+    const exported = JSON.parse(mail.attachments.find((a) => a.filename === 'jobs-export.json')!.content.toString());
+    expect(exported.format).toBe('jobdeck-export');
+    expect(exported.jobs.map((j: { name: string }) => j.name).sort()).toEqual(['gone', 'hourly', 'off', 'soon']);
+    const nobody = await cli(['report', 'jobs', '--email', 'strangers'], { dataDir, env });
+    expect(nobody.code).not.toBe(0);
+    expect(nobody.stderr).toMatch(/"strangers" is neither an email address nor a recipient group/);
+  });
 });

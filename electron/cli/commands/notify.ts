@@ -141,5 +141,21 @@ export function registerNotify(program: Command, globals: () => GlobalOptions): 
         );
       });
     });
-}
 
+  program
+    .command('report')
+    .description('reports Jobdeck mails')
+    .command('jobs')
+    .description('mail the list of jobs in next-execution order (disabled and archived last) with the JSON export attached')
+    .requiredOption('--email <targets>', 'addresses and recipient groups, comma-separated')
+    .action(async (o: { email: string }) => {
+      await withEngine(globals(), async (client) => {
+        const sent = await client.call('notify.jobList', { to: addresses([o.email]) });
+        if (sent.ok) print(`Mailed the list of ${sent.jobs} job${sent.jobs === 1 ? '' : 's'} to ${sent.to.join(', ')}: ${sent.answer}`);
+        else {
+          process.stderr.write(`Not delivered: ${sent.answer}\n`);
+          process.exitCode = 1;
+        }
+      });
+    });
+}

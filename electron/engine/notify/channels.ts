@@ -17,10 +17,7 @@ export interface Answer {
   permanent: boolean;
 }
 
-export interface Attachment {
-  filename: string;
-  path: string;
-}
+export type Attachment = { filename: string; path: string } | { filename: string; content: string; contentType: string };
 
 const SMTP_TIMEOUT_MS = 20_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;

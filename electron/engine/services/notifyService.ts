@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { CallContext, ParsedInput } from '../../../shared/contract';
 import { iso } from '../../../shared/dates';
 import { JobdeckError, notFound } from '../../../shared/errors';
-import type { Delivery, RecipientGroup, SmtpSettings, WebhookInfo } from '../../../shared/model/notify';
+import type { JobSummary } from '../../../shared/model/job';
+import { isEmailAddress, type Delivery, type RecipientGroup, type SmtpSettings, type WebhookInfo } from '../../../shared/model/notify';
+import { jobListReport } from '../notify/jobListReport';
 import type { Clock } from '../clock';
 import { newWebhookSecret, sendEmail, sendWebhook, webhookBody } from '../notify/channels';
 import { DEFAULT_TEMPLATES, render, type Templates } from '../notify/render';
@@ -91,6 +93,31 @@ export class NotifyService {
     if (!smtp) throw new JobdeckError('INVALID_STATE', 'no SMTP server is configured: set one (jobdeck notify smtp URL --from ADDRESS) or JOBDECK_SMTP_URL', 'email');
     const answer = await sendEmail(smtp, { id, to: input.email!, subject: msg.subject, text: msg.text, html: msg.html, attachments: [] });
     return { ok: answer.ok, answer: answer.answer };
+  }
+
+  /** Mails the job-list report now to addresses and groups (expanded), the JSON export attached. */
+  async jobList(to: readonly string[], jobs: readonly JobSummary[], exported: unknown): Promise<{ ok: boolean; answer: string; jobs: number; to: string[] }> {
+    const { store, env } = this.deps;
+    const addresses = new Set<string>();
+    for (const target of to) {
+      if (isEmailAddress(target)) addresses.add(target);
+      else {
+        const members = store.notify.group(target);
+        if (!members) throw new JobdeckError('NOT_FOUND', `to: "${target}" is neither an email address nor a recipient group`, 'to');
+        for (const m of members) if (isEmailAddress(m)) addresses.add(m);
+      }
+    }
+    if (addresses.size === 0) throw new JobdeckError('VALIDATION_FAILED', 'to: the groups given have no email addresses', 'to');
+    const smtp = smtpSettings(store, env);
+    if (!smtp) throw new JobdeckError('INVALID_STATE', 'no SMTP server is configured: set one (jobdeck notify smtp URL --from ADDRESS) or JOBDECK_SMTP_URL', 'to');
+    const report = jobListReport(jobs);
+    const answer = await sendEmail(smtp, {
+      id: `msg_joblist_${randomBytes(8).toString('hex')}`,
+      to: [...addresses].join(', '),
+      ...report,
+      attachments: [{ filename: 'jobs-export.json', content: `${JSON.stringify(exported, null, 2)}\n`, contentType: 'application/json' }],
+    });
+    return { ok: answer.ok, answer: answer.answer, jobs: jobs.length, to: [...addresses] };
   }
 
   deliveries(input: ParsedInput<'notify.deliveries'>): Delivery[] {
