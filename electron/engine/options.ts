@@ -17,6 +17,13 @@ export interface RunInfo {
   task?: string;
 }
 
+/** A notification for the desktop: clicking it opens the run (when there is one). */
+export interface DesktopNotice {
+  title: string;
+  body: string;
+  runId: number | null;
+}
+
 export interface EngineOptions {
   /** The data folder (created when missing). */
   dataDir: string;
@@ -76,6 +83,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** Errors that have no caller to go to (a failed batch write, …). Default: logged as errors. */
   onError?: (err: unknown) => void;
+  /** Shows a native notification (the desktop app): messages to the `desktop` target are delivered here; without it, they wait for a process that has one. */
+  desktopNotifier?: (notice: DesktopNotice) => void;
   /** Sees every line a run prints, as it is read (the CLI prints them). */
   onLines?: (run: RunInfo, stream: LogStream, lines: readonly string[]) => void;
   /** Sees each progress report of a run (the CLI draws a bar). */
@@ -83,8 +92,8 @@ export interface EngineOptions {
 }
 
 export type EngineConfig = Readonly<
-  Required<Omit<EngineOptions, 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress'>> &
-    Pick<EngineOptions, 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress'>
+  Required<Omit<EngineOptions, 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier'>> &
+    Pick<EngineOptions, 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier'>
 >;
 
 function positive(name: string, value: number | undefined, fallback: number, min = 1): number {

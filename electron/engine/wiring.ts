@@ -121,6 +121,7 @@ export function wire(ctx: WiringContext): Parts {
     retryMs: config.notifyRetryMs,
     pollMs: config.notifyPollMs,
     env: config.env,
+    desktop: config.desktopNotifier,
     onError,
   });
   const summaries = new JobSummaries(store);

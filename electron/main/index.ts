@@ -9,6 +9,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { CallContext } from '../../shared/contract';
 import { JobdeckError } from '../../shared/errors';
+import type { DesktopNotice } from '../engine/options';
 import { Engine } from '../engine/engine';
 import { streamLogger } from '../engine/logger';
 import { runDir } from '../engine/paths';
@@ -112,6 +113,13 @@ async function start(): Promise<void> {
     launcherPath: join(here, 'launcher.js'),
     helperPath: app.isPackaged ? join(process.resourcesPath, 'helpers', 'jobdeck.cjs') : undefined,
     logger: streamLogger('warn', process.stderr, 'jobdeck'),
+    // Jobs' notification rules naming `desktop` are shown here; a click opens the run.
+    desktopNotifier: (notice: DesktopNotice) => {
+      if (!Notification.isSupported()) throw new Error('this desktop does not show notifications');
+      const n = new Notification({ title: notice.title, body: notice.body });
+      if (notice.runId !== null) n.on('click', () => showWindow(`#/runs/${notice.runId}`));
+      n.show();
+    },
   };
   try {
     engine = Engine.open(options);
@@ -155,7 +163,9 @@ async function start(): Promise<void> {
   engine.subscribe({}, (event) => {
     if (event.type === 'run' && event.run.status === 'FAILED' && event.run.finishedAt) {
       failedSinceStart += 1;
-      if (Notification.isSupported()) {
+      // Jobs with notification rules say themselves whom to tell (`desktop` among them, or not).
+      const ruled = engine?.store.jobs.get(event.run.jobId)?.notify !== 'null';
+      if (!ruled && Notification.isSupported()) {
         const n = new Notification({ title: `Run failed: ${event.run.jobName}`, body: event.run.error ?? 'The run failed.' });
         n.on('click', () => showWindow(`#/runs/${event.run.id}`));
         n.show();

@@ -9,12 +9,17 @@ import { z } from 'zod';
 import '../zodErrors';
 import { isoTime } from './time';
 
-export const NOTIFY_EVENTS = ['failure', 'success', 'recovery', 'still-failing', 'interrupted'] as const;
+export const NOTIFY_CHANNELS = ['email', 'webhook', 'desktop'] as const;
+export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
+
+export const NOTIFY_EVENTS = ['failure', 'success', 'recovery', 'still-failing', 'interrupted', 'long-running'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 const EMAIL = /^[^\s@,;<>"]{1,64}@[^\s@,;<>"]{1,255}$/;
 const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const WEBHOOK_PREFIX = 'webhook:';
+/** The desktop app's native notifications (shown by the desktop app sharing the folder). */
+export const DESKTOP_TARGET = 'desktop';
 
 export const isEmailAddress = (s: string): boolean => EMAIL.test(s);
 
@@ -25,7 +30,7 @@ export const notifyTargetSchema = z
   .min(1)
   .max(320)
   .refine((t) => EMAIL.test(t) || GROUP_NAME.test(t) || (t.startsWith(WEBHOOK_PREFIX) && GROUP_NAME.test(t.slice(WEBHOOK_PREFIX.length))), {
-    message: 'a target is a group name, an email address, or webhook:NAME',
+    message: 'a target is a group name, an email address, webhook:NAME, or desktop',
   });
 
 export const notifySchema = z.strictObject({
@@ -35,6 +40,14 @@ export const notifySchema = z.strictObject({
   afterFailures: z.number().int().min(1).max(100).default(1),
   /** Hours between still-failing follow-ups while the failure lasts (default 1; 0: none). */
   followUpHours: z.number().min(0).max(24 * 7).default(1),
+  /**
+   * When a run counts as long-running: over `seconds`, or over `factor` times
+   * the median of the job's last 20 successful runs (once it has 3), whichever
+   * comes first. Default: 3 times the median.
+   */
+  longRunning: z
+    .strictObject({ seconds: z.number().int().min(1).max(30 * 24 * 3600).optional(), factor: z.number().min(1.1).max(100).optional() })
+    .optional(),
 });
 export type NotifyRules = z.infer<typeof notifySchema>;
 
@@ -46,7 +59,7 @@ export const recipientGroupSchema = z.strictObject({
       z
         .string()
         .trim()
-        .refine((m) => EMAIL.test(m) || m.startsWith(WEBHOOK_PREFIX), { message: 'a member is an email address or webhook:NAME' }),
+        .refine((m) => EMAIL.test(m) || m.startsWith(WEBHOOK_PREFIX) || m === DESKTOP_TARGET, { message: 'a member is an email address, webhook:NAME or desktop' }),
     )
     .max(200),
 });
@@ -81,7 +94,7 @@ export const deliverySchema = z.object({
   event: z.string(),
   jobId: z.number().int().nullable(),
   runId: z.number().int().nullable(),
-  channel: z.enum(['email', 'webhook']),
+  channel: z.enum(NOTIFY_CHANNELS),
   target: z.string(),
   subject: z.string(),
   status: z.enum(OUTBOX_STATUSES),

@@ -25,6 +25,7 @@ const WHAT: Record<MessageEvent, string> = {
   recovery: 'recovered',
   'still-failing': 'is still failing',
   interrupted: 'was interrupted',
+  'long-running': 'is running longer than usual',
   test: 'test message',
   report: 'sent a report',
 };

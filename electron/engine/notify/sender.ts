@@ -12,6 +12,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SmtpSettings } from '../../../shared/model/notify';
 import type { Clock } from '../clock';
+import type { DesktopNotice } from '../options';
 import { outputDir } from '../paths';
 import type { OutboxRow } from '../store/notifyStore';
 import type { Store } from '../store/store';
@@ -39,6 +40,8 @@ export interface SenderDeps {
   retryMs: number;
   pollMs: number;
   env: NodeJS.ProcessEnv;
+  /** Native notifications, in the desktop app only. */
+  desktop?: (notice: DesktopNotice) => void;
   onError(err: unknown): void;
 }
 
@@ -90,7 +93,7 @@ export class NotificationSender {
     if (followUps) store.notify.followUps(clock.now());
     // Bounded: each round takes at most BATCH, and a round that took nothing ends it.
     for (let round = 0; round < 10 && !this.closed; round++) {
-      const rows = store.notify.claim(this.deps.owner, clock.now(), LEASE_MS, BATCH);
+      const rows = store.notify.claim(this.deps.owner, clock.now(), LEASE_MS, BATCH, this.deps.desktop ? ['email', 'webhook', 'desktop'] : ['email', 'webhook']);
       if (rows.length === 0) return;
       for (const row of rows) await this.deliver(row);
     }
@@ -126,6 +129,17 @@ export class NotificationSender {
     const templates = { ...DEFAULT_TEMPLATES, ...store.settings.get<Partial<Templates>>(TEMPLATES_SETTING, {}) };
     const msg = render(templates, { event: row.event as MessageEvent, attach: row.attach, job, run, incident, log, publicUrl });
     const id = `msg_${this.idPrefix()}${row.id}`;
+    if (row.channel === 'desktop') {
+      const show = this.deps.desktop!;
+      const body = [run?.error, msg.text.split('\n')[0]].filter(Boolean).join('\n').slice(0, 300);
+      return {
+        subject: msg.subject,
+        send: async () => {
+          show({ title: msg.subject.replace(/^\[Jobdeck\] /, ''), body, runId: row.run_id });
+          return { ok: true, answer: 'shown on the desktop', permanent: false };
+        },
+      };
+    }
     if (row.channel === 'webhook') {
       const hook = store.notify.webhook(row.target);
       if (!hook) throw new Error(`no webhook is named "${row.target}"`);

@@ -7,7 +7,7 @@
  * notified). A run's `recip` parameter replaces the email targets (the
  * seed's per-run override).
  */
-import { isEmailAddress, WEBHOOK_PREFIX, type NotifyEvent, type NotifyRules } from '../../../shared/model/notify';
+import { DESKTOP_TARGET, isEmailAddress, WEBHOOK_PREFIX, type NotifyChannel, type NotifyEvent, type NotifyRules } from '../../../shared/model/notify';
 import type { RunEnd } from './tables/runsTable';
 import type { Tables } from './tables';
 
@@ -19,14 +19,15 @@ export function targetsOf(rules: NotifyRules, event: NotifyEvent): string[] {
 }
 
 /** Groups expanded into their members; email addresses and webhooks as they are; each once. */
-function expand(t: Tables, targets: readonly string[], recip: string[] | null): { channel: 'email' | 'webhook'; target: string }[] {
-  const out = new Map<string, { channel: 'email' | 'webhook'; target: string }>();
+function expand(t: Tables, targets: readonly string[], recip: string[] | null): { channel: NotifyChannel; target: string }[] {
+  const out = new Map<string, { channel: NotifyChannel; target: string }>();
   const add = (m: string) => {
-    if (m.startsWith(WEBHOOK_PREFIX)) out.set(m.toLowerCase(), { channel: 'webhook', target: m.slice(WEBHOOK_PREFIX.length) });
+    if (m === DESKTOP_TARGET) out.set(m, { channel: 'desktop', target: m });
+    else if (m.startsWith(WEBHOOK_PREFIX)) out.set(m.toLowerCase(), { channel: 'webhook', target: m.slice(WEBHOOK_PREFIX.length) });
     else if (!recip) out.set(m.toLowerCase(), { channel: 'email', target: m });
   };
   for (const target of targets) {
-    if (isEmailAddress(target) || target.startsWith(WEBHOOK_PREFIX)) add(target);
+    if (isEmailAddress(target) || target.startsWith(WEBHOOK_PREFIX) || target === DESKTOP_TARGET) add(target);
     else {
       const members = t.notify.group(target);
       // An unknown group is queued as it is: its delivery fails, saying so, instead of nobody hearing of it.
@@ -84,6 +85,32 @@ export function notifyRunEnd(t: Tables, jobId: number, runId: number, end: RunEn
     incident.last_notice_at = now;
   }
   t.notify.saveIncident(incident);
+}
+
+/** How long a run of a job may take before it counts as long-running (ms), or null when that cannot be said yet. */
+function longRunningLimit(t: Tables, jobId: number, rules: NotifyRules): number | null {
+  const config = rules.longRunning ?? {};
+  const limits: number[] = [];
+  if (config.seconds) limits.push(config.seconds * 1000);
+  const factor = config.factor ?? (config.seconds ? undefined : 3);
+  if (factor) {
+    const durations = t.notify.recentDurations(jobId, 20).sort((a, b) => a - b);
+    if (durations.length >= 3) limits.push(Math.max(1000, durations[Math.floor(durations.length / 2)]! * factor));
+  }
+  return limits.length ? Math.min(...limits) : null;
+}
+
+/** Runs that have been running longer than their job allows (each said once). */
+export function queueLongRunning(t: Tables, now: number): number {
+  let queued = 0;
+  for (const run of t.notify.runningWithRules()) {
+    const rules = JSON.parse(run.notify) as NotifyRules;
+    if (!rules.rules.some((r) => r.event === 'long-running')) continue;
+    const limit = longRunningLimit(t, run.job_id, rules);
+    if (limit === null || now - run.started_at <= limit) continue;
+    queued += queue(t, rules, 'long-running', { jobId: run.job_id, runId: run.id }, `long-running:${run.id}`, null, now);
+  }
+  return queued;
 }
 
 /** Follow-ups of notified incidents whose interval has passed (still failing: the seed's hourly reminders). */

@@ -1,7 +1,8 @@
 /** Notification intents: recipient groups, webhooks, follow-ups, and the outbox's delivery steps (each one transaction). */
+import type { NotifyChannel } from '../../../shared/model/notify';
 import type { NewAudit } from './tables/auditTable';
 import type { OutboxRow, WebhookRow } from './tables/notifyTable';
-import { queueFollowUps } from './notifyRules';
+import { queueFollowUps, queueLongRunning } from './notifyRules';
 import type { Tables, Tx } from './tables';
 
 export type { OutboxRow, WebhookRow };
@@ -62,14 +63,14 @@ export class NotifyStore {
     return this.t.notify.incident(jobId);
   }
 
-  /** Queues the follow-ups that are due. */
+  /** Queues the follow-ups and the long-running notices that are due. */
   followUps(now: number): number {
-    return this.tx(() => queueFollowUps(this.t, now));
+    return this.tx(() => queueFollowUps(this.t, now) + queueLongRunning(this.t, now));
   }
 
   /** Takes due messages for delivery (a lease: another process takes them over only once it runs out). */
-  claim(owner: string, now: number, leaseMs: number, limit: number): OutboxRow[] {
-    return this.tx(() => this.t.notify.claim(owner, now, now + leaseMs, limit));
+  claim(owner: string, now: number, leaseMs: number, limit: number, channels: readonly NotifyChannel[]): OutboxRow[] {
+    return this.tx(() => this.t.notify.claim(owner, now, now + leaseMs, limit, channels));
   }
 
   settle(id: number, owner: string, outcome: Parameters<Tables['notify']['settle']>[2]): boolean {

@@ -42,7 +42,7 @@ CREATE TABLE outbox (
   event        TEXT NOT NULL,
   job_id       INTEGER,
   run_id       INTEGER,
-  channel      TEXT NOT NULL CHECK (channel IN ('email','webhook')),
+  channel      TEXT NOT NULL CHECK (channel IN ('email','webhook','desktop')),
   target       TEXT NOT NULL,
   attach       TEXT,
   subject      TEXT NOT NULL DEFAULT '',

@@ -1,4 +1,5 @@
 /** Statements on recipient groups, webhooks, incidents and the outbox. Only the store's intents call the writing ones. */
+import type { NotifyChannel } from '../../../../shared/model/notify';
 import type { Db } from '../database';
 import { StatementCache } from '../statements';
 
@@ -8,7 +9,7 @@ export interface OutboxRow {
   event: string;
   job_id: number | null;
   run_id: number | null;
-  channel: 'email' | 'webhook';
+  channel: NotifyChannel;
   target: string;
   /** A `report` message: the result file it carries. */
   attach: string | null;
@@ -112,6 +113,24 @@ export class NotifyTable {
     this.q.get('DELETE FROM incidents WHERE job_id = ?').run(jobId);
   }
 
+  /** Runs in progress (started) of jobs that have notification rules. */
+  runningWithRules(): { id: number; job_id: number; started_at: number; notify: string }[] {
+    return this.q
+      .get(
+        `SELECT r.id, r.job_id, r.started_at, j.notify FROM runs r JOIN jobs j ON j.id = r.job_id
+         WHERE r.status = 'IN_PROGRESS' AND r.started_at IS NOT NULL AND j.notify <> 'null'`,
+      )
+      .all() as { id: number; job_id: number; started_at: number; notify: string }[];
+  }
+
+  /** How long the job's last successful runs took (ms), newest first. */
+  recentDurations(jobId: number, n: number): number[] {
+    return this.q
+      .get("SELECT finished_at - started_at FROM runs WHERE job_id = ? AND status = 'SUCCEEDED' AND started_at IS NOT NULL ORDER BY id DESC LIMIT ?")
+      .pluck()
+      .all(jobId, n) as number[];
+  }
+
   /** Notified incidents whose next follow-up may be due (the caller checks each job's interval). */
   notifiedIncidents(): IncidentRow[] {
     return this.q.get('SELECT * FROM incidents WHERE notified = 1').all() as IncidentRow[];
@@ -132,14 +151,14 @@ export class NotifyTable {
   }
 
   /** Takes up to `limit` due messages for `owner` until `until` (pending ones, and those whose lease ran out). */
-  claim(owner: string, now: number, until: number, limit: number): OutboxRow[] {
+  claim(owner: string, now: number, until: number, limit: number, channels: readonly NotifyChannel[]): OutboxRow[] {
     const due = this.q
       .get(
         `SELECT id FROM outbox WHERE status IN ('pending','sending') AND next_at <= ?
-         AND (status = 'pending' OR lease_until < ?) ORDER BY next_at, id LIMIT ?`,
+         AND (status = 'pending' OR lease_until < ?) AND channel IN (${channels.map(() => '?').join(',')}) ORDER BY next_at, id LIMIT ?`,
       )
       .pluck()
-      .all(now, now, limit) as number[];
+      .all(now, now, ...channels, limit) as number[];
     const take = this.q.get("UPDATE outbox SET status = 'sending', lease_owner = ?, lease_until = ? WHERE id = ?");
     for (const id of due) take.run(owner, until, id);
     return due.map((id) => this.get(id)!);
