@@ -23,7 +23,7 @@ describe('jobdeck notifications', () => {
     expect((await cli(['recipients', 'list'], { dataDir })).stdout).toMatch(/developers +ada@example\.test/);
     const bad = await cli(['recipients', 'add', 'developers', 'not-an-address'], { dataDir });
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/members\.1.*email address or webhook:NAME/);
+    expect(bad.stderr).toMatch(/members\.1: a member is an email address, webhook:NAME or desktop/);
 
     expect((await cli(['notify', 'smtp', smtp.url], { dataDir })).stderr).toMatch(/--from ADDRESS is required/);
     const set = await cli(['notify', 'smtp', smtp.url, '--from', 'jobdeck@example.test'], { dataDir });
@@ -60,6 +60,9 @@ describe('jobdeck notifications', () => {
     expect(smtp.mails).toHaveLength(1);
     expect(smtp.mails[0]!.subject).toBe('[Jobdeck] report.sh succeeded (run 1)');
     expect(smtp.mails[0]!.text).toContain('rows: 42');
+    const noServer = await cli(['run', script, '--email', 'ops@example.test'], { env: { JOBDECK_SMTP_URL: '' } });
+    expect(noServer.code).toBe(2);
+    expect(noServer.stderr).toMatch(/--email needs an SMTP server: set JOBDECK_SMTP_URL/);
     const bad = await cli(['run', script, '--email', 'nobody'], {});
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--email: "nobody" is not an email address/);

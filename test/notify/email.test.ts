@@ -154,4 +154,15 @@ describe('email notifications', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(smtp.mails).toHaveLength(1);
   });
+
+  it('leaves mail to a process that has an SMTP server, instead of failing it', async () => {
+    const smtp = await startSmtp();
+    const { engine, client } = openEngine({ scheduler: false, notifyPollMs: 50, env: {} });
+    const job = await client.call('jobs.create', { name: 'waits', script: 'exit 1', runtime: 'sh', schedule: { kind: 'manual' }, notify: rules(['ops@example.test']) });
+    await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await client.call('notify.deliveries', {})).toMatchObject([{ status: 'pending', attempts: 0 }]);
+    await client.call('notify.configure', { smtp: { url: smtp.url, from: 'jobdeck@example.test' } });
+    await until(() => smtp.mails.length === 1);
+  });
 });

@@ -140,6 +140,7 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
       { dataDir },
       async (client) => {
         const to = o.email ? emailList(o.email) : [];
+        if (to.length && !process.env.JOBDECK_SMTP_URL) throw new UsageError('--email needs an SMTP server: set JOBDECK_SMTP_URL (e.g. smtp://user:pass@host:587)');
         const job = await client.call('jobs.create', {
           name: basename(path),
           script,
@@ -187,6 +188,10 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
           throw new UsageError(`--email: job "${job.name}" has no recip parameter to send to (add one: jobs edit "${job.name}" --param-def recip:string)`);
         }
         params.recip = emailList(o.email).join(', ');
+        const settings = await client.call('notify.settings', {});
+        if (!settings.smtp && !settings.smtpFromEnvironment) {
+          throw new UsageError('--email needs an SMTP server: jobdeck notify smtp URL --from ADDRESS, or JOBDECK_SMTP_URL');
+        }
       }
       const run = await runInForeground(client, job.id, args.join(' '), params as Record<string, never>, o.task);
       if (o.email) await reportDelivery(client, run.id);

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SmtpSettings } from '../../../shared/model/notify';
+import type { NotifyChannel, SmtpSettings } from '../../../shared/model/notify';
 import type { Clock } from '../clock';
 import type { DesktopNotice } from '../options';
 import { outputDir } from '../paths';
@@ -93,10 +93,22 @@ export class NotificationSender {
     if (followUps) store.notify.followUps(clock.now());
     // Bounded: each round takes at most BATCH, and a round that took nothing ends it.
     for (let round = 0; round < 10 && !this.closed; round++) {
-      const rows = store.notify.claim(this.deps.owner, clock.now(), LEASE_MS, BATCH, this.deps.desktop ? ['email', 'webhook', 'desktop'] : ['email', 'webhook']);
+      const rows = store.notify.claim(this.deps.owner, clock.now(), LEASE_MS, BATCH, this.channels());
       if (rows.length === 0) return;
       for (const row of rows) await this.deliver(row);
     }
+  }
+
+  /**
+   * What this process can deliver: email only with an SMTP server (another
+   * process sharing the folder may have one in its environment), the
+   * desktop only in the desktop app; the rest waits for a process that can.
+   */
+  private channels(): NotifyChannel[] {
+    const out: NotifyChannel[] = ['webhook'];
+    if (smtpSettings(this.deps.store, this.deps.env)) out.push('email');
+    if (this.deps.desktop) out.push('desktop');
+    return out;
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
