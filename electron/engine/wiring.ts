@@ -179,9 +179,9 @@ export function wire(ctx: WiringContext): Parts {
         clock: config.clock,
         load: () => store.jobs.schedulable(),
         loadOne: (id) => store.jobs.schedulableOne(id),
-        fire: (fires, next) => {
-          if (fires.length === 0) store.jobs.setNextFires(next);
-          else skipped += machine.recordFires(fires, next).refused;
+        fire: (fires, next, missed = []) => {
+          if (fires.length === 0 && missed.length === 0) store.jobs.setNextFires(next);
+          else skipped += machine.recordFires(fires, next, missed).refused;
         },
         onError,
       })

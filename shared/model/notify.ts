@@ -12,7 +12,7 @@ import { isoTime } from './time';
 export const NOTIFY_CHANNELS = ['email', 'webhook', 'desktop'] as const;
 export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
 
-export const NOTIFY_EVENTS = ['failure', 'success', 'recovery', 'still-failing', 'interrupted', 'long-running'] as const;
+export const NOTIFY_EVENTS = ['failure', 'success', 'recovery', 'still-failing', 'interrupted', 'long-running', 'missed'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 const EMAIL = /^[^\s@,;<>"]{1,64}@[^\s@,;<>"]{1,255}$/;

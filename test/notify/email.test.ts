@@ -165,4 +165,30 @@ describe('email notifications', () => {
     await client.call('notify.configure', { smtp: { url: smtp.url, from: 'jobdeck@example.test' } });
     await until(() => smtp.mails.length === 1);
   });
+
+  it('says when a fire was missed while Jobdeck was down, and what was done about it', async () => {
+    const smtp = await startSmtp();
+    const env = { JOBDECK_SMTP_URL: smtp.url, JOBDECK_SMTP_FROM: 'jobdeck@example.test' };
+    const first = openEngine({ env, notifyPollMs: 50 });
+    const job = await first.client.call('jobs.create', {
+      name: 'hourly sync',
+      script: 'true',
+      runtime: 'sh',
+      schedule: { kind: 'cron', expression: '0 0 * * * *', timezone: 'UTC' },
+      misfire: 'skip',
+      notify: { rules: [{ event: 'missed', to: ['ops@example.test'] }], afterFailures: 1, followUpHours: 0 },
+    });
+    await first.engine.close(0);
+    // Down for a while: its next fire is long past when Jobdeck starts again.
+    const due = Date.now() - 2 * 3_600_000;
+    const { Store } = await import('../../electron/engine/store/store');
+    const { dbFile } = await import('../../electron/engine/paths');
+    const db = Store.open(dbFile(first.dataDir));
+    db.db.prepare('UPDATE jobs SET next_fire_at = ? WHERE id = ?').run(due, job.id);
+    db.close();
+    openEngine({ dataDir: first.dataDir, env, notifyPollMs: 50 });
+    await until(() => smtp.mails.length === 1);
+    expect(smtp.mails[0]!.subject).toBe('[Jobdeck] hourly sync missed a scheduled run');
+    expect(smtp.mails[0]!.text).toContain(`the run due at ${new Date(due).toISOString()} was missed while Jobdeck was not running; it was skipped (misfire policy skip)`);
+  });
 });

@@ -26,6 +26,7 @@ const WHAT: Record<MessageEvent, string> = {
   'still-failing': 'is still failing',
   interrupted: 'was interrupted',
   'long-running': 'is running longer than usual',
+  missed: 'missed a scheduled run',
   test: 'test message',
   report: 'sent a report',
 };
@@ -34,7 +35,8 @@ export const DEFAULT_TEMPLATES: Templates = {
   subject: '[Jobdeck] {{ job.name }} {{ what }}{% if attach %}: {{ attach }}{% endif %}{% if run %} (run {{ run.id }}){% endif %}',
   text: `Job: {{ job.name }}{% if job.group != "" %} ({{ job.group }}){% endif %}
 Event: {{ event }} - {{ what }}
-{% if run %}Run: {{ run.id }}, {{ run.status }}{% if run.failure %} ({{ run.failure }}){% endif %}, triggered by {{ run.triggeredBy }} ({{ run.trigger }})
+{% if detail %}{{ detail }}
+{% endif %}{% if run %}Run: {{ run.id }}, {{ run.status }}{% if run.failure %} ({{ run.failure }}){% endif %}, triggered by {{ run.triggeredBy }} ({{ run.trigger }})
 Started: {{ run.startedAt }}  Finished: {{ run.finishedAt }}  Duration: {{ run.duration }}
 {% if run.error %}Error: {{ run.error }}
 {% endif %}{% if params.size > 0 %}Parameters: {% for p in params %}{{ p[0] }}={{ p[1] }} {% endfor %}
@@ -48,6 +50,7 @@ Last log lines:
   html: `<h2 style="font-family:sans-serif">{{ job.name | escape }} {{ what | escape }}</h2>
 <table style="font-family:sans-serif;border-collapse:collapse">
 <tr><th align="left">Event</th><td>{{ event }}</td></tr>
+{% if detail %}<tr><th align="left">What</th><td>{{ detail | escape }}</td></tr>{% endif %}
 {% if run %}<tr><th align="left">Run</th><td>{{ run.id }} {{ run.status }}{% if run.failure %} ({{ run.failure }}){% endif %}</td></tr>
 <tr><th align="left">Duration</th><td>{{ run.duration }}</td></tr>
 {% if run.error %}<tr><th align="left">Error</th><td>{{ run.error | escape }}</td></tr>{% endif %}{% endif %}
@@ -62,6 +65,8 @@ export interface MessageFacts {
   event: MessageEvent;
   /** A report's file name. */
   attach?: string | null;
+  /** What happened, in words, when there is no run to tell it (a missed fire). */
+  detail?: string | null;
   job: Pick<JobRow, 'id' | 'name' | 'grp' | 'description'> | null;
   run: RunRow | null;
   incident: { opened_at: number; failures: number; follow_ups: number } | null;
@@ -85,6 +90,7 @@ export function contextOf(f: MessageFacts): Record<string, unknown> {
     event: f.event,
     what: WHAT[f.event],
     attach: f.attach ?? null,
+    detail: f.detail ?? null,
     job: f.job ? { id: f.job.id, name: f.job.name, group: f.job.grp, description: f.job.description } : { id: 0, name: 'Jobdeck', group: '', description: '' },
     run: run
       ? {

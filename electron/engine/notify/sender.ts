@@ -139,7 +139,7 @@ export class NotificationSender {
     const log = run ? store.logs.tail(run.id, LOG_LINES) : [];
     const publicUrl = store.settings.get<string | null>(PUBLIC_URL_SETTING, null) ?? this.deps.env.JOBDECK_PUBLIC_URL ?? null;
     const templates = { ...DEFAULT_TEMPLATES, ...store.settings.get<Partial<Templates>>(TEMPLATES_SETTING, {}) };
-    const msg = render(templates, { event: row.event as MessageEvent, attach: row.attach, job, run, incident, log, publicUrl });
+    const msg = render(templates, { event: row.event as MessageEvent, attach: row.attach, detail: row.detail, job, run, incident, log, publicUrl });
     const id = `msg_${this.idPrefix()}${row.id}`;
     if (row.channel === 'desktop') {
       const show = this.deps.desktop!;

@@ -18,7 +18,7 @@ import type { EventBus } from '../eventBus';
 import type { JobRow, RunRow } from '../store/rows';
 import { toRun } from '../store/rows';
 import { toTaskRun } from '../store/taskRows';
-import type { ClaimResult, EndRecord, FireRecord, QueueRequest, RunOp } from '../store/runsStore';
+import type { ClaimResult, EndRecord, FireRecord, MissedFire, QueueRequest, RunOp } from '../store/runsStore';
 import type { Store } from '../store/store';
 import type { Writer } from '../writer';
 
@@ -98,8 +98,8 @@ export class RunStateMachine {
   }
 
   /** -> QUEUED for each due fire the job's policy allows; stores next fire times with them. */
-  recordFires(fires: readonly FireRecord[], next: readonly [number, number | null][]): { created: RunRow[]; refused: number } {
-    const result = this.deps.store.runs.recordFires(fires, next, this.deps.owner, this.deps.clock.now());
+  recordFires(fires: readonly FireRecord[], next: readonly [number, number | null][], missed: readonly MissedFire[] = []): { created: RunRow[]; refused: number } {
+    const result = this.deps.store.runs.recordFires(fires, next, this.deps.owner, this.deps.clock.now(), missed);
     for (const row of [...result.created, ...result.skipped]) this.publish(row.id);
     if (result.created.length) this.deps.onQueued(result.created);
     return result;

@@ -19,6 +19,13 @@ export interface Fire {
   trigger: 'schedule' | 'catch-up';
 }
 
+/** A fire missed while the engine was down (caught up by a run, or skipped by the job's policy). */
+export interface MissedFire {
+  jobId: number;
+  dueAt: number;
+  caughtUp: boolean;
+}
+
 export interface SchedulerDeps {
   clock: Clock;
   /** Every enabled, unarchived job with a schedule. */
@@ -28,7 +35,7 @@ export interface SchedulerDeps {
    * Creates the runs for these fires and stores the jobs' new next fire
    * times, in one transaction.
    */
-  fire(fires: Fire[], nextFires: [jobId: number, at: number | null][]): void;
+  fire(fires: Fire[], nextFires: [jobId: number, at: number | null][], missed?: MissedFire[]): void;
   onError(err: unknown): void;
 }
 
@@ -143,6 +150,7 @@ export class Scheduler {
     const now = this.deps.clock.now();
     const fires: Fire[] = [];
     const updates: [number, number | null][] = [];
+    const missed: MissedFire[] = [];
     let rows: SchedulableRow[];
     try {
       rows = this.deps.load();
@@ -160,7 +168,9 @@ export class Scheduler {
           at = nextFireAfter(schedule, now);
           updates.push([row.id, at]);
         } else if (applyMisfire && at < now - MISFIRE_GRACE_MS) {
-          if (row.misfire === 'run-once' && !this.paused) fires.push({ jobId: row.id, dueAt: at, trigger: 'catch-up' });
+          const catchUp = row.misfire === 'run-once' && !this.paused;
+          if (catchUp) fires.push({ jobId: row.id, dueAt: at, trigger: 'catch-up' });
+          missed.push({ jobId: row.id, dueAt: at, caughtUp: catchUp });
           at = nextFireAfter(schedule, now, at);
           updates.push([row.id, at]);
         }
@@ -171,7 +181,7 @@ export class Scheduler {
       }
       this.set(row.id, row.name, schedule, at);
     }
-    if (fires.length || updates.length) this.safely(() => this.deps.fire(fires, updates));
+    if (fires.length || updates.length) this.safely(() => this.deps.fire(fires, updates, missed));
     this.fired += fires.length;
     this.arm();
   }

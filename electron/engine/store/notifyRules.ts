@@ -87,6 +87,17 @@ export function notifyRunEnd(t: Tables, jobId: number, runId: number, end: RunEn
   t.notify.saveIncident(incident);
 }
 
+/** A fire missed while the engine was down: said to the job's `missed` targets (the detail says when, and what was done). */
+export function notifyMissed(t: Tables, jobId: number, dueAt: number, caughtUp: boolean, now: number): void {
+  const job = t.jobs.get(jobId);
+  if (!job || job.notify === 'null') return;
+  const rules = JSON.parse(job.notify) as NotifyRules;
+  const detail = `the run due at ${new Date(dueAt).toISOString()} was missed while Jobdeck was not running; ${caughtUp ? 'a catch-up run was queued' : 'it was skipped (misfire policy skip)'}`;
+  for (const { channel, target } of expand(t, targetsOf(rules, 'missed'), null)) {
+    t.notify.enqueue({ event: 'missed', job_id: jobId, run_id: null, channel, target, detail, dedupe: `missed:${jobId}:${dueAt}:${channel}:${target.toLowerCase()}` }, now);
+  }
+}
+
 /** How long a run of a job may take before it counts as long-running (ms), or null when that cannot be said yet. */
 function longRunningLimit(t: Tables, jobId: number, rules: NotifyRules): number | null {
   const config = rules.longRunning ?? {};

@@ -6,6 +6,7 @@
 import { JobdeckError, notFound } from '../../../shared/errors';
 import type { RunTrigger } from '../../../shared/model/run';
 import { gateProblem, queueDueDependents, recordSkippedFire } from './dependencyRules';
+import { notifyMissed } from './notifyRules';
 import { appendSystemLine, endInterrupted, endQueued, endRun, type EndRecord, type FoundFile } from './runEnds';
 import { PENDING_STATE, type TaskState } from './taskRows';
 import type { NewAudit } from './tables/auditTable';
@@ -17,6 +18,13 @@ import type { Tables, Tx } from './tables';
 
 export type { EndRecord, FoundFile, QueueRequest, ResultFileRow, RunEnd, RunListFilter };
 
+
+/** A fire missed while the engine was down. */
+export interface MissedFire {
+  jobId: number;
+  dueAt: number;
+  caughtUp: boolean;
+}
 
 /** A scheduled fire to record as a run. */
 export interface FireRecord {
@@ -102,8 +110,9 @@ export class RunsStore {
    * job's overlap policy refuses, or one already recorded (by another
    * process), is counted as refused.
    */
-  recordFires(fires: readonly FireRecord[], next: readonly [jobId: number, at: number | null][], owner: string, now: number) {
+  recordFires(fires: readonly FireRecord[], next: readonly [jobId: number, at: number | null][], owner: string, now: number, missed: readonly MissedFire[] = []) {
     return this.tx(() => {
+      for (const m of missed) notifyMissed(this.t, m.jobId, m.dueAt, m.caughtUp, now);
       for (const [jobId, at] of next) this.t.jobs.setNextFire(jobId, at);
       const created: RunRow[] = [];
       const skipped: RunRow[] = [];

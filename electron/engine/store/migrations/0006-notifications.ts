@@ -45,6 +45,7 @@ CREATE TABLE outbox (
   channel      TEXT NOT NULL CHECK (channel IN ('email','webhook','desktop')),
   target       TEXT NOT NULL,
   attach       TEXT,
+  detail       TEXT,
   subject      TEXT NOT NULL DEFAULT '',
   status       TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','sending','sent','failed')),
   attempts     INTEGER NOT NULL DEFAULT 0,

@@ -13,6 +13,8 @@ export interface OutboxRow {
   target: string;
   /** A `report` message: the result file it carries. */
   attach: string | null;
+  /** Words about what happened, for messages that have no run (a missed fire). */
+  detail: string | null;
   subject: string;
   status: 'pending' | 'sending' | 'sent' | 'failed';
   attempts: number;
@@ -43,7 +45,7 @@ export interface WebhookRow {
   created_by: string;
 }
 
-export type NewOutbox = Pick<OutboxRow, 'event' | 'job_id' | 'run_id' | 'channel' | 'target' | 'dedupe'> & { attach?: string | null };
+export type NewOutbox = Pick<OutboxRow, 'event' | 'job_id' | 'run_id' | 'channel' | 'target' | 'dedupe'> & { attach?: string | null; detail?: string | null };
 
 export class NotifyTable {
   private readonly q: StatementCache;
@@ -143,10 +145,10 @@ export class NotifyTable {
     return (
       this.q
         .get(
-          `INSERT OR IGNORE INTO outbox (created_at, event, job_id, run_id, channel, target, attach, next_at, dedupe)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT OR IGNORE INTO outbox (created_at, event, job_id, run_id, channel, target, attach, detail, next_at, dedupe)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(now, m.event, m.job_id, m.run_id, m.channel, m.target, m.attach ?? null, now, m.dedupe).changes === 1
+        .run(now, m.event, m.job_id, m.run_id, m.channel, m.target, m.attach ?? null, m.detail ?? null, now, m.dedupe).changes === 1
     );
   }
 
