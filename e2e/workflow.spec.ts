@@ -261,3 +261,24 @@ test('the job editor takes a workflow as JSON: problems by field path beside it,
   await expect(row(page, '#.extract.eu')).toHaveAttribute('data-status', 'SKIPPED');
   await expect(row(page, '#.report')).toHaveAttribute('data-status', 'SKIPPED');
 });
+
+test("a job's page says what it waits for and whom it notifies", async ({ page, jobdeck }) => {
+  const api = await jobdeck.api();
+  await api.post('/api/jobs', { data: { name: 'load', script: 'true', schedule: { kind: 'manual' } } });
+  const job = await (
+    await api.post('/api/jobs', {
+      data: {
+        name: 'report',
+        script: 'true',
+        schedule: { kind: 'interval', seconds: 300 },
+        after: [{ job: 'load', status: 'SUCCEEDED' }],
+        gate: { withinMinutes: 60 },
+        notify: { rules: [{ event: 'failure', to: ['developers'] }], afterFailures: 1, followUpHours: 1 },
+      },
+    })
+  ).json();
+  await jobdeck.open(page, `#/jobs/${job.id}`, 'admin');
+  await expect(page.getByTestId('job-after')).toHaveText('load (succeeded): runs at its time only if they succeeded in the last 60 min');
+  await expect(page.getByTestId('job-notify')).toHaveText('failure → developers');
+  await screenshot(page, 'job-dependencies');
+});

@@ -79,6 +79,23 @@ export function JobSidebar() {
           <dd>
             {formatTime(job.updatedAt)} by {job.updatedBy} (rev. {job.revision})
           </dd>
+          {job.after.length > 0 && (
+            <>
+              <dt>Waits for</dt>
+              <dd data-testid="job-after">
+                {job.after.map((d) => (d.status ? `${d.job} (${d.status.toLowerCase()})` : d.job)).join(', ')}
+                {job.gate
+                  ? `: runs at its time only if they succeeded in the last ${job.gate.withinMinutes} min`
+                  : ': runs once they have all finished since its last run'}
+              </dd>
+            </>
+          )}
+          {job.notify && job.notify.rules.length > 0 && (
+            <>
+              <dt>Notifies</dt>
+              <dd data-testid="job-notify">{job.notify.rules.map((r) => `${r.event} → ${r.to.join(', ')}`).join('; ')}</dd>
+            </>
+          )}
         </dl>
       </section>
       {runtime === 'workflow' && <WorkflowHelp />}
