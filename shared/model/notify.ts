@@ -12,7 +12,7 @@ import { isoTime } from './time';
 export const NOTIFY_CHANNELS = ['email', 'webhook', 'desktop'] as const;
 export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
 
-export const NOTIFY_EVENTS = ['failure', 'success', 'recovery', 'still-failing', 'interrupted', 'long-running', 'missed'] as const;
+export const NOTIFY_EVENTS = ['failure', 'success', 'recovery', 'still-failing', 'interrupted', 'long-running', 'missed', 'lock-held'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 const EMAIL = /^[^\s@,;<>"]{1,64}@[^\s@,;<>"]{1,255}$/;
@@ -48,6 +48,8 @@ export const notifySchema = z.strictObject({
   longRunning: z
     .strictObject({ seconds: z.number().int().min(1).max(30 * 24 * 3600).optional(), factor: z.number().min(1.1).max(100).optional() })
     .optional(),
+  /** A run that has waited this many minutes for its lock (held by another run) is a `lock-held` notice (default 30). */
+  lockWaitMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
 });
 export type NotifyRules = z.infer<typeof notifySchema>;
 

@@ -53,4 +53,33 @@ describe('desktop notifications', () => {
     await client.call('runs.cancel', { id: run.id });
     await engine.waitForRun(run.id);
   });
+
+  it('says once when a run has waited too long for a lock another run holds', async () => {
+    const clock = new ManualClock(Date.now());
+    const shown: DesktopNotice[] = [];
+    const { engine, client } = openEngine({ scheduler: false, clock, notifyPollMs: 50, desktopNotifier: (n) => shown.push(n) });
+    const holder = await client.call('jobs.create', { name: 'holder', script: 'sleep 30', runtime: 'sh', schedule: { kind: 'manual' }, lock: 'media' });
+    const waiter = await client.call('jobs.create', {
+      name: 'waiter',
+      script: 'true',
+      runtime: 'sh',
+      schedule: { kind: 'manual' },
+      lock: 'media',
+      notify: { rules: [{ event: 'lock-held', to: ['desktop'] }], afterFailures: 1, followUpHours: 0, lockWaitMinutes: 1 },
+    });
+    const held = await client.call('runs.trigger', { jobId: holder.id });
+    await until(async () => (await client.call('locks.list', {})).length === 1);
+    const waiting = await client.call('runs.trigger', { jobId: waiter.id });
+    clock.advance(30_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(shown).toHaveLength(0);
+    clock.advance(31_000);
+    await until(() => shown.length === 1);
+    expect(shown[0]).toMatchObject({ title: `waiter is waiting for a lock (run ${waiting.id})`, runId: waiting.id });
+    clock.advance(600_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(shown).toHaveLength(1);
+    await client.call('runs.cancel', { id: held.id });
+    await engine.waitForRun(waiting.id);
+  });
 });

@@ -32,7 +32,7 @@ function addJobOptions(cmd: Command): Command {
     .option('--lock <name>', 'jobs sharing a lock never run at once ("none" to clear)')
     .option('--retention <runs>', 'keep the last N runs and their files (default 500)')
     .option('--after <jobs>', 'run after these jobs finish: comma-separated NAME or NAME:STATUS (SUCCEEDED, FAILED, CANCELLED); "none" clears')
-    .option('--notify <event=targets>', 'EVENT=GROUP_OR_ADDRESS[,…] (failure, success, recovery, still-failing, interrupted, long-running, missed; targets: a group, an address, webhook:NAME, desktop; repeatable, replaces all; "none" clears)', collect)
+    .option('--notify <event=targets>', 'EVENT=GROUP_OR_ADDRESS[,…] (failure, success, recovery, still-failing, interrupted, long-running, missed, lock-held; targets: a group, an address, webhook:NAME, desktop; repeatable, replaces all; "none" clears)', collect)
     .option('--notify-after <n>', 'alert only after N failed runs in a row (default 1)')
     .option('--follow-up <hours>', 'hours between still-failing reminders while it fails (default 1; 0: none)')
     .option('--gate <minutes>', 'with --after and a schedule: run at its time only if those succeeded in the last N minutes ("none" clears)')

@@ -27,6 +27,7 @@ const WHAT: Record<MessageEvent, string> = {
   interrupted: 'was interrupted',
   'long-running': 'is running longer than usual',
   missed: 'missed a scheduled run',
+  'lock-held': 'is waiting for a lock',
   test: 'test message',
   report: 'sent a report',
 };

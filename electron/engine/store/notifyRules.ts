@@ -124,6 +124,22 @@ export function queueLongRunning(t: Tables, now: number): number {
   return queued;
 }
 
+/** Runs that have waited too long for a lock another run holds (each said once). */
+export function queueLockWaits(t: Tables, now: number): number {
+  let queued = 0;
+  for (const w of t.notify.waitingForLocks()) {
+    const rules = JSON.parse(w.notify) as NotifyRules;
+    if (!rules.rules.some((r) => r.event === 'lock-held')) continue;
+    const limit = (rules.lockWaitMinutes ?? 30) * 60_000;
+    if (now - w.queued_at <= limit) continue;
+    const detail = `run ${w.id} has waited ${Math.round((now - w.queued_at) / 60_000)} min for lock "${w.lock}", held by run ${w.holder} since ${new Date(w.since).toISOString()}`;
+    for (const { channel, target } of expand(t, targetsOf(rules, 'lock-held'), null)) {
+      if (t.notify.enqueue({ event: 'lock-held', job_id: w.job_id, run_id: w.id, channel, target, detail, dedupe: `lock-held:${w.id}:${channel}:${target.toLowerCase()}` }, now)) queued++;
+    }
+  }
+  return queued;
+}
+
 /** Follow-ups of notified incidents whose interval has passed (still failing: the seed's hourly reminders). */
 export function queueFollowUps(t: Tables, now: number): number {
   let queued = 0;

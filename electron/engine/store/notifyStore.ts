@@ -2,7 +2,7 @@
 import type { NotifyChannel } from '../../../shared/model/notify';
 import type { NewAudit } from './tables/auditTable';
 import type { OutboxRow, WebhookRow } from './tables/notifyTable';
-import { queueFollowUps, queueLongRunning } from './notifyRules';
+import { queueFollowUps, queueLockWaits, queueLongRunning } from './notifyRules';
 import type { Tables, Tx } from './tables';
 
 export type { OutboxRow, WebhookRow };
@@ -65,7 +65,7 @@ export class NotifyStore {
 
   /** Queues the follow-ups and the long-running notices that are due. */
   followUps(now: number): number {
-    return this.tx(() => queueFollowUps(this.t, now) + queueLongRunning(this.t, now));
+    return this.tx(() => queueFollowUps(this.t, now) + queueLongRunning(this.t, now) + queueLockWaits(this.t, now));
   }
 
   /** Takes due messages for delivery (a lease: another process takes them over only once it runs out). */

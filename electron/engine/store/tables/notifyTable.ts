@@ -125,6 +125,17 @@ export class NotifyTable {
       .all() as { id: number; job_id: number; started_at: number; notify: string }[];
   }
 
+  /** Queued runs of jobs with rules that wait for a lock another run holds, with that lock. */
+  waitingForLocks(): { id: number; job_id: number; queued_at: number; notify: string; lock: string; holder: number; since: number }[] {
+    return this.q
+      .get(
+        `SELECT r.id, r.job_id, r.queued_at, j.notify, l.name AS lock, l.run_id AS holder, l.acquired_at AS since
+         FROM runs r JOIN jobs j ON j.id = r.job_id JOIN locks l ON l.name = j.lock_name
+         WHERE r.status = 'QUEUED' AND j.notify <> 'null' AND l.run_id <> r.id`,
+      )
+      .all() as { id: number; job_id: number; queued_at: number; notify: string; lock: string; holder: number; since: number }[];
+  }
+
   /** How long the job's last successful runs took (ms), newest first. */
   recentDurations(jobId: number, n: number): number[] {
     return this.q
