@@ -6,6 +6,7 @@ import { Login } from './components/Login';
 import { SchedulerBar } from './components/SchedulerBar';
 import { AuditScreen } from './screens/AuditScreen';
 import { JobsScreen } from './screens/JobsScreen';
+import { NotificationsScreen } from './screens/NotificationsScreen';
 import { RunDetail } from './screens/RunDetail';
 import { RunsScreen } from './screens/RunsScreen';
 import { useConnectionStore } from './stores/connectionStore';
@@ -31,10 +32,12 @@ function Screen({ route }: { route: Route }) {
       return <RunDetail id={route.id} />;
     case 'audit':
       return <AuditScreen />;
+    case 'notifications':
+      return <NotificationsScreen />;
   }
 }
 
-const section = (r: Route) => (r.name === 'run' || r.name === 'runs' ? 'runs' : r.name === 'audit' ? 'audit' : 'jobs');
+const section = (r: Route) => (r.name === 'run' || r.name === 'runs' ? 'runs' : r.name === 'audit' || r.name === 'notifications' ? r.name : 'jobs');
 
 function Shell() {
   const route = useRouteStore((s) => s.route);
@@ -46,7 +49,7 @@ function Shell() {
     return startLiveFeed();
   }, [client]);
   const current = section(route);
-  const link = (name: 'jobs' | 'runs' | 'audit', text: string) => (
+  const link = (name: 'jobs' | 'runs' | 'audit' | 'notifications', text: string) => (
     <a href={hrefOf({ name } as Route)} aria-current={current === name ? 'page' : undefined}>
       {text}
     </a>
@@ -64,6 +67,7 @@ function Shell() {
           {link('jobs', 'Jobs')}
           {link('runs', 'Runs')}
           {link('audit', 'Audit log')}
+          {link('notifications', 'Notifications')}
         </nav>
         <div className="spacer" />
         <SchedulerBar />

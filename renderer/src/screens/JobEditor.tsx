@@ -9,6 +9,7 @@ import { EditorHeader } from './jobEditor/EditorHeader';
 import { FormFooter } from './jobEditor/FormFooter';
 import { GeneralSection, GroupList } from './jobEditor/GeneralSection';
 import { JobSidebar } from './jobEditor/JobSidebar';
+import { NotifySection } from './jobEditor/NotifySection';
 import { ParamsSection } from './jobEditor/ParamsSection';
 import { ScheduleSection } from './jobEditor/ScheduleSection';
 import { ScriptSection } from './jobEditor/ScriptSection';
@@ -52,6 +53,7 @@ export function JobEditor({ id }: { id: number | null }) {
           <ScheduleSection readOnly={readOnly} />
           <ParamsSection readOnly={readOnly} />
           <BehaviourSection readOnly={readOnly} />
+          <NotifySection readOnly={readOnly} />
           <FormFooter canEdit={canEdit} />
           <GroupList />
         </form>

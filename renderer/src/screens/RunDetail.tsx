@@ -10,6 +10,7 @@ import { connectionSelectors, useConnectionStore } from '../stores/connectionSto
 import { useLogStore } from '../stores/logStore';
 import { hrefOf } from '../stores/routeStore';
 import { toast } from '../stores/toastStore';
+import { RunNotifications } from './runDetail/RunNotifications';
 import { WorkflowPanel } from './runDetail/WorkflowPanel';
 
 export function RunDetail({ id }: { id: number }) {
@@ -130,6 +131,7 @@ export function RunDetail({ id }: { id: number }) {
             </dl>
           </section>
           <ResultFiles runId={run.id} files={files} />
+          <RunNotifications runId={run.id} status={run.status} />
         </div>
         {run.tasks !== null ? <WorkflowPanel run={run} canRerun={canCancel} log={logView} /> : logView}
       </div>

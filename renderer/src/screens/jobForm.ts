@@ -6,6 +6,8 @@
 import { JOB_DEFAULTS, paramValuesProblem, type Job, type JobSpec, type ParamDef, type ParamValue } from '../../../shared/model/job';
 import { jobCreateSchema } from '../../../shared/model/jobInput';
 import { issuePath } from '../../../shared/dispatch';
+import { NOTIFY_EVENTS, type NotifyEvent, type NotifyRules } from '../../../shared/model/notify';
+import { splitList } from '../lib/list';
 
 export interface ParamRow {
   key: number;
@@ -42,7 +44,71 @@ export interface JobForm {
   /** Carried as they are (edited through the API and CLI for now). */
   after: JobSpec['after'];
   gate: JobSpec['gate'];
-  notify: JobSpec['notify'];
+  /** The notification rules as typed. */
+  notify: NotifyForm;
+  /** The rules as loaded: kept as they are while the form is left alone, and the source of fields the form does not show. */
+  notifyBase: JobSpec['notify'];
+}
+
+/** A job's notification rules as the form holds them: per event its targets as typed, numbers as text. */
+export interface NotifyForm {
+  /** Per event, targets separated by commas (group names, addresses, webhook:NAME, desktop). */
+  targets: Record<NotifyEvent, string>;
+  afterFailures: string;
+  followUpHours: string;
+  longSeconds: string;
+  longFactor: string;
+}
+
+export function notifyFormFrom(notify: NotifyRules | null): NotifyForm {
+  const targets = Object.fromEntries(NOTIFY_EVENTS.map((e) => [e, ''])) as Record<NotifyEvent, string>;
+  for (const rule of notify?.rules ?? []) targets[rule.event] = targets[rule.event] ? `${targets[rule.event]}, ${rule.to.join(', ')}` : rule.to.join(', ');
+  return {
+    targets,
+    afterFailures: notify ? String(notify.afterFailures) : '',
+    followUpHours: notify ? String(notify.followUpHours) : '',
+    longSeconds: notify?.longRunning?.seconds !== undefined ? String(notify.longRunning.seconds) : '',
+    longFactor: notify?.longRunning?.factor !== undefined ? String(notify.longRunning.factor) : '',
+  };
+}
+
+/**
+ * The rules the form stands for: the loaded ones while the form is as loaded,
+ * else one rule per event that has targets, in the events' order; null when
+ * there is nothing to say.
+ */
+export function notifyFromForm(f: NotifyForm, base: NotifyRules | null): NotifyRules | null {
+  if (JSON.stringify(f) === JSON.stringify(notifyFormFrom(base))) return base;
+  const rules = NOTIFY_EVENTS.map((event) => ({ event, to: splitList(f.targets[event] ?? '') })).filter((r) => r.to.length > 0);
+  const blank = (t: string) => t.trim() === '';
+  const longRunning: NonNullable<NotifyRules['longRunning']> = {};
+  if (!blank(f.longSeconds)) longRunning.seconds = num(f.longSeconds);
+  if (!blank(f.longFactor)) longRunning.factor = num(f.longFactor);
+  const { longRunning: _old, ...rest } = base ?? {};
+  if (rules.length === 0 && !base && blank(f.afterFailures) && blank(f.followUpHours) && Object.keys(longRunning).length === 0) return null;
+  return {
+    ...rest,
+    rules,
+    afterFailures: blank(f.afterFailures) ? 1 : num(f.afterFailures),
+    followUpHours: blank(f.followUpHours) ? 1 : num(f.followUpHours),
+    ...(Object.keys(longRunning).length ? { longRunning } : {}),
+  };
+}
+
+/**
+ * Field errors of the rules ("notify.rules.0.to.1", …) said per event: the
+ * message of the first rule of that event at fault, naming the target.
+ */
+export function notifyErrorsByEvent(notify: NotifyRules | null, errors: Record<string, string>): Partial<Record<NotifyEvent, string>> {
+  const out: Partial<Record<NotifyEvent, string>> = {};
+  for (const [key, message] of Object.entries(errors)) {
+    const m = /^notify\.rules\.(\d+)(?:\.to(?:\.(\d+))?)?/.exec(key);
+    const rule = m ? notify?.rules[Number(m[1])] : undefined;
+    if (!m || !rule) continue;
+    const target = m[2] !== undefined ? rule.to[Number(m[2])] : undefined;
+    out[rule.event] ??= target !== undefined ? `${target}: ${message}` : message;
+  }
+  return out;
 }
 
 /** Runtimes the form's select offers by name (anything else is a custom command). */
@@ -77,7 +143,8 @@ export function formFromJob(job: Job | null): JobForm {
     retention: String(spec.retention),
     after: spec.after ?? [],
     gate: spec.gate ?? null,
-    notify: spec.notify ?? null,
+    notify: notifyFormFrom(spec.notify ?? null),
+    notifyBase: spec.notify ?? null,
     params: spec.params.map((p) => ({
       key: rowKey++,
       name: p.name,
@@ -135,7 +202,7 @@ export function specFromForm(f: JobForm): JobSpec {
     paramValues,
     after: f.after,
     gate: f.gate,
-    notify: f.notify,
+    notify: notifyFromForm(f.notify, f.notifyBase),
   };
 }
 

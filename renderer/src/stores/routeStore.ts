@@ -7,7 +7,8 @@ export type Route =
   | { name: 'job'; id: number }
   | { name: 'runs'; jobId?: number }
   | { name: 'run'; id: number }
-  | { name: 'audit' };
+  | { name: 'audit' }
+  | { name: 'notifications' };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '') || '/jobs';
@@ -18,6 +19,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/runs') return { name: 'runs' };
   if ((m = /^\/runs\/(\d+)$/.exec(path))) return { name: 'run', id: Number(m[1]) };
   if (path === '/audit') return { name: 'audit' };
+  if (path === '/notifications') return { name: 'notifications' };
   return { name: 'jobs' };
 }
 
@@ -35,6 +37,8 @@ export function hrefOf(route: Route): string {
       return `#/runs/${route.id}`;
     case 'audit':
       return '#/audit';
+    case 'notifications':
+      return '#/notifications';
   }
 }
 

@@ -1,0 +1,184 @@
+/** SMTP server and the console address for links (saved by superadmins), and a test mail with the server's answer. */
+import { useEffect, useState } from 'react';
+import { connectionSelectors, useConnectionStore } from '../../stores/connectionStore';
+import { useNotifyStore } from '../../stores/notifyStore';
+import { Field } from '../jobEditor/Field';
+import { TestAnswerLine } from './TestAnswerLine';
+
+/** The stored password comes back as ***: saving it so would store *** as the password. */
+const MASKED = /^smtps?:\/\/[^:/@]+:\*\*\*@/;
+
+export function SmtpPanel() {
+  const settings = useNotifyStore((s) => s.settings);
+  const error = useNotifyStore((s) => s.errors.settings);
+  const fields = useNotifyStore((s) => s.fields.settings) ?? {};
+  const busy = useNotifyStore((s) => s.busy);
+  const tested = useNotifyStore((s) => s.tests.email);
+  const testFields = useNotifyStore((s) => s.fields.test) ?? {};
+  const testError = useNotifyStore((s) => s.errors.test);
+  const { saveSmtp, savePublicUrl, test } = useNotifyStore.getState();
+  const isSuper = useConnectionStore(connectionSelectors.can('superadmin'));
+  const [url, setUrl] = useState('');
+  const [from, setFrom] = useState('');
+  const [selfSigned, setSelfSigned] = useState(false);
+  const [publicUrl, setPublicUrl] = useState('');
+  const [to, setTo] = useState('');
+  const [local, setLocal] = useState<Record<string, string>>({});
+
+  // The form follows what the server holds (after a load or a save).
+  useEffect(() => {
+    setUrl(settings?.smtp?.url ?? '');
+    setFrom(settings?.smtp?.from ?? '');
+    setSelfSigned(settings?.smtp?.allowSelfSigned ?? false);
+    setPublicUrl(settings?.publicUrl ?? '');
+  }, [settings]);
+
+  const readOnly = !isSuper;
+  const urlError = local['smtp.url'] ?? fields['smtp.url'] ?? fields.smtp;
+  const fromError = local['smtp.from'] ?? fields['smtp.from'];
+
+  const submit = () => {
+    if (MASKED.test(url.trim())) {
+      setLocal({ 'smtp.url': 'Type the password again: the stored one is shown as ***' });
+      return;
+    }
+    setLocal({});
+    void saveSmtp({ url: url.trim(), from: from.trim(), allowSelfSigned: selfSigned });
+  };
+
+  return (
+    <section className="panel panel-pad col-gap" aria-labelledby="smtp-title" data-testid="smtp-panel">
+      <h3 id="smtp-title">Email</h3>
+      {error && (
+        <div className="alert" role="alert">
+          {error}
+        </div>
+      )}
+      {settings && !settings.smtp && (
+        <p className="muted small" style={{ margin: 0 }}>
+          {settings.smtpFromEnvironment ? 'No SMTP server stored: the one in JOBDECK_SMTP_URL is used.' : 'No SMTP server yet: email is not sent until one is set.'}
+        </p>
+      )}
+      <form
+        className="col-gap"
+        noValidate
+        aria-label="SMTP server"
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <fieldset disabled={readOnly} className="bare">
+          <div className="grid-2">
+            <Field id="smtp-url" label="SMTP URL" error={urlError} hint="smtp://user:password@host:587, or smtps://host:465 for TLS from the start">
+              <input
+                id="smtp-url"
+                className="input mono"
+                value={url}
+                placeholder="smtp://user:password@mail.example.com:587"
+                spellCheck={false}
+                aria-invalid={urlError ? true : undefined}
+                aria-describedby={urlError ? 'smtp-url-error' : undefined}
+                onChange={(e) => setUrl(e.target.value)}
+              />
+            </Field>
+            <Field id="smtp-from" label="From address" error={fromError}>
+              <input
+                id="smtp-from"
+                className="input"
+                value={from}
+                placeholder="jobdeck@example.com"
+                aria-invalid={fromError ? true : undefined}
+                aria-describedby={fromError ? 'smtp-from-error' : undefined}
+                onChange={(e) => setFrom(e.target.value)}
+              />
+            </Field>
+          </div>
+          <label className="row small" style={{ marginTop: 8 }}>
+            <input type="checkbox" checked={selfSigned} onChange={(e) => setSelfSigned(e.target.checked)} /> Accept a self-signed certificate (test servers)
+          </label>
+        </fieldset>
+        {isSuper ? (
+          <div className="row">
+            <button type="submit" className="btn primary" disabled={busy.smtp}>
+              {busy.smtp ? 'Saving…' : 'Save SMTP settings'}
+            </button>
+            {settings?.smtp && (
+              <button type="button" className="btn" disabled={busy.smtp} onClick={() => void saveSmtp(null)}>
+                Clear
+              </button>
+            )}
+          </div>
+        ) : (
+          <p className="muted small" style={{ margin: 0 }}>
+            Only a superadmin changes these settings.
+          </p>
+        )}
+      </form>
+
+      <form
+        className="row align-end"
+        noValidate
+        aria-label="Console address"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void savePublicUrl(publicUrl);
+        }}
+      >
+        <div className="grow">
+          <Field id="public-url" label="Console address for links" error={fields.publicUrl} hint="Messages link to runs at this address (empty: no links)">
+            <input
+              id="public-url"
+              className="input"
+              value={publicUrl}
+              readOnly={readOnly}
+              placeholder="https://jobdeck.example.com"
+              aria-invalid={fields.publicUrl ? true : undefined}
+              onChange={(e) => setPublicUrl(e.target.value)}
+            />
+          </Field>
+        </div>
+        {isSuper && (
+          <button type="submit" className="btn" disabled={busy.publicUrl}>
+            Save address
+          </button>
+        )}
+      </form>
+
+      <form
+        className="col-gap"
+        noValidate
+        aria-label="Send a test mail"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void test({ email: to });
+        }}
+      >
+        <div className="row align-end">
+          <div className="grow">
+            <Field id="test-email" label="Send a test mail to" error={testFields.email}>
+              <input
+                id="test-email"
+                className="input"
+                type="email"
+                value={to}
+                placeholder="you@example.com"
+                aria-invalid={testFields.email ? true : undefined}
+                onChange={(e) => setTo(e.target.value)}
+              />
+            </Field>
+          </div>
+          <button type="submit" className="btn" disabled={busy['test:email'] || to.trim() === ''}>
+            {busy['test:email'] ? 'Sending…' : 'Send test'}
+          </button>
+        </div>
+        {testError && !tested && (
+          <div className="alert" role="alert">
+            {testError}
+          </div>
+        )}
+        {tested && <TestAnswerLine answer={tested} testId="test-email-answer" />}
+      </form>
+    </section>
+  );
+}
