@@ -103,6 +103,8 @@ export const useNotifyStore = create<State>()((set, get) => {
     run: null,
 
     async load() {
+      // A fresh visit: answers, refusals and a secret from an earlier one are not shown again.
+      set({ tests: {}, fields: {}, errors: {}, secret: null });
       const admin = can('admin');
       const c = client();
       const read = async <T>(section: Section, fn: () => Promise<T>, apply: (v: T) => void) => {

@@ -117,7 +117,6 @@ export function SmtpPanel() {
       </form>
 
       <form
-        className="row align-end"
         noValidate
         aria-label="Console address"
         onSubmit={(e) => {
@@ -125,8 +124,8 @@ export function SmtpPanel() {
           void savePublicUrl(publicUrl);
         }}
       >
-        <div className="grow">
-          <Field id="public-url" label="Console address for links" error={fields.publicUrl} hint="Messages link to runs at this address (empty: no links)">
+        <Field id="public-url" label="Console address for links" error={fields.publicUrl} hint="Messages link to runs at this address (empty: no links)">
+          <div className="inline-action">
             <input
               id="public-url"
               className="input"
@@ -136,13 +135,13 @@ export function SmtpPanel() {
               aria-invalid={fields.publicUrl ? true : undefined}
               onChange={(e) => setPublicUrl(e.target.value)}
             />
-          </Field>
-        </div>
-        {isSuper && (
-          <button type="submit" className="btn" disabled={busy.publicUrl}>
-            Save address
-          </button>
-        )}
+            {isSuper && (
+              <button type="submit" className="btn" disabled={busy.publicUrl}>
+                Save address
+              </button>
+            )}
+          </div>
+        </Field>
       </form>
 
       <form
@@ -154,24 +153,22 @@ export function SmtpPanel() {
           void test({ email: to });
         }}
       >
-        <div className="row align-end">
-          <div className="grow">
-            <Field id="test-email" label="Send a test mail to" error={testFields.email}>
-              <input
-                id="test-email"
-                className="input"
-                type="email"
-                value={to}
-                placeholder="you@example.com"
-                aria-invalid={testFields.email ? true : undefined}
-                onChange={(e) => setTo(e.target.value)}
-              />
-            </Field>
+        <Field id="test-email" label="Send a test mail to" error={testFields.email}>
+          <div className="inline-action">
+            <input
+              id="test-email"
+              className="input"
+              type="email"
+              value={to}
+              placeholder="you@example.com"
+              aria-invalid={testFields.email ? true : undefined}
+              onChange={(e) => setTo(e.target.value)}
+            />
+            <button type="submit" className="btn" disabled={busy['test:email'] || to.trim() === ''}>
+              {busy['test:email'] ? 'Sending…' : 'Send test'}
+            </button>
           </div>
-          <button type="submit" className="btn" disabled={busy['test:email'] || to.trim() === ''}>
-            {busy['test:email'] ? 'Sending…' : 'Send test'}
-          </button>
-        </div>
+        </Field>
         {testError && !tested && (
           <div className="alert" role="alert">
             {testError}
