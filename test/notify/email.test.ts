@@ -131,6 +131,14 @@ describe('email notifications', () => {
     const refused = await client.call('notify.test', { email: 'ada@example.test' });
     expect(refused.ok).toBe(false);
     expect(refused.answer).toMatch(/535|auth/i);
+    // Saved back as shown (***), the stored password stays; a masked URL for another server is refused.
+    await client.call('notify.configure', { smtp: { url: smtp.url, from: 'jobdeck@example.test', allowSelfSigned: true } });
+    const shown = (await client.call('notify.settings', {})).smtp!;
+    await client.call('notify.configure', { smtp: { url: shown.url, from: 'ops@example.test', allowSelfSigned: true } });
+    expect((await client.call('notify.test', { email: 'ada@example.test' })).ok).toBe(true);
+    expect(smtp.mails.at(-1)!.from?.text).toBe('ops@example.test');
+    const other = await client.call('notify.configure', { smtp: { url: 'smtp://mailer:***@elsewhere.test:25', from: 'x@example.test' } }).catch((e: unknown) => e);
+    expect(other).toMatchObject({ code: 'VALIDATION_FAILED', field: 'smtp.url' });
   });
 
   it('mails a result file a script names with ::email to a group, the file attached', async () => {

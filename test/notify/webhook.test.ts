@@ -80,7 +80,16 @@ describe('webhook notifications', () => {
 
     const test = await client.call('notify.test', { webhook: 'ops' });
     expect(test).toEqual({ ok: true, answer: 'HTTP 200: thanks' });
+    // A port nothing listens on any more.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    await client.call('webhooks.add', { name: 'nowhere', url: `http://127.0.0.1:${port}/hook` });
+    const down = await client.call('notify.test', { webhook: 'nowhere' });
+    expect(down.ok).toBe(false);
+    expect(down.answer).toMatch(/^ECONNREFUSED/);
     await client.call('webhooks.remove', { name: 'chat' });
-    expect((await client.call('webhooks.list', {})).map((w) => w.name)).toEqual(['ops']);
+    expect((await client.call('webhooks.list', {})).map((w) => w.name)).toEqual(['nowhere', 'ops']);
   });
 });

@@ -96,9 +96,16 @@ export async function sendWebhook(hook: { url: string; secret: string }, message
     if (res.ok) return { ok: true, answer, permanent: false };
     return { ok: false, answer, permanent: res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429 };
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    return { ok: false, answer: clip(e.name === 'TimeoutError' ? `no answer within ${WEBHOOK_TIMEOUT_MS / 1000} s` : `${e.cause?.code ?? e.name}: ${e.message}`), permanent: false };
+    return { ok: false, answer: clip(fetchProblem(err as Parameters<typeof fetchProblem>[0])), permanent: false };
   }
+}
+
+/** Why a request did not get an answer, from the cause fetch wraps ("fetch failed" says nothing). */
+function fetchProblem(e: Error & { cause?: Error & { code?: string; errors?: (Error & { code?: string })[] } }): string {
+  if (e.name === 'TimeoutError') return `no answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`;
+  const cause = e.cause?.errors?.[0] ?? e.cause;
+  if (!cause) return e.message;
+  return cause.code ? `${cause.code}: ${cause.message}` : cause.message || e.message;
 }
 
 /** A new webhook secret in the Standard Webhooks form (whsec_ + base64 of 32 random bytes). */

@@ -27,7 +27,7 @@ export const ATTACH_SETTING = 'notify.attachMaxBytes';
 const ID_PREFIX_SETTING = 'notify.idPrefix';
 const MAX_ATTEMPTS = 8;
 const LEASE_MS = 120_000;
-const BATCH = 10;
+const PASS_MAX = 100;
 const LOG_LINES = 20;
 const ATTACH_DEFAULT = 5 * 1024 * 1024;
 
@@ -91,11 +91,13 @@ export class NotificationSender {
     const { store, clock } = this.deps;
     if (!store.isOpen) return;
     if (followUps) store.notify.followUps(clock.now());
-    // Bounded: each round takes at most BATCH, and a round that took nothing ends it.
-    for (let round = 0; round < 10 && !this.closed; round++) {
-      const rows = store.notify.claim(this.deps.owner, clock.now(), LEASE_MS, BATCH, this.channels());
-      if (rows.length === 0) return;
-      for (const row of rows) await this.deliver(row);
+    // One message claimed at a time, just before it is sent: a slow server cannot outlast the
+    // lease of messages waiting behind it (another process would then send them too).
+    // Bounded: at most PASS_MAX per pass; the next pass goes on.
+    for (let n = 0; n < PASS_MAX && !this.closed; n++) {
+      const [row] = store.notify.claim(this.deps.owner, clock.now(), LEASE_MS, 1, this.channels());
+      if (!row) return;
+      await this.deliver(row);
     }
   }
 

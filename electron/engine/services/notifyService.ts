@@ -64,11 +64,25 @@ export class NotifyService {
         if (rendered.includes('the template could not be rendered')) throw new JobdeckError('VALIDATION_FAILED', `templates.${key}: ${rendered}`, `templates.${key}`);
       }
     }
-    if (input.smtp !== undefined) store.settings.set(SMTP_SETTING, input.smtp, audit('smtp'));
+    if (input.smtp !== undefined) store.settings.set(SMTP_SETTING, input.smtp ? this.keepPassword(input.smtp) : null, audit('smtp'));
     if (input.publicUrl !== undefined) store.settings.set(PUBLIC_URL_SETTING, input.publicUrl, audit('publicUrl'));
     if (input.attachMaxBytes !== undefined) store.settings.set(ATTACH_SETTING, input.attachMaxBytes, audit('attachMaxBytes'));
     if (input.templates !== undefined) store.settings.set(TEMPLATES_SETTING, input.templates ?? {}, audit('templates'));
     return this.settings();
+  }
+
+  /**
+   * A URL given back as shown (its password ***) keeps the stored password,
+   * when user and server are the same: the from-address can be changed
+   * without typing the password again.
+   */
+  private keepPassword(smtp: SmtpSettings): SmtpSettings {
+    const stored = this.deps.store.settings.get<SmtpSettings | null>(SMTP_SETTING, null);
+    if (!stored || !smtp.url.includes(':***@')) return smtp;
+    if (maskUrl(stored.url) !== smtp.url) {
+      throw new JobdeckError('VALIDATION_FAILED', 'smtp.url: give the password (*** stands for the stored one only with the same user and server)', 'smtp.url');
+    }
+    return { ...smtp, url: stored.url };
   }
 
   /** Sends a test message at once (not through the outbox) and answers with what the server said. */
