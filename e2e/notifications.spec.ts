@@ -29,9 +29,11 @@ test('settings, a test mail, a group, a failure rule in the job editor, and the 
   await page.getByLabel('From address').fill('jobdeck@example.com');
   await page.getByRole('button', { name: 'Save SMTP settings' }).click();
   await expect(page.getByLabel('SMTP URL')).toHaveValue(`smtp://jobdeck:***@127.0.0.1:${smtp.port}`);
-  // Saving the masked URL again would store *** as the password: the form says so beside the field.
+  // Saved back as shown (***), with another from-address: the stored password stays (the test mail below logs in with it).
+  await page.getByLabel('From address').fill('alerts@example.com');
   await page.getByRole('button', { name: 'Save SMTP settings' }).click();
-  await expect(page.locator('[data-field-error="smtp-url"]')).toContainText('Type the password again');
+  await expect(page.getByLabel('From address')).toHaveValue('alerts@example.com');
+  await expect(page.getByLabel('SMTP URL')).toHaveValue(`smtp://jobdeck:***@127.0.0.1:${smtp.port}`);
 
   // A test mail: the server's own answer.
   await page.getByLabel('Send a test mail to').fill('oncall@example.com');
@@ -39,6 +41,7 @@ test('settings, a test mail, a group, a failure rule in the job editor, and the 
   await expect(page.getByTestId('test-email-answer')).toContainText(/Accepted: 250/);
   await expect.poll(() => smtp.mails.length).toBe(1);
   expect(smtp.mails[0]!.to).toMatchObject({ text: 'oncall@example.com' });
+  expect(smtp.mails[0]!.from).toMatchObject({ text: 'alerts@example.com' });
 
   // A recipient group; a bad member is said beside the members.
   await page.getByRole('button', { name: 'Add group' }).click();

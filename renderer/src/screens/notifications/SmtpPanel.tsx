@@ -5,9 +5,6 @@ import { useNotifyStore } from '../../stores/notifyStore';
 import { Field } from '../jobEditor/Field';
 import { TestAnswerLine } from './TestAnswerLine';
 
-/** The stored password comes back as ***: saving it so would store *** as the password. */
-const MASKED = /^smtps?:\/\/[^:/@]+:\*\*\*@/;
-
 export function SmtpPanel() {
   const settings = useNotifyStore((s) => s.settings);
   const error = useNotifyStore((s) => s.errors.settings);
@@ -37,11 +34,8 @@ export function SmtpPanel() {
   const urlError = local['smtp.url'] ?? fields['smtp.url'] ?? fields.smtp;
   const fromError = local['smtp.from'] ?? fields['smtp.from'];
 
+  // A URL saved back as shown (password ***) keeps the stored password on the server.
   const submit = () => {
-    if (MASKED.test(url.trim())) {
-      setLocal({ 'smtp.url': 'Type the password again: the stored one is shown as ***' });
-      return;
-    }
     setLocal({});
     void saveSmtp({ url: url.trim(), from: from.trim(), allowSelfSigned: selfSigned });
   };
