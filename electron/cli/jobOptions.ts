@@ -33,6 +33,7 @@ export interface JobCliOptions {
   notify?: string[];
   notifyAfter?: string;
   followUp?: string;
+  followUpRuns?: string;
 }
 
 const DEP_STATUSES = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
@@ -209,6 +210,11 @@ export function jobFieldsFromOptions(
   if (o.after !== undefined) f.after = parseAfter(o.after);
   const notify = parseNotify(o.notify, o.notifyAfter, o.followUp, (existing as { notify?: JobSpec['notify'] } | undefined)?.notify);
   if (notify !== undefined) f.notify = notify;
+  if (o.followUpRuns !== undefined) {
+    const base = f.notify ?? (existing as { notify?: JobSpec['notify'] } | undefined)?.notify;
+    if (!base) throw new UsageError('--follow-up-runs goes with notification rules (--notify)');
+    f.notify = { ...base, followUpRuns: parseIntOption('--follow-up-runs', o.followUpRuns, 1) };
+  }
   if (o.gate !== undefined) f.gate = o.gate === 'none' ? null : { withinMinutes: parseIntOption('--gate', o.gate, 1) };
   if (o.enable && o.disable) throw new UsageError('give --enable or --disable, not both');
   if (o.enable) f.enabled = true;

@@ -65,6 +65,8 @@ export interface EngineOptions {
   notifyPollMs?: number;
   /** First delay before a failed notification is tried again; each next one doubles, at most an hour (ms). Default 30000. */
   notifyRetryMs?: number;
+  /** How long an SMTP server may keep a message waiting at each step (connect, greeting, each reply) (ms). Default 20000. */
+  notifySmtpTimeoutMs?: number;
   /** How long closing waits for the messages that are due to be delivered (ms). Default 10000. */
   notifyDrainMs?: number;
   /** Environment the notification settings are read from (JOBDECK_SMTP_URL, JOBDECK_PUBLIC_URL). Default: this process's. */
@@ -126,6 +128,7 @@ export function resolveEngineOptions(o: EngineOptions): EngineConfig {
     notifyPollMs: positive('notifyPollMs', o.notifyPollMs, 2000, 10),
     notifyRetryMs: positive('notifyRetryMs', o.notifyRetryMs, 30_000, 1),
     notifyDrainMs: positive('notifyDrainMs', o.notifyDrainMs, 10_000, 0),
+    notifySmtpTimeoutMs: positive('notifySmtpTimeoutMs', o.notifySmtpTimeoutMs, 20_000, 100),
     env: o.env ?? process.env,
     clock: o.clock ?? systemClock,
     logger,

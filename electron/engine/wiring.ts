@@ -122,6 +122,7 @@ export function wire(ctx: WiringContext): Parts {
     pollMs: config.notifyPollMs,
     env: config.env,
     desktop: config.desktopNotifier,
+    smtpTimeoutMs: config.notifySmtpTimeoutMs,
     onError,
   });
   const summaries = new JobSummaries(store);

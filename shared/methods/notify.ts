@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import {
   deliverySchema,
+  NOTIFY_CHANNELS,
   OUTBOX_STATUSES,
   recipientGroupSchema,
   smtpSettingsSchema,
@@ -71,7 +72,7 @@ export const notifyMethods = {
     summary: 'The delivery log: messages queued, sent, being retried or failed, newest first',
     role: 'viewer',
     http: { method: 'GET', path: '/api/notify/deliveries' },
-    input: z.strictObject({ runId: id.optional(), status: z.enum(OUTBOX_STATUSES).optional(), limit: limit(1000).optional() }),
+    input: z.strictObject({ runId: id.optional(), status: z.enum(OUTBOX_STATUSES).optional(), channel: z.enum(NOTIFY_CHANNELS).optional(), limit: limit(1000).optional() }),
     output: z.array(deliverySchema),
   }),
   'recipients.list': m({

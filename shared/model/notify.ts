@@ -40,6 +40,8 @@ export const notifySchema = z.strictObject({
   afterFailures: z.number().int().min(1).max(100).default(1),
   /** Hours between still-failing follow-ups while the failure lasts (default 1; 0: none). */
   followUpHours: z.number().min(0).max(24 * 7).default(1),
+  /** Also a still-failing follow-up every N failed runs while it lasts (default: none). */
+  followUpRuns: z.number().int().min(1).max(1000).optional(),
   /**
    * When a run counts as long-running: over `seconds`, or over `factor` times
    * the median of the job's last 20 successful runs (once it has 3), whichever

@@ -199,4 +199,37 @@ describe('email notifications', () => {
     expect(smtp.mails[0]!.subject).toBe('[Jobdeck] hourly sync missed a scheduled run');
     expect(smtp.mails[0]!.text).toContain(`the run due at ${new Date(due).toISOString()} was missed while Jobdeck was not running; it was skipped (misfire policy skip)`);
   });
+
+  it('keeps a message for later when the server stalls, and the run does not wait for it', async () => {
+    const smtp = await startSmtp({ stall: true });
+    const { engine, client } = openEngine({
+      scheduler: false,
+      notifyPollMs: 50,
+      notifyRetryMs: 60_000,
+      notifySmtpTimeoutMs: 300,
+      env: { JOBDECK_SMTP_URL: smtp.url, JOBDECK_SMTP_FROM: 'jobdeck@example.test' },
+    });
+    const job = await client.call('jobs.create', { name: 'stalled', script: 'exit 1', runtime: 'sh', schedule: { kind: 'manual' }, notify: rules(['ops@example.test']) });
+    const started = Date.now();
+    const run = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+    expect(run.status).toBe('FAILED');
+    expect(Date.now() - started).toBeLessThan(5000);
+    const waiting = await until(async () => (await client.call('notify.deliveries', {})).find((d) => d.attempts === 1));
+    expect(waiting.status).toBe('pending');
+    expect(waiting.answer).toMatch(/timeout/i);
+    expect(waiting.nextAttemptAt).not.toBeNull();
+  });
+
+  it('follows up every N failed runs when asked to', async () => {
+    const smtp = await startSmtp();
+    const { engine, client } = engineWith(smtp);
+    const job = await client.call('jobs.create', { name: 'often', script: 'exit 1', runtime: 'sh', schedule: { kind: 'manual' }, notify: { ...rules(['ops@example.test']), followUpHours: 0, followUpRuns: 2 } });
+    for (let i = 0; i < 5; i++) await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+    await until(() => smtp.mails.length === 3);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(smtp.mails.map((m) => m.subject!.replace(/ \(run \d+\)$/, ''))).toEqual(['[Jobdeck] often failed', '[Jobdeck] often is still failing', '[Jobdeck] often is still failing']);
+    const email = await client.call('notify.deliveries', { channel: 'email' });
+    expect(email).toHaveLength(3);
+    expect(await client.call('notify.deliveries', { channel: 'webhook' })).toEqual([]);
+  });
 });

@@ -35,6 +35,7 @@ function addJobOptions(cmd: Command): Command {
     .option('--notify <event=targets>', 'EVENT=GROUP_OR_ADDRESS[,…] (failure, success, recovery, still-failing, interrupted, long-running, missed, lock-held; targets: a group, an address, webhook:NAME, desktop; repeatable, replaces all; "none" clears)', collect)
     .option('--notify-after <n>', 'alert only after N failed runs in a row (default 1)')
     .option('--follow-up <hours>', 'hours between still-failing reminders while it fails (default 1; 0: none)')
+    .option('--follow-up-runs <n>', 'also a still-failing reminder every N failed runs')
     .option('--gate <minutes>', 'with --after and a schedule: run at its time only if those succeeded in the last N minutes ("none" clears)')
     .option('--enable', 'fire on its schedule')
     .option('--disable', 'do not fire on its schedule');

@@ -123,13 +123,15 @@ export function registerNotify(program: Command, globals: () => GlobalOptions): 
     .description('the delivery log, newest first: sent, retrying (pending) or failed, with the last answer')
     .option('--run <id>', 'messages about one run')
     .option('--status <status>', 'pending, sending, sent or failed')
+    .option('--channel <channel>', 'email, webhook or desktop')
     .option('--limit <n>', 'at most N', '50')
     .option('--json', 'print JSON')
-    .action(async (o: { run?: string; status?: string; limit: string; json?: boolean }) => {
+    .action(async (o: { run?: string; status?: string; channel?: string; limit: string; json?: boolean }) => {
       await withEngine(globals(), async (client) => {
         const list = await client.call('notify.deliveries', {
           ...(o.run ? { runId: Number(o.run) } : {}),
           ...(o.status ? { status: o.status as 'pending' } : {}),
+          ...(o.channel ? { channel: o.channel as 'email' } : {}),
           limit: Number(o.limit),
         });
         if (o.json) return printJson(list);

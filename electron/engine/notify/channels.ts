@@ -19,7 +19,8 @@ export interface Answer {
 
 export type Attachment = { filename: string; path: string } | { filename: string; content: string; contentType: string };
 
-const SMTP_TIMEOUT_MS = 20_000;
+/** How long an SMTP server may keep a message waiting at each step (connect, greeting, each reply), by default. */
+export const SMTP_TIMEOUT_MS = 20_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
 const ANSWER_MAX = 500;
 
@@ -28,15 +29,15 @@ const clip = (s: string) => (s.length > ANSWER_MAX ? `${s.slice(0, ANSWER_MAX)}â
 /** One transport per SMTP configuration (connections are not pooled: messages are few). */
 const transports = new Map<string, Transporter>();
 
-function transportFor(smtp: SmtpSettings): Transporter {
-  const key = JSON.stringify(smtp);
+function transportFor(smtp: SmtpSettings, smtpTimeoutMs: number): Transporter {
+  const key = `${smtpTimeoutMs}:${JSON.stringify(smtp)}`;
   let t = transports.get(key);
   if (!t) {
     t = createTransport({
       url: smtp.url,
-      connectionTimeout: SMTP_TIMEOUT_MS,
-      greetingTimeout: SMTP_TIMEOUT_MS,
-      socketTimeout: SMTP_TIMEOUT_MS,
+      connectionTimeout: smtpTimeoutMs,
+      greetingTimeout: smtpTimeoutMs,
+      socketTimeout: smtpTimeoutMs,
       tls: smtp.allowSelfSigned ? { rejectUnauthorized: false } : undefined,
     } as Parameters<typeof createTransport>[0]);
     if (transports.size > 20) transports.clear();
@@ -48,9 +49,10 @@ function transportFor(smtp: SmtpSettings): Transporter {
 export async function sendEmail(
   smtp: SmtpSettings,
   message: { id: string; to: string; subject: string; text: string; html: string; attachments: Attachment[] },
+  timeoutMs = SMTP_TIMEOUT_MS,
 ): Promise<Answer> {
   try {
-    const info = (await transportFor(smtp).sendMail({
+    const info = (await transportFor(smtp, timeoutMs).sendMail({
       from: smtp.from,
       to: message.to,
       subject: message.subject,

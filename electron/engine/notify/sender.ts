@@ -40,6 +40,8 @@ export interface SenderDeps {
   retryMs: number;
   pollMs: number;
   env: NodeJS.ProcessEnv;
+  /** How long an SMTP server may keep a message waiting at each step. */
+  smtpTimeoutMs: number;
   /** Native notifications, in the desktop app only. */
   desktop?: (notice: DesktopNotice) => void;
   onError(err: unknown): void;
@@ -165,7 +167,10 @@ export class NotificationSender {
     const smtp = smtpSettings(store, this.deps.env);
     if (!smtp) throw new Error('no SMTP server is configured (jobdeck notify smtp URL, or JOBDECK_SMTP_URL)');
     const attachments = run && job ? this.attachments(job.id, run.id, row.attach) : [];
-    return { subject: msg.subject, send: () => sendEmail(smtp, { id, to: row.target, subject: msg.subject, text: msg.text, html: msg.html, attachments }) };
+    return {
+      subject: msg.subject,
+      send: () => sendEmail(smtp, { id, to: row.target, subject: msg.subject, text: msg.text, html: msg.html, attachments }, this.deps.smtpTimeoutMs),
+    };
   }
 
   /** The run's result files up to the size limit (larger ones are left for the link). */

@@ -135,7 +135,7 @@ export class NotifyService {
   }
 
   deliveries(input: ParsedInput<'notify.deliveries'>): Delivery[] {
-    return this.deps.store.notify.list({ runId: input.runId, status: input.status }, input.limit ?? 100).map(toDelivery);
+    return this.deps.store.notify.list({ runId: input.runId, status: input.status, channel: input.channel }, input.limit ?? 100).map(toDelivery);
   }
 
   groups(): RecipientGroup[] {

@@ -83,6 +83,11 @@ export function notifyRunEnd(t: Tables, jobId: number, runId: number, end: RunEn
     queue(t, rules, 'failure', ids, `failure:${runId}`, recip, now);
     incident.notified = 1;
     incident.last_notice_at = now;
+  } else if (incident.notified && rules.followUpRuns && (incident.failures - rules.afterFailures) % rules.followUpRuns === 0) {
+    // Every N failed runs after the first alert, as well as (or instead of) every H hours.
+    incident.follow_ups += 1;
+    incident.last_notice_at = now;
+    queue(t, rules, 'still-failing', ids, `still-failing:${jobId}:${incident.opened_at}:${incident.follow_ups}`, recip, now);
   }
   t.notify.saveIncident(incident);
 }

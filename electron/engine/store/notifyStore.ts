@@ -77,7 +77,7 @@ export class NotifyStore {
     return this.tx(() => this.t.notify.settle(id, owner, outcome));
   }
 
-  list(filter: { runId?: number; status?: string }, limit: number): OutboxRow[] {
+  list(filter: { runId?: number; status?: string; channel?: string }, limit: number): OutboxRow[] {
     return this.t.notify.list(filter, limit);
   }
 

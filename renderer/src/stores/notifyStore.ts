@@ -5,7 +5,7 @@
  * a refusal that names a field comes back as that field's message.
  */
 import { create } from 'zustand';
-import type { Delivery, RecipientGroup, WebhookInfo } from '../../../shared/model/notify';
+import type { Delivery, NotifyChannel, RecipientGroup, WebhookInfo } from '../../../shared/model/notify';
 import { OUTBOX_STATUSES } from '../../../shared/model/notify';
 import type { Role } from '../../../shared/model/misc';
 import { errorText, fieldErrors } from '../lib/errors';
@@ -37,6 +37,8 @@ interface State {
   webhooks: WebhookInfo[];
   deliveries: Delivery[];
   status: DeliveryStatus | '';
+  /** The delivery log's channel filter ('' for all). */
+  channel: NotifyChannel | '';
   /** Per section, a message that is not about one field. */
   errors: Partial<Record<Section, string>>;
   /** Per section, messages by field ("smtp.url", "name", "members.1", …). */
@@ -52,6 +54,7 @@ interface State {
   load(): Promise<void>;
   loadDeliveries(): Promise<void>;
   setStatus(status: DeliveryStatus | ''): Promise<void>;
+  setChannel(channel: NotifyChannel | ''): Promise<void>;
   saveSmtp(input: { url: string; from: string; allowSelfSigned: boolean } | null): Promise<boolean>;
   savePublicUrl(url: string): Promise<boolean>;
   test(target: { email: string } | { webhook: string }): Promise<void>;
@@ -95,6 +98,7 @@ export const useNotifyStore = create<State>()((set, get) => {
     webhooks: [],
     deliveries: [],
     status: '',
+    channel: '',
     errors: {},
     fields: {},
     tests: {},
@@ -124,12 +128,12 @@ export const useNotifyStore = create<State>()((set, get) => {
     },
 
     async loadDeliveries() {
-      const { status } = get();
+      const { status, channel } = get();
       set({ busy: { ...get().busy, deliveries: true } });
       try {
-        const deliveries = await client().call('notify.deliveries', { status: status || undefined, limit: 200 });
+        const deliveries = await client().call('notify.deliveries', { status: status || undefined, channel: channel || undefined, limit: 200 });
         // Another filter was chosen meanwhile: its own read will answer.
-        if (get().status === status) set({ deliveries, errors: { ...get().errors, deliveries: undefined } });
+        if (get().status === status && get().channel === channel) set({ deliveries, errors: { ...get().errors, deliveries: undefined } });
       } catch (err) {
         set({ errors: { ...get().errors, deliveries: errorText(err) } });
       } finally {
@@ -139,6 +143,11 @@ export const useNotifyStore = create<State>()((set, get) => {
 
     async setStatus(status) {
       set({ status });
+      await get().loadDeliveries();
+    },
+
+    async setChannel(channel) {
+      set({ channel });
       await get().loadDeliveries();
     },
 

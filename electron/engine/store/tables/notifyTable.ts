@@ -194,9 +194,13 @@ export class NotifyTable {
     );
   }
 
-  list(filter: { runId?: number; status?: string }, limit: number): OutboxRow[] {
+  list(filter: { runId?: number; status?: string; channel?: string }, limit: number): OutboxRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
+    if (filter.channel !== undefined) {
+      where.push('channel = ?');
+      args.push(filter.channel);
+    }
     if (filter.runId !== undefined) {
       where.push('run_id = ?');
       args.push(filter.runId);

@@ -1,5 +1,5 @@
-/** The delivery log: every message, newest first, filtered by status. */
-import { OUTBOX_STATUSES } from '../../../../shared/model/notify';
+/** The delivery log: every message, newest first, filtered by status and channel. */
+import { NOTIFY_CHANNELS, OUTBOX_STATUSES, type NotifyChannel } from '../../../../shared/model/notify';
 import { useNotifyStore, type DeliveryStatus } from '../../stores/notifyStore';
 import { DeliveryTable } from './DeliveryTable';
 
@@ -8,9 +8,10 @@ const LABEL: Record<DeliveryStatus, string> = { pending: 'Queued or retrying', s
 export function DeliveryLog() {
   const items = useNotifyStore((s) => s.deliveries);
   const status = useNotifyStore((s) => s.status);
+  const channel = useNotifyStore((s) => s.channel);
   const error = useNotifyStore((s) => s.errors.deliveries);
   const busy = useNotifyStore((s) => s.busy.deliveries);
-  const { setStatus, loadDeliveries } = useNotifyStore.getState();
+  const { setStatus, setChannel, loadDeliveries } = useNotifyStore.getState();
   return (
     <section className="panel col-gap" aria-labelledby="deliveries-title" data-testid="delivery-log">
       <div className="row panel-pad" style={{ paddingBottom: 0 }}>
@@ -25,6 +26,17 @@ export function DeliveryLog() {
           {OUTBOX_STATUSES.map((s) => (
             <option key={s} value={s}>
               {LABEL[s]}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="delivery-channel" className="small">
+          Channel
+        </label>
+        <select id="delivery-channel" className="input" value={channel} onChange={(e) => void setChannel(e.target.value as NotifyChannel | '')}>
+          <option value="">All</option>
+          {NOTIFY_CHANNELS.map((c) => (
+            <option key={c} value={c}>
+              {c}
             </option>
           ))}
         </select>
