@@ -11,6 +11,7 @@ import { registerNotify } from './commands/notify';
 import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
 import { registerServe } from './commands/serve';
+import { registerService } from './commands/service';
 import { registerTransfer } from './commands/transfer';
 import { registerUsers } from './commands/users';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRuns(program, globals);
   registerTransfer(program, globals);
   registerServe(program, globals);
+  registerService(program, globals);
   registerUsers(program, globals);
   registerNotify(program, globals);
   // Every subcommand also accepts --data-dir after its name.

@@ -6,6 +6,7 @@ import { Engine } from '../../engine/engine';
 import { pinoAdapter } from '../../engine/logger';
 import { startServer } from '../../server/server';
 import { collect, dataDirOf, parseIntOption, UsageError, type GlobalOptions } from '../context';
+import { serviceNotifier } from '../service/notifySocket';
 
 interface ServeOptions {
   host: string;
@@ -102,6 +103,17 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
         throw new UsageError(`cannot listen on ${o.host}:${port}: ${(err as Error).message}`);
       }
       engine.startScheduling();
+      // Under a service manager: ready only now (listening, recovery done), then heartbeats.
+      const notifier = serviceNotifier(process.env, (m) => process.stderr.write(`WARNING: ${m}\n`));
+      const jobs = engine.services.jobs.list({ limit: 1 }).total;
+      await notifier.send({ READY: '1', STATUS: `Serving ${dataDir} at ${server.url} (${jobs} job${jobs === 1 ? '' : 's'})` });
+      const stopWatchdog = notifier.watchdog(() => {
+        try {
+          return !engine.isClosed && engine.services.scheduler.status() !== null;
+        } catch {
+          return false;
+        }
+      });
       const noUsers =
         engine.services.users.count() === 0
           ? `No users yet. Create the first one (it prints its API token):\n  jobdeck users add admin --role superadmin --data-dir ${JSON.stringify(dataDir)}\n`
@@ -118,7 +130,9 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
             void engine.close(0).then(resolve);
             return;
           }
+          stopWatchdog();
           const running = engine.services.scheduler.status().running;
+          void notifier.send({ STOPPING: '1', STATUS: `Stopping: ${running} run${running === 1 ? '' : 's'} in flight` });
           process.stderr.write(
             `${signal}: stopped firing; ${running ? `waiting up to ${grace} s for ${running} running run${running > 1 ? 's' : ''}` : 'no runs in flight'}…\n`,
           );
