@@ -6,6 +6,8 @@ import { JobdeckError } from '../../shared/errors';
 import type { Job } from '../../shared/model/job';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { createLocalClient } from '../engine/localClient';
+import WebSocket from 'ws';
+import { createHttpClient, type SocketLike } from '../../shared/client/httpClient';
 import { resolveDataDir } from '../engine/paths';
 import { LOG_LEVELS, streamLogger, type Logger, type LogLevel } from '../engine/logger';
 
@@ -31,18 +33,59 @@ export const localContext = (): CallContext => ({ actor: localActor(), role: 'su
 
 export interface GlobalOptions {
   dataDir?: string;
+  /** A jobdeck serve to work against instead of a data folder. */
+  server?: string;
+  token?: string;
+}
+
+/** The server the CLI talks to (--server, else JOBDECK_SERVER), or null for a local data folder. */
+export function serverOf(opts: GlobalOptions): { url: string; token: string } | null {
+  const url = (opts.server ?? process.env.JOBDECK_SERVER ?? '').trim();
+  if (!url) return null;
+  if (opts.dataDir) throw new UsageError('give --data-dir or --server, not both');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--server: "${url}" is not a URL such as https://jobs.example.com`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--server: "${url}" is not an http:// or https:// URL`);
+  const token = (opts.token ?? process.env.JOBDECK_TOKEN ?? '').trim();
+  if (!token) throw new UsageError(`--server needs an API token: --token TOKEN or JOBDECK_TOKEN (jobdeck users add NAME --role admin on the server prints one)`);
+  return { url: parsed.origin + parsed.pathname.replace(/\/+$/, ''), token };
 }
 
 export function dataDirOf(opts: GlobalOptions): string {
   return resolveDataDir(opts.dataDir);
 }
 
-/** Opens the data folder without taking its scheduler (a `serve` may own it). */
+/**
+ * Opens the data folder without taking its scheduler (a `serve` may own
+ * it), or, with --server, a client of that server (engine: null). Errors
+ * from a server say which one.
+ */
 export async function withEngine<T>(
   opts: GlobalOptions,
-  fn: (client: JobdeckClient, engine: Engine) => Promise<T>,
+  fn: (client: JobdeckClient, engine: Engine | null) => Promise<T>,
   extra: Partial<EngineOptions> = {},
 ): Promise<T> {
+  const server = serverOf(opts);
+  if (server) {
+    const client = createHttpClient({
+      baseUrl: server.url,
+      token: server.token,
+      openSocket: (url) => new WebSocket(url, { headers: { authorization: `Bearer ${server.token}` } }) as unknown as SocketLike,
+    });
+    try {
+      return await fn(client, null);
+    } catch (err) {
+      // Said with the server's name (describeError puts it first).
+      if (err instanceof JobdeckError) (err as JobdeckError & { server?: string }).server = server.url;
+      throw err;
+    } finally {
+      client.close?.();
+    }
+  }
   const engine = Engine.open({
     dataDir: dataDirOf(opts),
     scheduler: false,
@@ -90,10 +133,12 @@ const FIELD_OPTIONS: Record<string, string> = {
 
 export function describeError(err: unknown): string {
   if (err instanceof JobdeckError) {
+    const server = (err as JobdeckError & { server?: string }).server;
+    const at = server && !err.message.includes(server) ? `${server}: ` : '';
     const field = err.field?.replace(/^changes\./, '');
     const option = field ? FIELD_OPTIONS[field] : undefined;
-    if (option && field) return `${option}: ${err.message.replace(new RegExp(`^(changes\\.)?${field.replace(/\./g, '\\.')}: `), '')}`;
-    return err.message;
+    if (option && field) return `${at}${option}: ${err.message.replace(new RegExp(`^(changes\\.)?${field.replace(/\./g, '\\.')}: `), '')}`;
+    return `${at}${err.message}`;
   }
   if (err instanceof UsageError) return err.message;
   return err instanceof Error ? err.message : String(err);

@@ -1,6 +1,6 @@
 /** Text output of the CLI: tables, durations, colours when the terminal has them. */
 import type { JobSummary, RunStatus } from '../../shared/model/job';
-import type { Run } from '../../shared/model/run';
+import type { LogLine, Run } from '../../shared/model/run';
 import type { TaskStatus } from '../../shared/model/workflow';
 import { describeSchedule } from '../../shared/schedule';
 
@@ -96,4 +96,12 @@ export function runsTable(runs: Run[]): string {
 export function progressBar(percent: number, message: string, width = 20): string {
   const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent}%${message ? ` ${message}` : ''}`;
+}
+
+/** A stored log line as the terminal shows it: stdout on stdout, the rest on stderr (a workflow task's lines tagged with its path). */
+export function printLogLine(line: LogLine): void {
+  const text = line.task ? `[${line.task}] ${line.text}` : line.text;
+  if (line.stream === 'stdout') process.stdout.write(`${text}\n`);
+  else if (line.stream === 'stderr') process.stderr.write(`${paint(process.stderr, '31', text)}\n`);
+  else process.stderr.write(`${paint(process.stderr, '2', `[jobdeck] ${line.text}`)}\n`);
 }

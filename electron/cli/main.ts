@@ -20,6 +20,8 @@ export function buildProgram(): Command {
     .description('Jobdeck: scheduled and background jobs, with live logs and result files.')
     .version(VERSION, '-V, --version', 'print the version')
     .option('--data-dir <dir>', 'data folder (default: $JOBDECK_DATA_DIR, else the per-user app-data folder)')
+    .option('--server <url>', 'work against a jobdeck serve instead of a data folder (default: $JOBDECK_SERVER)')
+    .option('--token <token>', 'API token for --server (default: $JOBDECK_TOKEN)')
     .enablePositionalOptions()
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();

@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { JobdeckClient } from '../../../shared/client/client';
+import { JobdeckError } from '../../../shared/errors';
 import type { ParamDef } from '../../../shared/model/job';
 import type { Run } from '../../../shared/model/run';
 import type { TaskRun } from '../../../shared/model/workflow';
@@ -16,7 +17,7 @@ import type { EngineOptions } from '../../engine/engine';
 import { WAIT_MAX_SECONDS } from '../../../shared/contract';
 import { outputDir } from '../../engine/paths';
 import { collect, findJob, localActor, parseIntOption, print, UsageError, withEngine, type GlobalOptions } from '../context';
-import { duration, paint, progressBar, runDuration, status } from '../format';
+import { duration, paint, printLogLine, progressBar, runDuration, status } from '../format';
 import { parseParamValues } from '../jobOptions';
 import { inferRuntime } from '../runtimeOf';
 import { isEmailAddress } from '../../../shared/model/notify';
@@ -179,7 +180,8 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
       let job;
       try {
         job = await findJob(client, ref);
-      } catch {
+      } catch (err) {
+        if (!engine) throw err;
         throw new UsageError(`"${ref}" is neither a script file nor a job in ${engine.dataDir}`);
       }
       const params = parseParamValues(o.param ?? [], job.params);
@@ -193,6 +195,7 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
           throw new UsageError('--email needs an SMTP server: jobdeck notify smtp URL --from ADDRESS, or JOBDECK_SMTP_URL');
         }
       }
+      if (!engine) return runRemote(client, job.id, args.join(' '), params as Record<string, never>, o);
       const run = await runInForeground(client, job.id, args.join(' '), params as Record<string, never>, o.task);
       if (o.email) await reportDelivery(client, run.id);
       const files = (await client.call('runs.files', { id: run.id })).map((f) => ({
@@ -204,6 +207,53 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
     },
     terminalHooks(),
   );
+}
+
+/**
+ * A run on a server, followed from here: its log as it comes (read in pages,
+ * resumed where it left off after a dropped connection), Ctrl+C cancels it,
+ * and the command exits with the run's exit code. Its result files stay on
+ * the server (their names are listed).
+ */
+async function runRemote(client: JobdeckClient, jobId: number, args: string, params: Record<string, never>, o: RunOptions): Promise<number> {
+  if (o.outputDir) throw new UsageError('--output-dir copies local result files; with --server download them from the run (GET /api/runs/ID/files/NAME)');
+  const queued = await client.call('runs.trigger', { jobId, args, params, trigger: 'cli', ...(o.task ? { task: o.task } : {}) });
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('\n[jobdeck] Stopping the run (Ctrl+C again to quit at once)…\n');
+    client.call('runs.cancel', { id: queued.id }).catch(() => undefined);
+  };
+  process.on('SIGINT', onSigint);
+  let after = 0;
+  let failures = 0;
+  try {
+    for (;;) {
+      let page;
+      try {
+        page = await client.call('runs.logs', { id: queued.id, afterSeq: after, limit: 5000 });
+        failures = 0;
+      } catch (err) {
+        // A dropped connection: try again from the last line seen, for a while.
+        if (!(err instanceof JobdeckError) || err.code !== 'UNAVAILABLE' || ++failures > 30) throw err;
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      for (const line of page.lines) printLogLine(line);
+      after = page.lastSeq;
+      if (page.done) break;
+      if (page.lines.length === 0) await new Promise((r) => setTimeout(r, 300));
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const run = await client.call('runs.get', { id: queued.id });
+  const files = await client.call('runs.files', { id: run.id });
+  summary(run, [], run.tasks !== null ? await client.call('runs.tasks', { id: run.id }) : []);
+  if (files.length) print(`Result files (on the server): ${files.map((f) => f.name).join(', ')}`);
+  if (o.email) await reportDelivery(client, run.id);
+  return exitCodeOf(run);
 }
 
 function emailList(text: string): string[] {

@@ -1,9 +1,8 @@
 /** `jobdeck runs …` */
 import type { Command } from 'commander';
 import { RUN_STATUSES, type RunStatus } from '../../../shared/model/job';
-import type { LogLine } from '../../../shared/model/run';
 import { findJob, parseIntOption, print, printJson, UsageError, withEngine, type GlobalOptions } from '../context';
-import { duration, localTime, paint, runDuration, runsTable, status, table } from '../format';
+import { duration, localTime, printLogLine, runDuration, runsTable, status, table } from '../format';
 import { exitCodeOf, summary, terminalHooks, waitInForeground } from './run';
 
 function parseStatuses(text: string): RunStatus[] {
@@ -12,13 +11,6 @@ function parseStatuses(text: string): RunStatus[] {
     if (!(RUN_STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status: "${s}" is not one of ${RUN_STATUSES.join(', ')}`);
   }
   return list as RunStatus[];
-}
-
-export function printLogLine(line: LogLine): void {
-  const text = line.task ? `[${line.task}] ${line.text}` : line.text;
-  if (line.stream === 'stdout') process.stdout.write(`${text}\n`);
-  else if (line.stream === 'stderr') process.stderr.write(`${paint(process.stderr, '31', text)}\n`);
-  else process.stderr.write(`${paint(process.stderr, '2', `[jobdeck] ${line.text}`)}\n`);
 }
 
 export function registerRuns(program: Command, globals: () => GlobalOptions): void {
