@@ -6,6 +6,7 @@ import { JobdeckError } from '../../shared/errors';
 import type { Job } from '../../shared/model/job';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { createLocalClient } from '../engine/localClient';
+import { savedToken } from './savedLogins';
 import WebSocket from 'ws';
 import { createHttpClient, type SocketLike } from '../../shared/client/httpClient';
 import { resolveDataDir } from '../engine/paths';
@@ -50,9 +51,12 @@ export function serverOf(opts: GlobalOptions): { url: string; token: string } | 
     throw new UsageError(`--server: "${url}" is not a URL such as https://jobs.example.com`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--server: "${url}" is not an http:// or https:// URL`);
-  const token = (opts.token ?? process.env.JOBDECK_TOKEN ?? '').trim();
-  if (!token) throw new UsageError(`--server needs an API token: --token TOKEN or JOBDECK_TOKEN (jobdeck users add NAME --role admin on the server prints one)`);
-  return { url: parsed.origin + parsed.pathname.replace(/\/+$/, ''), token };
+  const base = parsed.origin + parsed.pathname.replace(/\/+$/, '');
+  const token = (opts.token ?? process.env.JOBDECK_TOKEN ?? '').trim() || savedToken(base);
+  if (!token) {
+    throw new UsageError(`--server needs an API token: --token TOKEN, JOBDECK_TOKEN, or jobdeck login ${base} (jobdeck users add NAME --role admin on the server prints one)`);
+  }
+  return { url: base, token };
 }
 
 export function dataDirOf(opts: GlobalOptions): string {

@@ -7,6 +7,7 @@ import { JobdeckError } from '../../shared/errors';
 import { VERSION } from '../engine/version';
 import { describeError, UsageError, type GlobalOptions } from './context';
 import { registerJobs } from './commands/jobs';
+import { registerLogin } from './commands/login';
 import { registerNotify } from './commands/notify';
 import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerService(program, globals);
   registerUsers(program, globals);
   registerNotify(program, globals);
+  registerLogin(program);
   // Every subcommand also accepts --data-dir after its name.
   const addDataDir = (cmd: Command): void => {
     for (const sub of cmd.commands) {

@@ -76,4 +76,31 @@ describe('jobdeck --server', () => {
     const viaEnv = await cli(['jobs', 'list', '--json'], { env: { JOBDECK_SERVER: url, JOBDECK_TOKEN: token } });
     expect(JSON.parse(viaEnv.stdout)).toHaveLength(1);
   });
+
+  it('saves a login for a server (readable only by the user, never printed) and uses it for --server', async () => {
+    const dataDir = tempDir();
+    const token = (await cli(['users', 'add', 'ops', '--role', 'admin'], { dataDir })).stdout.trim();
+    const url = await serve(dataDir);
+    const home = tempDir();
+    const env = { HOME: home, XDG_CONFIG_HOME: '', JOBDECK_TOKEN: '' };
+    const refused = await cli(['login', url], { input: 'jd_wrong\n', env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${url}: the token is not valid`);
+    const login = await cli(['login', `${url}/`], { input: `${token}\n`, env });
+    expect(login).toMatchObject({ code: 0, stderr: '' });
+    expect(login.stdout).toBe(`Logged in to ${url} as ops (admin); the token is saved in ${home}/.config/jobdeck/logins.json (readable only by you).\n`);
+    const { statSync, readFileSync } = await import('node:fs');
+    expect(statSync(join(home, '.config', 'jobdeck', 'logins.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, '.config', 'jobdeck')).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(home, '.config', 'jobdeck', 'logins.json'), 'utf8')).toContain(token);
+    const list = await cli(['--server', url, 'jobs', 'list', '--json'], { env });
+    expect(list).toMatchObject({ code: 0, stderr: '', stdout: '[]\n' });
+    const logins = await cli(['logins'], { env });
+    expect(logins.stdout).toContain(url);
+    expect(logins.stdout).not.toContain(token);
+    expect((await cli(['logout', url], { env })).stdout).toBe(`Forgot the token for ${url}.\n`);
+    const after = await cli(['--server', url, 'jobs', 'list'], { env });
+    expect(after.code).toBe(2);
+    expect(after.stderr).toMatch(/jobdeck login http/);
+  });
 });
