@@ -4,41 +4,19 @@
  * remote job run followed to its end, and errors that say which server and
  * why.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cli } from '../helpers/cli';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli';
+import { serve } from '../helpers/serveProcess';
 import { tempDir } from '../helpers/temp';
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-});
-
-function serve(dataDir: string): Promise<string> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent'], {
-    env: { ...process.env, JOBDECK_DATA_DIR: dataDir, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /console\s+(\S+?)\/\n/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-}
 
 describe('jobdeck --server', () => {
   it('gives the same answers as the data folder itself, runs a job there to its end, and names the server in errors', async () => {
     const dataDir = tempDir();
     const added = await cli(['users', 'add', 'ops', '--role', 'superadmin'], { dataDir });
     const token = added.stdout.trim();
-    const url = await serve(dataDir);
+    const { url } = await serve([], dataDir);
     const remote = (args: string[]) => cli(['--server', url, '--token', token, ...args]);
     const local = (args: string[]) => cli(args, { dataDir });
 
@@ -80,7 +58,7 @@ describe('jobdeck --server', () => {
   it('saves a login for a server (readable only by the user, never printed) and uses it for --server', async () => {
     const dataDir = tempDir();
     const token = (await cli(['users', 'add', 'ops', '--role', 'admin'], { dataDir })).stdout.trim();
-    const url = await serve(dataDir);
+    const { url } = await serve([], dataDir);
     const home = tempDir();
     const env = { HOME: home, XDG_CONFIG_HOME: '', JOBDECK_TOKEN: '' };
     const refused = await cli(['login', url], { input: 'jd_wrong\n', env });

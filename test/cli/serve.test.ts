@@ -1,33 +1,11 @@
 /** `jobdeck serve` and `jobdeck users` as a user runs them. */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { get } from 'node:https';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cli } from '../helpers/cli';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli';
+import { serve } from '../helpers/serveProcess';
 import { tempDir } from '../helpers/temp';
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-});
-
-/** Starts `jobdeck serve`; resolves once it prints its URL. */
-function serve(args: string[], dataDir: string): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], {
-    env: { ...process.env, JOBDECK_DATA_DIR: dataDir, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /console\s+(\S+?)\/\n/.exec(err);
-      if (m) resolve({ child, url: m[1]!, stderr: () => err });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-}
 
 const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', r)));
 

@@ -1,5 +1,4 @@
 /** The engine as a whole: real SQLite files, real processes. */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { ManualClock } from '../../electron/engine/clock';
 import { Engine } from '../../electron/engine/engine';
 import { runDir } from '../../electron/engine/paths';
 import { openEngine, rejection, until } from '../helpers/engine';
+import { killChild, startEngineChild } from '../helpers/engineChild';
 import { fixture, isAlive } from '../helpers/process';
 import { tempDir } from '../helpers/temp';
 
@@ -383,19 +383,8 @@ describe('runs', () => {
 describe('crash recovery', () => {
   it('marks runs of a killed engine FAILED/interrupted, keeps their logs and frees their locks', async () => {
     const dataDir = tempDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'fixtures', 'engine-child.mts'), dataDir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const info = await new Promise<{ runId: number; jobId: number; pids: number[] }>((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        if (buf.includes('\n')) resolve(JSON.parse(buf.split('\n')[0]!));
-      });
-      child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
-    });
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    const { child, info } = await startEngineChild(dataDir);
+    await killChild(child);
     // The launcher notices its engine is gone and stops the job: no orphans.
     await until(() => info.pids.every((pid) => !isAlive(pid)), 10_000, 'the orphaned job to be stopped');
 

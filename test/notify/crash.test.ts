@@ -4,11 +4,10 @@
  * takes the message over once the dead one's lease runs out and delivers it
  * exactly once.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../electron/engine/clock';
 import { openEngine, until } from '../helpers/engine';
+import { killChild, startEngineChild } from '../helpers/engineChild';
 import { startSmtp, stopAllSmtp } from '../helpers/smtp';
 import { tempDir } from '../helpers/temp';
 
@@ -18,24 +17,12 @@ describe('notifications across a crash', () => {
   it('delivers an alert once after the engine sending it was killed mid-delivery', async () => {
     const stalled = await startSmtp({ stall: true });
     const dataDir = tempDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'fixtures', 'engine-child.mts'), dataDir, 'notify'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, JOBDECK_SMTP_URL: stalled.url },
-    });
-    const info = await new Promise<{ runId: number }>((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        if (buf.includes('\n')) resolve(JSON.parse(buf.split('\n')[0]!));
-      });
-      child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
-    });
+    const { child, info } = await startEngineChild(dataDir, 'notify', { ...process.env, JOBDECK_SMTP_URL: stalled.url });
     // Its sender holds the message (leased) while the server stalls: kill it there.
     const clock = new ManualClock(Date.now());
     const { client } = openEngine({ dataDir, scheduler: false, clock, notifyPollMs: 50, env: {} });
     await until(async () => (await client.call('notify.deliveries', { runId: info.runId }))[0]?.status === 'sending', 15_000);
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await killChild(child);
     await stalled.stop();
 
     const good = await startSmtp();

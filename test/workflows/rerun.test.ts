@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openEngine, rejection } from '../helpers/engine';
+import { killChild, startEngineChild } from '../helpers/engineChild';
 import { tempDir } from '../helpers/temp';
 import { createWorkflow, readRun } from '../helpers/workflow';
 
@@ -99,23 +100,11 @@ describe('workflow re-runs', () => {
 
 describe('a workflow run whose engine was killed', () => {
   it('is recorded FAILED interrupted with its running task failed and the rest skipped, and can be re-run from there', async () => {
-    const { spawn } = await import('node:child_process');
     const { isAlive } = await import('../helpers/process');
     const { until } = await import('../helpers/engine');
     const dataDir = tempDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'fixtures', 'engine-child.mts'), dataDir, 'workflow'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const info = await new Promise<{ runId: number; pids: number[] }>((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        if (buf.includes('\n')) resolve(JSON.parse(buf.split('\n')[0]!));
-      });
-      child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
-    });
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    const { child, info } = await startEngineChild(dataDir, 'workflow');
+    await killChild(child);
     await until(() => info.pids.every((pid) => !isAlive(pid)), 10_000, 'the orphaned task to be stopped');
 
     const { engine, client } = openEngine({ dataDir });

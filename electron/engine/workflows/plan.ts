@@ -207,9 +207,9 @@ export function readPlan(json: string): { plan: Plan; nodes: PlanNode[] } {
 /** Looks a job up by name for a workflow's `job` references. */
 export function jobRefLookup(store: Store): (name: string) => JobRef | undefined {
   return (name) => {
+    // The row by name holds every column, the script too.
     const row = store.jobs.getByName(name);
     if (!row) return undefined;
-    const full = store.jobs.get(row.id);
-    return { name: row.name, runtime: row.runtime, script: full?.script ?? '', timeoutSeconds: row.timeout_s, archived: row.archived === 1 };
+    return { name: row.name, runtime: row.runtime, script: row.script ?? '', timeoutSeconds: row.timeout_s, archived: row.archived === 1 };
   };
 }
