@@ -1,7 +1,8 @@
 // Builds the plain-JavaScript parts that run outside a bundler's app build:
-// the launcher (the small process the engine forks to spawn job processes).
-// esbuild, a few hundred milliseconds; `npm install` runs it once (prepare),
-// the test command and vitest's global setup run it again.
+// the launcher (the small process the engine forks to spawn job processes)
+// and the `jobdeck` command (CLI and `serve`), so neither compiles TypeScript
+// when it starts. esbuild, a few hundred milliseconds; `npm install` runs it
+// once (prepare), the test command and vitest's global setup run it again.
 //   node scripts/build-node.mjs
 import { build } from 'esbuild';
 import { join } from 'node:path';
@@ -21,6 +22,20 @@ export async function buildNode() {
     // the smaller the launcher, the faster its fork() of each job.
     packages: 'bundle',
     minifySyntax: true,
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  await build({
+    entryPoints: { cli: join(root, 'electron/cli/main.ts') },
+    outdir: join(root, 'out/node'),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    // Our own sources in one file; packages stay in node_modules (native better-sqlite3,
+    // fastify's plugins), loaded as they are by Node.
+    packages: 'external',
     sourcemap: true,
     logLevel: 'warning',
   });

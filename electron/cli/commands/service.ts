@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve, win32 } from 'node:path';
+import { dirname, join, resolve, win32 } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { dataDirOf, parseIntOption, print, UsageError, type GlobalOptions } from '../context';
@@ -31,7 +31,14 @@ type Platform = (typeof PLATFORMS)[keyof typeof PLATFORMS];
 
 /** The jobdeck script this command runs from (bin/jobdeck.mjs of the installation). */
 function jobdeckScript(): string {
-  return resolve(fileURLToPath(new URL('../../../bin/jobdeck.mjs', import.meta.url)));
+  // Found upwards from this module: from its source (electron/cli/commands/) or its bundle (out/node/).
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'bin', 'jobdeck.mjs');
+    if (existsSync(candidate)) return resolve(candidate);
+    dir = dirname(dir);
+  }
+  return resolve(process.argv[1] ?? 'jobdeck');
 }
 
 function specOf(o: ServiceOptions, globals: GlobalOptions): ServiceSpec & { platform: Platform } {
