@@ -5,12 +5,14 @@
 import { Command, CommanderError } from 'commander';
 import { JobdeckError } from '../../shared/errors';
 import { VERSION } from '../engine/version';
-import { describeError, UsageError, type GlobalOptions } from './context';
+import { describeError, type GlobalOptions } from './context';
+import { EXIT, exitCodeOfError } from './exitCodes';
 import { registerJobs } from './commands/jobs';
 import { registerLogin } from './commands/login';
 import { registerNotify } from './commands/notify';
 import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
+import { registerScheduler } from './commands/scheduler';
 import { registerServe } from './commands/serve';
 import { registerService } from './commands/service';
 import { registerTransfer } from './commands/transfer';
@@ -31,6 +33,7 @@ export function buildProgram(): Command {
   registerJobs(program, globals);
   registerRuns(program, globals);
   registerTransfer(program, globals);
+  registerScheduler(program, globals);
   registerServe(program, globals);
   registerService(program, globals);
   registerUsers(program, globals);
@@ -75,14 +78,11 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // Help and version exit 0; usage mistakes have been printed already.
-      return err.exitCode === 0 ? 0 : 2;
-    }
+    // Help and version exit 0; usage mistakes have been printed already.
+    if (err instanceof CommanderError) return exitCodeOfError(err);
     process.stderr.write(`jobdeck: ${describeError(err)}\n`);
-    if (err instanceof UsageError) return 2;
-    if (err instanceof JobdeckError) return err.code === 'INTERNAL' ? 70 : 1;
-    if (process.env.JOBDECK_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    return 1;
+    const code = exitCodeOfError(err);
+    if ((code === EXIT.internal || !(err instanceof JobdeckError)) && process.env.JOBDECK_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return code;
   }
 }

@@ -93,6 +93,23 @@ export function buildRequest(method: MethodName, input: Record<string, unknown>)
   return { verb: http.method, path, body: JSON.stringify(rest) };
 }
 
+/**
+ * The server could not be reached at all (refused, DNS, TLS, dropped): not an
+ * answer from it. Says why, from the underlying cause fetch wraps.
+ */
+export class ServerUnreachable extends JobdeckError {
+  constructor(base: string, err: unknown) {
+    super('UNAVAILABLE', `cannot reach ${base || 'the server'}: ${reasonOf(err)}`);
+  }
+}
+
+function reasonOf(err: unknown): string {
+  const outer = err as (Error & { cause?: Error & { code?: string } }) | undefined;
+  const cause = outer?.cause;
+  if (cause?.message && outer?.message === 'fetch failed') return cause.code && !cause.message.includes(cause.code) ? `${cause.message} (${cause.code})` : cause.message;
+  return outer?.message ?? String(err);
+}
+
 export function createHttpClient(options: HttpClientOptions): JobdeckClient {
   const base = options.baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
@@ -112,7 +129,7 @@ export function createHttpClient(options: HttpClientOptions): JobdeckClient {
         credentials: 'same-origin',
       });
     } catch (err) {
-      throw new JobdeckError('UNAVAILABLE', `cannot reach ${base || 'the server'}: ${(err as Error).message}`);
+      throw new ServerUnreachable(base, err);
     }
   }
 

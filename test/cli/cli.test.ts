@@ -34,7 +34,7 @@ describe('jobdeck run', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nonexistent-shell was not found');
     const unknown = await cli(['run', 'no-such-thing'], { dataDir: tempDir() });
-    expect(unknown.code).toBe(2);
+    expect(unknown.code).toBe(3);
     expect(unknown.stderr).toMatch(/"no-such-thing" is neither a script file nor a job/);
   });
 
@@ -76,7 +76,7 @@ describe('jobdeck jobs, runs, export and import', () => {
       paramValues: { mode: 'full' },
     });
     const tooFast = await cli(['jobs', 'edit', 'disk check', '--interval', '301'], { dataDir });
-    expect(tooFast.code).toBe(1);
+    expect(tooFast.code).toBe(2);
     expect(tooFast.stderr).toBe('jobdeck: --interval: interval must be at most 300 seconds\n');
     const taken = await cli(['jobs', 'add', '--name', 'DISK CHECK', '--script', script('ok.sh')], { dataDir });
     expect(taken.stderr).toContain('a job named "DISK CHECK" already exists');
@@ -108,7 +108,7 @@ describe('jobdeck jobs, runs, export and import', () => {
     doc.jobs[1].timeoutSeconds = 'soon';
     writeFileSync(broken, JSON.stringify(doc));
     const bad = await cli(['import', broken], { dataDir: b });
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('jobdeck: document.jobs.1.timeoutSeconds: must be a number\n');
     expect(JSON.parse((await cli(['jobs', 'list', '--json'], { dataDir: b })).stdout)).toEqual([]);
     const notJson = await cli(['import', script('ok.sh')], { dataDir: b });

@@ -82,7 +82,7 @@ describe('jobdeck jobs add, hardened', () => {
     const empty = join(tempDir(), 'empty.sh');
     writeFileSync(empty, '  \n');
     const r = await cli(['jobs', 'add', '--name', 'nothing', '--script', empty, '--manual'], { dataDir });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toBe('jobdeck: --script: script is empty: give the commands the job runs\n');
     expect((await cli(['jobs', 'list', '--json'], { dataDir })).stdout.trim()).toBe('[]');
   });

@@ -40,15 +40,15 @@ describe('jobdeck --server', () => {
     expect(missing[0]!.stderr).toBe(`jobdeck: ${url}: ${missing[1]!.stderr.replace(/^jobdeck: /, '')}`);
 
     const wrongToken = await cli(['--server', url, '--token', 'jd_wrong', 'jobs', 'list']);
-    expect(wrongToken.code).toBe(1);
+    expect(wrongToken.code).toBe(4);
     expect(wrongToken.stderr).toContain(url);
     expect(wrongToken.stderr).toMatch(/token is not valid/);
     const noToken = await cli(['--server', url, 'jobs', 'list'], { env: { JOBDECK_TOKEN: '' } });
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toMatch(/--server needs an API token/);
     const nowhere = await cli(['--server', 'http://127.0.0.1:1', '--token', token, 'jobs', 'list']);
-    expect(nowhere.code).not.toBe(0);
-    expect(nowhere.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:1/);
+    expect(nowhere.code).toBe(6);
+    expect(nowhere.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
     const both = await cli(['--server', url, '--token', token, '--data-dir', dataDir, 'jobs', 'list']);
     expect(both.stderr).toMatch(/--data-dir or --server, not both/);
     const viaEnv = await cli(['jobs', 'list', '--json'], { env: { JOBDECK_SERVER: url, JOBDECK_TOKEN: token } });
@@ -62,7 +62,7 @@ describe('jobdeck --server', () => {
     const home = tempDir();
     const env = { HOME: home, XDG_CONFIG_HOME: '', JOBDECK_TOKEN: '' };
     const refused = await cli(['login', url], { input: 'jd_wrong\n', env });
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(4);
     expect(refused.stderr).toContain(`${url}: the token is not valid`);
     const login = await cli(['login', `${url}/`], { input: `${token}\n`, env });
     expect(login).toMatchObject({ code: 0, stderr: '' });

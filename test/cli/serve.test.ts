@@ -24,7 +24,7 @@ describe('jobdeck serve', () => {
     expect(await me.json()).toEqual({ name: 'alice', role: 'superadmin', expiresAt: null });
     // A second scheduler on the same folder is refused, naming the owner.
     const second = await cli(['serve', '--port', '0'], { dataDir });
-    expect(second.code).toBe(1);
+    expect(second.code).toBe(5);
     expect(second.stderr).toMatch(/already scheduled by jobdeck serve \(pid \d+ on /);
     const list = await cli(['users', 'list'], { dataDir });
     expect(list.stdout).toMatch(/alice\s+superadmin/);

@@ -19,6 +19,7 @@ import { outputDir } from '../../engine/paths';
 import { collect, findJob, localActor, parseIntOption, print, UsageError, withEngine, type GlobalOptions } from '../context';
 import { duration, paint, printLogLine, progressBar, runDuration, status } from '../format';
 import { parseParamValues } from '../jobOptions';
+import { followRun } from './follow';
 import { inferRuntime } from '../runtimeOf';
 import { isEmailAddress } from '../../../shared/model/notify';
 
@@ -96,7 +97,7 @@ export function summary(run: Run, files: { name: string; size: number; path: str
   const exit = run.exitCode !== null ? `exit code ${run.exitCode}` : run.signal ? run.signal : (run.error ?? '');
   process.stderr.write(
     `${paint(process.stderr, '1', `Run ${run.id} ${status(run.status, process.stderr)}`)} in ${duration(runDuration(run)) || '0 ms'}${exit ? ` (${exit})` : ''}${
-      run.error && run.exitCode !== null ? `: ${run.error}` : ''
+      run.error && run.exitCode !== null && run.error !== exit ? `: ${run.error}` : ''
     }\n`,
   );
   for (const t of tasks) {
@@ -181,8 +182,8 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
       try {
         job = await findJob(client, ref);
       } catch (err) {
-        if (!engine) throw err;
-        throw new UsageError(`"${ref}" is neither a script file nor a job in ${engine.dataDir}`);
+        if (!engine || !(err instanceof JobdeckError) || err.code !== 'NOT_FOUND') throw err;
+        throw new JobdeckError('NOT_FOUND', `"${ref}" is neither a script file nor a job in ${engine.dataDir}`, 'target');
       }
       const params = parseParamValues(o.param ?? [], job.params);
       if (o.email) {
@@ -210,8 +211,8 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
 }
 
 /**
- * A run on a server, followed from here: its log as it comes (read in pages,
- * resumed where it left off after a dropped connection), Ctrl+C cancels it,
+ * A run on a server, followed from here: its log as it comes (live, resumed
+ * where it left off after a dropped connection), Ctrl+C cancels it,
  * and the command exits with the run's exit code. Its result files stay on
  * the server (their names are listed).
  */
@@ -226,29 +227,12 @@ async function runRemote(client: JobdeckClient, jobId: number, args: string, par
     client.call('runs.cancel', { id: queued.id }).catch(() => undefined);
   };
   process.on('SIGINT', onSigint);
-  let after = 0;
-  let failures = 0;
+  let run: Run;
   try {
-    for (;;) {
-      let page;
-      try {
-        page = await client.call('runs.logs', { id: queued.id, afterSeq: after, limit: 5000 });
-        failures = 0;
-      } catch (err) {
-        // A dropped connection: try again from the last line seen, for a while.
-        if (!(err instanceof JobdeckError) || err.code !== 'UNAVAILABLE' || ++failures > 30) throw err;
-        await new Promise((r) => setTimeout(r, 1000));
-        continue;
-      }
-      for (const line of page.lines) printLogLine(line);
-      after = page.lastSeq;
-      if (page.done) break;
-      if (page.lines.length === 0) await new Promise((r) => setTimeout(r, 300));
-    }
+    run = await followRun(client, queued.id, { live: true, printLine: printLogLine, onConnection: (message) => process.stderr.write(`[jobdeck] ${message}\n`) });
   } finally {
     process.off('SIGINT', onSigint);
   }
-  const run = await client.call('runs.get', { id: queued.id });
   const files = await client.call('runs.files', { id: run.id });
   summary(run, [], run.tasks !== null ? await client.call('runs.tasks', { id: run.id }) : []);
   if (files.length) print(`Result files (on the server): ${files.map((f) => f.name).join(', ')}`);

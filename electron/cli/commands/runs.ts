@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { RUN_STATUSES, type RunStatus } from '../../../shared/model/job';
 import { findJob, parseIntOption, print, printJson, UsageError, withEngine, type GlobalOptions } from '../context';
 import { duration, localTime, printLogLine, runDuration, runsTable, status, table } from '../format';
+import { followRun } from './follow';
 import { exitCodeOf, summary, terminalHooks, waitInForeground } from './run';
 
 function parseStatuses(text: string): RunStatus[] {
@@ -124,6 +125,23 @@ export function registerRuns(program: Command, globals: () => GlobalOptions): vo
             await new Promise((r) => setTimeout(r, 300));
           }
         }
+      });
+    });
+
+  runs
+    .command('follow <run>')
+    .description("print a run's log as it comes until the run ends (live from a server, resumed after a dropped connection); exits with the run's exit code")
+    .option('--json', 'print JSON lines')
+    .action(async (ref: string, o: { json?: boolean }) => {
+      await withEngine(globals(), async (client, engine) => {
+        const id = parseIntOption('run', ref, 1);
+        const run = await followRun(client, id, {
+          live: engine === null,
+          printLine: o.json ? (line) => print(JSON.stringify(line)) : printLogLine,
+          onConnection: (message) => process.stderr.write(`[jobdeck] ${message}\n`),
+        });
+        summary(run, [], run.tasks !== null ? await client.call('runs.tasks', { id }) : []);
+        process.exitCode = exitCodeOf(run);
       });
     });
 

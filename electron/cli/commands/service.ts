@@ -146,12 +146,17 @@ export function registerService(program: Command, globals: () => GlobalOptions):
     print(`Removed ${spec.name}; its data folder ${spec.dataDir} is kept.`);
   });
 
-  for (const verb of ['start', 'stop'] as const) {
-    withOptions(service.command(verb).description(`${verb} the installed service`)).action((o: ServiceOptions) => {
+  const verbs = {
+    start: ['start the installed service', 'Started'],
+    stop: ['stop the installed service (running runs get the drain time, then are stopped and recorded)', 'Stopped'],
+    restart: ['restart the whole process (it drains first); for a stuck scheduler, jobdeck scheduler restart keeps the process', 'Restarted'],
+  } as const;
+  for (const [verb, [description, done]] of Object.entries(verbs)) {
+    withOptions(service.command(verb).description(description)).action((o: ServiceOptions) => {
       const spec = specOf(o, globals());
       requireLinuxHere(spec, verb);
       systemctl(spec, [verb, `${spec.name}.service`]);
-      print(`${verb === 'start' ? 'Started' : 'Stopped'} ${spec.name}.`);
+      print(`${done} ${spec.name}.`);
     });
   }
 
