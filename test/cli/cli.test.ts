@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli';
+import { cliTarget, TARGETS } from '../helpers/cliTarget';
 import { FIXTURES } from '../helpers/process';
 import { tempDir } from '../helpers/temp';
 
@@ -38,30 +39,31 @@ describe('jobdeck run', () => {
     expect(unknown.stderr).toMatch(/"no-such-thing" is neither a script file nor a job/);
   });
 
+});
+
+// The same tests against a data folder and against a server (--server): identical outputs and exit codes.
+describe.each(TARGETS)('jobdeck jobs, runs, export and import (%s)', (kind) => {
   it('runs a stored job and records the run with the cli trigger', async () => {
-    const dataDir = tempDir();
-    const add = await cli(['jobs', 'add', '--name', 'greeter', '--script', script('ok.sh'), '--manual', '--user', 'svc'], { dataDir });
+    const t = await cliTarget(kind);
+    const add = await t.cli(['jobs', 'add', '--name', 'greeter', '--script', script('ok.sh'), '--manual', '--user', 'svc']);
     expect(add.code).toBe(0);
-    const run = await cli(['run', 'greeter', 'world'], { dataDir });
+    const run = await t.cli(['run', 'greeter', 'world']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('hello world');
     expect(run.stdout).toContain('user=svc');
-    const list = await cli(['runs', 'list', '--json'], { dataDir });
+    const list = await t.cli(['runs', 'list', '--json']);
     const page = JSON.parse(list.stdout);
     expect(page.items[0]).toMatchObject({ jobName: 'greeter', trigger: 'cli', status: 'SUCCEEDED', args: 'world' });
-    const logs = await cli(['runs', 'logs', String(page.items[0].id)], { dataDir });
+    const logs = await t.cli(['runs', 'logs', String(page.items[0].id)]);
     expect(logs.stdout).toContain('hello world');
     expect(logs.stderr).toContain('[jobdeck] Finished SUCCEEDED');
   });
-});
 
-describe('jobdeck jobs, runs, export and import', () => {
   it('adds, lists, shows, edits and archives jobs, with clear errors', async () => {
-    const dataDir = tempDir();
-    const add = await cli(
+    const t = await cliTarget(kind);
+    const add = await t.cli(
       ['jobs', 'add', '--name', 'Disk check', '--script', script('ok.sh'), '--cron', '0 */5 * * * *', '--tz', 'Europe/Oslo', '--group', 'ops',
         '--param-def', 'threshold:number:90', '--param-def', 'mode:choice(fast|full)!', '--param', 'mode=full', '--json'],
-      { dataDir },
     );
     expect(add.code, add.stderr).toBe(0);
     const job = JSON.parse(add.stdout);
@@ -75,69 +77,69 @@ describe('jobdeck jobs, runs, export and import', () => {
       ],
       paramValues: { mode: 'full' },
     });
-    const tooFast = await cli(['jobs', 'edit', 'disk check', '--interval', '301'], { dataDir });
+    const tooFast = await t.cli(['jobs', 'edit', 'disk check', '--interval', '301']);
     expect(tooFast.code).toBe(2);
     expect(tooFast.stderr).toBe('jobdeck: --interval: interval must be at most 300 seconds\n');
-    const taken = await cli(['jobs', 'add', '--name', 'DISK CHECK', '--script', script('ok.sh')], { dataDir });
+    const taken = await t.cli(['jobs', 'add', '--name', 'DISK CHECK', '--script', script('ok.sh')]);
     expect(taken.stderr).toContain('a job named "DISK CHECK" already exists');
-    const noScript = await cli(['jobs', 'add', '--name', 'x', '--script', '/nope/missing.sh'], { dataDir });
+    const noScript = await t.cli(['jobs', 'add', '--name', 'x', '--script', '/nope/missing.sh']);
     expect([noScript.code, noScript.stderr]).toEqual([2, 'jobdeck: --script: cannot read /nope/missing.sh: ENOENT\n']);
-    const edit = await cli(['jobs', 'edit', String(job.id), '--interval', '30', '--retries', '2'], { dataDir });
+    const edit = await t.cli(['jobs', 'edit', String(job.id), '--interval', '30', '--retries', '2']);
     expect(edit.stdout).toContain('revision 2');
-    const list = await cli(['jobs', 'list'], { dataDir });
+    const list = await t.cli(['jobs', 'list']);
     expect(list.stdout).toMatch(/Disk check\s+ops\s+every 30 s/);
     expect(list.stdout).toContain(job.scriptMd5.slice(0, 8));
-    const show = await cli(['jobs', 'show', 'Disk check'], { dataDir });
+    const show = await t.cli(['jobs', 'show', 'Disk check']);
     expect(show.stdout).toContain(`script md5    ${job.scriptMd5}`);
     expect(show.stdout).toContain('retries       2 (delay 60 s)');
-    const archive = await cli(['jobs', 'archive', 'Disk check'], { dataDir });
+    const archive = await t.cli(['jobs', 'archive', 'Disk check']);
     expect(archive.stdout).toContain('Archived job');
-    const archived = JSON.parse((await cli(['jobs', 'list', '--archived', 'only', '--json'], { dataDir })).stdout);
+    const archived = JSON.parse((await t.cli(['jobs', 'list', '--archived', 'only', '--json'])).stdout);
     expect(archived.map((j: { name: string }) => j.name)).toEqual(['Disk check']);
   });
 
   it('exports and imports a data folder exactly; a malformed file changes nothing', async () => {
-    const a = tempDir();
-    await cli(['jobs', 'add', '--name', 'one', '--script', script('ok.sh'), '--interval', '45', '--user', 'svc'], { dataDir: a });
-    await cli(['jobs', 'add', '--name', 'two', '--script', script('exit3.sh'), '--manual', '--lock', 'db', '--timeout', '60'], { dataDir: a });
+    const a = await cliTarget(kind);
+    await a.cli(['jobs', 'add', '--name', 'one', '--script', script('ok.sh'), '--interval', '45', '--user', 'svc']);
+    await a.cli(['jobs', 'add', '--name', 'two', '--script', script('exit3.sh'), '--manual', '--lock', 'db', '--timeout', '60']);
     const file = join(tempDir(), 'jobs.json');
-    expect((await cli(['export', file], { dataDir: a })).stderr).toContain('Exported 2 jobs');
-    const b = tempDir();
+    expect((await a.cli(['export', file])).stderr).toContain('Exported 2 jobs');
+    const b = await cliTarget(kind);
     const broken = join(tempDir(), 'broken.json');
     const doc = JSON.parse(readFileSync(file, 'utf8'));
     doc.jobs[1].timeoutSeconds = 'soon';
     writeFileSync(broken, JSON.stringify(doc));
-    const bad = await cli(['import', broken], { dataDir: b });
+    const bad = await b.cli(['import', broken]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('jobdeck: document.jobs.1.timeoutSeconds: must be a number\n');
-    expect(JSON.parse((await cli(['jobs', 'list', '--json'], { dataDir: b })).stdout)).toEqual([]);
-    const notJson = await cli(['import', script('ok.sh')], { dataDir: b });
+    expect(JSON.parse((await b.cli(['jobs', 'list', '--json'])).stdout)).toEqual([]);
+    const notJson = await b.cli(['import', script('ok.sh')]);
     expect(notJson.code).toBe(2);
     expect(notJson.stderr).toMatch(/not valid JSON/);
-    const dry = await cli(['import', file, '--dry-run'], { dataDir: b });
+    const dry = await b.cli(['import', file, '--dry-run']);
     expect(dry.stdout).toContain('Would create 2');
-    expect((await cli(['import', file], { dataDir: b })).stdout).toContain('Created 2, updated 0, unchanged 0.');
-    const again = JSON.parse((await cli(['export'], { dataDir: b })).stdout);
+    expect((await b.cli(['import', file])).stdout).toContain('Created 2, updated 0, unchanged 0.');
+    const again = JSON.parse((await b.cli(['export'])).stdout);
     expect({ ...again, exportedAt: null }).toEqual({ ...JSON.parse(readFileSync(file, 'utf8')), exportedAt: null });
   });
 
   it('lists, shows and filters runs; cancel of a finished run is refused', async () => {
-    const dataDir = tempDir();
-    await cli(['jobs', 'add', '--name', 'bad', '--script', script('exit3.sh'), '--manual'], { dataDir });
-    await cli(['jobs', 'add', '--name', 'good', '--script', script('ok.sh'), '--manual'], { dataDir });
-    await cli(['run', 'bad'], { dataDir });
-    await cli(['run', 'good'], { dataDir });
-    const failed = JSON.parse((await cli(['runs', 'list', '--status', 'failed', '--json'], { dataDir })).stdout);
+    const t = await cliTarget(kind);
+    await t.cli(['jobs', 'add', '--name', 'bad', '--script', script('exit3.sh'), '--manual']);
+    await t.cli(['jobs', 'add', '--name', 'good', '--script', script('ok.sh'), '--manual']);
+    await t.cli(['run', 'bad']);
+    await t.cli(['run', 'good']);
+    const failed = JSON.parse((await t.cli(['runs', 'list', '--status', 'failed', '--json'])).stdout);
     expect(failed.items.map((r: { jobName: string }) => r.jobName)).toEqual(['bad']);
-    const table = await cli(['runs', 'list', '--job', 'good'], { dataDir });
+    const table = await t.cli(['runs', 'list', '--job', 'good']);
     expect(table.stdout).toMatch(/good\s+SUCCEEDED\s+cli/);
-    const badStatus = await cli(['runs', 'list', '--status', 'DONE'], { dataDir });
+    const badStatus = await t.cli(['runs', 'list', '--status', 'DONE']);
     expect([badStatus.code, badStatus.stderr]).toEqual([2, 'jobdeck: --status: "DONE" is not one of QUEUED, IN_PROGRESS, SUCCEEDED, FAILED, CANCELLED\n']);
-    const badDate = await cli(['runs', 'list', '--from', 'yesterday'], { dataDir });
+    const badDate = await t.cli(['runs', 'list', '--from', 'yesterday']);
     expect(badDate.stderr).toMatch(/^jobdeck: from: expected 20220221/);
-    const show = await cli(['runs', 'show', String(failed.items[0].id)], { dataDir });
+    const show = await t.cli(['runs', 'show', String(failed.items[0].id)]);
     expect(show.stdout).toMatch(/exit\s+3/);
-    const cancel = await cli(['runs', 'cancel', String(failed.items[0].id)], { dataDir });
-    expect([cancel.code, cancel.stderr]).toEqual([1, `jobdeck: run ${failed.items[0].id} has already finished (FAILED)\n`]);
+    const cancel = await t.cli(['runs', 'cancel', String(failed.items[0].id)]);
+    expect([cancel.code, cancel.stderr]).toEqual([5, `jobdeck: run ${failed.items[0].id} has already finished (FAILED)\n`]);
   });
 });

@@ -81,4 +81,64 @@ describe('jobdeck --server', () => {
     expect(after.code).toBe(2);
     expect(after.stderr).toMatch(/jobdeck login http/);
   });
+
+  it('pauses, resumes and restarts the scheduler and breaks locks, with the exit codes of the table', async () => {
+    const dataDir = tempDir();
+    const admin = (await cli(['users', 'add', 'root', '--role', 'superadmin'], { dataDir })).stdout.trim();
+    const viewer = (await cli(['users', 'add', 'watcher', '--role', 'viewer'], { dataDir })).stdout.trim();
+    const sleeper = join(tempDir(), 'sleeper.sh');
+    writeFileSync(sleeper, 'sleep 30\n');
+    expect((await cli(['jobs', 'add', '--name', 'holder', '--script', sleeper, '--manual', '--lock', 'db'], { dataDir })).code).toBe(0);
+    expect((await cli(['jobs', 'add', '--name', 'tick', '--script', sleeper, '--interval', '300'], { dataDir })).code).toBe(0);
+    const { url } = await serve([], dataDir);
+    const as = (token: string) => (args: string[]) => cli(['--server', url, '--token', token, ...args]);
+    const root = as(admin);
+
+    const status = await root(['scheduler', 'status']);
+    expect(status).toMatchObject({ code: 0, stderr: '' });
+    expect(status.stdout).toMatch(/^Scheduler: running\nRuns: 0 running, 0 queued \(at most \d+ at once\)\n/);
+    expect(status.stdout).toMatch(/NEXT FIRE +JOB\n.* tick \(2\)\n$/);
+    expect(await root(['scheduler', 'pause'])).toMatchObject({ code: 0, stderr: '', stdout: 'Paused the scheduler; 0 running, 0 queued.\n' });
+    const paused = JSON.parse((await root(['scheduler', 'status', '--json'])).stdout);
+    expect(paused).toMatchObject({ active: true, paused: true });
+    expect((await root(['scheduler', 'status'])).stdout).not.toContain('NEXT FIRE');
+    expect((await root(['scheduler', 'resume'])).stdout).toBe('Resumed the scheduler; 0 running, 0 queued.\n');
+    expect((await root(['scheduler', 'restart'])).stdout).toBe('Restarted the scheduler: every job reloaded; 0 running, 0 queued.\n');
+    const audit = await fetch(`${url}/api/audit`, { headers: { authorization: `Bearer ${admin}` } }).then((r) => r.json() as Promise<{ items: { action: string }[] }>);
+    expect(audit.items.slice(0, 3).map((e) => e.action)).toEqual(['scheduler.restart', 'scheduler.resume', 'scheduler.pause']);
+
+    // 4: signed in, but the role does not allow it (the role needed is named); a wrong token too.
+    const notAllowed = await as(viewer)(['scheduler', 'pause']);
+    expect(notAllowed.code).toBe(4);
+    expect(notAllowed.stderr).toMatch(/needs the superadmin role; watcher is a viewer/);
+    const revokedToken = (await cli(['tokens', 'create', 'watcher'], { dataDir })).stdout.trim();
+    const tokenId = JSON.parse((await cli(['users', 'list', '--json'], { dataDir })).stdout).find((u: { name: string }) => u.name === 'watcher').tokens.at(-1).id;
+    expect((await as(revokedToken)(['jobs', 'list'])).code).toBe(0);
+    expect((await cli(['tokens', 'revoke', String(tokenId)], { dataDir })).code).toBe(0);
+    const revoked = await as(revokedToken)(['jobs', 'list']);
+    expect(revoked.code).toBe(4);
+    expect(revoked.stderr).toBe(`jobdeck: ${url}: the token is not valid (wrong, expired, revoked, or its user was removed)\n`);
+    // 5: the folder's scheduler belongs to the serve process; the local CLI says so.
+    const local = await cli(['scheduler', 'pause'], { dataDir });
+    expect(local.code).toBe(5);
+    expect(local.stderr).toMatch(/^jobdeck: this engine does not run the scheduler; it is run by jobdeck serve \(pid \d+/);
+    expect((await cli(['scheduler', 'status'], { dataDir })).stdout).toMatch(/^Scheduler: not scheduling here: the folder is scheduled by jobdeck serve/);
+    // 3 and 2.
+    expect(await root(['locks', 'break', 'nope'])).toMatchObject({ code: 3, stdout: '' });
+    expect((await root(['jobs', 'show', 'nope'])).code).toBe(3);
+    expect((await root(['jobs', 'edit', 'tick', '--interval', '0'])).code).toBe(2);
+
+    // Locks: held by a running run, broken only with --force, naming the run.
+    const started = await fetch(`${url}/api/jobs/1/runs`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{}' });
+    const { id: runId } = (await started.json()) as { id: number };
+    for (let i = 0; i < 100 && !(await root(['locks', 'list'])).stdout.includes('running'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await root(['locks', 'list'])).stdout).toMatch(new RegExp(`^LOCK +RUN +JOB +SINCE +HOLDER\\ndb +${runId} +holder \\(1\\) +\\S+ \\S+ +running\\n$`));
+    expect((await root(['run', 'holder'])).code).toBe(5);
+    const held = await root(['locks', 'break', 'db']);
+    expect(held.code).toBe(5);
+    expect(held.stderr).toContain(`lock "db" is held by run ${runId} of job "holder", which is still running`);
+    expect(await root(['locks', 'break', 'db', '--force'])).toMatchObject({ code: 0, stderr: '', stdout: 'Broke lock "db".\n' });
+    expect((await root(['locks', 'list'])).stdout).toBe('No locks are held.\n');
+    expect((await root(['runs', 'cancel', String(runId)])).code).toBe(0);
+  }, 90_000);
 });

@@ -6,12 +6,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli';
+import { cliTarget, TARGETS } from '../helpers/cliTarget';
 import { tempDir } from '../helpers/temp';
 
 function setUp() {
   const dir = tempDir();
-  const dataDir = join(dir, 'data');
   const file = (name: string, value: unknown) => {
     const path = join(dir, name);
     writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
@@ -25,17 +24,18 @@ function setUp() {
       { name: 'report', script: 'echo report' },
     ],
   });
-  return { dir, dataDir, file, wf, fix: () => writeFileSync(marker, '') };
+  return { dir, file, wf, fix: () => writeFileSync(marker, '') };
 }
 
-describe('jobdeck workflows', () => {
+describe.each(TARGETS)('jobdeck workflows (%s)', (kind) => {
   it('adds a workflow from a file, runs it in the foreground, shows and re-runs it in place', async () => {
-    const { dataDir, wf, fix } = setUp();
-    const added = await cli(['jobs', 'add', '--name', 'etl', '--workflow', wf, '--manual'], { dataDir });
+    const { wf, fix } = setUp();
+    const t = await cliTarget(kind);
+    const added = await t.cli(['jobs', 'add', '--name', 'etl', '--workflow', wf, '--manual']);
     expect(added).toMatchObject({ code: 0, stderr: '' });
     expect(added.stdout).toMatch(/^Created job 1 "etl"/);
 
-    const run = await cli(['run', 'etl'], { dataDir });
+    const run = await t.cli(['run', 'etl']);
     expect(run.code).toBe(1);
     expect(run.stdout.split('\n')).toEqual(expect.arrayContaining(['[#.extract] extracting', '[#.load] loading', '[#.load.eu] eu', '[#.load.us] us']));
     expect(run.stdout).not.toContain('report');
@@ -45,89 +45,93 @@ describe('jobdeck workflows', () => {
     expect(run.stderr).toContain('Run 1 FAILED');
     expect(run.stderr).toMatch(/#\.report {2}SKIPPED {2}not run: #\.load failed/);
 
-    const shown = await cli(['runs', 'show', '1', '--json'], { dataDir });
+    const shown = await t.cli(['runs', 'show', '1', '--json']);
     expect(shown).toMatchObject({ code: 0, stderr: '' });
     const doc = JSON.parse(shown.stdout) as { status: string; taskRuns: { path: string; status: string }[] };
     expect(doc.status).toBe('FAILED');
     expect(doc.taskRuns.map((t) => `${t.path}=${t.status}`)).toEqual(['#.extract=SUCCEEDED', '#.load=FAILED', '#.load.eu=FAILED', '#.load.us=SUCCEEDED', '#.report=SKIPPED']);
 
-    const table = await cli(['runs', 'show', '1'], { dataDir });
+    const table = await t.cli(['runs', 'show', '1']);
     expect(table.stdout).toMatch(/ {2}#\.load\.eu +FAILED +1 /);
 
-    const own = await cli(['runs', 'logs', '1', '--task', '#.load.eu'], { dataDir });
+    const own = await t.cli(['runs', 'logs', '1', '--task', '#.load.eu']);
     expect(own.stdout).toBe('[#.load.eu] eu\n');
     expect(own.stderr).toContain('Task #.load.eu FAILED');
     expect(own.stderr).not.toContain('#.extract');
 
     fix();
-    const rerun = await cli(['runs', 'rerun', '1', '--failed'], { dataDir });
+    const rerun = await t.cli(['runs', 'rerun', '1', '--failed']);
     expect(rerun.code).toBe(0);
     expect(rerun.stdout.split('\n')).toEqual(expect.arrayContaining(['[#.load.eu] eu', '[#.report] report']));
     expect(rerun.stdout).not.toContain('extracting');
     expect(rerun.stderr).toContain('Run 1 SUCCEEDED');
     expect(rerun.stderr).toMatch(/#\.extract {2}SUCCEEDED .*\(reused\)/);
 
-    const again = await cli(['runs', 'rerun', '1', '--failed'], { dataDir });
+    const again = await t.cli(['runs', 'rerun', '1', '--failed']);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/nothing failed to re-run/);
   });
 
   it('runs one task by path with --task', async () => {
-    const { dataDir, wf, fix } = setUp();
+    const { wf, fix } = setUp();
+    const t = await cliTarget(kind);
     fix();
-    await cli(['jobs', 'add', '--name', 'etl', '--workflow', wf, '--manual'], { dataDir });
-    const one = await cli(['run', 'etl', '--task', '#.load.us'], { dataDir });
+    await t.cli(['jobs', 'add', '--name', 'etl', '--workflow', wf, '--manual']);
+    const one = await t.cli(['run', 'etl', '--task', '#.load.us']);
     expect(one.code).toBe(0);
     expect(one.stdout).toBe('[#.load.us] us\n');
-    const bad = await cli(['run', 'etl', '--task', 'load.us'], { dataDir });
+    const bad = await t.cli(['run', 'etl', '--task', 'load.us']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/not a task path/);
-    const missing = await cli(['run', 'etl', '--task', '#.nope'], { dataDir });
+    const missing = await t.cli(['run', 'etl', '--task', '#.nope']);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/has no task #\.nope/);
   });
 
   it('refuses a malformed workflow file naming the field, and saves nothing', async () => {
-    const { dataDir, file } = setUp();
+    const { file } = setUp();
+    const t = await cliTarget(kind);
     const dup = file('dup.json', { tasks: [{ name: 'a', script: 'true' }, { name: 'a', script: 'true' }] });
-    const refused = await cli(['jobs', 'add', '--name', 'bad', '--workflow', dup, '--manual'], { dataDir });
+    const refused = await t.cli(['jobs', 'add', '--name', 'bad', '--workflow', dup, '--manual']);
     expect(refused.code).not.toBe(0);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toMatch(/workflow\.tasks\.1\.name/);
     const notJson = file('bad.json', '{ "tasks": [');
-    const broken = await cli(['jobs', 'add', '--name', 'bad', '--workflow', notJson, '--manual'], { dataDir });
+    const broken = await t.cli(['jobs', 'add', '--name', 'bad', '--workflow', notJson, '--manual']);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/--workflow: .*bad\.json is not valid JSON/);
-    const both = await cli(['jobs', 'add', '--name', 'bad', '--workflow', dup, '--script', dup], { dataDir });
+    const both = await t.cli(['jobs', 'add', '--name', 'bad', '--workflow', dup, '--script', dup]);
     expect(both.stderr).toMatch(/--workflow replaces --script/);
-    const list = await cli(['jobs', 'list', '--json'], { dataDir });
+    const list = await t.cli(['jobs', 'list', '--json']);
     expect(JSON.parse(list.stdout)).toEqual([]);
   });
 
   it('edits a workflow from a file', async () => {
-    const { dataDir, wf, file } = setUp();
-    await cli(['jobs', 'add', '--name', 'etl', '--workflow', wf, '--manual'], { dataDir });
+    const { wf, file } = setUp();
+    const t = await cliTarget(kind);
+    await t.cli(['jobs', 'add', '--name', 'etl', '--workflow', wf, '--manual']);
     const next = file('next.json', { tasks: [{ name: 'only', script: 'echo only' }] });
-    const edited = await cli(['jobs', 'edit', 'etl', '--workflow', next], { dataDir });
+    const edited = await t.cli(['jobs', 'edit', 'etl', '--workflow', next]);
     expect(edited).toMatchObject({ code: 0, stderr: '' });
-    const run = await cli(['run', 'etl'], { dataDir });
+    const run = await t.cli(['run', 'etl']);
     expect(run).toMatchObject({ code: 0, stdout: '[#.only] only\n' });
   });
 
   it('sets what a job waits for with --after and --gate, and shows it', async () => {
-    const { dataDir, file } = setUp();
+    const { file } = setUp();
+    const t = await cliTarget(kind);
     const sh = file('a.sh', 'echo a\n');
-    for (const name of ['A', 'B']) expect((await cli(['jobs', 'add', '--name', name, '--script', sh, '--manual'], { dataDir })).code).toBe(0);
-    const added = await cli(['jobs', 'add', '--name', 'C', '--script', sh, '--interval', '60', '--after', 'A,B:FAILED', '--gate', '30'], { dataDir });
+    for (const name of ['A', 'B']) expect((await t.cli(['jobs', 'add', '--name', name, '--script', sh, '--manual'])).code).toBe(0);
+    const added = await t.cli(['jobs', 'add', '--name', 'C', '--script', sh, '--interval', '60', '--after', 'A,B:FAILED', '--gate', '30']);
     expect(added).toMatchObject({ code: 0, stderr: '' });
-    const shown = await cli(['jobs', 'show', 'C'], { dataDir });
+    const shown = await t.cli(['jobs', 'show', 'C']);
     expect(shown.stdout).toMatch(/waits for +A, B \(FAILED\)/);
     expect(shown.stdout).toMatch(/gate +runs at its time only if those succeeded in the last 30 min/);
-    const refused = await cli(['jobs', 'edit', 'A', '--after', 'nobody'], { dataDir });
+    const refused = await t.cli(['jobs', 'edit', 'A', '--after', 'nobody']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/after\.0\.job.*no job is named "nobody"/);
-    const cleared = await cli(['jobs', 'edit', 'C', '--gate', 'none', '--after', 'none'], { dataDir });
+    const cleared = await t.cli(['jobs', 'edit', 'C', '--gate', 'none', '--after', 'none']);
     expect(cleared.code).toBe(0);
-    expect(JSON.parse((await cli(['jobs', 'show', 'C', '--json'], { dataDir })).stdout)).toMatchObject({ after: [], gate: null });
+    expect(JSON.parse((await t.cli(['jobs', 'show', 'C', '--json'])).stdout)).toMatchObject({ after: [], gate: null });
   });
 });

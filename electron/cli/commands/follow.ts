@@ -18,6 +18,8 @@ export interface FollowOptions {
   printLine: (line: LogLine) => void;
   /** Live over the events socket (a server) instead of reading pages (a data folder). */
   live: boolean;
+  /** Only the lines after this one (a re-run continues its run's log). */
+  afterSeq?: number;
   /** How long a server may stay unreachable before following gives up (exit code 6). */
   patienceMs?: number;
   /** Told when the connection drops and when it is back (for standard error). */
@@ -39,7 +41,7 @@ async function printPages(client: JobdeckClient, id: number, afterSeq: number, p
 
 /** Pages are read again every 300 ms until the run's log is complete; a dropped connection is retried for patienceMs. */
 async function followByPages(client: JobdeckClient, id: number, o: FollowOptions): Promise<Run> {
-  let after = 0;
+  let after = o.afterSeq ?? 0;
   let failingSince: number | null = null;
   for (;;) {
     try {
@@ -63,7 +65,7 @@ async function followByPages(client: JobdeckClient, id: number, o: FollowOptions
 /** Live: the events socket delivers the backlog, then new lines; it reconnects by itself from the last line seen. */
 function followLive(client: JobdeckClient, id: number, o: FollowOptions): Promise<Run> {
   return new Promise<Run>((resolve, reject) => {
-    let lastSeq = 0;
+    let lastSeq = o.afterSeq ?? 0;
     let lostAt: number | null = null;
     let settled = false;
     let finishing = false;
@@ -101,7 +103,7 @@ function followLive(client: JobdeckClient, id: number, o: FollowOptions): Promis
       );
     };
     const unsubscribe = client.subscribe(
-      { runId: id, afterSeq: 0 },
+      { runId: id, afterSeq: lastSeq },
       {
         onEvent(event) {
           if (event.type === 'log') for (const line of event.lines) print(line);

@@ -211,6 +211,28 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
 }
 
 /**
+ * Follows a run this command started on a server, from line `afterSeq`:
+ * Ctrl+C cancels it (a second Ctrl+C quits at once).
+ */
+export async function followOwnRemoteRun(client: JobdeckClient, id: number, afterSeq: number): Promise<Run> {
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('\n[jobdeck] Stopping the run (Ctrl+C again to quit at once)…\n');
+    client.call('runs.cancel', { id }).catch(() => undefined);
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    return await followRun(client, id, { live: true, afterSeq, printLine: printLogLine, onConnection: (message) => process.stderr.write(`[jobdeck] ${message}\n`) });
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+/**
  * A run on a server, followed from here: its log as it comes (live, resumed
  * where it left off after a dropped connection), Ctrl+C cancels it,
  * and the command exits with the run's exit code. Its result files stay on
@@ -219,20 +241,7 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
 async function runRemote(client: JobdeckClient, jobId: number, args: string, params: Record<string, never>, o: RunOptions): Promise<number> {
   if (o.outputDir) throw new UsageError('--output-dir copies local result files; with --server download them from the run (GET /api/runs/ID/files/NAME)');
   const queued = await client.call('runs.trigger', { jobId, args, params, trigger: 'cli', ...(o.task ? { task: o.task } : {}) });
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(130);
-    process.stderr.write('\n[jobdeck] Stopping the run (Ctrl+C again to quit at once)…\n');
-    client.call('runs.cancel', { id: queued.id }).catch(() => undefined);
-  };
-  process.on('SIGINT', onSigint);
-  let run: Run;
-  try {
-    run = await followRun(client, queued.id, { live: true, printLine: printLogLine, onConnection: (message) => process.stderr.write(`[jobdeck] ${message}\n`) });
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  const run = await followOwnRemoteRun(client, queued.id, 0);
   const files = await client.call('runs.files', { id: run.id });
   summary(run, [], run.tasks !== null ? await client.call('runs.tasks', { id: run.id }) : []);
   if (files.length) print(`Result files (on the server): ${files.map((f) => f.name).join(', ')}`);

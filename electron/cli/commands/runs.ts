@@ -4,7 +4,7 @@ import { RUN_STATUSES, type RunStatus } from '../../../shared/model/job';
 import { findJob, parseIntOption, print, printJson, UsageError, withEngine, type GlobalOptions } from '../context';
 import { duration, localTime, printLogLine, runDuration, runsTable, status, table } from '../format';
 import { followRun } from './follow';
-import { exitCodeOf, summary, terminalHooks, waitInForeground } from './run';
+import { exitCodeOf, followOwnRemoteRun, summary, terminalHooks, waitInForeground } from './run';
 
 function parseStatuses(text: string): RunStatus[] {
   const list = text.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
@@ -154,10 +154,12 @@ export function registerRuns(program: Command, globals: () => GlobalOptions): vo
       if ((o.task === undefined) === (o.failed === undefined)) throw new UsageError('give --task PATH or --failed');
       await withEngine(
         globals(),
-        async (client) => {
+        async (client, engine) => {
           const id = parseIntOption('run', ref, 1);
+          // From a server the re-run's lines come over the network, after those of the earlier rounds.
+          const before = engine ? 0 : (await client.call('runs.get', { id })).lastSeq;
           await client.call('runs.rerun', { id, ...(o.task !== undefined ? { task: o.task } : { failed: true as const }) });
-          const run = await waitInForeground(client, id);
+          const run = engine ? await waitInForeground(client, id) : await followOwnRemoteRun(client, id, before);
           summary(run, [], await client.call('runs.tasks', { id }));
           process.exitCode = exitCodeOf(run);
         },
