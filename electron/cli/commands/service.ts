@@ -1,17 +1,21 @@
 /**
- * `jobdeck service print|install|uninstall|start|stop|status`: `jobdeck
- * serve` as an operating-system service. Linux (systemd) is installed and
- * managed here; for macOS (launchd) and Windows (WinSW) the definition is
- * printed with the commands that install it.
+ * `jobdeck service print|install|uninstall|start|stop|restart|status`:
+ * `jobdeck serve` as an operating-system service, installed and managed
+ * with systemd (Linux), launchd (macOS) or WinSW (Windows); `print` writes
+ * the definition for any of them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, win32 } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { dataDirOf, parseIntOption, print, UsageError, type GlobalOptions } from '../context';
+import { JobdeckError } from '../../../shared/errors';
+import { dataDirOf, parseIntOption, print, printJson, UsageError, type GlobalOptions } from '../context';
+import { EXIT } from '../exitCodes';
+import { managerFor, ServiceNotInstalled, type Exec, type ServiceManager, type Verb } from '../service/managers';
 import { launchdPlist, SERVICE_NAME, systemdUnit, winswXml, type ServiceSpec } from '../service/units';
+import type { Platform } from '../service/managers';
 
 interface ServiceOptions {
   system?: boolean;
@@ -26,8 +30,7 @@ interface ServiceOptions {
   script?: string;
 }
 
-const PLATFORMS = { linux: 'linux', darwin: 'macos', win32: 'windows' } as const;
-type Platform = (typeof PLATFORMS)[keyof typeof PLATFORMS];
+const PLATFORMS: Record<string, Platform> = { linux: 'linux', darwin: 'macos', win32: 'windows' };
 
 /** The jobdeck script this command runs from (bin/jobdeck.mjs of the installation). */
 function jobdeckScript(): string {
@@ -70,37 +73,37 @@ function definition(spec: ServiceSpec & { platform: Platform }): string {
   return systemdUnit(spec);
 }
 
-function unitPath(spec: ServiceSpec): string {
-  return spec.scope === 'system' ? join('/etc/systemd/system', `${spec.name}.service`) : join(homedir(), '.config', 'systemd', 'user', `${spec.name}.service`);
-}
-
 /** systemd manages services here (it is PID 1 and systemctl exists). */
 function systemdRunning(): boolean {
   return existsSync('/run/systemd/system') && spawnSync('systemctl', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-function systemctl(spec: ServiceSpec, args: string[]): string {
-  const all = [...(spec.scope === 'user' ? ['--user'] : []), ...args];
+const exec: Exec = (program, args) => {
   try {
-    return execFileSync('systemctl', all, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(program, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`systemctl ${all.join(' ')} failed: ${(e.stderr ?? e.message).trim()}`);
+    throw new Error(`${program} ${args.join(' ')} failed: ${(e.stderr || e.message).trim()}`);
   }
-}
+};
 
-function requireLinuxHere(spec: ServiceSpec & { platform: Platform }, verb: string): void {
-  if (spec.platform !== 'linux' || process.platform !== 'linux') {
+/** The service manager of this system, refusing a definition for another one, or a manager that does not run. */
+function managerHere(spec: ServiceSpec & { platform: Platform }, verb: string, winsw?: string): ServiceManager {
+  const here = PLATFORMS[process.platform as keyof typeof PLATFORMS];
+  if (spec.platform !== here) {
     throw new UsageError(
-      `service ${verb} manages systemd services on Linux; for ${spec.platform}, print the definition (jobdeck service print --platform ${spec.platform}) and install it as the README says ("Run as a service")`,
+      `service ${verb} manages services of this system (${here ?? process.platform}); for ${spec.platform}, run it there, or print the definition (jobdeck service print --platform ${spec.platform}) and install it as the README says ("Run as a service")`,
     );
   }
-  if (!systemdRunning()) {
+  if (spec.platform === 'linux' && !systemdRunning()) {
     throw new UsageError(
       `systemd is not running here, so nothing was ${verb === 'install' ? 'installed' : 'changed'}. Print the unit (jobdeck service print) for a machine that has it, or keep jobdeck serve running with your own supervisor.`,
     );
   }
-  if (spec.scope === 'system' && process.getuid?.() !== 0) throw new UsageError('--system needs root: run it with sudo, or use --user');
+  if (spec.scope === 'system' && spec.platform !== 'windows' && process.getuid?.() !== 0) {
+    throw new UsageError('--system needs root: run it with sudo, or use --user');
+  }
+  return managerFor(spec.platform, spec, { home: homedir(), uid: process.getuid?.() ?? 0, exec, winsw });
 }
 
 export function registerService(program: Command, globals: () => GlobalOptions): void {
@@ -123,26 +126,24 @@ export function registerService(program: Command, globals: () => GlobalOptions):
       process.stdout.write(definition(specOf(o, globals())));
     });
 
-  withOptions(service.command('install').description('install the service, enable and start it (Linux: systemd)')).action((o: ServiceOptions) => {
-    const spec = specOf(o, globals());
-    requireLinuxHere(spec, 'install');
-    const path = unitPath(spec);
-    mkdirSync(join(path, '..'), { recursive: true });
-    mkdirSync(spec.dataDir, { recursive: true });
-    writeFileSync(path, systemdUnit(spec));
-    systemctl(spec, ['daemon-reload']);
-    systemctl(spec, ['enable', '--now', `${spec.name}.service`]);
-    print(`Installed and started ${spec.name} (${path}); it serves ${spec.dataDir} on ${spec.host}:${spec.port}.`);
-  });
+  withOptions(service.command('install').description('install the service, enable and start it (systemd, launchd, or WinSW on Windows)'))
+    .option('--winsw <path>', 'Windows: the WinSW.exe service wrapper to install the service with')
+    .action((o: ServiceOptions & { winsw?: string }) => {
+      const spec = specOf(o, globals());
+      const manager = managerHere(spec, 'install', o.winsw);
+      mkdirSync(spec.dataDir, { recursive: true });
+      manager.install();
+      print(`Installed and started ${spec.name} (${manager.path}); it serves ${spec.dataDir} on ${spec.host}:${spec.port}.`);
+    });
 
   withOptions(service.command('uninstall').description('stop, disable and remove the service')).action((o: ServiceOptions) => {
     const spec = specOf(o, globals());
-    requireLinuxHere(spec, 'uninstall');
-    const path = unitPath(spec);
-    if (!existsSync(path)) throw new UsageError(`${spec.name} is not installed (${path} does not exist)`);
-    systemctl(spec, ['disable', '--now', `${spec.name}.service`]);
-    rmSync(path);
-    systemctl(spec, ['daemon-reload']);
+    try {
+      managerHere(spec, 'uninstall').uninstall();
+    } catch (err) {
+      if (err instanceof ServiceNotInstalled) throw new JobdeckError('NOT_FOUND', err.message);
+      throw err;
+    }
     print(`Removed ${spec.name}; its data folder ${spec.dataDir} is kept.`);
   });
 
@@ -154,29 +155,25 @@ export function registerService(program: Command, globals: () => GlobalOptions):
   for (const [verb, [description, done]] of Object.entries(verbs)) {
     withOptions(service.command(verb).description(description)).action((o: ServiceOptions) => {
       const spec = specOf(o, globals());
-      requireLinuxHere(spec, verb);
-      systemctl(spec, [verb, `${spec.name}.service`]);
+      managerHere(spec, verb).control(verb as Verb);
       print(`${done} ${spec.name}.`);
     });
   }
 
-  withOptions(service.command('status').description('whether the service is installed and running, its PID, port and data folder')).action((o: ServiceOptions) => {
-    const spec = specOf(o, globals());
-    requireLinuxHere(spec, 'status');
-    const path = unitPath(spec);
-    if (!existsSync(path)) {
-      print(`${spec.name}: not installed (${path})`);
-      process.exitCode = 3;
-      return;
-    }
-    const props = Object.fromEntries(
-      systemctl(spec, ['show', `${spec.name}.service`, '-p', 'ActiveState,SubState,MainPID,StatusText'])
-        .trim()
-        .split('\n')
-        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-    );
-    print(`${spec.name}: ${props.ActiveState} (${props.SubState}), PID ${props.MainPID || '-'}, ${spec.host}:${spec.port}, ${spec.dataDir}`);
-    if (props.StatusText) print(`  ${props.StatusText}`);
-    if (props.ActiveState !== 'active') process.exitCode = 1;
-  });
+  withOptions(service.command('status').description('whether the service is installed and running, its PID, port and data folder'))
+    .option('--json', 'print JSON')
+    .action((o: ServiceOptions & { json?: boolean }) => {
+      const spec = specOf(o, globals());
+      const manager = managerHere(spec, 'status');
+      const state = manager.status();
+      if (o.json) printJson({ name: spec.name, path: manager.path, url: `http://${spec.host}:${spec.port}`, dataDir: spec.dataDir, ...state });
+      else if (!state.installed) print(`${spec.name}: not installed (${manager.path})`);
+      else {
+        print(`${spec.name}: ${state.state}, PID ${state.pid ?? '-'}, ${spec.host}:${spec.port}, ${spec.dataDir}`);
+        if (state.detail) print(`  ${state.detail}`);
+      }
+      // Scripts can tell: 3 not installed, 1 installed but not running.
+      if (!state.installed) process.exitCode = EXIT.notFound;
+      else if (!state.running) process.exitCode = EXIT.failed;
+    });
 }

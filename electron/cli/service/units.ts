@@ -21,6 +21,12 @@ export interface ServiceSpec {
   user?: string;
 }
 
+/**
+ * The program is an Electron app's executable (the desktop app's own), not
+ * Node: it must be told to run as Node, or it would open its window.
+ */
+export const runsAsElectron = (s: ServiceSpec): boolean => !/^(node|nodejs)(\.exe)?$/i.test(s.node.split(/[\\/]/).pop() ?? '');
+
 export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 const quoteArg = (a: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `"${a.replace(/(["\\])/g, '\\$1')}"`);
@@ -46,6 +52,7 @@ export function systemdUnit(s: ServiceSpec): string {
     'Type=notify',
     // The messages are sent by systemd-notify, a child of jobdeck serve.
     'NotifyAccess=all',
+    ...(runsAsElectron(s) ? ['Environment=ELECTRON_RUN_AS_NODE=1'] : []),
     `ExecStart=${[s.node, ...serveArgs(s)].map(quoteArg).join(' ')}`,
     'Restart=on-failure',
     'RestartSec=5',
@@ -98,7 +105,7 @@ export function launchdPlist(s: ServiceSpec): string {
   <array>
 ${args}
   </array>
-  <key>RunAtLoad</key>
+${runsAsElectron(s) ? '  <key>EnvironmentVariables</key>\n  <dict>\n    <key>ELECTRON_RUN_AS_NODE</key>\n    <string>1</string>\n  </dict>\n' : ''}  <key>RunAtLoad</key>
   <true/>
   <key>KeepAlive</key>
   <dict>
