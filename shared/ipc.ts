@@ -23,7 +23,25 @@ export const IPC = {
   useProfile: 'jobdeck:use-profile',
   saveProfile: 'jobdeck:save-profile',
   removeProfile: 'jobdeck:remove-profile',
+  serviceInfo: 'jobdeck:service-info',
+  installService: 'jobdeck:install-service',
+  uninstallService: 'jobdeck:uninstall-service',
 } as const;
+
+/** The local data folder's scheduler as an operating-system service (jobdeck service …). */
+export interface LocalServiceInfo {
+  /** This system's service manager can install one (systemd runs, or macOS/Windows). */
+  available: boolean;
+  /** Why not, when it cannot. */
+  reason: string | null;
+  installed: boolean;
+  running: boolean;
+  /** The service manager's words: active (running), not installed … */
+  state: string;
+  /** Where the service listens (the app talks to it there once installed). */
+  url: string | null;
+  port: number;
+}
 
 /** A remote server the desktop app can talk to instead of its own engine. */
 export interface ProfileInfo {
@@ -65,4 +83,9 @@ export interface JobdeckBridge {
   useProfile(id: string | null): Promise<Result<ConnectionInfo>>;
   saveProfile(profile: ProfileInput): Promise<Result<ProfileInfo>>;
   removeProfile(id: string): Promise<Result<null>>;
+  serviceInfo(): Promise<Result<LocalServiceInfo>>;
+  /** Installs the service on `port`, hands it the scheduler and connects to it. */
+  installService(port: number): Promise<Result<LocalServiceInfo>>;
+  /** Removes the service and takes the scheduler back into the app. */
+  uninstallService(): Promise<Result<LocalServiceInfo>>;
 }

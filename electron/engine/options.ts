@@ -75,7 +75,11 @@ export interface EngineOptions {
   clock?: Clock;
   /** Node binary for the node runtime. Default: this process's. */
   nodePath?: string;
-  /** better-sqlite3 native binding to load (the desktop app's Electron build). */
+  /**
+   * better-sqlite3 native binding to load (the desktop app's Electron build).
+   * Default: JOBDECK_NATIVE_BINDING, which the app sets for the CLI and the
+   * service it runs with its own executable as Node.
+   */
   nativeBinding?: string;
   /** Launcher script path (the desktop bundle passes its own). */
   launcherPath?: string;
@@ -130,6 +134,7 @@ export function resolveEngineOptions(o: EngineOptions): EngineConfig {
     notifyDrainMs: positive('notifyDrainMs', o.notifyDrainMs, 10_000, 0),
     notifySmtpTimeoutMs: positive('notifySmtpTimeoutMs', o.notifySmtpTimeoutMs, 20_000, 100),
     env: o.env ?? process.env,
+    nativeBinding: o.nativeBinding ?? (process.env.JOBDECK_NATIVE_BINDING || undefined),
     clock: o.clock ?? systemClock,
     logger,
     onError: o.onError ?? ((err: unknown) => logger.error('background error', err)),

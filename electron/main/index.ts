@@ -14,7 +14,9 @@ import { Engine } from '../engine/engine';
 import { streamLogger } from '../engine/logger';
 import { runDir } from '../engine/paths';
 import type { Run } from '../../shared/model/run';
+import { spawn } from 'node:child_process';
 import { Downloads } from './downloads';
+import { issueServiceToken, LocalService, type CommandResult } from './localService';
 import { registerIpcHandlers } from './ipcDispatch';
 import { electronNativeBinding } from './nativeBinding';
 import { ProfileStore } from './profiles';
@@ -34,6 +36,7 @@ let win: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let quitting = false;
 let failedSinceStart = 0;
+let stopWatching: (() => void) | null = null;
 
 const local: CallContext = { actor: (() => { try { return userInfo().username; } catch { return 'local'; } })(), role: 'superadmin' };
 
@@ -121,8 +124,25 @@ async function start(): Promise<void> {
       n.show();
     },
   };
+  // The app's own jobdeck command, its executable run as Node (service install/uninstall/status).
+  const jobdeckScript = join(appRoot, 'bin', 'jobdeck.mjs');
+  const jobdeck = (args: string[]): Promise<CommandResult> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [jobdeckScript, ...args], {
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1', ...(nativeBinding ? { JOBDECK_NATIVE_BINDING: nativeBinding } : {}) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', (err) => resolve({ code: 1, stdout, stderr: err.message }));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  const serviceFile = LocalService.savedIn(dataDir);
   try {
-    engine = Engine.open(options);
+    // A service the app installed schedules this folder: the app shows it, fires nothing itself.
+    engine = Engine.open(serviceFile ? { ...options, scheduler: false } : options);
   } catch (err) {
     if (err instanceof JobdeckError && err.code === 'SCHEDULER_LOCKED') {
       // Another process (jobdeck serve) schedules this folder: show its jobs, fire nothing here.
@@ -139,6 +159,41 @@ async function start(): Promise<void> {
   }
   const profiles = new ProfileStore(dataDir, safeStorage);
   router = new ConnectionRouter(engine, profiles, local);
+  const localService = new LocalService({
+    dataDir,
+    jobdeck,
+    profiles,
+    router,
+    async hostScheduler(on) {
+      stopWatching?.();
+      await engine!.close(10_000);
+      // The service may take a moment to let go of the folder after it stopped.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          engine = Engine.open({ ...options, scheduler: on });
+          break;
+        } catch (err) {
+          if (!(err instanceof JobdeckError && err.code === 'SCHEDULER_LOCKED') || attempt >= 30) throw err;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+      router!.setEngine(engine);
+      watchEngine(engine);
+    },
+    issueToken: () => issueServiceToken(engine!, local),
+    async revokeToken(id) {
+      await engine!.handlers['tokens.revoke']({ tokenId: id }, local);
+    },
+  });
+  if (serviceFile) {
+    await router.use(serviceFile.profileId).catch((err: unknown) => {
+      void dialog.showMessageBox({
+        type: 'warning',
+        message: 'The Jobdeck service is not answering',
+        detail: `${(err as Error).message}\n\nStart it (jobdeck service start), or remove it from Servers… > Run as a service, which gives the scheduler back to the app.`,
+      });
+    });
+  }
   const downloads = new Downloads(router, async (suggested) => {
     const result = await dialog.showSaveDialog(win ?? new BrowserWindow({ show: false }), {
       defaultPath: join(app.getPath('downloads'), suggested),
@@ -149,6 +204,7 @@ async function start(): Promise<void> {
     router,
     downloads,
     profiles,
+    localService,
     async showRunFolder(runId) {
       if (router?.remoteTarget) throw new JobdeckError('INVALID_STATE', 'this run is on a remote server; its folder is there');
       const result = await router!.call('runs.get', { id: runId });
@@ -159,8 +215,17 @@ async function start(): Promise<void> {
     },
   });
 
-  // Tray counts and a notification when a run fails.
-  engine.subscribe({}, (event) => {
+  watchEngine(engine);
+  tray = new Tray(nativeImage.createFromPath(join(app.isPackaged ? process.resourcesPath : join(appRoot, 'resources'), 'tray.png')));
+  tray.on('click', () => showWindow());
+  updateTray();
+  buildMenu();
+  showWindow();
+}
+
+/** Tray counts and a notification when a run fails, from the engine the app hosts now. */
+function watchEngine(current: Engine): void {
+  stopWatching = current.subscribe({}, (event) => {
     if (event.type === 'run' && event.run.status === 'FAILED' && event.run.finishedAt) {
       failedSinceStart += 1;
       // Jobs with notification rules say themselves whom to tell (`desktop` among them, or not).
@@ -173,11 +238,7 @@ async function start(): Promise<void> {
     }
     if (event.type === 'scheduler' || (event.type === 'run' && event.run.finishedAt)) updateTray();
   });
-  tray = new Tray(nativeImage.createFromPath(join(app.isPackaged ? process.resourcesPath : join(appRoot, 'resources'), 'tray.png')));
-  tray.on('click', () => showWindow());
   updateTray();
-  buildMenu();
-  showWindow();
 }
 
 if (!app.requestSingleInstanceLock()) {

@@ -12,6 +12,7 @@ import { IPC, type ProfileInput } from '../../shared/ipc';
 import type { Downloads } from './downloads';
 import type { IpcMainLike, WebContentsLike } from './ipcTypes';
 import type { ProfileStore } from './profiles';
+import type { LocalService } from './localService';
 import type { ConnectionRouter } from './router';
 
 export interface IpcDeps {
@@ -20,6 +21,8 @@ export interface IpcDeps {
   profiles: ProfileStore;
   /** Opens a run's folder in the OS file manager (local engine only). */
   showRunFolder(runId: number): Promise<void>;
+  /** The data folder's scheduler as an OS service (absent: the app cannot install one). */
+  localService?: LocalService;
 }
 
 async function result<T>(fn: () => Promise<T> | T): Promise<Result<T>> {
@@ -96,6 +99,20 @@ export function registerIpcHandlers(ipc: IpcMainLike, deps: IpcDeps): void {
       return router.use(id);
     }),
   );
+  const service = () => {
+    if (!deps.localService) throw new JobdeckError('INVALID_STATE', 'this build of the app cannot install a service');
+    return deps.localService;
+  };
+  ipc.handle(IPC.serviceInfo, () => result(() => service().info()));
+  ipc.handle(IPC.installService, (_e, port) =>
+    result(() => {
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 1024 || port > 65535) {
+        throw new JobdeckError('VALIDATION_FAILED', 'port: a whole number from 1024 to 65535', 'port');
+      }
+      return service().install(port);
+    }),
+  );
+  ipc.handle(IPC.uninstallService, () => result(() => service().uninstall()));
   ipc.handle(IPC.saveProfile, (_e, profile) => result(() => deps.profiles.save(profile as ProfileInput)));
   ipc.handle(IPC.removeProfile, (_e, id) =>
     result(async () => {

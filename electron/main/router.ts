@@ -32,7 +32,7 @@ export class ConnectionRouter {
   private listeners = new Set<(info: ConnectionInfo) => void>();
 
   constructor(
-    private readonly engine: Engine,
+    private engine: Engine,
     private readonly profiles: ProfileStore,
     private readonly local: CallContext,
   ) {}
@@ -142,6 +142,17 @@ export class ConnectionRouter {
     this.error = undefined;
     this.notify();
     return this.info();
+  }
+
+  /**
+   * The engine was reopened (with or without its scheduler): calls go to the
+   * new one; windows subscribed to the old one subscribe again.
+   */
+  setEngine(engine: Engine): void {
+    if (!this.remote) this.dropAll();
+    this.engine = engine;
+    this.lastNotified = '';
+    this.notify();
   }
 
   close(): void {

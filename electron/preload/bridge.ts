@@ -5,7 +5,7 @@
  */
 import type { Result } from '../../shared/dispatch';
 import type { EngineEvent, Subscription } from '../../shared/events';
-import { IPC, type ConnectionInfo, type JobdeckBridge, type ProfileInfo, type ProfileInput } from '../../shared/ipc';
+import { IPC, type ConnectionInfo, type JobdeckBridge, type LocalServiceInfo, type ProfileInfo, type ProfileInput } from '../../shared/ipc';
 import type { IpcRendererLike } from '../main/ipcTypes';
 
 export function createBridge(ipc: IpcRendererLike): JobdeckBridge {
@@ -31,5 +31,8 @@ export function createBridge(ipc: IpcRendererLike): JobdeckBridge {
     useProfile: (id) => invoke<Result<ConnectionInfo>>(IPC.useProfile, id),
     saveProfile: (profile: ProfileInput) => invoke<Result<ProfileInfo>>(IPC.saveProfile, profile),
     removeProfile: (id) => invoke<Result<null>>(IPC.removeProfile, id),
+    serviceInfo: () => invoke<Result<LocalServiceInfo>>(IPC.serviceInfo),
+    installService: (port) => invoke<Result<LocalServiceInfo>>(IPC.installService, port),
+    uninstallService: () => invoke<Result<LocalServiceInfo>>(IPC.uninstallService),
   };
 }

@@ -1,5 +1,6 @@
 import { Downloads } from '../../electron/main/downloads';
 import { registerIpcHandlers } from '../../electron/main/ipcDispatch';
+import type { LocalService } from '../../electron/main/localService';
 import { ProfileStore } from '../../electron/main/profiles';
 import { ConnectionRouter } from '../../electron/main/router';
 import { createBridge } from '../../electron/preload/bridge';
@@ -11,7 +12,7 @@ import { tempDir } from '../helpers/temp';
 export const LOCAL = { actor: 'desktop-user', role: 'superadmin' as const };
 
 /** The desktop main process's logic around an engine, with Electron replaced by fakes. */
-export function desktop(engine: Engine, answers: (string | null)[] = []) {
+export function desktop(engine: Engine, answers: (string | null)[] = [], service?: (parts: { router: ConnectionRouter; profiles: ProfileStore }) => LocalService) {
   const ipc = new FakeIpc();
   const profiles = new ProfileStore(tempDir(), fakeSecrets);
   const router = new ConnectionRouter(engine, profiles, LOCAL);
@@ -21,7 +22,8 @@ export function desktop(engine: Engine, answers: (string | null)[] = []) {
     return answers.shift() ?? null;
   });
   const opened: number[] = [];
-  registerIpcHandlers(ipc.main, { router, downloads, profiles, showRunFolder: async (id) => void opened.push(id) });
+  const localService = service?.({ router, profiles });
+  registerIpcHandlers(ipc.main, { router, downloads, profiles, localService, showRunFolder: async (id) => void opened.push(id) });
   const bridge = createBridge(ipc.renderer);
   return { ipc, profiles, router, bridge, client: createIpcClient(bridge), asked, opened };
 }

@@ -64,6 +64,8 @@ function specOf(o: ServiceOptions, globals: GlobalOptions): ServiceSpec & { plat
     grace: parseIntOption('--grace', o.grace),
     scope: o.system ? 'system' : 'user',
     user: o.runAs,
+    // The desktop app's own executable as Node loads its Electron build of the database driver.
+    env: process.env.JOBDECK_NATIVE_BINDING ? { JOBDECK_NATIVE_BINDING: process.env.JOBDECK_NATIVE_BINDING } : {},
   };
 }
 

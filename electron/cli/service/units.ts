@@ -19,6 +19,13 @@ export interface ServiceSpec {
   scope: 'system' | 'user';
   /** The user a system service runs as (default: root's choice, none given). */
   user?: string;
+  /** More environment for serve (the desktop app's JOBDECK_NATIVE_BINDING). */
+  env?: Record<string, string>;
+}
+
+/** The service's environment: the spec's own, and ELECTRON_RUN_AS_NODE when an Electron executable runs it. */
+function environment(s: ServiceSpec): [string, string][] {
+  return [...(runsAsElectron(s) ? [['ELECTRON_RUN_AS_NODE', '1'] as [string, string]] : []), ...Object.entries(s.env ?? {})];
 }
 
 /**
@@ -52,7 +59,7 @@ export function systemdUnit(s: ServiceSpec): string {
     'Type=notify',
     // The messages are sent by systemd-notify, a child of jobdeck serve.
     'NotifyAccess=all',
-    ...(runsAsElectron(s) ? ['Environment=ELECTRON_RUN_AS_NODE=1'] : []),
+    ...environment(s).map(([k, v]) => `Environment=${quoteArg(`${k}=${v}`)}`),
     `ExecStart=${[s.node, ...serveArgs(s)].map(quoteArg).join(' ')}`,
     'Restart=on-failure',
     'RestartSec=5',
@@ -105,7 +112,11 @@ export function launchdPlist(s: ServiceSpec): string {
   <array>
 ${args}
   </array>
-${runsAsElectron(s) ? '  <key>EnvironmentVariables</key>\n  <dict>\n    <key>ELECTRON_RUN_AS_NODE</key>\n    <string>1</string>\n  </dict>\n' : ''}  <key>RunAtLoad</key>
+${
+  environment(s).length
+    ? `  <key>EnvironmentVariables</key>\n  <dict>\n${environment(s).map(([k, v]) => `    <key>${xml(k)}</key>\n    <string>${xml(v)}</string>\n`).join('')}  </dict>\n`
+    : ''
+}  <key>RunAtLoad</key>
   <true/>
   <key>KeepAlive</key>
   <dict>
@@ -135,7 +146,7 @@ export function winswXml(s: ServiceSpec): string {
   <description>${xml(`Jobdeck scheduler: jobdeck serve for ${s.dataDir}`)}</description>
   <executable>${xml(s.node)}</executable>
   <arguments>${xml(args)}</arguments>
-  <env name="ELECTRON_RUN_AS_NODE" value="1"/>
+  <env name="ELECTRON_RUN_AS_NODE" value="1"/>${Object.entries(s.env ?? {}).map(([k, v]) => `\n  <env name="${xml(k)}" value="${xml(v)}"/>`).join('')}
   <startmode>Automatic</startmode>
   <stoptimeout>${s.grace + 30} sec</stoptimeout>
   <onfailure action="restart" delay="5 sec"/>

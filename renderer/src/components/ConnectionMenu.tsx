@@ -8,11 +8,13 @@ import { formatTime } from '../lib/format';
 import { useConnectionStore } from '../stores/connectionStore';
 import { toast } from '../stores/toastStore';
 import { Dialog } from './common';
+import { ServiceDialog } from './ServiceDialog';
 
 export function ConnectionMenu() {
   const { target, user, live, desktop, profiles, profileId } = useConnectionStore();
   const { signOut, useProfile } = useConnectionStore.getState();
   const [editing, setEditing] = useState(false);
+  const [service, setService] = useState(false);
   return (
     <div className="row small" aria-label="Connection">
       <span className={`dot ${live === 'open' ? '' : live === 'connecting' ? 'paused' : 'down'}`} aria-hidden="true" />
@@ -41,6 +43,10 @@ export function ConnectionMenu() {
             Servers…
           </button>
           <ProfilesDialog open={editing} onClose={() => setEditing(false)} />
+          <button type="button" className="btn small" onClick={() => setService(true)}>
+            Service…
+          </button>
+          <ServiceDialog open={service} onClose={() => setService(false)} />
         </>
       )}
       {user && (

@@ -6,7 +6,8 @@
 import { create } from 'zustand';
 import type { ConnectionState, JobdeckClient } from '../../../shared/client/client';
 import { JobdeckError } from '../../../shared/errors';
-import type { ConnectionInfo, ProfileInfo, ProfileInput } from '../../../shared/ipc';
+import type { Result } from '../../../shared/dispatch';
+import type { ConnectionInfo, JobdeckBridge, LocalServiceInfo, ProfileInfo, ProfileInput } from '../../../shared/ipc';
 import { roleRank, type Role } from '../../../shared/model/misc';
 import { createClient, signInWeb, signOutWeb } from '../api/transport';
 import { errorText } from '../lib/errors';
@@ -32,6 +33,19 @@ interface State {
   useProfile(id: string | null): Promise<void>;
   saveProfile(profile: ProfileInput): Promise<void>;
   removeProfile(id: string): Promise<void>;
+  /** The data folder's scheduler as an OS service (desktop app). */
+  serviceInfo(): Promise<LocalServiceInfo>;
+  installService(port: number): Promise<LocalServiceInfo>;
+  uninstallService(): Promise<LocalServiceInfo>;
+}
+
+/** A desktop bridge call's value, or its error thrown. */
+async function unwrapBridge<T>(fn: (bridge: JobdeckBridge) => Promise<Result<T>>): Promise<T> {
+  const bridge = window.jobdeck;
+  if (!bridge) throw new JobdeckError('INVALID_STATE', 'only the desktop app installs a service');
+  const result = await fn(bridge);
+  if (!result.ok) throw JobdeckError.fromData(result.error);
+  return result.value;
 }
 
 export const useConnectionStore = create<State>()((set, get) => ({
@@ -86,6 +100,27 @@ export const useConnectionStore = create<State>()((set, get) => ({
     get().client?.close?.();
     set({ client: null });
     await get().init();
+  },
+
+  async serviceInfo() {
+    return unwrapBridge((b) => b.serviceInfo());
+  },
+
+  async installService(port) {
+    const info = await unwrapBridge((b) => b.installService(port));
+    // The app now talks to the service: every screen reloads from it.
+    get().client?.close?.();
+    set({ client: null });
+    await get().init();
+    return info;
+  },
+
+  async uninstallService() {
+    const info = await unwrapBridge((b) => b.uninstallService());
+    get().client?.close?.();
+    set({ client: null });
+    await get().init();
+    return info;
   },
 
   async saveProfile(profile) {
