@@ -1,14 +1,25 @@
 /**
  * Saved logins of the remote CLI (`jobdeck login URL`): a token per server,
- * in a file only the user can read (0600, in a folder only the user can
- * enter). It is never printed. On this platform no OS keychain is used.
+ * in the OS keychain where one answers (keychain.ts), otherwise in a file
+ * only the user can read (0600, in a folder only the user can enter). The
+ * file lists the servers either way; a token is never printed.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { systemKeychain, type Keychain } from './keychain';
+
+interface Entry {
+  /** In the file when no keychain holds it. */
+  token?: string;
+  /** The keychain holding the token. */
+  keychain?: string;
+  user: string;
+  savedAt: string;
+}
 
 interface Saved {
-  servers: Record<string, { token: string; user: string; savedAt: string }>;
+  servers: Record<string, Entry>;
 }
 
 export function loginsFile(env: NodeJS.ProcessEnv = process.env): string {
@@ -36,27 +47,38 @@ function write(file: string, saved: Saved): void {
   renameSync(temp, file);
 }
 
-export function savedToken(url: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  return read(loginsFile(env)).servers[url]?.token ?? null;
+export function savedToken(url: string, env: NodeJS.ProcessEnv = process.env, keychain: () => Keychain | null = () => systemKeychain(env)): string | null {
+  const entry = read(loginsFile(env)).servers[url];
+  if (!entry) return null;
+  if (entry.token) return entry.token;
+  return entry.keychain ? (keychain()?.get(url) ?? null) : null;
 }
 
+/** Saves a token; resolves to where it went (a keychain's name, or the file). */
 export function saveLogin(url: string, token: string, user: string, env: NodeJS.ProcessEnv = process.env): string {
   const file = loginsFile(env);
   const saved = read(file);
-  saved.servers[url] = { token, user, savedAt: new Date().toISOString() };
+  const keychain = systemKeychain(env);
+  const savedAt = new Date().toISOString();
+  if (keychain) {
+    keychain.set(url, token);
+    saved.servers[url] = { keychain: keychain.name, user, savedAt };
+  } else saved.servers[url] = { token, user, savedAt };
   write(file, saved);
-  return file;
+  return keychain ? keychain.name : `${file} (readable only by you)`;
 }
 
 export function forgetLogin(url: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const file = loginsFile(env);
   const saved = read(file);
-  if (!saved.servers[url]) return false;
+  const entry = saved.servers[url];
+  if (!entry) return false;
+  if (entry.keychain) systemKeychain(env)?.delete(url);
   delete saved.servers[url];
   write(file, saved);
   return true;
 }
 
-export function savedServers(env: NodeJS.ProcessEnv = process.env): { url: string; user: string; savedAt: string }[] {
-  return Object.entries(read(loginsFile(env)).servers).map(([url, s]) => ({ url, user: s.user, savedAt: s.savedAt }));
+export function savedServers(env: NodeJS.ProcessEnv = process.env): { url: string; user: string; savedAt: string; where: string }[] {
+  return Object.entries(read(loginsFile(env)).servers).map(([url, s]) => ({ url, user: s.user, savedAt: s.savedAt, where: s.keychain ?? 'file' }));
 }

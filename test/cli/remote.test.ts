@@ -4,12 +4,16 @@
  * remote job run followed to its end, and errors that say which server and
  * why.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli';
+import { BIN, cli } from '../helpers/cli';
 import { serve } from '../helpers/serveProcess';
 import { tempDir } from '../helpers/temp';
+
+const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const keyringHere = onPath('dbus-run-session') && onPath('gnome-keyring-daemon') && onPath('secret-tool');
 
 describe('jobdeck --server', () => {
   it('gives the same answers as the data folder itself, runs a job there to its end, and names the server in errors', async () => {
@@ -60,7 +64,8 @@ describe('jobdeck --server', () => {
     const token = (await cli(['users', 'add', 'ops', '--role', 'admin'], { dataDir })).stdout.trim();
     const { url } = await serve([], dataDir);
     const home = tempDir();
-    const env = { HOME: home, XDG_CONFIG_HOME: '', JOBDECK_TOKEN: '' };
+    // No session bus, so no keychain: the token goes to the private file.
+    const env = { HOME: home, XDG_CONFIG_HOME: '', JOBDECK_TOKEN: '', DBUS_SESSION_BUS_ADDRESS: '' };
     const refused = await cli(['login', url], { input: 'jd_wrong\n', env });
     expect(refused.code).toBe(4);
     expect(refused.stderr).toContain(`${url}: the token is not valid`);
@@ -140,5 +145,37 @@ describe('jobdeck --server', () => {
     expect(await root(['locks', 'break', 'db', '--force'])).toMatchObject({ code: 0, stderr: '', stdout: 'Broke lock "db".\n' });
     expect((await root(['locks', 'list'])).stdout).toBe('No locks are held.\n');
     expect((await root(['runs', 'cancel', String(runId)])).code).toBe(0);
+  }, 90_000);
+
+  it.skipIf(!keyringHere)('saves a login in the Secret Service keyring where one answers, and only the server list in the file', async () => {
+    const dataDir = tempDir();
+    const token = (await cli(['users', 'add', 'ops', '--role', 'admin'], { dataDir })).stdout.trim();
+    const { url } = await serve([], dataDir);
+    const home = tempDir();
+    writeFileSync(join(home, 'token.txt'), `${token}\n`);
+    // A desktop session of its own: a session bus and an unlocked GNOME Keyring.
+    const script = [
+      'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1',
+      `"$NODE" "$BIN" login "$URL" < "$HOME/token.txt"`,
+      'echo ---; "$NODE" "$BIN" --server "$URL" jobs list --json',
+      'echo ---; "$NODE" "$BIN" logins',
+      'echo ---; cat "$HOME/.config/jobdeck/logins.json"',
+      'echo ---; secret-tool lookup service jobdeck server "$URL"',
+      'echo; echo ---; "$NODE" "$BIN" logout "$URL"',
+      'secret-tool lookup service jobdeck server "$URL"; echo "lookup exit $?"',
+    ].join('\n');
+    const r = spawnSync('dbus-run-session', ['--', 'sh', '-c', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: '', JOBDECK_TOKEN: '', NODE: process.execPath, BIN, URL: url, NO_COLOR: '1' },
+    });
+    const [login, list, logins, file, stored, logout] = r.stdout.split('---\n');
+    expect(login).toBe(`Logged in to ${url} as ops (admin); the token is saved in the Secret Service keyring.\n`);
+    expect(list).toBe('[]\n');
+    expect(logins).toMatch(new RegExp(`${url.replace(/[.]/g, '\\.')} +ops +\\S+ \\S+ +the Secret Service keyring`));
+    expect(file).not.toContain(token);
+    expect(JSON.parse(file!).servers[url]).toMatchObject({ keychain: 'the Secret Service keyring', user: 'ops' });
+    expect(stored).toBe(`${token}\n`);
+    expect(logout).toBe(`Forgot the token for ${url}.\nlookup exit 1\n`);
   }, 90_000);
 });

@@ -32,8 +32,8 @@ export function registerLogin(program: Command): void {
         // Said with the server's name, like every --server error (a refused token exits 1).
         throw Object.assign(err, { server: url });
       });
-      const file = saveLogin(url, token, me.name);
-      print(`Logged in to ${url} as ${me.name} (${me.role}); the token is saved in ${file} (readable only by you).`);
+      const where = saveLogin(url, token, me.name);
+      print(`Logged in to ${url} as ${me.name} (${me.role}); the token is saved in ${where}.`);
     });
 
   program
@@ -49,6 +49,6 @@ export function registerLogin(program: Command): void {
     .command('logins')
     .description('servers with a saved token (the tokens are not shown)')
     .action(() => {
-      print(table(['SERVER', 'USER', 'SAVED'], savedServers().map((s) => [s.url, s.user, localTime(s.savedAt)])));
+      print(table(['SERVER', 'USER', 'SAVED', 'TOKEN IN'], savedServers().map((s) => [s.url, s.user, localTime(s.savedAt), s.where])));
     });
 }
