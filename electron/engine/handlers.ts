@@ -79,7 +79,7 @@ function buildHandlers(s: Services): Handlers {
     'scheduler.status': async () => s.scheduler.status(),
     'scheduler.pause': async (_input, ctx) => s.scheduler.pause(ctx),
     'scheduler.resume': async (_input, ctx) => s.scheduler.resume(ctx),
-    'scheduler.restart': async (_input, ctx) => s.scheduler.restart(ctx),
+    'scheduler.restart': async (input, ctx) => s.scheduler.restart(ctx, input.process === true),
     'locks.list': async () => s.scheduler.locks(),
     'locks.break': async ({ name, force }, ctx) => {
       s.scheduler.breakLock(name, force ?? false, ctx);

@@ -76,6 +76,12 @@ export interface EngineOptions {
   /** Node binary for the node runtime. Default: this process's. */
   nodePath?: string;
   /**
+   * A service manager starts this process again when it exits (serve under
+   * the units `jobdeck service` writes): stopping it restarts it. Offered to
+   * superadmins as scheduler.restart with process: true.
+   */
+  restartProcess?: () => void;
+  /**
    * better-sqlite3 native binding to load (the desktop app's Electron build).
    * Default: JOBDECK_NATIVE_BINDING, which the app sets for the CLI and the
    * service it runs with its own executable as Node.
@@ -98,8 +104,8 @@ export interface EngineOptions {
 }
 
 export type EngineConfig = Readonly<
-  Required<Omit<EngineOptions, 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier'>> &
-    Pick<EngineOptions, 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier'>
+  Required<Omit<EngineOptions, 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier' | 'restartProcess'>> &
+    Pick<EngineOptions, 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier' | 'restartProcess'>
 >;
 
 function positive(name: string, value: number | undefined, fallback: number, min = 1): number {

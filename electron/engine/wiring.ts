@@ -232,6 +232,7 @@ export function wire(ctx: WiringContext): Parts {
       isAlive: ctx.isAlive,
       ownerDescription: ctx.ownerDescription,
       changed: statusChanged,
+      restartProcess: config.restartProcess,
     }),
     users: new UsersService(store, config.clock),
   };

@@ -28,10 +28,11 @@ export const adminMethods = {
     output: schedulerStatusSchema,
   }),
   'scheduler.restart': m({
-    summary: 'Reload every job from the store and rebuild the schedule, keeping runs in flight',
+    summary:
+      'Reload every job from the store and rebuild the schedule, keeping runs in flight; with process: true (under a service manager, status.supervised) the whole process drains and exits, and the service manager starts it again',
     role: 'superadmin',
     http: { method: 'POST', path: '/api/scheduler/restart' },
-    input: empty,
+    input: z.strictObject({ process: z.boolean().optional() }),
     output: schedulerStatusSchema,
   }),
   'locks.list': m({

@@ -16,6 +16,8 @@ export const schedulerStatusSchema = z.object({
   nextFires: z.array(nextFireSchema),
   /** Who owns the data folder's scheduler, when it is not this engine. */
   owner: z.string().nullable(),
+  /** A service manager restarts this engine's process when it stops: a whole-process restart is offered. */
+  supervised: z.boolean(),
   startedAt: isoTime,
 });
 export type SchedulerStatus = z.infer<typeof schedulerStatusSchema>;

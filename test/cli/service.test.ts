@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli } from '../helpers/cli';
 import { until } from '../helpers/engine';
+import { serve } from '../helpers/serveProcess';
 import { tempDir } from '../helpers/temp';
 
 const has = (cmd: string) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -121,4 +122,41 @@ while True:
       listener.kill('SIGKILL');
     }
   });
+
+  it('restarts the whole serve process on request only under a service manager: it drains, records its runs and exits for the manager to start it again', async () => {
+    const dataDir = tempDir();
+    const token = (await cli(['users', 'add', 'root', '--role', 'superadmin'], { dataDir })).stdout.trim();
+    const sleeper = join(tempDir(), 'sleeper.sh');
+    writeFileSync(sleeper, 'sleep 30\n');
+    expect((await cli(['jobs', 'add', '--name', 'long', '--script', sleeper, '--manual'], { dataDir })).code).toBe(0);
+
+    // Not supervised: refused, naming why, and the server goes on.
+    const plain = await serve(['--grace', '1'], dataDir);
+    const remote = (url: string, args: string[]) => cli(['--server', url, '--token', token, ...args]);
+    expect(JSON.parse((await remote(plain.url, ['scheduler', 'status', '--json'])).stdout)).toMatchObject({ supervised: false });
+    const refused = await remote(plain.url, ['scheduler', 'restart', '--process']);
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toMatch(/not run by a service manager, so nothing would start it again/);
+    expect((await remote(plain.url, ['scheduler', 'status'])).code).toBe(0);
+    plain.child.kill('SIGTERM');
+    await new Promise((r) => plain.child.once('exit', r));
+
+    // As the units run it: offered, and it exits with 75 once drained, its run recorded.
+    const supervised = await serve(['--grace', '1'], dataDir, { JOBDECK_SUPERVISED: '1' });
+    expect(JSON.parse((await remote(supervised.url, ['scheduler', 'status', '--json'])).stdout)).toMatchObject({ supervised: true });
+    const started = await fetch(`${supervised.url}/api/jobs/1/runs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const { id: runId } = (await started.json()) as { id: number };
+    await until(async () => JSON.parse((await remote(supervised.url, ['runs', 'show', String(runId), '--json'])).stdout).status === 'IN_PROGRESS');
+    const exited = new Promise<number | null>((r) => supervised.child.once('exit', (code) => r(code)));
+    const asked = await remote(supervised.url, ['scheduler', 'restart', '--process']);
+    expect(asked).toMatchObject({ code: 0, stderr: '', stdout: 'The server drains (1 running, 0 queued) and stops; its service manager starts it again.\n' });
+    expect(await exited).toBe(75);
+    expect(supervised.stderr()).toMatch(/Restart requested: stopped firing; waiting up to 1 s for 1 running run/);
+    const run = JSON.parse((await cli(['runs', 'show', String(runId), '--json'], { dataDir })).stdout);
+    expect(run).toMatchObject({ status: 'CANCELLED' });
+    // The folder is free for the service manager to start serve again.
+    expect(JSON.parse((await cli(['scheduler', 'status', '--json'], { dataDir })).stdout)).toMatchObject({ active: false, owner: null });
+    const printed = await cli(['service', 'print', '--platform', 'linux']);
+    expect(printed.stdout).toContain('Environment=JOBDECK_SUPERVISED=1');
+  }, 60_000);
 });

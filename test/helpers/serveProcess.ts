@@ -9,9 +9,9 @@ afterEach(() => {
 });
 
 /** Starts `jobdeck serve`; resolves once it prints its URL. */
-export function serve(args: string[], dataDir: string): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+export function serve(args: string[], dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], {
-    env: { ...process.env, JOBDECK_DATA_DIR: dataDir, NO_COLOR: '1' },
+    env: { ...process.env, JOBDECK_DATA_DIR: dataDir, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

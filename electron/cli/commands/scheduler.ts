@@ -38,17 +38,19 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
     ['restart', 'reload every job and rebuild the schedule, keeping the runs in flight (for a stuck scheduler)', 'Restarted the scheduler: every job reloaded'],
   ] as const;
   for (const [verb, description, done] of controls) {
-    scheduler
+    const command = scheduler
       .command(verb)
       .description(description)
-      .option('--json', 'print the new state as JSON')
-      .action(async (o: { json?: boolean }) => {
-        await withEngine(globals(), async (client) => {
-          const status = await client.call(`scheduler.${verb}`, {});
-          if (o.json) printJson(status);
-          else print(`${done}; ${status.running} running, ${status.queued} queued.`);
-        });
+      .option('--json', 'print the new state as JSON');
+    if (verb === 'restart') command.option('--process', 'restart the whole server process (it drains first); only under a service manager, which starts it again');
+    command.action(async (o: { json?: boolean; process?: boolean }) => {
+      await withEngine(globals(), async (client) => {
+        const status = verb === 'restart' && o.process ? await client.call('scheduler.restart', { process: true }) : await client.call(`scheduler.${verb}`, {});
+        if (o.json) printJson(status);
+        else if (o.process) print(`The server drains (${status.running} running, ${status.queued} queued) and stops; its service manager starts it again.`);
+        else print(`${done}; ${status.running} running, ${status.queued} queued.`);
       });
+    });
   }
 
   const locks = program.command('locks').description('locks held by runs (jobs that share a lock never run at once)');

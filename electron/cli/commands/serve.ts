@@ -21,6 +21,9 @@ interface ServeOptions {
   logLevel: string;
 }
 
+/** The exit code of a requested restart (EX_TEMPFAIL): the service manager starts serve again. */
+const EXIT_RESTART = 75;
+
 export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 function readPem(option: string, file: string): Buffer {
@@ -79,7 +82,11 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
       const dataDir = dataDirOf(globals());
       // One logger for the engine and the request log: JSON lines on standard output.
       const log = pino({ level: o.logLevel });
+      // Under a service manager that restarts it (the units jobdeck service writes say so), a restart request stops the process.
+      let restartRequested: (() => void) | null = null;
+      const supervised = process.env.JOBDECK_SUPERVISED === '1';
       const engine = Engine.open({
+        ...(supervised ? { restartProcess: () => restartRequested?.() } : {}),
         dataDir,
         hostKind: 'jobdeck serve',
         // Nothing fires until the server listens: one that cannot bind its port must not run catch-up runs.
@@ -143,6 +150,11 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
         };
         process.on('SIGINT', () => stop('SIGINT'));
         process.on('SIGTERM', () => stop('SIGTERM'));
+        restartRequested = () => {
+          // A non-zero exit: Restart=on-failure, KeepAlive and WinSW's onfailure start it again.
+          process.exitCode = EXIT_RESTART;
+          stop('Restart requested');
+        };
       });
     });
 }

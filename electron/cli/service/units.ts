@@ -25,7 +25,12 @@ export interface ServiceSpec {
 
 /** The service's environment: the spec's own, and ELECTRON_RUN_AS_NODE when an Electron executable runs it. */
 function environment(s: ServiceSpec): [string, string][] {
-  return [...(runsAsElectron(s) ? [['ELECTRON_RUN_AS_NODE', '1'] as [string, string]] : []), ...Object.entries(s.env ?? {})];
+  return [
+    ...(runsAsElectron(s) ? [['ELECTRON_RUN_AS_NODE', '1'] as [string, string]] : []),
+    // serve then offers a whole-process restart: it exits, and the service manager starts it again.
+    ['JOBDECK_SUPERVISED', '1'],
+    ...Object.entries(s.env ?? {}),
+  ];
 }
 
 /**
@@ -146,7 +151,8 @@ export function winswXml(s: ServiceSpec): string {
   <description>${xml(`Jobdeck scheduler: jobdeck serve for ${s.dataDir}`)}</description>
   <executable>${xml(s.node)}</executable>
   <arguments>${xml(args)}</arguments>
-  <env name="ELECTRON_RUN_AS_NODE" value="1"/>${Object.entries(s.env ?? {}).map(([k, v]) => `\n  <env name="${xml(k)}" value="${xml(v)}"/>`).join('')}
+  <env name="ELECTRON_RUN_AS_NODE" value="1"/>
+  <env name="JOBDECK_SUPERVISED" value="1"/>${Object.entries(s.env ?? {}).map(([k, v]) => `\n  <env name="${xml(k)}" value="${xml(v)}"/>`).join('')}
   <startmode>Automatic</startmode>
   <stoptimeout>${s.grace + 30} sec</stoptimeout>
   <onfailure action="restart" delay="5 sec"/>

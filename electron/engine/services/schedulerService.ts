@@ -20,6 +20,8 @@ export interface SchedulerServiceDeps {
   ownerDescription(): string | null;
   /** Scheduler counts or state changed (listeners hear of it, at most a few times a second). */
   changed(): void;
+  /** Stops this process so that its service manager starts it again (absent: not supervised). */
+  restartProcess?: () => void;
 }
 
 export const PAUSED_SETTING = 'scheduler.paused';
@@ -37,6 +39,7 @@ export class SchedulerService {
       concurrency: dispatcher.concurrency,
       nextFires: (scheduler?.upcoming(10) ?? []).map((f) => ({ jobId: f.jobId, jobName: f.name, at: iso(f.at)! })),
       owner: scheduler ? null : this.deps.ownerDescription(),
+      supervised: this.deps.restartProcess !== undefined,
       startedAt: iso(this.deps.startedAt)!,
     };
   }
@@ -69,8 +72,26 @@ export class SchedulerService {
     return this.status();
   }
 
-  /** Reloads every job and rebuilds the schedule; runs in flight go on. */
-  restart(ctx: CallContext): SchedulerStatus {
+  /**
+   * Reloads every job and rebuilds the schedule; runs in flight go on. With
+   * `process`, the whole process drains and stops after answering, and its
+   * service manager starts it again.
+   */
+  restart(ctx: CallContext, process = false): SchedulerStatus {
+    if (process) {
+      const restartProcess = this.deps.restartProcess;
+      if (!restartProcess) {
+        throw new JobdeckError(
+          'INVALID_STATE',
+          'this engine is not run by a service manager, so nothing would start it again; restart the scheduler alone, or install the service (jobdeck service install)',
+          'process',
+        );
+      }
+      this.deps.store.audit.record(this.audit('scheduler.restart-process', ctx));
+      // After the answer has gone out.
+      setTimeout(restartProcess, 100);
+      return this.status();
+    }
     const scheduler = this.requireScheduler();
     scheduler.restart();
     this.deps.dispatcher.pump();

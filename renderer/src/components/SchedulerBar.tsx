@@ -10,10 +10,10 @@ export function SchedulerBar() {
   const status = useSchedulerStore((s) => s.status);
   const locks = useSchedulerStore((s) => s.locks);
   const busy = useSchedulerStore((s) => s.busy);
-  const { pause, resume, restart, breakLock, load } = useSchedulerStore.getState();
+  const { pause, resume, restart, restartProcess, breakLock, load } = useSchedulerStore.getState();
   const isSuper = useConnectionStore(connectionSelectors.can('superadmin'));
   const [open, setOpen] = useState(false);
-  const [confirm, setConfirm] = useState<null | 'restart' | { lock: string }>(null);
+  const [confirm, setConfirm] = useState<null | 'restart' | 'process' | { lock: string }>(null);
   const box = useRef<HTMLDivElement>(null);
   const now = useTick(5000);
 
@@ -65,6 +65,11 @@ export function SchedulerBar() {
                 <button type="button" className="btn small" disabled={busy} onClick={() => setConfirm('restart')}>
                   Restart
                 </button>
+                {status.supervised && (
+                  <button type="button" className="btn small" disabled={busy} onClick={() => setConfirm('process')}>
+                    Restart process
+                  </button>
+                )}
               </div>
             )}
             <h3 style={{ fontSize: 13, margin: '8px 0 4px' }}>Next fires</h3>
@@ -100,6 +105,15 @@ export function SchedulerBar() {
         text="Every job is reloaded from the store and the schedule rebuilt. Runs in flight go on."
         confirm="Restart"
         onConfirm={() => void restart()}
+        onClose={() => setConfirm(null)}
+      />
+      <ConfirmDialog
+        open={confirm === 'process'}
+        title="Restart the server process?"
+        text="The server stops firing, gives running runs the drain time, stops what is left (recorded as cancelled) and exits; its service manager starts it again. The console reconnects when it is back."
+        confirm="Restart process"
+        danger
+        onConfirm={() => void restartProcess()}
         onClose={() => setConfirm(null)}
       />
       <ConfirmDialog

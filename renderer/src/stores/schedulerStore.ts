@@ -14,6 +14,8 @@ interface State {
   pause(): Promise<void>;
   resume(): Promise<void>;
   restart(): Promise<void>;
+  /** The whole server process (under a service manager, which starts it again). */
+  restartProcess(): Promise<void>;
   breakLock(name: string): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export const useSchedulerStore = create<State>()((set, get) => {
     pause: () => act(() => client().call('scheduler.pause', {}), 'Scheduler paused: schedules do not fire'),
     resume: () => act(() => client().call('scheduler.resume', {}), 'Scheduler resumed'),
     restart: () => act(() => client().call('scheduler.restart', {}), 'Scheduler restarted: every job reloaded'),
+    restartProcess: () => act(() => client().call('scheduler.restart', { process: true }), 'The server drains and restarts; the console reconnects when it is back'),
     async breakLock(name) {
       try {
         await client().call('locks.break', { name });
