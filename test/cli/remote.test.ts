@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli } from '../helpers/cli';
@@ -50,9 +51,16 @@ describe('jobdeck --server', () => {
     const noToken = await cli(['--server', url, 'jobs', 'list'], { env: { JOBDECK_TOKEN: '' } });
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toMatch(/--server needs an API token/);
-    const nowhere = await cli(['--server', 'http://127.0.0.1:1', '--token', token, 'jobs', 'list']);
+    // A port nothing listens on (one just given up), so the connection is refused.
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const nowhere = await cli(['--server', `http://127.0.0.1:${closedPort}`, '--token', token, 'jobs', 'list']);
     expect(nowhere.code).toBe(6);
-    expect(nowhere.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
+    expect(nowhere.stderr).toBe(`jobdeck: cannot reach http://127.0.0.1:${closedPort}: connect ECONNREFUSED 127.0.0.1:${closedPort}\n`);
     const both = await cli(['--server', url, '--token', token, '--data-dir', dataDir, 'jobs', 'list']);
     expect(both.stderr).toMatch(/--data-dir or --server, not both/);
     const viaEnv = await cli(['jobs', 'list', '--json'], { env: { JOBDECK_SERVER: url, JOBDECK_TOKEN: token } });

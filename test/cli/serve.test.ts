@@ -32,7 +32,7 @@ describe('jobdeck serve', () => {
     expect(await exited(s.child)).toBe(0);
     expect(s.stderr()).toContain('Jobdeck stopped.');
     const revoke = await cli(['tokens', 'revoke', 'nope-nope'], { dataDir });
-    expect([revoke.code, revoke.stderr]).toEqual([1, 'jobdeck: token "nope-nope" was not found\n']);
+    expect([revoke.code, revoke.stderr]).toEqual([3, 'jobdeck: token "nope-nope" was not found\n']);
   });
 
   it('refuses plain HTTP beyond loopback unless told --insecure', async () => {
@@ -62,6 +62,10 @@ describe('jobdeck serve', () => {
       }).on('error', reject),
     );
     expect(status).toBe(200);
+    // A certificate the CLI does not trust: it says so, naming the server (exit code 6), and sends nothing.
+    const untrusted = await cli(['--server', `https://127.0.0.1:${port}`, '--token', 'jd_x', 'jobs', 'list'], { env: { NODE_EXTRA_CA_CERTS: '' } });
+    expect(untrusted.code).toBe(6);
+    expect(untrusted.stderr).toMatch(new RegExp(`^jobdeck: cannot reach https://127\\.0\\.0\\.1:${port}: self[- ]signed certificate`));
     s.child.kill('SIGTERM');
     await exited(s.child);
     const missing = await cli(['serve', '--tls-cert', cert], { dataDir: tempDir() });
