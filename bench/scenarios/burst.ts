@@ -16,7 +16,8 @@ const MEASURE_MS = quick ? 10_000 : 30_000;
 const ctx = { actor: 'bench', role: 'superadmin' as const };
 
 const tmp = tempDir();
-const engine = Engine.open({ dataDir: tmp.dir, concurrency: CONCURRENCY, onError: (e) => console.error(e) });
+const LAUNCHERS = process.env.BENCH_LAUNCHERS ? Number(process.env.BENCH_LAUNCHERS) : undefined;
+const engine = Engine.open({ dataDir: tmp.dir, concurrency: CONCURRENCY, launchers: LAUNCHERS, onError: (e) => console.error(e) });
 for (let i = 0; i < JOBS; i++) {
   await engine.handlers['jobs.create'](
     {

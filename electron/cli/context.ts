@@ -95,6 +95,8 @@ export async function withEngine<T>(
     scheduler: false,
     // Runs start from the launcher, which stops them if this process is killed (even with kill -9).
     spawner: 'launcher',
+    // One run at a time in the foreground: a second launcher would only cost start-up time.
+    launchers: 1,
     hostKind: 'jobdeck cli',
     logger: cliLogger(),
     ...extra,

@@ -17,7 +17,7 @@ import type { Listener } from './eventBus';
 import { resolveEngineOptions, type EngineConfig, type EngineOptions } from './options';
 import { describeOwner, InstanceLock, SchedulerLock } from './ownership';
 import { dbFile } from './paths';
-import { LauncherPort } from './runner/processPort';
+import { LauncherPool } from './runner/launcherPool';
 import { PAUSED_SETTING } from './services/schedulerService';
 import { Store } from './store/store';
 import { wire, type Parts } from './wiring';
@@ -116,7 +116,7 @@ export class Engine {
     const { scheduler, port } = this.parts;
     if (!scheduler || this.scheduling || this.closing) return;
     this.scheduling = true;
-    if (port instanceof LauncherPort) port.warmUp();
+    if (port instanceof LauncherPool) port.warmUp();
     scheduler.start(this.store.settings.get(PAUSED_SETTING, false));
   }
 

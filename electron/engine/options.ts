@@ -6,6 +6,7 @@
 import { cpus } from 'node:os';
 import { systemClock, type Clock } from './clock';
 import { streamLogger, type Logger } from './logger';
+import { defaultLauncherCount } from './runner/launcherPool';
 import type { LogStream, Progress } from '../../shared/model/run';
 
 /** A run as the engine's hooks see it (the CLI prints what it does). */
@@ -41,6 +42,12 @@ export interface EngineOptions {
   concurrency?: number;
   /** 'launcher' spawns job processes from a small helper process; 'inline' from this one. Default 'launcher'. */
   spawner?: 'launcher' | 'inline';
+  /**
+   * How many launcher processes spawn runs side by side (spawner 'launcher').
+   * Default: the number of cores (at least 1); the CLI, which runs one job at
+   * a time, uses 1.
+   */
+  launchers?: number;
   /** SIGTERM to SIGKILL delay when a run is cancelled or times out. Default 5000 ms. */
   killGraceMs?: number;
   /** How long output pipes may stay open after a run's main process exits. Default 1000 ms. */
@@ -125,6 +132,7 @@ export function resolveEngineOptions(o: EngineOptions): EngineConfig {
     hostKind: o.hostKind ?? 'jobdeck',
     concurrency: Math.floor(positive('concurrency', o.concurrency, Math.max(2, cpus().length * 2))),
     spawner: o.spawner ?? 'launcher',
+    launchers: Math.floor(positive('launchers', o.launchers, defaultLauncherCount())),
     killGraceMs: positive('killGraceMs', o.killGraceMs, 5000, 0),
     closeGraceMs: positive('closeGraceMs', o.closeGraceMs, 1000, 0),
     leftoverGraceMs: positive('leftoverGraceMs', o.leftoverGraceMs, 2000, 0),

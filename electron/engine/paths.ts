@@ -23,5 +23,12 @@ export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.e
 }
 
 export const dbFile = (dataDir: string): string => join(dataDir, 'jobdeck.db');
+/**
+ * Where a script version is kept: named by the SHA-256 of its text, written
+ * once and executed from there by every run of it (the file keeps its usual
+ * name, script.sh, script.py …, inside the version's folder).
+ */
+export const scriptStorePath = (dataDir: string, sha256: string, fileName: string): string => join(dataDir, 'scripts', sha256, fileName);
+
 export const runDir = (dataDir: string, jobId: number, runId: number): string => join(dataDir, 'runs', String(jobId), String(runId));
 export const outputDir = (dataDir: string, jobId: number, runId: number): string => join(runDir(dataDir, jobId, runId), 'output');

@@ -16,7 +16,8 @@ import { toLogLine, toRun } from './store/rows';
 import { Dispatcher } from './runs/dispatcher';
 import { recoverDeadOwners } from './runs/recovery';
 import { RunStateMachine } from './runs/stateMachine';
-import { InlinePort, LauncherPort, type ProcessPort } from './runner/processPort';
+import { LauncherPool } from './runner/launcherPool';
+import { InlinePort, type ProcessPort } from './runner/processPort';
 import { Runner } from './runner/runner';
 import { WorkflowRunner } from './workflows/workflowRunner';
 import { Scheduler } from './scheduler/scheduler';
@@ -160,7 +161,7 @@ export function wire(ctx: WiringContext): Parts {
   const port: ProcessPort =
     config.spawner === 'inline'
       ? new InlinePort(hostOptions)
-      : new LauncherPort({ ...hostOptions, launcherPath: config.launcherPath, onProblem: (m) => config.logger.warn(m) });
+      : new LauncherPool(config.launchers, { ...hostOptions, launcherPath: config.launcherPath, onProblem: (m) => config.logger.warn(m) });
   const workflows = new WorkflowRunner({ machine, writer, bus, port, store, clock: config.clock, config, owner, helperPath: ctx.helperPath });
   const runner: Runner = new Runner({
     machine,

@@ -399,31 +399,40 @@ describe('crash recovery', () => {
   });
 });
 
-describe('run folders', () => {
-  it('writes each run its own folder with the script, and keeps a spare only for the current script', async () => {
-    const { readdirSync, readFileSync } = await import('node:fs');
+describe('run folders and the script store', () => {
+  it('runs each script version from one file named by its hash; a run folder holds only its output; an edit mid-run leaves the running run its version', async () => {
+    const { readdirSync, readFileSync, statSync } = await import('node:fs');
+    const { createHash } = await import('node:crypto');
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
     const { engine, client, dataDir } = openEngine({ scheduler: false });
-    const job = await client.call('jobs.create', { name: 'folders', script: 'echo one', schedule: manual });
-    const r1 = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+    const v1 = 'echo one; sleep 1; echo still one';
+    const job = await client.call('jobs.create', { name: 'folders', script: v1, schedule: manual });
     const jobDir = join(dataDir, 'runs', String(job.id));
-    expect(readFileSync(join(jobDir, String(r1.id), 'script.sh'), 'utf8')).toBe('echo one');
-    await until(() => readdirSync(jobDir).some((n) => n.startsWith(`.spare-${job.scriptMd5}-`)));
-    const changed = await client.call('jobs.update', { id: job.id, changes: { script: 'echo two' } });
+    const first = (await client.call('runs.trigger', { jobId: job.id })).id;
+    await until(async () => (await client.call('runs.logs', { id: first })).lines.some((l) => l.text === 'one'));
+    // Edited while its run executes: that run finishes with the version it started with.
+    await client.call('jobs.update', { id: job.id, changes: { script: 'echo two' } });
+    const r1 = await engine.waitForRun(first);
+    expect(r1.status).toBe('SUCCEEDED');
+    const lines1 = (await client.call('runs.logs', { id: first })).lines;
+    expect(lines1.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(['one', 'still one']);
+    expect(lines1[0]!.text).toBe(`Starting attempt 1 of folders: sh ${join(dataDir, 'scripts', sha(v1), 'script.sh')}`);
+    expect(readFileSync(join(dataDir, 'scripts', sha(v1), 'script.sh'), 'utf8')).toBe(v1);
+    expect(readdirSync(join(jobDir, String(first)))).toEqual(['output']);
+
+    const v2File = join(dataDir, 'scripts', sha('echo two'), 'script.sh');
     const r2 = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
-    // The spare of the old script is not used for the new one.
-    expect(readFileSync(join(jobDir, String(r2.id), 'script.sh'), 'utf8')).toBe('echo two');
-    const r3 = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
-    expect(readFileSync(join(jobDir, String(r3.id), 'script.sh'), 'utf8')).toBe('echo two');
-    expect(readdirSync(join(jobDir, String(r3.id), 'output'))).toEqual([]);
-    // Back to back, a run may arrive while its spare is still being made: it never gets half a folder.
+    expect((await client.call('runs.logs', { id: r2.id })).lines.find((l) => l.stream === 'stdout')!.text).toBe('two');
+    const written = statSync(v2File);
+    // Back to back, a run may arrive while its spare folder is still being made: it never gets half a folder,
+    // and the version's file is never written again.
     for (let i = 0; i < 15; i++) {
       const r = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
       expect(r.status, `run ${r.id}: ${r.error}`).toBe('SUCCEEDED');
-      expect(readFileSync(join(jobDir, String(r.id), 'script.sh'), 'utf8')).toBe('echo two');
+      expect(readdirSync(join(jobDir, String(r.id)))).toEqual(['output']);
     }
-    await until(() => {
-      const spares = readdirSync(jobDir).filter((n) => n.startsWith('.spare-'));
-      return spares.length === 1 && spares[0]!.startsWith(`.spare-${changed.scriptMd5}-`);
-    });
+    expect(statSync(v2File)).toMatchObject({ ino: written.ino, mtimeMs: written.mtimeMs });
+    expect(readdirSync(join(dataDir, 'scripts')).sort()).toEqual([sha(v1), sha('echo two')].sort());
+    await until(() => readdirSync(jobDir).includes('.spare'));
   });
 });

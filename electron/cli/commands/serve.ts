@@ -17,6 +17,7 @@ interface ServeOptions {
   trustProxy?: boolean;
   grace: string;
   concurrency?: string;
+  launchers?: string;
   allowOrigin?: string[];
   logLevel: string;
 }
@@ -62,6 +63,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
     .option('--trust-proxy', 'behind a reverse proxy: take client addresses and host from X-Forwarded-For / X-Forwarded-Host')
     .option('--grace <seconds>', 'on shutdown, how long running runs may finish before they are cancelled', '30')
     .option('--concurrency <runs>', 'most runs at once (default 2 x CPU count)')
+    .option('--launchers <n>', 'launcher processes that start runs side by side (default: the number of cores)')
     .option('--allow-origin <origin>', 'let pages of this origin (an app embedding jobdeck/react) call the API with a token; repeatable, "*" for any (also JOBDECK_ALLOWED_ORIGINS, comma-separated)', collect)
     .addOption(new Option('--log-level <level>', 'request log level').choices(['info', 'warn', 'error', 'silent']).default('info'))
     .action(async (o: ServeOptions) => {
@@ -92,6 +94,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
         // Nothing fires until the server listens: one that cannot bind its port must not run catch-up runs.
         startScheduler: false,
         concurrency: o.concurrency ? parseIntOption('--concurrency', o.concurrency, 1) : undefined,
+        launchers: o.launchers ? parseIntOption('--launchers', o.launchers, 1) : undefined,
         logger: pinoAdapter(log),
       });
       let server;

@@ -21,6 +21,8 @@ export const prepareSchema = v.object({
   dirs: v.pipe(v.array(v.string()), v.minLength(1)),
   /** Files written inside. */
   files: v.array(v.object({ path: v.string(), content: v.string() })),
+  /** Files named by their content (script versions): written once, left as they are when already there. */
+  scripts: v.optional(v.array(v.object({ path: v.string(), content: v.string() }))),
   /** A folder made the same way ahead of time for the job's next run, renamed into place when present. */
   spare: v.optional(v.string()),
 });

@@ -5,11 +5,33 @@
  * ahead of time for each job's next run and renamed into place.
  */
 import { readdirSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Prepare } from './launcherProtocol';
 
 /** Folders known to exist (job folders are made once). */
 const madeDirs = new Set<string>();
+/** Script versions known to be written (content-addressed: never written twice). */
+const madeScripts = new Set<string>();
+let scriptSeq = 0;
+
+/**
+ * Writes a script version's file unless it is there. Written under a
+ * temporary name and renamed into place, so a run never executes half a
+ * file; two writers race harmlessly (same name, same content).
+ */
+async function writeScriptOnce(path: string, content: string): Promise<void> {
+  if (madeScripts.has(path)) return;
+  try {
+    await access(path);
+  } catch {
+    await mkdir(dirname(path), { recursive: true });
+    const temp = `${path}.writing-${process.pid}-${++scriptSeq}`;
+    await writeFile(temp, content, { mode: 0o700 });
+    await rename(temp, path);
+  }
+  madeScripts.add(path);
+}
 
 /**
  * Makes a run's folder: its parents (once), then the folder with its files,
@@ -24,6 +46,7 @@ export async function prepareRun(prepare: Prepare): Promise<void> {
     madeDirs.add(dir);
   }
   for (const dir of prepare.ensure ?? []) await mkdir(dir, { recursive: true });
+  for (const script of prepare.scripts ?? []) await writeScriptOnce(script.path, script.content);
   const runDir = prepare.dirs[0]!;
   if (prepare.spare) {
     // A folder left there with anything in it makes the rename fail (and then mkdir says so below);

@@ -6,11 +6,11 @@
  * supervising a process needs (timers, who cancelled); a run's state lives
  * in the state machine and the store.
  */
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { WORKFLOW_RUNTIME } from '../../../shared/model/job';
 import type { Clock } from '../clock';
 import type { EngineConfig } from '../options';
-import { outputDir, runDir } from '../paths';
+import { outputDir, runDir, scriptStorePath } from '../paths';
 import type { RunStateMachine } from '../runs/stateMachine';
 import type { JobRow, RunRow } from '../store/rows';
 import type { Writer } from '../writer';
@@ -18,7 +18,7 @@ import type { HostMessage } from './launcherProtocol';
 import type { ProcessPort } from './processPort';
 import { parseProtocolLine } from './protocol';
 import { collectResultFiles, type FoundFile } from './resultFiles';
-import { runtimeCommand, scriptFileFor, splitArgs } from './runtimes';
+import { runtimeCommand, scriptDigest, scriptFileFor, splitArgs } from './runtimes';
 import { exitOutcome, formatDuration, leftoverLines, LogBudget, paramEnv, startFailure, UNSET_ENV, type Outcome } from './supervision';
 
 /** What supervising one run's process needs. */
@@ -119,7 +119,8 @@ export class Runner {
     };
     this.runs.set(s.id, s);
     deps.writer.open(s.id, s.jobId, run.last_seq);
-    const scriptPath = join(dir, scriptFileFor(job.runtime, job.script ?? ''));
+    // The script version's own file, shared by every run of it: a run folder holds only what the run makes.
+    const scriptPath = scriptStorePath(deps.config.dataDir, scriptDigest(job.script ?? ''), scriptFileFor(job.runtime, job.script ?? ''));
     let command: string;
     let args: string[];
     let env: Record<string, string>;
@@ -135,7 +136,7 @@ export class Runner {
       return;
     }
     if (s.timeoutSeconds) s.timer = deps.clock.setTimeout(() => this.timeout(s), s.timeoutSeconds * 1000);
-    // The process host makes the run's folder and writes its script, then spawns it there.
+    // The process host makes the run's folder (and the script version's file, the first time), then spawns it there.
     deps.port.spawn({
       id: s.id,
       command,
@@ -147,9 +148,10 @@ export class Runner {
       prepare: {
         parents: [join(deps.config.dataDir, 'runs'), join(deps.config.dataDir, 'runs', String(s.jobId))],
         dirs: [dir, s.outputDir],
-        files: [{ path: scriptPath, content: job.script ?? '' }],
-        // Made after this run starts, for the job's next run (same script: same name).
-        spare: join(deps.config.dataDir, 'runs', String(s.jobId), `.spare-${job.script_md5}-${basename(scriptPath)}`),
+        files: [],
+        scripts: [{ path: scriptPath, content: job.script ?? '' }],
+        // Made after this run starts, for the job's next run.
+        spare: join(deps.config.dataDir, 'runs', String(s.jobId), '.spare'),
       },
       outputDir: s.outputDir,
     });

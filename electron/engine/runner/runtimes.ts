@@ -1,4 +1,5 @@
 /** How each runtime turns a script into a command line. */
+import { createHash } from 'node:crypto';
 import { parse } from 'shell-quote';
 import { BUILTIN_RUNTIMES } from '../../../shared/model/job';
 
@@ -9,6 +10,20 @@ export interface RuntimeCommand {
   scriptFile: string;
   /** Environment the runtime needs on top of the job's. */
   env: Record<string, string>;
+}
+
+const digests = new Map<string, string>();
+
+/** SHA-256 of a script's text, the name of its version's file (remembered for the scripts seen lately). */
+export function scriptDigest(script: string): string {
+  let digest = digests.get(script);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(script).digest('hex');
+    // Bounded: the oldest goes once 500 are remembered.
+    if (digests.size >= 500) digests.delete(digests.keys().next().value!);
+    digests.set(script, digest);
+  }
+  return digest;
 }
 
 const ESM_SYNTAX = /^\s*(import\s[^(]|import\s*\{|export\s)/m;

@@ -13,12 +13,12 @@ import { RESULTS_FILE_MAX_BYTES, TASK_RESULT_LIST_BYTES, WORKFLOW_RUNTIME } from
 import type { Clock } from '../clock';
 import type { EventBus } from '../eventBus';
 import type { EngineConfig } from '../options';
-import { outputDir, runDir } from '../paths';
+import { outputDir, runDir, scriptStorePath } from '../paths';
 import type { RunStateMachine } from '../runs/stateMachine';
 import type { HostMessage } from '../runner/launcherProtocol';
 import type { ProcessPort } from '../runner/processPort';
 import { collectResultFiles, type FoundFile } from '../runner/resultFiles';
-import { runtimeCommand, scriptFileFor, splitArgs } from '../runner/runtimes';
+import { runtimeCommand, scriptDigest, scriptFileFor, splitArgs } from '../runner/runtimes';
 import { formatDuration, LogBudget, paramEnv, type Outcome } from '../runner/supervision';
 import type { JobRow, RunRow } from '../store/rows';
 import type { Store } from '../store/store';
@@ -178,7 +178,7 @@ export class WorkflowRunner {
     const exec = node.exec!;
     const execId = this.nextExecId--;
     const taskDir = join(wf.dir, 'tasks', `${node.idx}-r${wf.run.round}-a${attempt}`);
-    const scriptPath = join(taskDir, scriptFileFor(exec.runtime, exec.script));
+    const scriptPath = scriptStorePath(deps.config.dataDir, scriptDigest(exec.script), scriptFileFor(exec.runtime, exec.script));
     const resultsFile = join(taskDir, 'results.json');
     const cmd = runtimeCommand(exec.runtime, scriptPath, splitArgs(wf.run.args), deps.config.nodePath);
     const env: Record<string, string> = {
@@ -215,10 +215,8 @@ export class WorkflowRunner {
           parents: [join(deps.config.dataDir, 'runs'), join(deps.config.dataDir, 'runs', String(wf.job.id))],
           ensure: [wf.dir, wf.outputDir, join(wf.dir, 'tasks')],
           dirs: [taskDir],
-          files: [
-            { path: scriptPath, content: exec.script },
-            { path: resultsFile, content: resultsFileText(results) },
-          ],
+          files: [{ path: resultsFile, content: resultsFileText(results) }],
+          scripts: [{ path: scriptPath, content: exec.script }],
         },
       },
       {
