@@ -12,7 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
-const SCENARIOS = ['dispatch', 'burst', 'throughput', 'logs', 'history', 'console', 'workflow', 'soak'] as const;
+const SCENARIOS = ['dispatch', 'burst', 'throughput', 'logs', 'history', 'console', 'workflow', 'cli', 'soak'] as const;
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only'));
 const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1]! : process.argv[process.argv.indexOf(onlyArg) + 1]!).split(',') : null;
@@ -58,6 +58,8 @@ const figures = (r: Result): string => {
       return `first render: jobs ${r.jobListFirstRenderMs} ms, log ${r.logViewFirstRenderMs} ms; max frame while scrolling: jobs ${fmt((r.jobListScrollFrameMs as Record<string, unknown>).max)} ms, log ${fmt((r.logScrollFrameMs as Record<string, unknown>).max)} ms`;
     case 'workflow':
       return `${r.tasks}-task workflow: ${r.sequentialTaskMs} ms and ${r.sequentialTaskCpuMs} ms CPU per task = ${r.wallRatio} x / ${r.cpuRatio} x a single run (${r.singleRunMs} ms, ${r.singleRunCpuMs} ms CPU); parallel group ${r.parallelTaskMs} ms per task`;
+    case 'cli':
+      return `jobdeck --version ${r.versionMs} ms = ${r.versionRatio} x node -e 0 (${r.nodeMs} ms); jobdeck run trivial.sh ${r.runMs} ms = ${r.runRatio} x`;
     case 'soak':
       return `${r.seconds} s, ${r.runs} runs, ${r.requests} requests, ${r.serverErrors} 5xx; heap ${fmt(r.heapMb)} MB; RSS ${fmt(r.rssMb)} MB; fds ${fmt(r.fds)}; leftover processes ${r.leftoverProcesses}`;
     default:

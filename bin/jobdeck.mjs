@@ -3,7 +3,14 @@
 // `npm install` and `npm run build:node`), so it starts as fast as Node
 // itself; from a checkout whose bundle is missing it loads the TypeScript
 // sources through tsx instead (slower, same behaviour).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+
+// `jobdeck --version` answers without loading the rest (scripts call it to check what is installed).
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+  process.exit(0);
+}
 
 const bundle = new URL('../out/node/cli.mjs', import.meta.url);
 let main;
@@ -15,4 +22,4 @@ if (existsSync(bundle) && !process.env.JOBDECK_FROM_SOURCE) {
   register();
   ({ main } = await import('../electron/cli/main.ts'));
 }
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(argv);

@@ -29,6 +29,9 @@ export async function buildNode() {
     entryPoints: { cli: join(root, 'electron/cli/main.ts') },
     outdir: join(root, 'out/node'),
     outExtension: { '.js': '.mjs' },
+    // What only some commands need (the HTTP server for serve) goes to chunks loaded when they run.
+    splitting: true,
+    chunkNames: 'cli-[name]-[hash]',
     bundle: true,
     platform: 'node',
     target: 'node20',

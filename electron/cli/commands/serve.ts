@@ -1,10 +1,8 @@
 /** `jobdeck serve`: the engine with its scheduler, over HTTP and WebSocket. */
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import pino from 'pino';
 import { Engine } from '../../engine/engine';
 import { pinoAdapter } from '../../engine/logger';
-import { startServer } from '../../server/server';
 import { collect, dataDirOf, parseIntOption, UsageError, type GlobalOptions } from '../context';
 import { serviceNotifier } from '../service/notifySocket';
 
@@ -82,6 +80,8 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
         process.stderr.write(`WARNING: serving plain HTTP on ${o.host} (--insecure): tokens and job output travel unencrypted.\n`);
       }
       const dataDir = dataDirOf(globals());
+      // Loaded here, not when the CLI starts: only serve needs the HTTP server (a third of the CLI's start-up otherwise).
+      const [{ default: pino }, { startServer }] = await Promise.all([import('pino'), import('../../server/server')]);
       // One logger for the engine and the request log: JSON lines on standard output.
       const log = pino({ level: o.logLevel });
       // Under a service manager that restarts it (the units jobdeck service writes say so), a restart request stops the process.
