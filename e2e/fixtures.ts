@@ -20,6 +20,35 @@ export interface Jobdeck {
   api(role?: 'superadmin' | 'admin' | 'viewer'): Promise<APIRequestContext>;
   /** Signs the page in (session cookie) and opens a screen. */
   open(page: Page, hash?: string, role?: 'superadmin' | 'admin' | 'viewer'): Promise<void>;
+  /** Stops the server (SIGTERM, as a service manager does), as a user's server goes away. */
+  stop(): Promise<void>;
+  /** Starts it again on the same address and data folder. */
+  start(): Promise<void>;
+}
+
+/** Starts `jobdeck serve`; resolves once it prints its URL. */
+async function startServe(dataDir: string, port = 0): Promise<{ child: ChildProcess; url: string }> {
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--log-level', 'silent', '--grace', '2'], {
+    env: { ...process.env, JOBDECK_DATA_DIR: dataDir },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /console\s+(\S+?)\/\n/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`jobdeck serve exited (${code}): ${err}`)));
+  });
+  return { child, url };
+}
+
+async function stopServe(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 function cli(args: string[], dataDir: string): string {
@@ -36,19 +65,9 @@ export const test = base.extend<{ jobdeck: Jobdeck }>({
       admin: cli(['users', 'add', 'bob', '--role', 'admin'], dataDir),
       viewer: cli(['users', 'add', 'vera', '--role', 'viewer'], dataDir),
     };
-    const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent', '--grace', '2'], {
-      env: { ...process.env, JOBDECK_DATA_DIR: dataDir },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let err = '';
-      child.stderr!.on('data', (d: Buffer) => {
-        err += d.toString();
-        const m = /console\s+(\S+?)\/\n/.exec(err);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`jobdeck serve exited (${code}): ${err}`)));
-    });
+    const started = await startServe(dataDir);
+    const url = started.url;
+    let child = started.child;
     const contexts: APIRequestContext[] = [];
     const jobdeck: Jobdeck = {
       url,
@@ -65,11 +84,16 @@ export const test = base.extend<{ jobdeck: Jobdeck }>({
         await page.goto(`${url}/${hash}`);
         await expect(page.locator('[data-app-state="ready"]')).toBeVisible();
       },
+      async stop() {
+        await stopServe(child);
+      },
+      async start() {
+        ({ child } = await startServe(dataDir, Number(new URL(url).port)));
+      },
     };
     await use(jobdeck);
     for (const c of contexts) await c.dispose();
-    child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    await stopServe(child);
     rmSync(dataDir, { recursive: true, force: true });
   },
 });

@@ -1,4 +1,5 @@
 /** The console: sign-in, the header with the scheduler bar, and the screens. */
+import { ConnectionBanner } from './components/ConnectionBanner';
 import { lazy, Suspense, useEffect } from 'react';
 import { Toasts } from './components/common';
 import { ConnectionMenu } from './components/ConnectionMenu';
@@ -49,6 +50,7 @@ function Shell() {
     return startLiveFeed();
   }, [client]);
   const current = section(route);
+  const stale = useConnectionStore((s) => s.live === 'closed');
   const link = (name: 'jobs' | 'runs' | 'audit' | 'notifications', text: string) => (
     <a href={hrefOf({ name } as Route)} aria-current={current === name ? 'page' : undefined}>
       {text}
@@ -73,7 +75,8 @@ function Shell() {
         <SchedulerBar />
         <ConnectionMenu />
       </header>
-      <main className="main" id="main">
+      <ConnectionBanner />
+      <main className="main" id="main" data-stale={stale || undefined} aria-busy={stale || undefined}>
         <Suspense fallback={<div className="muted">Loading…</div>}>
           <Screen route={route} />
         </Suspense>

@@ -11,8 +11,11 @@ export type ConnectionState = 'connecting' | 'open' | 'closed';
 
 export interface SubscribeHandlers {
   onEvent: (event: EngineEvent) => void;
-  /** Transport state of the live feed (remote transports reconnect by themselves). */
-  onState?: (state: ConnectionState, error?: ErrorData) => void;
+  /**
+   * Transport state of the live feed (remote transports reconnect by
+   * themselves; `retryInMs`: when a closed feed tries again).
+   */
+  onState?: (state: ConnectionState, error?: ErrorData, retryInMs?: number) => void;
 }
 
 export interface JobdeckClient {
@@ -31,6 +34,8 @@ export interface JobdeckClient {
   saveLog?(runId: number): Promise<string | null>;
   /** Opens a run's folder in the OS file manager (desktop transport, local engine). */
   showRunFolder?(runId: number): Promise<void>;
+  /** Tries to reconnect the live feed now instead of at its next scheduled try (remote transports). */
+  reconnectNow?(): void;
   close?(): void;
 }
 

@@ -215,8 +215,8 @@ export function createHttpClient(options: HttpClientOptions): JobdeckClient {
   let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   let closed = false;
 
-  const notify = (state: ConnectionState, error?: ErrorData) => {
-    for (const s of subs.values()) s.handlers.onState?.(state, error);
+  const notify = (state: ConnectionState, error?: ErrorData, retryInMs?: number) => {
+    for (const s of subs.values()) s.handlers.onState?.(state, error, retryInMs);
   };
 
   const sendSubscribe = (id: string, s: Sub) => {
@@ -237,8 +237,8 @@ export function createHttpClient(options: HttpClientOptions): JobdeckClient {
     try {
       ws = open(wsUrl());
     } catch (err) {
-      notify('closed', { code: 'UNAVAILABLE', message: `cannot open the events socket: ${(err as Error).message}` });
-      scheduleReconnect();
+      const wait = scheduleReconnect();
+      notify('closed', { code: 'UNAVAILABLE', message: `cannot open the events socket: ${(err as Error).message}` }, wait);
       return;
     }
     socket = ws;
@@ -274,21 +274,24 @@ export function createHttpClient(options: HttpClientOptions): JobdeckClient {
         notify('closed', { code: 'UNAUTHORIZED', message: ev.reason || 'the server refused the token' });
         return;
       }
-      notify('closed', closed ? undefined : { code: 'UNAVAILABLE', message: `live events disconnected (${ev.code}); reconnecting` });
-      scheduleReconnect();
+      const wait = scheduleReconnect();
+      notify('closed', closed ? undefined : { code: 'UNAVAILABLE', message: `live events disconnected (${ev.code}); reconnecting` }, wait);
     };
     ws.onerror = () => {
       /* onclose follows */
     };
   };
 
-  const scheduleReconnect = (): void => {
-    if (closed || reconnectTimer || subs.size === 0) return;
+  /** Schedules the next try with back-off; returns how long until it (undefined: none scheduled). */
+  const scheduleReconnect = (): number | undefined => {
+    if (closed || reconnectTimer || subs.size === 0) return undefined;
+    const wait = delay;
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null;
       connect();
-    }, delay);
+    }, wait);
     delay = Math.min(delay * 2, options.reconnectMaxMs ?? 10_000);
+    return wait;
   };
 
   return {
@@ -317,6 +320,12 @@ export function createHttpClient(options: HttpClientOptions): JobdeckClient {
     },
     logUrl(runId) {
       return `${base}/api/runs/${runId}/log`;
+    },
+    reconnectNow() {
+      if (!reconnectTimer) return;
+      clearTimeout(reconnectTimer);
+      reconnectTimer = null;
+      connect();
     },
     close() {
       closed = true;

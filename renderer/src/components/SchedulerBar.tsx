@@ -16,6 +16,7 @@ export function SchedulerBar() {
   const [confirm, setConfirm] = useState<null | 'restart' | 'process' | { lock: string }>(null);
   const box = useRef<HTMLDivElement>(null);
   const now = useTick(5000);
+  const live = useConnectionStore((s) => s.live);
 
   useEffect(() => {
     if (!open) return;
@@ -28,13 +29,16 @@ export function SchedulerBar() {
   }, [open, load]);
 
   if (!status) return null;
-  const state = !status.active ? 'off' : status.paused ? 'paused' : 'on';
+  // Disconnected, the last state known may no longer be true: it is not shown as if it were.
+  const state = live !== 'open' ? 'unknown' : !status.active ? 'off' : status.paused ? 'paused' : 'on';
   const next = status.nextFires[0];
   return (
-    <div className="sched relative" ref={box} aria-label="Scheduler">
+    <div className="sched relative" ref={box} aria-label="Scheduler" data-state={state}>
       <span className="row" title={status.owner ? `Scheduled by ${status.owner}` : undefined}>
         <span className={`dot ${state === 'on' ? '' : state}`} aria-hidden="true" />
-        <span data-testid="scheduler-state">{state === 'on' ? 'Scheduler running' : state === 'paused' ? 'Scheduler paused' : 'Scheduler off'}</span>
+        <span data-testid="scheduler-state">
+          {state === 'on' ? 'Scheduler running' : state === 'paused' ? 'Scheduler paused' : state === 'unknown' ? 'Scheduler unknown (disconnected)' : 'Scheduler off'}
+        </span>
       </span>
       <span className="count" data-testid="running-count">
         <strong>{status.running}</strong> running
@@ -49,7 +53,7 @@ export function SchedulerBar() {
         <div className="popover" id="sched-pop" role="region" aria-label="Scheduler details">
           <div className="col">
             <div className="muted small">
-              {status.concurrency} runs at once at most{next ? `; next: ${next.jobName} ${formatIn(next.at, now)}` : ''}
+              {status.concurrency} runs at once at most{next && !status.paused ? `; next: ${next.jobName} ${formatIn(next.at, now)}` : ''}
             </div>
             {isSuper && status.active && (
               <div className="row" style={{ margin: '10px 0' }}>
@@ -73,10 +77,11 @@ export function SchedulerBar() {
               </div>
             )}
             <h3 style={{ fontSize: 13, margin: '8px 0 4px' }}>Next fires</h3>
+            {status.paused && <div className="muted small">Paused: none of these fires until the scheduler is resumed (fires missed meanwhile are skipped).</div>}
             {status.nextFires.length === 0 && <div className="muted small">Nothing scheduled.</div>}
-            <ul className="small" style={{ margin: 0, paddingLeft: 18 }}>
+            <ul className="small" style={{ margin: 0, paddingLeft: 18 }} data-testid="next-fires">
               {status.nextFires.slice(0, 5).map((f) => (
-                <li key={`${f.jobId}-${f.at}`}>
+                <li key={`${f.jobId}-${f.at}`} className={status.paused ? 'next-paused' : undefined}>
                   <a href={hrefOf({ name: 'job', id: f.jobId })}>{f.jobName}</a> {formatTime(f.at)} ({formatIn(f.at, now)})
                 </li>
               ))}

@@ -9,6 +9,7 @@ import { formatIn, formatTime } from '../lib/format';
 import { connectionSelectors, useConnectionStore } from '../stores/connectionStore';
 import { jobsSelectors, useJobsStore, type JobFilters } from '../stores/jobsStore';
 import { hrefOf, useRouteStore } from '../stores/routeStore';
+import { useSchedulerStore } from '../stores/schedulerStore';
 
 const COLUMNS = 'minmax(170px, 2fr) minmax(80px, 1fr) minmax(150px, 2fr) 150px 190px minmax(80px, 1fr) 100px 84px 78px';
 const ROW = 40;
@@ -22,6 +23,7 @@ export function JobsScreen() {
   const { setFilters, load } = useJobsStore.getState();
   const canEdit = useConnectionStore(connectionSelectors.can('superadmin'));
   const canRun = useConnectionStore(connectionSelectors.can('admin'));
+  const paused = useSchedulerStore((s) => s.status?.paused === true);
   const navigate = useRouteStore((s) => s.navigate);
   const openJob = useCallback((id: number) => navigate({ name: 'job', id }), [navigate]);
   const visible = useMemo(() => jobsSelectors.filtered(jobs, filters), [jobs, filters]);
@@ -94,6 +96,7 @@ export function JobsScreen() {
                   active={item.index === active}
                   now={now}
                   canRun={canRun}
+                  paused={paused}
                   onOpen={openJob}
                   onRun={setRunJob}
                   onFocusRow={setActive}
@@ -115,13 +118,15 @@ interface RowProps {
   active: boolean;
   now: number;
   canRun: boolean;
+  /** The scheduler is paused: next fires will not happen (struck through). */
+  paused: boolean;
   onOpen(id: number): void;
   onRun(job: JobSummary): void;
   onFocusRow(index: number): void;
 }
 
 /** One row; re-rendered only when its job, position or focus changes (smooth scrolling through 10,000). */
-const JobRow = memo(function JobRow({ job, index, start, active, now, canRun, onOpen, onRun, onFocusRow }: RowProps) {
+const JobRow = memo(function JobRow({ job, index, start, active, now, canRun, paused, onOpen, onRun, onFocusRow }: RowProps) {
   return (
     <div
       data-index={index}
@@ -146,8 +151,18 @@ const JobRow = memo(function JobRow({ job, index, start, active, now, canRun, on
       <div role="cell" title={job.schedule.kind === 'cron' ? job.schedule.expression : undefined}>
         {describeSchedule(job.schedule)}
       </div>
-      <div role="cell" title={job.nextRunAt ?? undefined}>
-        {job.nextRunAt ? `${formatTime(job.nextRunAt)} · ${formatIn(job.nextRunAt, now)}` : <span className="muted">—</span>}
+      <div role="cell" title={job.nextRunAt ? (paused ? `${job.nextRunAt}: not while the scheduler is paused` : job.nextRunAt) : undefined}>
+        {job.nextRunAt ? (
+          paused ? (
+            <span className="muted">
+              <span className="next-paused">{formatTime(job.nextRunAt)}</span> paused
+            </span>
+          ) : (
+            `${formatTime(job.nextRunAt)} · ${formatIn(job.nextRunAt, now)}`
+          )
+        ) : (
+          <span className="muted">—</span>
+        )}
       </div>
       <div role="cell">
         {job.lastRun ? (

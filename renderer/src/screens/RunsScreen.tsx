@@ -84,7 +84,8 @@ export function RunsScreen({ jobId }: { jobId: number | null }) {
           ))}
         </div>
         <div className="tbody" role="rowgroup">
-          {!loading && items.length === 0 && <div className="empty">No runs match.</div>}
+          {!loading && !error && items.length === 0 && <div className="empty">No runs match.</div>}
+          {!loading && error && items.length === 0 && <div className="empty">The runs could not be read (see above); nothing is known about them yet.</div>}
           {items.map((r) => (
             <div
               key={r.id}

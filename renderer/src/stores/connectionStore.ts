@@ -28,7 +28,13 @@ interface State {
   init(client?: JobdeckClient): Promise<void>;
   signIn(token: string): Promise<void>;
   signOut(): Promise<void>;
-  setLive(state: ConnectionState, error?: string): void;
+  setLive(state: ConnectionState, error?: string, retryInMs?: number): void;
+  /** When the live feed was lost (null while it is open): what the screens show is as of then. */
+  lostAt: number | null;
+  /** When the feed tries again (null: unknown, or trying now). */
+  retryAt: number | null;
+  /** Tries to reconnect now. */
+  retryNow(): void;
   /** Desktop: switch to a remote profile (or null for the local engine). */
   useProfile(id: string | null): Promise<void>;
   saveProfile(profile: ProfileInput): Promise<void>;
@@ -58,6 +64,8 @@ export const useConnectionStore = create<State>()((set, get) => ({
   desktop: false,
   profiles: [],
   profileId: null,
+  lostAt: null,
+  retryAt: null,
 
   async init(client) {
     const c = client ?? get().client ?? createClient();
@@ -87,8 +95,18 @@ export const useConnectionStore = create<State>()((set, get) => ({
     await get().init();
   },
 
-  setLive(live, error) {
-    set({ live, ...(error && live === 'closed' ? { error } : {}) });
+  setLive(live, error, retryInMs) {
+    if (live === 'open') return set({ live, lostAt: null, retryAt: null });
+    set({
+      live,
+      ...(error && live === 'closed' ? { error } : {}),
+      lostAt: get().lostAt ?? Date.now(),
+      retryAt: live === 'closed' && retryInMs !== undefined ? Date.now() + retryInMs : null,
+    });
+  },
+
+  retryNow() {
+    get().client?.reconnectNow?.();
   },
 
   async useProfile(id) {

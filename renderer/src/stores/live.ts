@@ -34,8 +34,8 @@ export function startLiveFeed(): () => void {
         } else if (e.type === 'job') useJobsStore.getState().applyJob(e.jobId, e.job);
         else if (e.type === 'scheduler') useSchedulerStore.getState().apply(e.status);
       },
-      onState: (state, error) => {
-        useConnectionStore.getState().setLive(state, error?.message);
+      onState: (state, error, retryInMs) => {
+        useConnectionStore.getState().setLive(state, error?.message, retryInMs);
         // Back after a drop: what changed meanwhile is read again.
         if (state === 'open' && reloadOnOpen) {
           void useJobsStore.getState().load();
