@@ -27,13 +27,13 @@ export interface Jobdeck {
 }
 
 /** Starts `jobdeck serve`; resolves once it prints its URL. */
-async function startServe(dataDir: string, port = 0): Promise<{ child: ChildProcess; url: string }> {
+export async function startServe(dataDir: string, port = 0): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
   const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--log-level', 'silent', '--grace', '2'], {
     env: { ...process.env, JOBDECK_DATA_DIR: dataDir },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let err = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /console\s+(\S+?)\/\n/.exec(err);
@@ -41,10 +41,10 @@ async function startServe(dataDir: string, port = 0): Promise<{ child: ChildProc
     });
     child.on('exit', (code) => reject(new Error(`jobdeck serve exited (${code}): ${err}`)));
   });
-  return { child, url };
+  return { child, url, stderr: () => err };
 }
 
-async function stopServe(child: ChildProcess): Promise<void> {
+export async function stopServe(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');

@@ -13,8 +13,13 @@ import type { Engine } from '../engine/engine';
 import { AuthGuard, SESSION_COOKIE } from './auth';
 import { fromThisOrigin } from './crossOrigin';
 import { sendError } from './errors';
+import { SignInLinks } from '../engine/services/signInLinks';
 
-const login = z.strictObject({ token: z.string().min(1).max(200) });
+const refusedLink = (): never => {
+  throw new JobdeckError('UNAUTHORIZED', 'this sign-in link has expired or has been used already: sign in with an API token (on the server: jobdeck tokens create admin)');
+};
+
+const login = z.union([z.strictObject({ token: z.string().min(1).max(200) }), z.strictObject({ link: z.string().min(1).max(200) })]);
 
 export function registerSessionRoutes(app: FastifyInstance, engine: Engine, auth: AuthGuard, secure: boolean): void {
   app.post('/api/session', async (req, reply) => {
@@ -27,7 +32,11 @@ export function registerSessionRoutes(app: FastifyInstance, engine: Engine, auth
       }
       const parsed = login.safeParse(req.body);
       if (!parsed.success) throw validationError(parsed.error.issues);
-      const caller = await auth.verify(req.ip, parsed.data.token);
+      // A one-time sign-in link (first start) is checked like a token, then exchanged for a token of its own.
+      const caller =
+        'link' in parsed.data
+          ? new SignInLinks(engine.store, engine.services.users).redeem(await auth.verify(req.ip, parsed.data.link).catch((err: unknown) => (err instanceof JobdeckError && err.code === 'UNAUTHORIZED' ? refusedLink() : Promise.reject(err))))
+          : await auth.verify(req.ip, parsed.data.token);
       const session = engine.services.users.startSession(caller, auth.sessionMs);
       reply.setCookie(SESSION_COOKIE, session.id, {
         httpOnly: true,

@@ -10,12 +10,28 @@ import { tempDir } from '../helpers/temp';
 const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', r)));
 
 describe('jobdeck serve', () => {
-  it('serves a data folder, tells how to create the first user, and stops cleanly on SIGTERM', async () => {
+  it('serves a data folder, makes its first superadmin with a one-time sign-in link, and stops cleanly on SIGTERM', async () => {
     const dataDir = tempDir();
     const s = await serve([], dataDir);
-    expect(s.stderr()).toContain('No users yet. Create the first one');
     expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(s.stderr()).toContain('First start: created the superadmin "admin". Open this link to sign in (it works once, until ');
+    const secret = new RegExp(`^  ${s.url}/#signin=(jd_[A-Za-z0-9_-]{40,})$`, 'm').exec(s.stderr())?.[1];
+    expect(secret).toBeTruthy();
+    expect(s.stderr()).toContain(`API tokens for the CLI and scripts: jobdeck tokens create admin --data-dir "${dataDir}"`);
     expect((await fetch(`${s.url}/api/jobs`)).status).toBe(401);
+    // The link's secret is no API token, and works once: for a console session.
+    expect((await fetch(`${s.url}/api/jobs`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+    const session = (body: unknown) => fetch(`${s.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const redeemed = await session({ link: secret });
+    expect(redeemed.status).toBe(200);
+    expect(await redeemed.json()).toMatchObject({ name: 'admin', role: 'superadmin' });
+    const cookie = redeemed.headers.get('set-cookie')!.split(';')[0]!;
+    expect(await (await fetch(`${s.url}/api/whoami`, { headers: { cookie } })).json()).toMatchObject({ name: 'admin', role: 'superadmin' });
+    const twice = await session({ link: secret });
+    expect(twice.status).toBe(401);
+    expect(((await twice.json()) as { message: string }).message).toMatch(/^this sign-in link has expired or has been used already: sign in with an API token/);
+    expect((await fetch(`${s.url}/api/jobs`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
+    expect(await (await fetch(`${s.url}/api/whoami`, { headers: { cookie } })).json()).toMatchObject({ name: 'admin' });
     const add = await cli(['users', 'add', 'alice', '--role', 'superadmin'], { dataDir });
     expect(add.stderr).toContain('Added alice (superadmin)');
     const token = add.stdout.trim();
@@ -31,6 +47,14 @@ describe('jobdeck serve', () => {
     s.child.kill('SIGTERM');
     expect(await exited(s.child)).toBe(0);
     expect(s.stderr()).toContain('Jobdeck stopped.');
+    // Users exist now: a second start prints no link.
+    const again = await serve([], dataDir);
+    expect(again.stderr()).not.toContain('First start');
+    const tokenAsLink = await fetch(`${again.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link: token }) });
+    expect(tokenAsLink.status).toBe(401);
+    expect(((await tokenAsLink.json()) as { message: string }).message).toMatch(/^this is not a sign-in link, or it has been used already/);
+    again.child.kill('SIGTERM');
+    await exited(again.child);
     const revoke = await cli(['tokens', 'revoke', 'nope-nope'], { dataDir });
     expect([revoke.code, revoke.stderr]).toEqual([3, 'jobdeck: token "nope-nope" was not found\n']);
   });

@@ -5,6 +5,7 @@ import { Engine } from '../../engine/engine';
 import { pinoAdapter } from '../../engine/logger';
 import { collect, dataDirOf, parseIntOption, UsageError, type GlobalOptions } from '../context';
 import { serviceNotifier } from '../service/notifySocket';
+import { SignInLinks } from '../../engine/services/signInLinks';
 
 interface ServeOptions {
   host: string;
@@ -124,10 +125,13 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
           return false;
         }
       });
-      const noUsers =
-        engine.services.users.count() === 0
-          ? `No users yet. Create the first one (it prints its API token):\n  jobdeck users add admin --role superadmin --data-dir ${JSON.stringify(dataDir)}\n`
-          : '';
+      // First start on an empty folder: a superadmin and a link that signs the browser in once.
+      const first = new SignInLinks(engine.store, engine.services.users).firstStart();
+      const noUsers = first
+        ? `First start: created the superadmin "${first.user}". Open this link to sign in (it works once, until ${first.expiresAt}):\n` +
+          `  ${server.url}/#signin=${first.secret}\n` +
+          `API tokens for the CLI and scripts: jobdeck tokens create ${first.user} --data-dir ${JSON.stringify(dataDir)}\n`
+        : '';
       process.stderr.write(
         `${noUsers}Jobdeck is serving ${dataDir}\n  console  ${server.url}/\n  API      ${server.url}/api (OpenAPI: ${server.url}/api/openapi.json)\n`,
       );

@@ -23,13 +23,14 @@ export function createClient(): JobdeckClient {
 }
 
 /** Web console sign-in: the server checks the token and keeps it in an HttpOnly cookie. */
-export async function signInWeb(token: string): Promise<{ name: string; role: string }> {
+/** Starts a console session with an API token, or with the secret of a one-time sign-in link. */
+export async function signInWeb(token: string, kind: 'token' | 'link' = 'token'): Promise<{ name: string; role: string }> {
   let res: Response;
   try {
     res = await fetch('/api/session', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token }),
+      body: JSON.stringify(kind === 'link' ? { link: token } : { token }),
       credentials: 'same-origin',
     });
   } catch (err) {

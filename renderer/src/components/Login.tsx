@@ -1,4 +1,4 @@
-/** The web console's sign-in: an API token from `jobdeck users add`. */
+/** The web console's sign-in: an API token from `jobdeck users add` (or a first start's one-time link). */
 import { useState, type FormEvent } from 'react';
 import { errorText } from '../lib/errors';
 import { useConnectionStore } from '../stores/connectionStore';
@@ -6,7 +6,8 @@ import { useConnectionStore } from '../stores/connectionStore';
 export function Login() {
   const signIn = useConnectionStore((s) => s.signIn);
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  // A refused sign-in link says why here.
+  const [error, setError] = useState<string | null>(() => useConnectionStore.getState().error);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();

@@ -71,6 +71,18 @@ export const useConnectionStore = create<State>()((set, get) => ({
     const c = client ?? get().client ?? createClient();
     const desktop = typeof window !== 'undefined' && window.jobdeck !== undefined && !client;
     set({ client: c, target: c.target, status: 'starting', error: null, desktop });
+    // A one-time sign-in link (#signin=SECRET, printed by jobdeck serve on first start): exchanged for a
+    // session, then taken out of the address bar and history. The secret never leaves the fragment otherwise.
+    const link = !desktop && !client && typeof location !== 'undefined' ? /^#signin=([A-Za-z0-9_-]{8,200})$/.exec(location.hash) : null;
+    if (link) {
+      history.replaceState(null, '', `${location.pathname}${location.search}#/jobs`);
+      try {
+        await signInWeb(link[1]!, 'link');
+      } catch (err) {
+        set({ status: 'signed-out', user: null, error: errorText(err) });
+        return;
+      }
+    }
     if (desktop) await refreshDesktop(set);
     try {
       const user = await c.call('auth.whoami', {});
