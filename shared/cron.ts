@@ -5,6 +5,7 @@
  * the job model, so the model's schemas can use it.
  */
 import { Cron } from 'croner';
+import { cronFieldProblem } from './cronFields';
 
 const CACHE_LIMIT = 512;
 const cronCache = new Map<string, Cron>();
@@ -42,6 +43,8 @@ export function isValidTimeZone(zone: string): boolean {
 /** Why a cron expression is unusable, or null when it is fine. */
 export function cronProblem(expression: string, timezone: string): string | null {
   if (!isValidTimeZone(timezone)) return `unknown time zone "${timezone}"`;
+  const inWords = cronFieldProblem(expression);
+  if (inWords) return inWords;
   try {
     const next = cronFor(expression, timezone).nextRun(new Date());
     if (!next) return 'the expression never fires';

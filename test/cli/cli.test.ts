@@ -80,6 +80,8 @@ describe.each(TARGETS)('jobdeck jobs, runs, export and import (%s)', (kind) => {
     const tooFast = await t.cli(['jobs', 'edit', 'disk check', '--interval', '301']);
     expect(tooFast.code).toBe(2);
     expect(tooFast.stderr).toBe('jobdeck: --interval: interval must be at most 300 seconds\n');
+    const badCron = await t.cli(['jobs', 'edit', 'disk check', '--cron', '0 30 25 * * *']);
+    expect([badCron.code, badCron.stderr]).toEqual([2, 'jobdeck: --cron: invalid cron expression: field 3 (hour): 25 is out of range 0–23\n']);
     const taken = await t.cli(['jobs', 'add', '--name', 'DISK CHECK', '--script', script('ok.sh')]);
     expect(taken.stderr).toContain('a job named "DISK CHECK" already exists');
     const noScript = await t.cli(['jobs', 'add', '--name', 'x', '--script', '/nope/missing.sh']);

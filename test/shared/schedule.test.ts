@@ -25,7 +25,7 @@ describe('schedules', () => {
     expect(nextFireAfter({ kind: 'cron', expression: '*/5 * * * * *', timezone: 'UTC' }, Date.UTC(2026, 0, 1, 0, 0, 1))).toBe(
       Date.UTC(2026, 0, 1, 0, 0, 5),
     );
-    expect(cronProblem('bad cron', 'UTC')).toMatch(/five, six/);
+    expect(cronProblem('bad cron', 'UTC')).toMatch(/has 5 fields .* or 6 .*; this one has 2/);
     expect(cronProblem('61 * * * *', 'UTC')).not.toBeNull();
     expect(cronProblem('* * * * *', 'Mars/Base')).toMatch(/time zone/);
   });
@@ -39,5 +39,33 @@ describe('schedules', () => {
     expect(describeSchedule({ kind: 'interval', seconds: 60 })).toBe('every 60 s');
     expect(describeSchedule({ kind: 'manual' })).toBe('manual only');
     expect(describeSchedule({ kind: 'cron', expression: '0 30 9 * * MON-FRI', timezone: 'UTC' })).toMatch(/09:30.*Monday through Friday.*\(UTC\)/);
+  });
+});
+
+describe('cron mistakes in words', () => {
+  it('names the field by its 1-based position and its range, for 5 and 6 fields', () => {
+    const cases: [string, string | null][] = [
+      ['0 25 * * *', 'field 2 (hour): 25 is out of range 0–23'],
+      ['0 0 25 * * *', 'field 3 (hour): 25 is out of range 0–23'],
+      ['* * 32 * *', 'field 3 (day of month): 32 is out of range 1–31'],
+      ['0 0 * 13 *', 'field 4 (month): 13 is out of range 1–12'],
+      ['0 0 * * 8', 'field 5 (day of week): 8 is out of range 0–7'],
+      ['61 * * * * *', 'field 1 (second): 61 is out of range 0–59'],
+      ['1-70 * * * *', 'field 1 (minute): 70 is out of range 0–59'],
+      ['5-1 * * * *', 'field 1 (minute): the range 5-1 runs backwards'],
+      ['*/0 * * * *', 'field 1 (minute): a step of 0 never moves on; use 1 or more'],
+      ['1,,2 * * * *', 'field 1 (minute): an empty item in "1,,2" (a comma too many?)'],
+      ['a b c d e', 'field 1 (minute): "a" is not a number, a range (1-5), a step (*/15) or a list'],
+      ['0 0 1 FOO *', 'field 4 (month): "FOO" is not a number or a name (JAN–DEC)'],
+      ['* * * *', 'a cron expression has 5 fields (minute hour day-of-month month day-of-week) or 6 (a second first); this one has 4'],
+      // What croner knows beyond plain numbers is left to it, and is fine.
+      ['0 9 * * MON-FRI', null],
+      ['0 0 1 JAN,jul *', null],
+      ['0 0 L * *', null],
+      ['0 0 * * 5#2', null],
+      ['0 0 ? * *', null],
+      ['*/15 0-6 1-31/2 * 0,7', null],
+    ];
+    for (const [expression, problem] of cases) expect({ expression, problem: cronProblem(expression, 'UTC') }).toEqual({ expression, problem });
   });
 });
