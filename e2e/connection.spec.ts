@@ -60,3 +60,25 @@ test('a paused scheduler shows its next fires struck through, and says none will
   await api.post('/api/scheduler/resume', { data: {} });
   await expect(row.locator('.next-paused')).toHaveCount(0);
 });
+
+test('breaking a lock whose run still executes warns, naming the run, and breaks it only when confirmed', async ({ page, jobdeck }) => {
+  const api = await jobdeck.api();
+  const job = await (await api.post('/api/jobs', { data: { name: 'db maintenance', script: 'sleep 30', schedule: { kind: 'manual' }, lock: 'db' } })).json();
+  const run = await (await api.post(`/api/jobs/${job.id}/runs`, { data: {} })).json();
+  await expect.poll(async () => (await (await api.get('/api/locks')).json()).length).toBe(1);
+  await jobdeck.open(page, '#/jobs');
+  await page.getByRole('button', { name: 'Scheduler ▾' }).click();
+  const details = page.getByRole('region', { name: 'Scheduler details' });
+  await expect(details).toContainText(`db by run ${run.id} (db maintenance)`);
+  await details.getByRole('button', { name: 'Break lock' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Break lock db?' });
+  await expect(dialog).toContainText(`Run ${run.id} of db maintenance still executes and holds this lock.`);
+  await screenshot(page, 'break-held-lock');
+  await dialog.getByRole('button', { name: 'Keep it' }).click();
+  expect((await (await api.get('/api/locks')).json()).length).toBe(1);
+  // The details stay open behind the dialog.
+  await details.getByRole('button', { name: 'Break lock' }).click();
+  await page.getByRole('dialog', { name: 'Break lock db?' }).getByRole('button', { name: 'Break it anyway' }).click();
+  await expect.poll(async () => (await (await api.get('/api/locks')).json()).length).toBe(0);
+  await api.post(`/api/runs/${run.id}/cancel`, { data: {} });
+});

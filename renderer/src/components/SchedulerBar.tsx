@@ -1,5 +1,6 @@
 /** Running and queued counts, paused or not, pause/resume/restart, locks. */
 import { useEffect, useRef, useState } from 'react';
+import type { LockInfo } from '../../../shared/model/misc';
 import { formatIn, formatTime } from '../lib/format';
 import { connectionSelectors, useConnectionStore } from '../stores/connectionStore';
 import { hrefOf } from '../stores/routeStore';
@@ -13,7 +14,7 @@ export function SchedulerBar() {
   const { pause, resume, restart, restartProcess, breakLock, load } = useSchedulerStore.getState();
   const isSuper = useConnectionStore(connectionSelectors.can('superadmin'));
   const [open, setOpen] = useState(false);
-  const [confirm, setConfirm] = useState<null | 'restart' | 'process' | { lock: string }>(null);
+  const [confirm, setConfirm] = useState<null | 'restart' | 'process' | { lock: LockInfo }>(null);
   const box = useRef<HTMLDivElement>(null);
   const now = useTick(5000);
   const live = useConnectionStore((s) => s.live);
@@ -95,7 +96,7 @@ export function SchedulerBar() {
                   {!l.holderAlive && <span className="badge CANCELLED">stale</span>}
                 </span>
                 {isSuper && (
-                  <button type="button" className="btn small danger" onClick={() => setConfirm({ lock: l.name })}>
+                  <button type="button" className="btn small danger" onClick={() => setConfirm({ lock: l })}>
                     Break lock
                   </button>
                 )}
@@ -123,11 +124,23 @@ export function SchedulerBar() {
       />
       <ConfirmDialog
         open={typeof confirm === 'object' && confirm !== null}
-        title={`Break lock ${typeof confirm === 'object' && confirm ? confirm.lock : ''}?`}
-        text="Break a lock only when the run holding it is no longer executing; otherwise two jobs that must not overlap may run at once."
-        confirm="Break lock"
+        title={`Break lock ${typeof confirm === 'object' && confirm ? confirm.lock.name : ''}?`}
+        text={
+          typeof confirm === 'object' && confirm?.lock.holderAlive ? (
+            <>
+              <strong>
+                Run {confirm.lock.runId} of {confirm.lock.jobName} still executes and holds this lock.
+              </strong>{' '}
+              Breaking it lets another job that uses the lock start beside it, which the lock is there to prevent. Cancel that run
+              instead, unless you know it no longer touches what the lock protects.
+            </>
+          ) : (
+            'The run that took this lock has ended; breaking it lets the jobs waiting for it start.'
+          )
+        }
+        confirm={typeof confirm === 'object' && confirm?.lock.holderAlive ? 'Break it anyway' : 'Break lock'}
         danger
-        onConfirm={() => typeof confirm === 'object' && confirm && void breakLock(confirm.lock)}
+        onConfirm={() => typeof confirm === 'object' && confirm && void breakLock(confirm.lock.name, confirm.lock.holderAlive)}
         onClose={() => setConfirm(null)}
       />
     </div>

@@ -16,7 +16,8 @@ interface State {
   restart(): Promise<void>;
   /** The whole server process (under a service manager, which starts it again). */
   restartProcess(): Promise<void>;
-  breakLock(name: string): Promise<void>;
+  /** `force`: the holder still executes (the user was told, and confirmed). */
+  breakLock(name: string, force?: boolean): Promise<void>;
 }
 
 export const useSchedulerStore = create<State>()((set, get) => {
@@ -51,9 +52,9 @@ export const useSchedulerStore = create<State>()((set, get) => {
     resume: () => act(() => client().call('scheduler.resume', {}), 'Scheduler resumed'),
     restart: () => act(() => client().call('scheduler.restart', {}), 'Scheduler restarted: every job reloaded'),
     restartProcess: () => act(() => client().call('scheduler.restart', { process: true }), 'The server drains and restarts; the console reconnects when it is back'),
-    async breakLock(name) {
+    async breakLock(name, force = false) {
       try {
-        await client().call('locks.break', { name });
+        await client().call('locks.break', { name, ...(force ? { force: true } : {}) });
         toast.success(`Lock ${name} broken`);
         await get().load();
       } catch (err) {
