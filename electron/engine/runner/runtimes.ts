@@ -12,18 +12,13 @@ export interface RuntimeCommand {
   env: Record<string, string>;
 }
 
-const digests = new Map<string, string>();
-
-/** SHA-256 of a script's text, the name of its version's file (remembered for the scripts seen lately). */
+/**
+ * SHA-256 of a script's text, the name of its version's file. Computed per
+ * run (microseconds for a usual script): a cache keyed by the text would hold
+ * scripts of up to a million characters each.
+ */
 export function scriptDigest(script: string): string {
-  let digest = digests.get(script);
-  if (digest === undefined) {
-    digest = createHash('sha256').update(script).digest('hex');
-    // Bounded: the oldest goes once 500 are remembered.
-    if (digests.size >= 500) digests.delete(digests.keys().next().value!);
-    digests.set(script, digest);
-  }
-  return digest;
+  return createHash('sha256').update(script).digest('hex');
 }
 
 const ESM_SYNTAX = /^\s*(import\s[^(]|import\s*\{|export\s)/m;

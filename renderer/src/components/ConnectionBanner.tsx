@@ -11,11 +11,15 @@ import { useTick } from './common';
 export function ConnectionBanner() {
   const live = useConnectionStore((s) => s.live);
   const lostAt = useConnectionStore((s) => s.lostAt);
+  // The countdown ticks only while the banner is shown.
+  return live === 'closed' && lostAt !== null ? <LostBanner lostAt={lostAt} /> : null;
+}
+
+function LostBanner({ lostAt }: { lostAt: number }) {
   const retryAt = useConnectionStore((s) => s.retryAt);
   const target = useConnectionStore((s) => s.target);
   const error = useConnectionStore((s) => s.error);
   const now = useTick(500);
-  if (live !== 'closed' || lostAt === null) return null;
   const where = target === 'this server' ? location.host : target;
   const retryIn = retryAt === null ? null : Math.max(0, Math.ceil((retryAt - now) / 1000));
   return (
