@@ -19,8 +19,10 @@ export interface Services {
   notify: NotifyService;
   scheduler: SchedulerService;
   users: UsersService;
-  /** Read-only access for the audit log. */
-  store: Pick<Store, 'audit'>;
+  /** Read-only access for the audit log and the dashboard. */
+  store: Pick<Store, 'audit' | 'dashboard'>;
+  /** The engine's clock (ms): the dashboard's "now". */
+  now: () => number;
 }
 
 const ok = { ok: true as const };
@@ -86,6 +88,7 @@ function buildHandlers(s: Services): Handlers {
       return ok;
     },
 
+    'stats.dashboard': async () => s.store.dashboard.dashboard(s.now()),
     'audit.list': async (input) =>
       s.store.audit.list({ actor: input.actor, jobId: input.jobId, limit: input.limit ?? 100, offset: input.offset ?? 0 }),
 

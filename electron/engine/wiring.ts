@@ -269,7 +269,7 @@ export function wire(ctx: WiringContext): Parts {
     summaries,
     external,
     services,
-    handlers: createHandlers({ ...services, store }, explain),
+    handlers: createHandlers({ ...services, store, now: () => config.clock.now() }, explain),
     recover,
     checkDependents,
     skippedFires: () => skipped,

@@ -1,11 +1,19 @@
 /** The contract's calls on the scheduler, locks, the audit log, users and tokens. */
 import { z } from 'zod';
+import { dashboardSchema } from '../model/dashboard';
 import { lockNameSchema } from '../model/job';
 import { auditEntrySchema, lockInfoSchema, ROLES, schedulerStatusSchema, userNameSchema, userSchema } from '../model/misc';
 import { isoTime } from '../model/time';
 import { empty, id, limit, listResult, m, offset, ok, tokenLifetime } from './common';
 
 export const adminMethods = {
+  'stats.dashboard': m({
+    summary: 'The overview: jobs by last status, failing jobs, runs in progress, the next 24 h of fires, 7 days of runs per hour, the slowest jobs, locks held',
+    role: 'viewer',
+    http: { method: 'GET', path: '/api/dashboard' },
+    input: empty,
+    output: dashboardSchema,
+  }),
   'scheduler.status': m({
     summary: 'Running and queued counts, paused or not, next fires',
     role: 'viewer',

@@ -213,6 +213,42 @@ export function contractSuite(name: string, open: () => Promise<Harness>): void 
     );
 
     it(
+      'reads the dashboard from real runs: failing jobs with their last stderr line, runs in progress, locks, next fires, hours',
+      withClient(async (c) => {
+        const ok = await c.call('jobs.create', { name: 'fine', script: 'echo fine', schedule: { kind: 'manual' } });
+        const bad = await c.call('jobs.create', { name: 'broken', script: 'echo working; echo "disk full" >&2; exit 3', schedule: { kind: 'manual' } });
+        const slow = await c.call('jobs.create', {
+          name: 'long one',
+          script: 'echo "::progress 40 copying"; sleep 30',
+          schedule: { kind: 'manual' },
+          lock: 'nightly',
+        });
+        await c.call('jobs.create', { name: 'soon', script: 'true', schedule: { kind: 'interval', seconds: 300 } });
+        await c.call('jobs.create', { name: 'off', script: 'true', schedule: { kind: 'interval', seconds: 60 }, enabled: false });
+        for (const job of [ok, bad]) await c.call('runs.wait', { id: (await c.call('runs.trigger', { jobId: job.id })).id, timeoutSeconds: 30 });
+        const running = await c.call('runs.trigger', { jobId: slow.id });
+        const d = await until(
+          () => c.call('stats.dashboard', {}),
+          (v) => v.running.some((r) => r.runId === running.id && r.percent === 40),
+        );
+        expect(d.jobs).toMatchObject({ total: 5, disabled: 1 });
+        expect(d.jobs.byLastStatus).toMatchObject({ SUCCEEDED: 1, FAILED: 1, IN_PROGRESS: 1 });
+        expect(d.failingTotal).toBe(1);
+        expect(d.failing[0]).toMatchObject({ jobId: bad.id, jobName: 'broken', lastLine: 'disk full' });
+        expect(d.failing[0]!.error).toContain('3');
+        expect(d.running.find((r) => r.runId === running.id)).toMatchObject({ jobName: 'long one', message: 'copying', usualMs: null });
+        expect(d.locks).toEqual([expect.objectContaining({ name: 'nightly', jobId: slow.id, runId: running.id })]);
+        expect(d.next.map((n) => n.jobName)).toEqual(['soon']);
+        expect(d.hours).toHaveLength(168);
+        expect(d.hours.at(-1)!.runs + d.hours.at(-2)!.runs).toBeGreaterThanOrEqual(3);
+        expect(d.hours.reduce((n, h) => n + h.failed, 0)).toBe(1);
+        expect(d.slowest.map((s) => s.jobName).sort()).toEqual(['broken', 'fine']);
+        await c.call('runs.cancel', { id: running.id });
+        await c.call('runs.wait', { id: running.id, timeoutSeconds: 30 });
+      }),
+    );
+
+    it(
       'exports and imports',
       withClient(async (c) => {
         await c.call('jobs.create', { name: 'exported', script: 'true', schedule: { kind: 'cron', expression: '0 3 * * *', timezone: 'UTC' } });

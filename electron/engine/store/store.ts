@@ -6,6 +6,7 @@
  * so that an asynchronous implementation (PostgreSQL) changes signatures,
  * not the logic of its callers.
  */
+import { DashboardStore } from './dashboardStore';
 import { NotifyStore } from './notifyStore';
 import type { LogRow } from './rows';
 import { openDatabase, type Db, type OpenOptions } from './database';
@@ -49,6 +50,7 @@ export class Store {
   readonly audit: AuditStore;
   readonly settings: SettingsStore;
   readonly notify: NotifyStore;
+  readonly dashboard: DashboardStore;
   private readonly dataVersion;
 
   /** `db` is exposed for tests and the bench only (they inspect and doctor rows). */
@@ -64,6 +66,7 @@ export class Store {
     this.audit = new AuditStore(t);
     this.settings = new SettingsStore(t, tx);
     this.notify = new NotifyStore(t, tx);
+    this.dashboard = new DashboardStore(db);
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();
   }
 
