@@ -24,7 +24,7 @@ test('every screen loads without console errors or policy violations', async ({ 
   const csp = (await page.request.get(`${jobdeck.url}/`)).headers()['content-security-policy'];
   expect(csp).not.toContain('unsafe-inline');
   expect(csp).not.toContain('unsafe-eval');
-  for (const hash of ['#/jobs', `#/jobs/${job.id}`, '#/jobs/new', '#/runs', `#/runs/${run.id}`, '#/audit']) {
+  for (const hash of ['#/', '#/jobs', `#/jobs/${job.id}`, '#/jobs/new', '#/runs', `#/runs/${run.id}`, '#/audit']) {
     await page.goto(`${jobdeck.url}/${hash}`);
     await expect(page.locator('[data-app-state="ready"]')).toBeVisible();
     await page.waitForTimeout(500);

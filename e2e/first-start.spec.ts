@@ -21,7 +21,8 @@ test('an empty data folder: serve prints a one-time sign-in link that opens the 
     await page.goto(link!);
     await expect(page.locator('[data-app-state="ready"]')).toBeVisible();
     await expect(page.getByLabel('Connection')).toContainText('admin');
-    expect(new URL(page.url()).hash).toBe('#/jobs');
+    expect(new URL(page.url()).hash).toBe('#/');
+    await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
     await screenshot(page, 'first-start');
 
     const again = await (await browser.newContext()).newPage();

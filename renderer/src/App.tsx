@@ -6,6 +6,7 @@ import { ConnectionMenu } from './components/ConnectionMenu';
 import { Login } from './components/Login';
 import { SchedulerBar } from './components/SchedulerBar';
 import { AuditScreen } from './screens/AuditScreen';
+import { DashboardScreen } from './screens/DashboardScreen';
 import { JobsScreen } from './screens/JobsScreen';
 import { NotificationsScreen } from './screens/NotificationsScreen';
 import { RunDetail } from './screens/RunDetail';
@@ -21,6 +22,8 @@ const JobEditor = lazy(() => import('./screens/JobEditor').then((m) => ({ defaul
 
 function Screen({ route }: { route: Route }) {
   switch (route.name) {
+    case 'dashboard':
+      return <DashboardScreen />;
     case 'jobs':
       return <JobsScreen />;
     case 'job-new':
@@ -38,7 +41,8 @@ function Screen({ route }: { route: Route }) {
   }
 }
 
-const section = (r: Route) => (r.name === 'run' || r.name === 'runs' ? 'runs' : r.name === 'audit' || r.name === 'notifications' ? r.name : 'jobs');
+const section = (r: Route) =>
+  r.name === 'run' || r.name === 'runs' ? 'runs' : r.name === 'audit' || r.name === 'notifications' || r.name === 'dashboard' ? r.name : 'jobs';
 
 function Shell() {
   const route = useRouteStore((s) => s.route);
@@ -51,7 +55,7 @@ function Shell() {
   }, [client]);
   const current = section(route);
   const stale = useConnectionStore((s) => s.live === 'closed');
-  const link = (name: 'jobs' | 'runs' | 'audit' | 'notifications', text: string) => (
+  const link = (name: 'dashboard' | 'jobs' | 'runs' | 'audit' | 'notifications', text: string) => (
     <a href={hrefOf({ name } as Route)} aria-current={current === name ? 'page' : undefined}>
       {text}
     </a>
@@ -66,6 +70,7 @@ function Shell() {
           Jobdeck
         </div>
         <nav className="nav" aria-label="Main">
+          {link('dashboard', 'Dashboard')}
           {link('jobs', 'Jobs')}
           {link('runs', 'Runs')}
           {link('audit', 'Audit log')}

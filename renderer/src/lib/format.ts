@@ -1,13 +1,40 @@
 /** Display helpers: times, durations, sizes. */
 
-export function formatTime(iso: string | null | undefined): string {
+/** The viewer's time zone as a short name ("UTC", "CET", "GMT+2") for a moment (it can change with DST). */
+export function zoneName(d: Date): string {
+  const part = new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName');
+  return part?.value ?? '';
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** One format for every time the console shows: "HH:MM:SS ZONE" today, "YYYY-MM-DD HH:MM:SS ZONE" otherwise. */
+export function formatTime(iso: string | null | undefined, now = new Date()): string {
   if (!iso) return '';
   const d = new Date(iso);
-  const today = new Date();
-  const pad = (n: number) => String(n).padStart(2, '0');
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  if (d.toDateString() === today.toDateString()) return time;
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
+  const zone = zoneName(d);
+  const day = d.toDateString() === now.toDateString() ? '' : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} `;
+  return `${day}${time}${zone ? ` ${zone}` : ''}`;
+}
+
+/** The full date and time with its zone, for tooltips. */
+export function formatFullTime(iso: string): string {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zoneName(d)}`.trim();
+}
+
+/** Relative wording for any time: "in 4 min", "12 s ago", "3 h ago". */
+export function formatRelative(iso: string, now = Date.now()): string {
+  const ms = Date.parse(iso) - now;
+  const abs = Math.abs(ms);
+  let text: string;
+  if (abs < 1000) return 'now';
+  if (abs < 60_000) text = `${Math.round(abs / 1000)} s`;
+  else if (abs < 3_600_000) text = `${Math.round(abs / 60_000)} min`;
+  else if (abs < 86_400_000) text = `${Math.round(abs / 3_600_000)} h`;
+  else text = `${Math.round(abs / 86_400_000)} d`;
+  return ms > 0 ? `in ${text}` : `${text} ago`;
 }
 
 export function formatDuration(ms: number | null): string {

@@ -75,7 +75,7 @@ export const useConnectionStore = create<State>()((set, get) => ({
     // session, then taken out of the address bar and history. The secret never leaves the fragment otherwise.
     const link = !desktop && !client && typeof location !== 'undefined' ? /^#signin=([A-Za-z0-9_-]{8,200})$/.exec(location.hash) : null;
     if (link) {
-      history.replaceState(null, '', `${location.pathname}${location.search}#/jobs`);
+      history.replaceState(null, '', `${location.pathname}${location.search}#/`);
       try {
         await signInWeb(link[1]!, 'link');
       } catch (err) {

@@ -5,6 +5,7 @@
  */
 import type { Run } from '../../../shared/model/run';
 import { useConnectionStore } from './connectionStore';
+import { useDashboardStore } from './dashboardStore';
 import { useJobsStore } from './jobsStore';
 import { useRunsStore } from './runsStore';
 import { useSchedulerStore } from './schedulerStore';
@@ -22,6 +23,7 @@ export function startLiveFeed(): () => void {
     runs = new Map();
     useRunsStore.getState().applyRuns(batch);
     useJobsStore.getState().applyRuns(batch);
+    useDashboardStore.getState().invalidate();
   };
   let reloadOnOpen = false;
   const off = client.subscribe(
@@ -41,6 +43,7 @@ export function startLiveFeed(): () => void {
           void useJobsStore.getState().load();
           void useRunsStore.getState().load();
           void useSchedulerStore.getState().load();
+          useDashboardStore.getState().invalidate();
         }
         if (state === 'closed') reloadOnOpen = true;
       },

@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 
 export type Route =
+  | { name: 'dashboard' }
   | { name: 'jobs' }
   | { name: 'job-new' }
   | { name: 'job'; id: number }
@@ -11,8 +12,10 @@ export type Route =
   | { name: 'notifications' };
 
 export function parseRoute(hash: string): Route {
-  const path = hash.replace(/^#/, '') || '/jobs';
+  const path = hash.replace(/^#/, '') || '/';
+  if (path === '/' || path === '/dashboard') return { name: 'dashboard' };
   let m: RegExpExecArray | null;
+  if (path === '/jobs') return { name: 'jobs' };
   if (path === '/jobs/new') return { name: 'job-new' };
   if ((m = /^\/jobs\/(\d+)\/runs$/.exec(path))) return { name: 'runs', jobId: Number(m[1]) };
   if ((m = /^\/jobs\/(\d+)$/.exec(path))) return { name: 'job', id: Number(m[1]) };
@@ -20,11 +23,13 @@ export function parseRoute(hash: string): Route {
   if ((m = /^\/runs\/(\d+)$/.exec(path))) return { name: 'run', id: Number(m[1]) };
   if (path === '/audit') return { name: 'audit' };
   if (path === '/notifications') return { name: 'notifications' };
-  return { name: 'jobs' };
+  return { name: 'dashboard' };
 }
 
 export function hrefOf(route: Route): string {
   switch (route.name) {
+    case 'dashboard':
+      return '#/';
     case 'jobs':
       return '#/jobs';
     case 'job-new':
@@ -48,7 +53,7 @@ interface RouteState {
 }
 
 export const useRouteStore = create<RouteState>()(() => ({
-  route: typeof location === 'undefined' ? { name: 'jobs' } : parseRoute(location.hash),
+  route: typeof location === 'undefined' ? { name: 'dashboard' } : parseRoute(location.hash),
   navigate(route) {
     const href = hrefOf(route);
     if (location.hash !== href) location.hash = href;

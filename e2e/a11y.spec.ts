@@ -1,0 +1,50 @@
+/**
+ * Every page of the console, in the light and the dark theme: no serious or
+ * critical accessibility violation reported by axe-core, and a screenshot of
+ * each saved as a test artifact (test-results/screens/pages-*).
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { expect, screenshot, test } from './fixtures';
+
+test('every page in both themes: no serious or critical axe-core violations', async ({ page, jobdeck }) => {
+  test.setTimeout(180_000);
+  const api = await jobdeck.api();
+  const job = await (
+    await api.post('/api/jobs', {
+      data: {
+        name: 'quarterly report',
+        script: 'echo "::progress 50 half"; echo "name,total" > "$JOBDECK_OUTPUT_DIR/report.csv"; echo "north,12" >> "$JOBDECK_OUTPUT_DIR/report.csv"; echo "::result report.csv"; echo oops >&2; exit 2',
+        schedule: { kind: 'cron', expression: '0 6 * * 1-5', timezone: 'Europe/Paris' },
+        lock: 'reports',
+      },
+    })
+  ).json();
+  const run = await (await api.post(`/api/jobs/${job.id}/runs`, { data: {} })).json();
+  await api.get(`/api/runs/${run.id}/wait?timeoutSeconds=30`);
+  await jobdeck.open(page, '#/');
+  const pages: [string, string][] = [
+    ['dashboard', '#/'],
+    ['jobs', '#/jobs'],
+    ['job', `#/jobs/${job.id}`],
+    ['job-new', '#/jobs/new'],
+    ['runs', '#/runs'],
+    ['run', `#/runs/${run.id}`],
+    ['audit', '#/audit'],
+    ['notifications', '#/notifications'],
+  ];
+  const found: string[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [name, hash] of pages) {
+      await page.goto(`${jobdeck.url}/${hash}`);
+      await expect(page.locator('[data-app-state="ready"]')).toBeVisible();
+      await expect(page.locator('main h2').first()).toBeVisible();
+      await page.waitForTimeout(300);
+      const result = await new AxeBuilder({ page }).analyze();
+      for (const v of result.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical'))
+        found.push(`${scheme} ${name}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} ${n.html.slice(0, 160)} ${n.failureSummary ?? ''}`).join(' | ')}`);
+      await screenshot(page, `pages-${name}-${scheme}`);
+    }
+  }
+  expect(found).toEqual([]);
+});
