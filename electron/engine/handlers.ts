@@ -56,6 +56,7 @@ function buildHandlers(s: Services): Handlers {
     'jobs.update': async (input, ctx) => s.jobs.update(input, ctx),
     'jobs.archive': async ({ id }, ctx) => s.jobs.setArchived(id, true, ctx),
     'jobs.unarchive': async ({ id }, ctx) => s.jobs.setArchived(id, false, ctx),
+    'jobs.delete': async ({ id }, ctx) => s.jobs.delete(id, ctx),
     'jobs.duplicate': async ({ id, name }, ctx) => s.jobs.duplicate(id, name, ctx),
     'jobs.history': async ({ id }) => s.jobs.history(id),
     'jobs.export': async () => s.jobs.export(),

@@ -22,7 +22,7 @@ interface Entry {
 }
 
 export class JobSummaries {
-  /** One entry per job ever listed (jobs are archived, never deleted, so this stays the size of the job table). */
+  /** One entry per job listed (a deleted job's is forgotten, so this stays the size of the job table). */
   private readonly cache = new Map<number, Entry>();
 
   constructor(private readonly store: Store) {}
@@ -68,6 +68,10 @@ export class JobSummaries {
         lastIso: iso(row.last_run_at),
       });
     }
+  }
+
+  forget(jobId: number): void {
+    this.cache.delete(jobId);
   }
 
   list(filter: JobListFilter): { items: JobSummary[]; total: number } {

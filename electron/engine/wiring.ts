@@ -4,6 +4,8 @@
  * janitor, services and contract handlers. Each part gets the narrow
  * callbacks it needs; none of them knows the Engine class.
  */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Handlers } from '../../shared/contract';
 import { toJobSummary } from './store/rows';
 import { EventBus } from './eventBus';
@@ -217,6 +219,10 @@ export function wire(ctx: WiringContext): Parts {
       }
     },
     cancelQueued: (jobId, caller) => runs.cancelQueuedOf(jobId, caller),
+    deleted: (jobId) => {
+      summaries.forget(jobId);
+      rm(join(config.dataDir, 'runs', String(jobId)), { recursive: true, force: true }).catch(config.onError);
+    },
   });
   const services = {
     jobs,

@@ -1,6 +1,6 @@
 /** The contract's calls on jobs. */
 import { z } from 'zod';
-import { jobNameSchema, jobSchema, jobSummarySchema, runStatusSchema, scriptVersionSchema } from '../model/job';
+import { jobDeletionSchema, jobNameSchema, jobSchema, jobSummarySchema, runStatusSchema, scriptVersionSchema } from '../model/job';
 import { jobChangesSchema, jobCreateSchema } from '../model/jobInput';
 import { exportDocumentSchema, importReportSchema } from '../model/misc';
 import { ARCHIVED_FILTERS, empty, id, JOB_ORDERS, JOBS_PAGE_DEFAULT, JOBS_PAGE_MAX, limit, listResult, m, offset } from './common';
@@ -69,6 +69,13 @@ export const jobMethods = {
     http: { method: 'POST', path: '/api/jobs/:id/unarchive' },
     input: z.strictObject({ id }),
     output: jobSchema,
+  }),
+  'jobs.delete': m({
+    summary: 'Delete a job with its runs, logs and result files (its audit entries stay); refused while it has a run queued or in progress, or another job needs it',
+    role: 'superadmin',
+    http: { method: 'DELETE', path: '/api/jobs/:id' },
+    input: z.strictObject({ id }),
+    output: jobDeletionSchema,
   }),
   'jobs.duplicate': m({
     summary: 'Copy a job under a new name (disabled, so it does not fire until reviewed)',

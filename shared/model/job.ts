@@ -289,3 +289,13 @@ export const scriptVersionSchema = z.object({
   savedAt: isoTime,
 });
 export type ScriptVersion = z.infer<typeof scriptVersionSchema>;
+
+/** What deleting a job took with it. */
+export const jobDeletionSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  runs: z.number().int(),
+  logLines: z.number().int(),
+  files: z.number().int(),
+});
+export type JobDeletionResult = z.infer<typeof jobDeletionSchema>;

@@ -1,5 +1,5 @@
 /** The `jobdeck` command as a user runs it. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli';
@@ -98,6 +98,26 @@ describe.each(TARGETS)('jobdeck jobs, runs, export and import (%s)', (kind) => {
     expect(archive.stdout).toContain('Archived job');
     const archived = JSON.parse((await t.cli(['jobs', 'list', '--archived', 'only', '--json'])).stdout);
     expect(archived.map((j: { name: string }) => j.name)).toEqual(['Disk check']);
+  });
+
+  it('deletes a job only with --yes, saying what goes with it, and removes its run folders', async () => {
+    const t = await cliTarget(kind);
+    await t.cli(['jobs', 'add', '--name', 'old report', '--script', script('ok.sh'), '--manual']);
+    expect((await t.cli(['run', 'old report', 'x'])).code).toBe(0);
+    const job = JSON.parse((await t.cli(['jobs', 'show', 'old report', '--json'])).stdout);
+    expect(existsSync(join(t.dataDir, 'runs', String(job.id)))).toBe(true);
+    const asked = await t.cli(['jobs', 'delete', 'old report']);
+    expect([asked.code, asked.stdout, asked.stderr]).toEqual([
+      2,
+      '',
+      `jobdeck: this would delete job ${job.id} "old report" with its 1 run, their logs and result files; add --yes to delete it\n`,
+    ]);
+    const gone = await t.cli(['jobs', 'delete', 'old report', '--yes']);
+    expect([gone.code, gone.stderr]).toEqual([0, '']);
+    expect(gone.stdout).toMatch(new RegExp(`^Deleted job ${job.id} "old report" with 1 run, \\d+ log lines and 0 result files\n$`));
+    const again = await t.cli(['jobs', 'delete', 'old report', '--yes']);
+    expect(again.code).toBe(3);
+    await expect.poll(() => existsSync(join(t.dataDir, 'runs', String(job.id)))).toBe(false);
   });
 
   it('exports and imports a data folder exactly; a malformed file changes nothing', async () => {

@@ -96,6 +96,45 @@ export function contractSuite(name: string, open: () => Promise<Harness>): void 
     );
 
     it(
+      'deletes a job with its runs, logs and files; refuses while it runs or another job needs it; never reuses its ids',
+      withClient(async (c) => {
+        const job = await c.call('jobs.create', { name: 'to delete', script: 'echo "::progress 50"; echo one; echo two; if [ -z "$1" ]; then echo x > "$JOBDECK_OUTPUT_DIR/a.txt"; fi; sleep "${1:-0}"', schedule: { kind: 'manual' } });
+        const done = await c.call('runs.trigger', { jobId: job.id });
+        await c.call('runs.wait', { id: done.id, timeoutSeconds: 30 });
+        const slow = await c.call('runs.trigger', { jobId: job.id, args: '30' });
+        await until(() => c.call('runs.get', { id: slow.id }), (r) => r.status === 'IN_PROGRESS');
+        const busy = await failure(c.call('jobs.delete', { id: job.id }));
+        expect([busy.code, busy.field]).toEqual(['INVALID_STATE', 'id']);
+        expect(busy.message).toContain(`run #${slow.id} in progress`);
+        await c.call('runs.cancel', { id: slow.id });
+        await c.call('runs.wait', { id: slow.id, timeoutSeconds: 30 });
+
+        const waiter = await c.call('jobs.create', { name: 'waits', script: 'true', schedule: { kind: 'manual' }, after: [{ job: 'TO DELETE' }] });
+        const needed = await failure(c.call('jobs.delete', { id: job.id }));
+        expect(needed.code).toBe('CONFLICT');
+        expect(needed.message).toContain('"waits" (waits for it)');
+        await c.call('jobs.update', { id: waiter.id, changes: { after: [] } });
+
+        const gone = await c.call('jobs.delete', { id: job.id });
+        expect(gone).toEqual({ id: job.id, name: 'to delete', runs: 2, logLines: expect.any(Number), files: 1 });
+        expect(gone.logLines).toBeGreaterThanOrEqual(3);
+        expect((await failure(c.call('jobs.get', { id: job.id }))).code).toBe('NOT_FOUND');
+        expect((await failure(c.call('runs.get', { id: done.id }))).code).toBe('NOT_FOUND');
+        expect((await c.call('runs.list', { jobId: job.id })).total).toBe(0);
+        expect((await c.call('jobs.list', {})).items.map((j) => j.name)).toEqual(['waits']);
+        // The newest job and run were deleted: their ids are not given out again.
+        await c.call('jobs.delete', { id: waiter.id });
+        const next = await c.call('jobs.create', { name: 'after them', script: 'true', schedule: { kind: 'manual' } });
+        expect(next.id).toBeGreaterThan(waiter.id);
+        const run = await c.call('runs.trigger', { jobId: next.id });
+        expect(run.id).toBeGreaterThan(slow.id);
+        const audit = await c.call('audit.list', { jobId: job.id });
+        expect(audit.items.map((e) => e.action)).toContain('job.delete');
+        expect((await failure(c.call('jobs.delete', { id: job.id }))).code).toBe('NOT_FOUND');
+      }),
+    );
+
+    it(
       'reports bad input with its code and field',
       withClient(async (c) => {
         const e1 = await failure(c.call('jobs.create', { name: 'x', script: 'x', schedule: { kind: 'interval', seconds: 301 } }));

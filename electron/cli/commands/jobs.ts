@@ -41,6 +41,8 @@ function addJobOptions(cmd: Command): Command {
     .option('--disable', 'do not fire on its schedule');
 }
 
+const plural = (n: number, word: string) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+
 export function registerJobs(program: Command, globals: () => GlobalOptions): void {
   const jobs = program.command('jobs').description('list, show, add, edit, archive jobs');
 
@@ -156,6 +158,26 @@ export function registerJobs(program: Command, globals: () => GlobalOptions): vo
         });
       });
   }
+
+  jobs
+    .command('delete <job>')
+    .description('delete a job with its runs, logs and result files (its audit entries stay)')
+    .option('--yes', 'delete without asking: without it, the command only says what would go')
+    .option('--json', 'print what was deleted as JSON')
+    .action(async (ref: string, o: { yes?: boolean; json?: boolean }) => {
+      await withEngine(globals(), async (client) => {
+        const job = await findJob(client, ref);
+        if (!o.yes) {
+          const runs = await client.call('runs.list', { jobId: job.id, limit: 1 });
+          throw new UsageError(
+            `this would delete job ${job.id} "${job.name}" with its ${plural(runs.total, 'run')}, their logs and result files; add --yes to delete it`,
+          );
+        }
+        const gone = await client.call('jobs.delete', { id: job.id });
+        if (o.json) return printJson(gone);
+        print(`Deleted job ${gone.id} "${gone.name}" with ${plural(gone.runs, 'run')}, ${plural(gone.logLines, 'log line')} and ${plural(gone.files, 'result file')}`);
+      });
+    });
 
   jobs
     .command('history <job>')

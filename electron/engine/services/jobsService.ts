@@ -3,7 +3,7 @@ import { JOBS_PAGE_DEFAULT, type CallContext, type ParsedInput } from '../../../
 import { validationError } from '../../../shared/dispatch';
 import { iso } from '../../../shared/dates';
 import { JobdeckError, notFound } from '../../../shared/errors';
-import { JOB_DEFAULTS, paramValuesProblem, type Job, type JobSpec, type JobSummary, type ScriptVersion } from '../../../shared/model/job';
+import { JOB_DEFAULTS, paramValuesProblem, type Job, type JobDeletionResult, type JobSpec, type JobSummary, type ScriptVersion } from '../../../shared/model/job';
 import { normaliseWorkflow, type JobChanges } from '../../../shared/model/jobInput';
 import { WORKFLOW_RUNTIME } from '../../../shared/model/workflow';
 import { buildPlan, jobRefLookup, parseWorkflow, type JobRef } from '../workflows/plan';
@@ -14,6 +14,7 @@ import type { JobSummaries } from '../jobSummaries';
 import { nameTaken, type JobListFilter, type JobReplace, type JobWrite } from '../store/jobsStore';
 import { specOf, toJob, type JobRow } from '../store/rows';
 import type { Store } from '../store/store';
+import { jobsNaming } from './jobReferences';
 import { copyNames, diffSpecs, md5, nextFireFor, sameJson } from './jobSpec';
 
 export interface JobsServiceDeps {
@@ -24,6 +25,8 @@ export interface JobsServiceDeps {
   changed(jobId: number): void;
   /** Cancels the job's waiting runs (an archived job is out of use). */
   cancelQueued(jobId: number, ctx: CallContext): void;
+  /** A job was deleted: forget what is kept of it and remove its run folders from disk (in the background). */
+  deleted(jobId: number): void;
 }
 
 /** Most attempts at writing a job when other writers keep saving it in between. */
@@ -177,6 +180,25 @@ export class JobsService {
       return this.get(id);
     }
     throw new JobdeckError('CONFLICT', `job ${id} keeps changing; try again`, 'id');
+  }
+
+  /**
+   * Deletes a job with its runs, logs and result files (see JobDeletion).
+   * Refused while a run of it is queued or in progress, and while another
+   * job waits for it or runs it as a workflow task (naming them).
+   */
+  delete(id: number, ctx: CallContext): JobDeletionResult {
+    const row = this.row(id);
+    const counts = this.deps.store.jobDeletion.delete(row, ctx.actor, this.deps.clock.now(), () => {
+      const needed = jobsNaming(this.deps.store.jobs.all(), row.name);
+      if (needed.length > 0) {
+        const shown = needed.slice(0, 5).join(', ') + (needed.length > 5 ? ` and ${needed.length - 5} more` : '');
+        throw new JobdeckError('CONFLICT', `job "${row.name}" is needed by ${shown}: change them first`, 'id');
+      }
+    });
+    this.deps.changed(id);
+    this.deps.deleted(id);
+    return { id, name: row.name, ...counts };
   }
 
   /** A disabled copy under a new name: the given one, or the first free "(copy N)". */

@@ -27,7 +27,8 @@ export interface JobReplace extends JobWrite {
   scriptChanged: boolean;
 }
 
-const JOBS_VERSION = 'jobs.version';
+/** Settings key bumped by every change to job definitions. */
+export const JOBS_VERSION = 'jobs.version';
 
 export const nameTaken = (name: string, field = 'name'): JobdeckError =>
   new JobdeckError('NAME_TAKEN', `a job named "${name}" already exists (names are compared without case)`, field);

@@ -6,6 +6,7 @@
  * so that an asynchronous implementation (PostgreSQL) changes signatures,
  * not the logic of its callers.
  */
+import { JobDeletion } from './jobDeletion';
 import { DashboardStore } from './dashboardStore';
 import { NotifyStore } from './notifyStore';
 import type { LogRow } from './rows';
@@ -51,6 +52,7 @@ export class Store {
   readonly settings: SettingsStore;
   readonly notify: NotifyStore;
   readonly dashboard: DashboardStore;
+  readonly jobDeletion: JobDeletion;
   private readonly dataVersion;
 
   /** `db` is exposed for tests and the bench only (they inspect and doctor rows). */
@@ -67,6 +69,7 @@ export class Store {
     this.settings = new SettingsStore(t, tx);
     this.notify = new NotifyStore(t, tx);
     this.dashboard = new DashboardStore(db);
+    this.jobDeletion = new JobDeletion(db, t, tx);
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();
   }
 

@@ -2,6 +2,7 @@
 import type { JobSpec, RunStatus } from '../../../../shared/model/job';
 import type { Db } from '../database';
 import { SUMMARY_COLUMNS, specColumns, type JobRow } from '../rows';
+import { nextIdSql } from '../idFloors';
 import { likeEscape, StatementCache } from '../statements';
 
 export interface JobListFilter {
@@ -46,10 +47,10 @@ export class JobsTable {
     this.q = new StatementCache(db);
     this.byId = db.prepare('SELECT * FROM jobs WHERE id = ?');
     this.byName = db.prepare('SELECT * FROM jobs WHERE name = ? COLLATE NOCASE');
-    this.insertStmt = db.prepare(`INSERT INTO jobs (name, grp, description, script, script_md5, runtime, params, param_values, user,
+    this.insertStmt = db.prepare(`INSERT INTO jobs (id, name, grp, description, script, script_md5, runtime, params, param_values, user,
       schedule_kind, interval_s, cron_expr, timezone, enabled, timeout_s, overlap, retry_count, retry_delay_s, misfire,
       lock_name, retention, after_deps, gate_minutes, notify, archived, next_fire_at, created_at, created_by, updated_at, updated_by)
-      VALUES (@name, @grp, @description, @script, @script_md5, @runtime, @params, @param_values, @user,
+      VALUES (${nextIdSql('jobs')}, @name, @grp, @description, @script, @script_md5, @runtime, @params, @param_values, @user,
       @schedule_kind, @interval_s, @cron_expr, @timezone, @enabled, @timeout_s, @overlap, @retry_count, @retry_delay_s, @misfire,
       @lock_name, @retention, @after_deps, @gate_minutes, @notify, @archived, @next_fire_at, @at, @by, @at, @by)`);
     this.updateStmt = db.prepare(`UPDATE jobs SET name=@name, grp=@grp, description=@description, script=@script,

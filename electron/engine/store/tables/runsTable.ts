@@ -3,6 +3,7 @@ import type { RunStatus } from '../../../../shared/model/job';
 import type { FailureCode, RunPhase, RunTrigger } from '../../../../shared/model/run';
 import type { Db } from '../database';
 import type { RunRow } from '../rows';
+import { nextIdSql } from '../idFloors';
 import { StatementCache } from '../statements';
 
 const RUN_SELECT = 'SELECT r.*, j.name AS job_name FROM runs r JOIN jobs j ON j.id = r.job_id';
@@ -72,8 +73,8 @@ export class RunsTable {
 
   constructor(db: Db) {
     this.q = new StatementCache(db);
-    this.insertStmt = db.prepare(`INSERT INTO runs (job_id, status, trigger, triggered_by, user, args, params, due_at,
-      not_before, queued_at, attempt, retry_of, owner) VALUES (@jobId, 'QUEUED', @trigger, @triggeredBy, @user, @args,
+    this.insertStmt = db.prepare(`INSERT INTO runs (id, job_id, status, trigger, triggered_by, user, args, params, due_at,
+      not_before, queued_at, attempt, retry_of, owner) VALUES (${nextIdSql('runs')}, @jobId, 'QUEUED', @trigger, @triggeredBy, @user, @args,
       @params, @dueAt, @notBefore, @queuedAt, @attempt, @retryOf, @owner)`);
     this.byId = db.prepare(`${RUN_SELECT} WHERE r.id = ?`);
     this.activeForJob = db.prepare("SELECT id, status FROM runs WHERE job_id = ? AND status IN ('QUEUED','IN_PROGRESS') ORDER BY id");
