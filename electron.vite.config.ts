@@ -18,6 +18,8 @@ export default defineConfig({
           index: resolve(root, 'electron/main/index.ts'),
           // The small process that spawns job processes (see electron/engine/runner/launcher.ts).
           launcher: resolve(root, 'electron/engine/runner/launcher.ts'),
+          // What a pre-started Node interpreter runs until a run takes it (electron/engine/runner/warmNode.ts).
+          warmNode: resolve(root, 'electron/engine/runner/warmNode.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js' },
       },

@@ -11,7 +11,8 @@ const root = join(import.meta.dirname, '..');
 
 export async function buildNode() {
   await build({
-    entryPoints: { launcher: join(root, 'electron/engine/runner/launcher.ts') },
+    // warmNode: the bootstrap a pre-started Node interpreter runs (a run's script, once told which).
+    entryPoints: { launcher: join(root, 'electron/engine/runner/launcher.ts'), warmNode: join(root, 'electron/engine/runner/warmNode.ts') },
     outdir: join(root, 'out/node'),
     outExtension: { '.js': '.mjs' },
     bundle: true,

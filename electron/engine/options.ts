@@ -48,6 +48,14 @@ export interface EngineOptions {
    * a time, uses 1.
    */
   launchers?: number;
+  /**
+   * Most pre-started idle interpreters kept per runtime (node, python3) in
+   * each launcher, for jobs with `warm` on; the pool follows demand and is
+   * empty when idle. 0 turns warm starts off. Default 4.
+   */
+  warmMax?: number;
+  /** Window of the warm pool's demand; idle interpreters no run asked for within it are stopped (ms). Default 60000. */
+  warmWindowMs?: number;
   /** SIGTERM to SIGKILL delay when a run is cancelled or times out. Default 5000 ms. */
   killGraceMs?: number;
   /** How long output pipes may stay open after a run's main process exits. Default 1000 ms. */
@@ -133,6 +141,8 @@ export function resolveEngineOptions(o: EngineOptions): EngineConfig {
     concurrency: Math.floor(positive('concurrency', o.concurrency, Math.max(2, cpus().length * 2))),
     spawner: o.spawner ?? 'launcher',
     launchers: Math.floor(positive('launchers', o.launchers, defaultLauncherCount())),
+    warmMax: Math.min(16, Math.floor(positive('warmMax', o.warmMax, 4, 0))),
+    warmWindowMs: positive('warmWindowMs', o.warmWindowMs, 60_000, 100),
     killGraceMs: positive('killGraceMs', o.killGraceMs, 5000, 0),
     closeGraceMs: positive('closeGraceMs', o.closeGraceMs, 1000, 0),
     leftoverGraceMs: positive('leftoverGraceMs', o.leftoverGraceMs, 2000, 0),

@@ -159,7 +159,7 @@ export function wire(ctx: WiringContext): Parts {
     start: (run, job) => runner.start(run, job),
     onError,
   });
-  const hostOptions = { closeGraceMs: config.closeGraceMs, leftoverGraceMs: config.leftoverGraceMs };
+  const hostOptions = { closeGraceMs: config.closeGraceMs, leftoverGraceMs: config.leftoverGraceMs, warmMax: config.warmMax, warmWindowMs: config.warmWindowMs };
   const port: ProcessPort =
     config.spawner === 'inline'
       ? new InlinePort(hostOptions)

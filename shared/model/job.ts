@@ -193,6 +193,12 @@ export const jobFields = {
   gate: z.strictObject({ withinMinutes: z.number().int().min(1).max(7 * 24 * 60) }).nullable(),
   /** Who hears of which of its events (null: nobody). */
   notify: notifySchema.nullable(),
+  /**
+   * node and python3 runs may start in a pre-started interpreter (a few ms
+   * instead of the interpreter's start); off: always a fresh process. Other
+   * runtimes always start fresh.
+   */
+  warm: z.boolean(),
 };
 
 export type JobSpec = { [K in keyof typeof jobFields]: z.infer<(typeof jobFields)[K]> };
@@ -216,6 +222,7 @@ export const JOB_DEFAULTS: Omit<JobSpec, 'name' | 'script'> = {
   after: [],
   gate: null,
   notify: null,
+  warm: true,
 };
 
 /** Checks that stored parameter values match their definitions; returns [field, message] or null. */
@@ -261,6 +268,7 @@ const specOutput = z.object({
   after: z.array(z.object({ job: z.string(), status: z.enum(['SUCCEEDED', 'FAILED', 'CANCELLED']).optional() })),
   gate: z.object({ withinMinutes: z.number().int() }).nullable(),
   notify: notifySchema.nullable(),
+  warm: z.boolean(),
 });
 
 /** A job as lists show it: everything but the script text. */

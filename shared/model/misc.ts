@@ -82,6 +82,8 @@ export const exportedJobSchema = z.strictObject({
   after: jobFields.after.default([]),
   gate: jobFields.gate.default(null),
   notify: jobFields.notify.default(null),
+  // Documents exported before warm starts existed: on, as for a new job.
+  warm: jobFields.warm.default(true),
   archived: z.boolean(),
 });
 export type ExportedJob = z.infer<typeof exportedJobSchema>;

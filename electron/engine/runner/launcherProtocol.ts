@@ -45,6 +45,12 @@ export const spawnRequestSchema = v.object({
   prepare: v.optional(prepareSchema),
   /** Looked at when the process ends, to report whether it holds any file. */
   outputDir: v.optional(v.string()),
+  /**
+   * The run may start in a pre-started interpreter of this runtime (see
+   * warmPool.ts): `command` is then that interpreter and `args` the script
+   * path and its arguments. Absent: always a fresh process.
+   */
+  warm: v.optional(v.picklist(['node', 'python3'])),
 });
 export type SpawnRequest = v.InferOutput<typeof spawnRequestSchema>;
 
@@ -81,7 +87,8 @@ export type FailedReason = (typeof FAILED_REASONS)[number];
 
 /** host -> engine */
 export const hostMessageSchema = v.variant('t', [
-  v.object({ t: v.literal('spawned'), id: int(), pid: int(), at: v.number() }),
+  /** `warm`: the run was handed to a pre-started interpreter instead of a fresh process. */
+  v.object({ t: v.literal('spawned'), id: int(), pid: int(), at: v.number(), warm: v.optional(v.boolean()) }),
   v.object({
     t: v.literal('lines'),
     id: int(),
@@ -129,6 +136,12 @@ export const hostOptionsSchema = v.object({
   maxLineBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16))),
   /** Grace for stopping jobs if the engine disappears (launcher only, ms). */
   orphanGraceMs: v.optional(nonNegative()),
+  /** Most idle pre-started interpreters kept per runtime (0: none). */
+  warmMax: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(16))),
+  /** Runs that may start warm within this window size the pool; idle ones past it are retired (ms). */
+  warmWindowMs: v.optional(v.pipe(v.number(), v.minValue(100))),
+  /** The Node bootstrap a warm node process runs (warmNode.ts, built); none: node runs start cold. */
+  warmNodePath: v.optional(v.string()),
 });
 export type HostOptions = v.InferOutput<typeof hostOptionsSchema>;
 

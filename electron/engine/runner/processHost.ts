@@ -16,6 +16,7 @@ import { LineSplitter } from './lineSplitter';
 import type { HostMessage, HostOptions, Leftovers, SpawnRequest } from './launcherProtocol';
 import { countEntries, makeSpare, prepareRun } from './runFolders';
 import { canSearchProcesses, KeySearch, RUN_KEY_VAR, signalGroup, stopProcesses } from './processTree';
+import { defaultWarmNodePath, WarmPool } from './warmPool';
 
 const isWindows = process.platform === 'win32';
 
@@ -76,6 +77,8 @@ export class ProcessHost {
   /** Runs whose exit is being settled (leftovers being stopped). */
   private readonly settling = new Set<number>();
   private readonly search = new KeySearch();
+  /** Pre-started interpreters runs marked `warm` may start in. */
+  readonly warm: WarmPool;
   private paused = false;
 
   constructor(
@@ -85,6 +88,7 @@ export class ProcessHost {
     this.closeGraceMs = options.closeGraceMs ?? 1000;
     this.leftoverGraceMs = options.leftoverGraceMs ?? 2000;
     this.maxLineBytes = options.maxLineBytes;
+    this.warm = new WarmPool({ max: options.warmMax, windowMs: options.warmWindowMs, nodeBootstrap: options.warmNodePath ?? defaultWarmNodePath() });
   }
 
   get size(): number {
@@ -130,15 +134,20 @@ export class ProcessHost {
   }
 
   private start(req: SpawnRequest): void {
+    const env = childEnv(req);
+    // A pre-started interpreter, already told to become this run (null: start it cold).
+    const warm = req.warm ? this.warm.take(req, env) : null;
     let child: ChildProcess;
     try {
-      child = spawn(req.command, req.args, {
-        cwd: req.cwd,
-        env: childEnv(req),
-        detached: !isWindows,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        windowsHide: true,
-      });
+      child =
+        warm ??
+        spawn(req.command, req.args, {
+          cwd: req.cwd,
+          env,
+          detached: !isWindows,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          windowsHide: true,
+        });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       this.emit({ t: 'failed', id: req.id, reason: 'SPAWN', message: e.message, errno: e.code ?? null });
@@ -164,10 +173,15 @@ export class ProcessHost {
     };
     this.procs.set(req.id, proc);
 
-    child.once('spawn', () => {
+    if (warm) {
       proc.spawned = true;
-      this.emit({ t: 'spawned', id: req.id, pid: proc.pid, at: proc.startAt });
-    });
+      this.emit({ t: 'spawned', id: req.id, pid: proc.pid, at: proc.startAt, warm: true });
+    } else {
+      child.once('spawn', () => {
+        proc.spawned = true;
+        this.emit({ t: 'spawned', id: req.id, pid: proc.pid, at: proc.startAt });
+      });
+    }
     child.once('error', (err) => {
       if (proc.spawned) return;
       const e = err as NodeJS.ErrnoException;
@@ -275,7 +289,8 @@ export class ProcessHost {
   shutdown(graceMs: number): Promise<void> {
     for (const id of [...this.preparing]) this.terminate(id, graceMs);
     for (const id of [...this.procs.keys()]) this.terminate(id, graceMs);
-    return new Promise((resolve) => {
+    const drained = this.warm.drain();
+    const runs = new Promise<void>((resolve) => {
       // After the grace period everything still running is killed; then
       // wait (a little) for those exits to be reported too.
       const killAt = Date.now() + graceMs + this.closeGraceMs + 500;
@@ -293,6 +308,7 @@ export class ProcessHost {
       };
       check();
     });
+    return Promise.all([runs, drained]).then(() => {});
   }
 
   /** Stops reading every process's output (flow control when the reader falls behind). */

@@ -154,6 +154,8 @@ export class Runner {
         spare: join(deps.config.dataDir, 'runs', String(s.jobId), '.spare'),
       },
       outputDir: s.outputDir,
+      // The launcher may hand it to a pre-started interpreter (warmPool.ts); the job can turn that off.
+      ...(job.warm !== 0 && (job.runtime === 'node' || job.runtime === 'python3') ? { warm: job.runtime } : {}),
     });
   }
 
@@ -213,6 +215,7 @@ export class Runner {
     switch (msg.t) {
       case 'spawned':
         s.spawnedAt = msg.at;
+        if (msg.warm) this.system(s, `Started in a pre-started ${s.runtime} process (warm start, pid ${msg.pid})`);
         this.deps.machine.running(s.id, msg.pid, msg.at);
         // Cancelled or timed out before the process existed: stop it now.
         if (s.cancelledBy || s.timedOut) this.deps.port.terminate(s.id, this.deps.config.killGraceMs);

@@ -32,6 +32,8 @@ export interface JobRow {
   gate_minutes: number | null;
   /** JSON: its notification rules, or null. */
   notify: string;
+  /** 1: node/python3 runs may start in a pre-started interpreter. */
+  warm: number;
   revision: number;
   next_fire_at: number | null;
   last_run_id: number | null;
@@ -44,7 +46,7 @@ export interface JobRow {
 }
 
 export const SUMMARY_COLUMNS =
-  'id, name, grp, description, script_md5, runtime, params, param_values, user, schedule_kind, interval_s, cron_expr, timezone, enabled, archived, timeout_s, overlap, retry_count, retry_delay_s, misfire, lock_name, retention, after_deps, gate_minutes, notify, revision, next_fire_at, last_run_id, last_status, last_run_at, created_at, created_by, updated_at, updated_by';
+  'id, name, grp, description, script_md5, runtime, params, param_values, user, schedule_kind, interval_s, cron_expr, timezone, enabled, archived, timeout_s, overlap, retry_count, retry_delay_s, misfire, lock_name, retention, after_deps, gate_minutes, notify, warm, revision, next_fire_at, last_run_id, last_status, last_run_at, created_at, created_by, updated_at, updated_by';
 
 export function scheduleOf(row: Pick<JobRow, 'schedule_kind' | 'interval_s' | 'cron_expr' | 'timezone'>): Schedule {
   switch (row.schedule_kind) {
@@ -78,6 +80,7 @@ export function specOf(row: JobRow): JobSpec {
     after: JSON.parse(row.after_deps ?? '[]'),
     gate: row.gate_minutes === null || row.gate_minutes === undefined ? null : { withinMinutes: row.gate_minutes },
     notify: JSON.parse(row.notify ?? 'null'),
+    warm: row.warm !== 0,
   };
 }
 
@@ -132,6 +135,7 @@ export function specColumns(spec: JobSpec) {
     after_deps: JSON.stringify(spec.after ?? []),
     gate_minutes: spec.gate?.withinMinutes ?? null,
     notify: JSON.stringify(spec.notify ?? null),
+    warm: spec.warm === false ? 0 : 1,
   };
 }
 

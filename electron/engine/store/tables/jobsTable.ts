@@ -49,15 +49,15 @@ export class JobsTable {
     this.byName = db.prepare('SELECT * FROM jobs WHERE name = ? COLLATE NOCASE');
     this.insertStmt = db.prepare(`INSERT INTO jobs (id, name, grp, description, script, script_md5, runtime, params, param_values, user,
       schedule_kind, interval_s, cron_expr, timezone, enabled, timeout_s, overlap, retry_count, retry_delay_s, misfire,
-      lock_name, retention, after_deps, gate_minutes, notify, archived, next_fire_at, created_at, created_by, updated_at, updated_by)
+      lock_name, retention, after_deps, gate_minutes, notify, warm, archived, next_fire_at, created_at, created_by, updated_at, updated_by)
       VALUES (${nextIdSql('jobs')}, @name, @grp, @description, @script, @script_md5, @runtime, @params, @param_values, @user,
       @schedule_kind, @interval_s, @cron_expr, @timezone, @enabled, @timeout_s, @overlap, @retry_count, @retry_delay_s, @misfire,
-      @lock_name, @retention, @after_deps, @gate_minutes, @notify, @archived, @next_fire_at, @at, @by, @at, @by)`);
+      @lock_name, @retention, @after_deps, @gate_minutes, @notify, @warm, @archived, @next_fire_at, @at, @by, @at, @by)`);
     this.updateStmt = db.prepare(`UPDATE jobs SET name=@name, grp=@grp, description=@description, script=@script,
       script_md5=@script_md5, runtime=@runtime, params=@params, param_values=@param_values, user=@user,
       schedule_kind=@schedule_kind, interval_s=@interval_s, cron_expr=@cron_expr, timezone=@timezone, enabled=@enabled,
       timeout_s=@timeout_s, overlap=@overlap, retry_count=@retry_count, retry_delay_s=@retry_delay_s, misfire=@misfire,
-      lock_name=@lock_name, retention=@retention, after_deps=@after_deps, gate_minutes=@gate_minutes, notify=@notify, archived=@archived, next_fire_at=@next_fire_at,
+      lock_name=@lock_name, retention=@retention, after_deps=@after_deps, gate_minutes=@gate_minutes, notify=@notify, warm=@warm, archived=@archived, next_fire_at=@next_fire_at,
       revision = revision + 1, updated_at=@at, updated_by=@by WHERE id=@id AND revision=@revision`);
     this.versionStmt = db.prepare(
       `INSERT INTO script_versions (job_id, version, script, md5, saved_by, saved_at)
