@@ -34,6 +34,8 @@ export interface JobCliOptions {
   notifyAfter?: string;
   followUp?: string;
   followUpRuns?: string;
+  /** on|off: node and python3 runs may start in a pre-started interpreter. */
+  warm?: string;
 }
 
 const DEP_STATUSES = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
@@ -216,6 +218,7 @@ export function jobFieldsFromOptions(
     f.notify = { ...base, followUpRuns: parseIntOption('--follow-up-runs', o.followUpRuns, 1) };
   }
   if (o.gate !== undefined) f.gate = o.gate === 'none' ? null : { withinMinutes: parseIntOption('--gate', o.gate, 1) };
+  if (o.warm !== undefined) f.warm = o.warm === 'on';
   if (o.enable && o.disable) throw new UsageError('give --enable or --disable, not both');
   if (o.enable) f.enabled = true;
   if (o.disable) f.enabled = false;

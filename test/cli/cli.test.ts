@@ -120,6 +120,26 @@ describe.each(TARGETS)('jobdeck jobs, runs, export and import (%s)', (kind) => {
     await expect.poll(() => existsSync(join(t.dataDir, 'runs', String(job.id)))).toBe(false);
   });
 
+  it('turns warm starts off and on with --warm, shown, exported, and on for documents that predate it', async () => {
+    const t = await cliTarget(kind);
+    expect((await t.cli(['jobs', 'add', '--name', 'cold node', '--runtime', 'node', '--script', script('ok.sh'), '--manual', '--warm', 'off'])).code).toBe(0);
+    const show = async () => JSON.parse((await t.cli(['jobs', 'show', 'cold node', '--json'])).stdout).warm;
+    expect(await show()).toBe(false);
+    expect((await t.cli(['jobs', 'show', 'cold node'])).stdout).toMatch(/warm start\s+off/);
+    const doc = JSON.parse((await t.cli(['export'])).stdout);
+    expect(doc.jobs[0].warm).toBe(false);
+    expect((await t.cli(['jobs', 'edit', 'cold node', '--warm', 'on'])).code).toBe(0);
+    expect(await show()).toBe(true);
+    const bad = await t.cli(['jobs', 'edit', 'cold node', '--warm', 'maybe']);
+    expect(bad.code).toBe(2);
+    const old = join(tempDir(), 'old.json');
+    delete doc.jobs[0].warm;
+    doc.jobs[0].name = 'from an old export';
+    writeFileSync(old, JSON.stringify(doc));
+    expect((await t.cli(['import', old])).code).toBe(0);
+    expect(JSON.parse((await t.cli(['jobs', 'show', 'from an old export', '--json'])).stdout).warm).toBe(true);
+  });
+
   it('exports and imports a data folder exactly; a malformed file changes nothing', async () => {
     const a = await cliTarget(kind);
     await a.cli(['jobs', 'add', '--name', 'one', '--script', script('ok.sh'), '--interval', '45', '--user', 'svc']);

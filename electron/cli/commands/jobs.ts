@@ -37,6 +37,7 @@ function addJobOptions(cmd: Command): Command {
     .option('--follow-up <hours>', 'hours between still-failing reminders while it fails (default 1; 0: none)')
     .option('--follow-up-runs <n>', 'also a still-failing reminder every N failed runs')
     .option('--gate <minutes>', 'with --after and a schedule: run at its time only if those succeeded in the last N minutes ("none" clears)')
+    .addOption(new Option('--warm <on|off>', 'node and python3 runs start in a pre-started interpreter (default on; off: always a fresh process)').choices(['on', 'off']))
     .option('--enable', 'fire on its schedule')
     .option('--disable', 'do not fire on its schedule');
 }
@@ -102,6 +103,7 @@ export function registerJobs(program: Command, globals: () => GlobalOptions): vo
               ['misfire', job.misfire],
               ['lock', job.lock ?? ''],
               ['retention', `${job.retention} runs`],
+              ['warm start', job.warm ? 'on' : 'off'],
               ['waits for', job.after.map((d) => (d.status ? `${d.job} (${d.status})` : d.job)).join(', ')],
               ['notify', job.notify ? `${job.notify.rules.map((r) => `${r.event}=${r.to.join(',')}`).join(' ')} (after ${job.notify.afterFailures} failure(s), follow-up every ${job.notify.followUpHours} h)` : ''],
               ['gate', job.gate ? `runs at its time only if those succeeded in the last ${job.gate.withinMinutes} min` : ''],
