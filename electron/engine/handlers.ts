@@ -59,7 +59,7 @@ function buildHandlers(s: Services): Handlers {
     'jobs.delete': async ({ id }, ctx) => s.jobs.delete(id, ctx),
     'jobs.duplicate': async ({ id, name }, ctx) => s.jobs.duplicate(id, name, ctx),
     'jobs.history': async ({ id }) => s.jobs.history(id),
-    'jobs.export': async () => s.jobs.export(),
+    'jobs.export': async ({ jobId }) => s.jobs.export(jobId),
     'jobs.import': async ({ document, dryRun }, ctx) => s.jobs.import(document, dryRun ?? false, ctx),
 
     'runs.trigger': async (input, ctx) => {

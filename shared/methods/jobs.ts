@@ -92,10 +92,10 @@ export const jobMethods = {
     output: z.array(scriptVersionSchema),
   }),
   'jobs.export': m({
-    summary: 'Every job with its script, schedule and parameters, as one JSON document',
+    summary: 'Every job (or the one given by jobId) with its script, schedule and parameters, as one JSON document',
     role: 'viewer',
     http: { method: 'GET', path: '/api/export' },
-    input: empty,
+    input: z.strictObject({ jobId: id.optional() }),
     output: exportDocumentSchema,
   }),
   'jobs.import': m({

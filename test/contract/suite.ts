@@ -92,6 +92,10 @@ export function contractSuite(name: string, open: () => Promise<Harness>): void 
         expect(list.items.map((j) => j.name).sort()).toEqual(['contract job', 'contract job (copy)']);
         expect('script' in list.items[0]!).toBe(false);
         expect((await c.call('jobs.history', { id: job.id })).map((v) => v.version)).toEqual([1]);
+        const one = await c.call('jobs.export', { jobId: copy.id });
+        expect(one.jobs.map((j) => j.name)).toEqual(['contract job (copy)']);
+        expect((await c.call('jobs.export', {})).jobs).toHaveLength(2);
+        expect((await failure(c.call('jobs.export', { jobId: 424242 }))).code).toBe('NOT_FOUND');
       }),
     );
 

@@ -229,12 +229,14 @@ export class JobsService {
     return job;
   }
 
-  export(): ExportDocument {
+  /** Every job, or only the one given, as a document `import` takes. */
+  export(jobId?: number): ExportDocument {
+    const rows = jobId === undefined ? this.deps.store.jobs.all() : [this.row(jobId)];
     return {
       format: 'jobdeck-export',
       version: 1,
       exportedAt: new Date(this.deps.clock.now()).toISOString(),
-      jobs: this.deps.store.jobs.all().map((row) => ({ ...specOf(row), archived: row.archived === 1 })),
+      jobs: rows.map((row) => ({ ...specOf(row), archived: row.archived === 1 })),
     };
   }
 
