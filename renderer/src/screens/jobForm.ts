@@ -40,6 +40,8 @@ export interface JobForm {
   misfire: JobSpec['misfire'];
   lock: string;
   retention: string;
+  /** node and python3 runs may start in a pre-started interpreter. */
+  warm: boolean;
   params: ParamRow[];
   /** Carried as they are (edited through the API and CLI for now). */
   after: JobSpec['after'];
@@ -141,6 +143,7 @@ export function formFromJob(job: Job | null): JobForm {
     misfire: spec.misfire,
     lock: spec.lock ?? '',
     retention: String(spec.retention),
+    warm: spec.warm ?? true,
     after: spec.after ?? [],
     gate: spec.gate ?? null,
     notify: notifyFormFrom(spec.notify ?? null),
@@ -198,6 +201,7 @@ export function specFromForm(f: JobForm): JobSpec {
     misfire: f.misfire,
     lock: f.lock.trim() === '' ? null : f.lock.trim(),
     retention: num(f.retention),
+    warm: f.warm,
     params,
     paramValues,
     after: f.after,

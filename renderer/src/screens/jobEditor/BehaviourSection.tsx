@@ -1,4 +1,4 @@
-/** How runs behave: timeout, overlap, retries, missed fires, lock and retention. */
+/** How runs behave: timeout, overlap, retries, missed fires, lock, retention and warm starts. */
 import { jobEditorSelectors, useJobEditorStore } from '../../stores/jobEditorStore';
 import type { JobForm } from '../jobForm';
 import { Field } from './Field';
@@ -13,6 +13,7 @@ export function BehaviourSection({ readOnly }: { readOnly: boolean }) {
   const misfire = useJobEditorStore(field('misfire'));
   const lock = useJobEditorStore(field('lock'));
   const retention = useJobEditorStore(field('retention'));
+  const warm = useJobEditorStore(field('warm'));
   const errors = useJobEditorStore(jobEditorSelectors.errors);
   const { setField } = useJobEditorStore.getState();
 
@@ -46,6 +47,9 @@ export function BehaviourSection({ readOnly }: { readOnly: boolean }) {
         </Field>
         <Field id="job-retention" label="Keep last runs" error={errors.retention}>
           <input id="job-retention" className="input narrow" type="number" min={1} value={retention} onChange={(e) => setField('retention', e.target.value)} />
+        </Field>
+        <Field id="job-warm" label="Warm start" error={errors.warm} hint="node and python3 runs start in a pre-started interpreter">
+          <input id="job-warm" type="checkbox" checked={warm} onChange={(e) => setField('warm', e.target.checked)} />
         </Field>
       </div>
     </fieldset>
