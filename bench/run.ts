@@ -12,7 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
-const SCENARIOS = ['dispatch', 'burst', 'throughput', 'logs', 'history', 'console', 'workflow', 'cli', 'soak'] as const;
+const SCENARIOS = ['dispatch', 'burst', 'throughput', 'logs', 'history', 'console', 'workflow', 'cli', 'warm', 'soak'] as const;
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only'));
 const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1]! : process.argv[process.argv.indexOf(onlyArg) + 1]!).split(',') : null;
@@ -60,6 +60,12 @@ const figures = (r: Result): string => {
       return `${r.tasks}-task workflow: ${r.sequentialTaskMs} ms and ${r.sequentialTaskCpuMs} ms CPU per task = ${r.wallRatio} x / ${r.cpuRatio} x a single run (${r.singleRunMs} ms, ${r.singleRunCpuMs} ms CPU); parallel group ${r.parallelTaskMs} ms per task`;
     case 'cli':
       return `jobdeck --version ${r.versionMs} ms = ${r.versionRatio} x node -e 0 (${r.nodeMs} ms); jobdeck run trivial.sh ${r.runMs} ms = ${r.runRatio} x`;
+    case 'warm': {
+      const s = r.processStartToFirstLineMs as Record<string, Record<string, unknown>>;
+      const t = r.startToFirstLineMs as Record<string, Record<string, unknown>>;
+      const w = r.warmStarts as Record<string, number>;
+      return `start to first line p50: node warm ${s.nodeWarm!.p50} ms / cold ${s.nodeCold!.p50} ms (${r.nodeSpeedup} x), python3 warm ${s.pythonWarm!.p50} ms / cold ${s.pythonCold!.p50} ms (${r.pythonSpeedup} x); trigger to first line: node ${t.nodeWarm!.p50} / ${t.nodeCold!.p50} ms, python3 ${t.pythonWarm!.p50} / ${t.pythonCold!.p50} ms, sh ${t.sh!.p50} ms; started warm ${w.nodeWarm}+${w.pythonWarm} of ${2 * Number(r.repetitions)}`;
+    }
     case 'soak':
       return `${r.seconds} s, ${r.runs} runs, ${r.requests} requests, ${r.serverErrors} 5xx; heap ${fmt(r.heapMb)} MB; RSS ${fmt(r.rssMb)} MB; fds ${fmt(r.fds)}; leftover processes ${r.leftoverProcesses}`;
     default:

@@ -85,4 +85,8 @@ channel.on('end', () => {
 channel.on('error', () => {
   if (!started) process.exit(0);
 });
+// Made now, not at the script's first console.log (a cold start makes them lazily too): the same
+// streams on the same pipes, a millisecond or two off the run's start.
+void process.stdout;
+void process.stderr;
 channel.write('R');

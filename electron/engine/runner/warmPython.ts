@@ -56,6 +56,8 @@ except BaseException as _jobdeck_error:
     _tb = _jobdeck_error.__traceback__
     while _tb is not None and _tb.tb_frame.f_code.co_filename != _jobdeck_script:
         _tb = _tb.tb_next
+    # The hook prints the exception's own traceback: cut it to the script's frames first.
+    _jobdeck_error = _jobdeck_error.with_traceback(_tb)
     sys.excepthook(type(_jobdeck_error), _jobdeck_error, _tb)
     sys.exit(1)
 `;
