@@ -12,6 +12,9 @@ export function percentile(values: number[], p: number): number {
   return sorted[i]!;
 }
 
+/** 1k, 10k, 1M: sizes as the growth scenario names them. */
+export const count = (n: number): string => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
+
 export const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export function tempDir(prefix = 'jobdeck-bench-'): { dir: string; remove(): void } {

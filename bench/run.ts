@@ -5,14 +5,17 @@
  *   npm run bench                 the full suite (about 8 minutes)
  *   npm run bench -- --quick      a 1-2 minute version
  *   npm run bench -- --only logs,history
+ * With --only, the scenarios run now replace their own entries in
+ * latest.json and the others' figures are kept (each entry says when it ran
+ * and whether quick), so a partial run never wipes a full one.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
-const SCENARIOS = ['dispatch', 'burst', 'throughput', 'logs', 'history', 'console', 'workflow', 'cli', 'warm', 'soak'] as const;
+const SCENARIOS = ['dispatch', 'burst', 'throughput', 'logs', 'history', 'console', 'workflow', 'cli', 'growth', 'warm', 'soak'] as const;
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only'));
 const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1]! : process.argv[process.argv.indexOf(onlyArg) + 1]!).split(',') : null;
@@ -60,6 +63,16 @@ const figures = (r: Result): string => {
       return `${r.tasks}-task workflow: ${r.sequentialTaskMs} ms and ${r.sequentialTaskCpuMs} ms CPU per task = ${r.wallRatio} x / ${r.cpuRatio} x a single run (${r.singleRunMs} ms, ${r.singleRunCpuMs} ms CPU); parallel group ${r.parallelTaskMs} ms per task`;
     case 'cli':
       return `jobdeck --version ${r.versionMs} ms = ${r.versionRatio} x node -e 0 (${r.nodeMs} ms); jobdeck run trivial.sh ${r.runMs} ms = ${r.runRatio} x`;
+    case 'growth': {
+      const sizes = r.sizes as { runs: number; jobs: number; runsListMs: { p99: number }; jobsListMs: { p50: number; p99: number }; startupMs: number; dbBytes: number; sweep: { ms: number }; rssMb: number }[];
+      const k = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1000}k`);
+      const at = sizes.map(
+        (s) =>
+          `${k(s.runs)} runs/${k(s.jobs)} jobs: runs.list p99 ${s.runsListMs.p99} ms, jobs.list ${s.jobsListMs.p50}/${s.jobsListMs.p99} ms, start-up ${s.startupMs} ms, ${Math.round(s.dbBytes / 2 ** 20)} MB, sweep ${s.sweep.ms} ms, RSS ${s.rssMb} MB`,
+      );
+      const worse = (r.worseThanLinear as { metric: string; to: number; ratio: number }[]).map((w) => `${w.metric} to ${k(w.to)} ${w.ratio}x`);
+      return `${at.join('; ')}; runs.list p99 ${r.runsListP99Ratio} x smallest; worse than linear: ${worse.join(', ') || 'none'}`;
+    }
     case 'warm': {
       const s = r.processStartToFirstLineMs as Record<string, Record<string, unknown>>;
       const t = r.startToFirstLineMs as Record<string, Record<string, unknown>>;
@@ -86,5 +99,14 @@ const rows = results.map((r) => `| ${r.scenario} | ${r.pass ? 'pass' : 'MISS'} |
 const table = ['| scenario | target met | figures | target |', '| --- | --- | --- | --- |', ...rows].join('\n');
 process.stdout.write(`\n${table}\n\nMachine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}${quick ? ' (quick run)' : ''}\n`);
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify({ machine, results }, null, 2)}\n`);
+const latest = join(ROOT, 'bench', 'results', 'latest.json');
+for (const r of results) Object.assign(r, { ranAt: machine.date, quick });
+let merged: Result[] = results;
+if (only && existsSync(latest)) {
+  const kept = (JSON.parse(readFileSync(latest, 'utf8')) as { results?: Result[] }).results ?? [];
+  const now = new Map(results.map((r) => [r.scenario, r]));
+  const names = [...new Set<string>([...SCENARIOS, ...kept.map((k) => k.scenario)])].filter((n) => now.has(n) || kept.some((k) => k.scenario === n));
+  merged = names.map((n) => now.get(n) ?? kept.find((k) => k.scenario === n)!);
+}
+writeFileSync(latest, `${JSON.stringify({ machine, results: merged }, null, 2)}\n`);
 process.stdout.write('Written to bench/results/latest.json\n');
