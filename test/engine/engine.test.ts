@@ -239,8 +239,9 @@ describe('runs', () => {
   it('runs at most `concurrency` runs at once, the rest in FIFO order', async () => {
     const { engine, client } = openEngine({ concurrency: 2, scheduler: false });
     const ids: number[] = [];
-    // Slots free at distinct times (0.3 s, 0.6 s, 0.7 s), so the queued runs leave the queue well apart.
-    const sleeps = [0.3, 0.7, 0.3, 0.3, 0.3];
+    // One slot stays busy (2 s) while the other frees every 0.3 s: each queued run leaves the queue only
+    // after the one before it ended, so their start order is the queue's choice alone, whatever the load.
+    const sleeps = [0.3, 2, 0.3, 0.3, 0.3];
     for (let i = 0; i < 5; i++) {
       const job = await client.call('jobs.create', { name: `j${i}`, script: `sleep ${sleeps[i]}`, schedule: manual });
       ids.push((await client.call('runs.trigger', { jobId: job.id })).id);
