@@ -45,7 +45,9 @@ test('creates a shell job, runs it with args, watches it live, downloads and pre
   await page.getByRole('button', { name: 'Create job' }).click();
   await expect(page.getByRole('heading', { name: 'e2e job' })).toBeVisible();
   const md5 = createHash('md5').update(SCRIPT).digest('hex');
-  await expect(page.locator('aside dd.mono')).toHaveText(md5);
+  // A new job opens on its page's overview, with the script's MD5.
+  await expect(page.getByRole('tab', { name: 'Overview' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('job-page').locator(`[data-md5="${md5}"]`)).toContainText(md5.slice(0, 8));
   await screenshot(page, 'job-editor');
 
   // The list shows it, with the script's MD5.
@@ -208,8 +210,10 @@ test('a viewer reads but cannot change or run', async ({ page, jobdeck }) => {
   await expect(page.locator('[data-job="read me"]')).toBeVisible();
   await expect(page.getByRole('button', { name: /Run read me now/ })).toHaveCount(0);
   await page.locator('[data-job="read me"]').click();
+  await expect(page.getByTestId('job-page')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Save changes' })).toHaveCount(0);
-  await expect(page.getByLabel('Name *')).toBeDisabled();
+  await expect(page.getByRole('tab', { name: 'Settings' })).toHaveCount(0);
+  await expect(page.locator('form input')).toHaveCount(0);
 });
 
 test('lists 10,000 jobs in a virtualized table, reachable by keyboard', async ({ page, jobdeck }) => {

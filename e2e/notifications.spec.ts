@@ -71,8 +71,8 @@ test('settings, a test mail, a group, a failure rule in the job editor, and the 
   await expect(page.locator('[data-webhook="chat"]').locator('[data-testid="test-answer-chat"], [role="alert"]')).toBeVisible();
   await screenshot(page, 'notifications-settings');
 
-  // The job editor: a failure rule to the group; a bad target is said beside its event first.
-  await page.goto(`${jobdeck.url}/#/jobs/${job.id}`);
+  // The job's settings: a failure rule to the group; a bad target is said beside its event first.
+  await page.goto(`${jobdeck.url}/#/jobs/${job.id}/settings`);
   const failure = page.getByLabel('Failure', { exact: true });
   await expect(failure).toBeVisible();
   await failure.fill('ops, not valid!');
@@ -82,10 +82,12 @@ test('settings, a test mail, a group, a failure rule in the job editor, and the 
   await failure.fill('ops');
   await page.getByLabel('Failures in a row before the first alert').fill('1');
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await expect(page.getByTestId('job-notify')).toHaveText('failure → ops');
+  await expect(page.getByRole('tab', { name: 'Settings', exact: true })).toBeVisible();
   await expect(page.locator('[data-field-error="notify-failure"]')).toHaveCount(0);
   await page.getByTestId('notify-section').scrollIntoViewIfNeeded();
   await screenshot(page, 'notifications-job-editor');
+  await page.getByRole('tab', { name: 'Overview' }).click();
+  await expect(page.getByTestId('job-notify')).toHaveText('failure → ops');
 
   // Run it: it fails, and the message goes to the group's members.
   const run = await (await api.post(`/api/jobs/${job.id}/runs`, { data: {} })).json();

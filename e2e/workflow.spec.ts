@@ -247,7 +247,7 @@ test('the job editor takes a workflow as JSON: problems by field path beside it,
   await page.keyboard.insertText('"condition": "true"');
   await page.getByRole('button', { name: 'Create job' }).click();
   await expect(page.getByRole('heading', { name: 'Editor workflow' })).toBeVisible();
-  await expect(page.getByLabel('Runtime')).toHaveValue('workflow');
+  await expect(page.getByRole('tab', { name: 'Workflow' })).toBeVisible();
   await page.getByRole('button', { name: 'Run now' }).click();
   const dialog = page.getByRole('dialog');
   await expect(dialog.getByLabel('What to run').locator('option')).toHaveCount(6);

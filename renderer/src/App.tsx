@@ -19,6 +19,7 @@ import { useSchedulerStore } from './stores/schedulerStore';
 
 // The editor brings CodeMirror and a diff library: loaded when first opened, not with the list.
 const JobEditor = lazy(() => import('./screens/JobEditor').then((m) => ({ default: m.JobEditor })));
+const JobPage = lazy(() => import('./screens/JobPage').then((m) => ({ default: m.JobPage })));
 
 function Screen({ route }: { route: Route }) {
   switch (route.name) {
@@ -27,11 +28,11 @@ function Screen({ route }: { route: Route }) {
     case 'jobs':
       return <JobsScreen />;
     case 'job-new':
-      return <JobEditor id={null} />;
+      return <JobEditor />;
     case 'job':
-      return <JobEditor id={route.id} />;
+      return <JobPage id={route.id} tab={route.tab} />;
     case 'runs':
-      return <RunsScreen jobId={route.jobId ?? null} />;
+      return <RunsScreen jobId={null} />;
     case 'run':
       return <RunDetail id={route.id} />;
     case 'audit':

@@ -14,13 +14,18 @@ describe('routes', () => {
       { name: 'jobs' },
       { name: 'job-new' },
       { name: 'job', id: 7 },
+      { name: 'job', id: 7, tab: 'runs' },
+      { name: 'job', id: 7, tab: 'script' },
+      { name: 'job', id: 7, tab: 'settings' },
+      { name: 'job', id: 7, tab: 'audit' },
       { name: 'runs' },
-      { name: 'runs', jobId: 7 },
       { name: 'run', id: 9 },
       { name: 'audit' },
       { name: 'notifications' },
     ];
     for (const r of routes) expect(parseRoute(hrefOf(r))).toEqual(r);
+    expect(parseRoute('#/jobs/7/overview')).toEqual({ name: 'job', id: 7 });
+    expect(parseRoute('#/jobs/7/nonsense')).toEqual({ name: 'dashboard' });
   });
 });
 

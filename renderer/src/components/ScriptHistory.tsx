@@ -5,8 +5,10 @@ import type { ScriptVersion } from '../../../shared/model/job';
 import { errorText } from '../lib/errors';
 import { formatTime } from '../lib/format';
 import { client } from '../stores/connectionStore';
+import { SideBySideDiff } from './SideBySideDiff';
 
-export function ScriptHistory({ jobId, revision }: { jobId: number; revision: number }) {
+/** `wide`: the diff side by side (the script tab has the room), else one column. */
+export function ScriptHistory({ jobId, revision, wide }: { jobId: number; revision: number; wide?: boolean }) {
   const [versions, setVersions] = useState<ScriptVersion[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [a, setA] = useState<number | null>(null);
@@ -79,19 +81,23 @@ export function ScriptHistory({ jobId, revision }: { jobId: number; revision: nu
               <br />v{vb.version} <span className="mono">{vb.md5}</span> {va.md5 === vb.md5 && <strong>(identical)</strong>}
             </div>
           )}
-          <div className="diff" aria-label="Differences">
-            {parts.flatMap((p, i) =>
-              p.value
-                .replace(/\n$/, '')
-                .split('\n')
-                .map((line, j) => (
-                  <div key={`${i}-${j}`} className={p.added ? 'add' : p.removed ? 'del' : ''}>
-                    {p.added ? '+ ' : p.removed ? '- ' : '  '}
-                    {line}
-                  </div>
-                )),
-            )}
-          </div>
+          {wide && va && vb ? (
+            <SideBySideDiff parts={parts} leftTitle={`v${va.version}`} rightTitle={`v${vb.version}`} />
+          ) : (
+            <div className="diff" aria-label="Differences">
+              {parts.flatMap((p, i) =>
+                p.value
+                  .replace(/\n$/, '')
+                  .split('\n')
+                  .map((line, j) => (
+                    <div key={`${i}-${j}`} className={p.added ? 'add' : p.removed ? 'del' : ''}>
+                      {p.added ? '+ ' : p.removed ? '- ' : '  '}
+                      {line}
+                    </div>
+                  )),
+              )}
+            </div>
+          )}
         </>
       )}
     </section>

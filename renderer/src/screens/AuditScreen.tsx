@@ -1,4 +1,4 @@
-/** The audit log: who did what, when. */
+/** The audit log: who did what, when; of every job, or (a job page's Audit tab) of one and its runs. */
 import { useEffect, useState } from 'react';
 import type { Schedule } from '../../../shared/model/job';
 import type { AuditEntry } from '../../../shared/model/misc';
@@ -34,17 +34,19 @@ function details(e: AuditEntry): string {
     .join('; ');
 }
 
-export function AuditScreen() {
+export function AuditScreen({ jobId = null }: { jobId?: number | null }) {
   const { items, total, page, pageSize, actor, loading, error } = useAuditStore();
-  const { load, setPage, setActor } = useAuditStore.getState();
+  const { setJob, setPage, setActor } = useAuditStore.getState();
   const [who, setWho] = useState(actor);
   useEffect(() => {
-    void load();
-  }, [load]);
+    void setJob(jobId);
+  }, [jobId, setJob]);
   return (
     <section className="screen" aria-labelledby="audit-title" data-testid="audit-screen">
       <div className="screen-head">
-        <h2 id="audit-title">Audit log</h2>
+        <h2 id="audit-title" className={jobId === null ? undefined : 'sr-only'}>
+          {jobId === null ? 'Audit log' : 'Audit log of this job'}
+        </h2>
         <form
           className="row"
           role="search"
@@ -85,7 +87,7 @@ export function AuditScreen() {
             {!loading && items.length === 0 && (
               <tr>
                 <td colSpan={5} className="empty">
-                  Nothing recorded{actor ? ` for ${actor}` : ''}.
+                  Nothing recorded{actor ? ` for ${actor}` : ''}{jobId === null ? '' : ' about this job'}.
                 </td>
               </tr>
             )}

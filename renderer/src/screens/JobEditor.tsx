@@ -1,66 +1,34 @@
-/** Add and edit a job: every field, the script in CodeMirror, schedule preview, history. */
-import { useLayoutEffect, useState } from 'react';
-import { RunNowDialog } from '../components/RunNowDialog';
+/** A new job: every field, the script in CodeMirror, the schedule's preview. An existing job opens on its page (JobPage). */
+import { useLayoutEffect } from 'react';
 import { connectionSelectors, useConnectionStore } from '../stores/connectionStore';
 import { jobEditorSelectors, useJobEditorStore } from '../stores/jobEditorStore';
-import { ArchiveDialog } from './jobEditor/ArchiveDialog';
-import { BehaviourSection } from './jobEditor/BehaviourSection';
-import { EditorHeader } from './jobEditor/EditorHeader';
-import { FormFooter } from './jobEditor/FormFooter';
-import { GeneralSection, GroupList } from './jobEditor/GeneralSection';
-import { JobSidebar } from './jobEditor/JobSidebar';
-import { NotifySection } from './jobEditor/NotifySection';
-import { ParamsSection } from './jobEditor/ParamsSection';
-import { ScheduleSection } from './jobEditor/ScheduleSection';
-import { ScriptSection } from './jobEditor/ScriptSection';
+import { SettingsForm } from './jobEditor/SettingsForm';
 
-export function JobEditor({ id }: { id: number | null }) {
+export function JobEditor() {
   const canEdit = useConnectionStore(connectionSelectors.can('superadmin'));
-  const canRun = useConnectionStore(connectionSelectors.can('admin'));
-  const opened = useJobEditorStore(jobEditorSelectors.openFor(id));
-  const job = useJobEditorStore(jobEditorSelectors.job);
-  const loadError = useJobEditorStore(jobEditorSelectors.loadError);
-  const { open, close, save } = useJobEditorStore.getState();
-  const [confirmArchive, setConfirmArchive] = useState(false);
-  const [runOpen, setRunOpen] = useState(false);
+  const opened = useJobEditorStore(jobEditorSelectors.openFor(null));
+  const { open, close } = useJobEditorStore.getState();
 
   // Before paint: the store outlives the screen, so nothing from an earlier visit is shown.
   useLayoutEffect(() => {
-    open(id);
+    open(null);
     return () => close();
-  }, [id, open, close]);
-
-  if (opened && loadError) return <div className="alert" role="alert">{loadError}</div>;
-  if (!opened || (id !== null && !job)) return <div className="muted">Loading…</div>;
-  const readOnly = !canEdit;
+  }, [open, close]);
 
   return (
     <section className="screen" aria-labelledby="editor-title" data-testid="job-editor">
-      <EditorHeader canEdit={canEdit} canRun={canRun} onRun={() => setRunOpen(true)} onArchive={() => setConfirmArchive(true)} />
-      <div className="editor-layout">
-        <form
-          className="panel panel-pad"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void save();
-          }}
-          noValidate
-          style={{ display: 'flex', flexDirection: 'column', gap: 14 }}
-          aria-label="Job settings"
-        >
-          <GeneralSection readOnly={readOnly} />
-          <ScriptSection readOnly={readOnly} />
-          <ScheduleSection readOnly={readOnly} />
-          <ParamsSection readOnly={readOnly} />
-          <BehaviourSection readOnly={readOnly} />
-          <NotifySection readOnly={readOnly} />
-          <FormFooter canEdit={canEdit} />
-          <GroupList />
-        </form>
-        <JobSidebar />
+      <div className="screen-head">
+        <h2 id="editor-title">New job</h2>
       </div>
-      {job && <ArchiveDialog job={job} open={confirmArchive} onClose={() => setConfirmArchive(false)} />}
-      {runOpen && job && <RunNowDialog job={job} onClose={() => setRunOpen(false)} />}
+      {!canEdit ? (
+        <div className="alert info" role="note">
+          Creating jobs needs the superadmin role; you are signed in with a role that can look but not change.
+        </div>
+      ) : opened ? (
+        <SettingsForm />
+      ) : (
+        <div className="muted">Loading…</div>
+      )}
     </section>
   );
 }

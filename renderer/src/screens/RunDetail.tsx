@@ -55,7 +55,7 @@ export function RunDetail({ id }: { id: number }) {
             {run.cancelRequested ? 'Cancelling…' : 'Cancel run'}
           </button>
         )}
-        <a className="btn" href={hrefOf({ name: 'runs', jobId: run.jobId })}>
+        <a className="btn" href={hrefOf({ name: 'job', id: run.jobId, tab: 'runs' })}>
           All runs of this job
         </a>
         {c?.showRunFolder && (

@@ -9,7 +9,8 @@ import { useRunsStore } from '../stores/runsStore';
 
 const COLUMNS = '70px minmax(140px, 2fr) 150px 90px minmax(90px, 1fr) 150px 100px minmax(120px, 2fr)';
 
-export function RunsScreen({ jobId }: { jobId: number | null }) {
+/** `embedded`: the Runs tab of a job's page, which has the job's name above it already. */
+export function RunsScreen({ jobId, embedded }: { jobId: number | null; embedded?: boolean }) {
   const { items, total, page, pageSize, filters, loading, error } = useRunsStore();
   const { setFilters, setPage } = useRunsStore.getState();
   const jobs = useJobsStore((s) => s.jobs);
@@ -29,13 +30,8 @@ export function RunsScreen({ jobId }: { jobId: number | null }) {
 
   return (
     <section className="screen" aria-labelledby="runs-title" data-testid="runs-screen">
-      <div className="screen-head">
+      <div className={embedded ? 'sr-only' : 'screen-head'}>
         <h2 id="runs-title">{job ? `Runs of ${job.name}` : jobId ? `Runs of job ${jobId}` : 'All runs'}</h2>
-        {job && (
-          <a className="btn" href={hrefOf({ name: 'job', id: job.id })}>
-            Job settings
-          </a>
-        )}
       </div>
       <div className="toolbar" role="search" aria-label="Filter runs">
         {jobId === null && (

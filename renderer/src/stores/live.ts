@@ -6,6 +6,7 @@
 import type { Run } from '../../../shared/model/run';
 import { useConnectionStore } from './connectionStore';
 import { useDashboardStore } from './dashboardStore';
+import { useJobPageStore } from './jobPageStore';
 import { useJobsStore } from './jobsStore';
 import { useRunsStore } from './runsStore';
 import { useSchedulerStore } from './schedulerStore';
@@ -23,6 +24,7 @@ export function startLiveFeed(): () => void {
     runs = new Map();
     useRunsStore.getState().applyRuns(batch);
     useJobsStore.getState().applyRuns(batch);
+    useJobPageStore.getState().applyRuns(batch);
     useDashboardStore.getState().invalidate();
   };
   let reloadOnOpen = false;
@@ -42,6 +44,7 @@ export function startLiveFeed(): () => void {
         if (state === 'open' && reloadOnOpen) {
           void useJobsStore.getState().load();
           void useRunsStore.getState().load();
+          void useJobPageStore.getState().load();
           void useSchedulerStore.getState().load();
           useDashboardStore.getState().invalidate();
         }

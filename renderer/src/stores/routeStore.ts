@@ -1,12 +1,16 @@
 /** Where the console is: a small state over location.hash (works over file:// and http). */
 import { create } from 'zustand';
 
+/** The tabs of a job's page; the overview is its plain address. */
+export const JOB_TABS = ['overview', 'runs', 'script', 'settings', 'audit'] as const;
+export type JobTab = (typeof JOB_TABS)[number];
+
 export type Route =
   | { name: 'dashboard' }
   | { name: 'jobs' }
   | { name: 'job-new' }
-  | { name: 'job'; id: number }
-  | { name: 'runs'; jobId?: number }
+  | { name: 'job'; id: number; tab?: JobTab }
+  | { name: 'runs' }
   | { name: 'run'; id: number }
   | { name: 'audit' }
   | { name: 'notifications' };
@@ -17,8 +21,11 @@ export function parseRoute(hash: string): Route {
   let m: RegExpExecArray | null;
   if (path === '/jobs') return { name: 'jobs' };
   if (path === '/jobs/new') return { name: 'job-new' };
-  if ((m = /^\/jobs\/(\d+)\/runs$/.exec(path))) return { name: 'runs', jobId: Number(m[1]) };
-  if ((m = /^\/jobs\/(\d+)$/.exec(path))) return { name: 'job', id: Number(m[1]) };
+  if ((m = /^\/jobs\/(\d+)(?:\/([a-z]+))?$/.exec(path))) {
+    const tab = JOB_TABS.find((t) => t === m![2]);
+    if (!m[2] || tab === 'overview') return { name: 'job', id: Number(m[1]) };
+    if (tab) return { name: 'job', id: Number(m[1]), tab };
+  }
   if (path === '/runs') return { name: 'runs' };
   if ((m = /^\/runs\/(\d+)$/.exec(path))) return { name: 'run', id: Number(m[1]) };
   if (path === '/audit') return { name: 'audit' };
@@ -35,9 +42,9 @@ export function hrefOf(route: Route): string {
     case 'job-new':
       return '#/jobs/new';
     case 'job':
-      return `#/jobs/${route.id}`;
+      return route.tab && route.tab !== 'overview' ? `#/jobs/${route.id}/${route.tab}` : `#/jobs/${route.id}`;
     case 'runs':
-      return route.jobId ? `#/jobs/${route.jobId}/runs` : '#/runs';
+      return '#/runs';
     case 'run':
       return `#/runs/${route.id}`;
     case 'audit':
