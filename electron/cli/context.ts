@@ -7,10 +7,14 @@ import type { Job } from '../../shared/model/job';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { createLocalClient } from '../engine/localClient';
 import { savedToken } from './savedLogins';
-import WebSocket from 'ws';
+import type WebSocketClass from 'ws';
+import { lazyPackage } from '../engine/lazyPackage';
 import { createHttpClient, type SocketLike } from '../../shared/client/httpClient';
 import { resolveDataDir } from '../engine/paths';
 import { LOG_LEVELS, streamLogger, type Logger, type LogLevel } from '../engine/logger';
+
+/** The WebSocket client, loaded only by commands that talk to a server. */
+const ws = lazyPackage<typeof WebSocketClass>('ws');
 
 /** Where the CLI logs the engine's warnings and errors: standard error, level from JOBDECK_LOG_LEVEL (default warn). */
 export function cliLogger(prefix = 'jobdeck'): Logger {
@@ -78,7 +82,7 @@ export async function withEngine<T>(
     const client = createHttpClient({
       baseUrl: server.url,
       token: server.token,
-      openSocket: (url) => new WebSocket(url, { headers: { authorization: `Bearer ${server.token}` } }) as unknown as SocketLike,
+      openSocket: (url) => new (ws())(url, { headers: { authorization: `Bearer ${server.token}` } }) as unknown as SocketLike,
     });
     try {
       return await fn(client, null);

@@ -98,6 +98,7 @@ export class Engine {
   static open(options: EngineOptions): Engine {
     const engine = new Engine(options);
     try {
+      if (engine.config.startLaunchers && engine.parts.port instanceof LauncherPool) engine.parts.port.warmUp();
       engine.parts.recover();
       engine.parts.checkDependents();
       engine.parts.external.start();

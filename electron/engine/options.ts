@@ -49,6 +49,13 @@ export interface EngineOptions {
    */
   launchers?: number;
   /**
+   * Start the launcher processes as the engine opens, so they boot (a Node
+   * start, ~0.1 s) while the host gets its first run ready, instead of at the
+   * first run. `jobdeck run` sets it; a scheduling engine starts them when it
+   * starts scheduling; other hosts leave them to the first run. Default false.
+   */
+  startLaunchers?: boolean;
+  /**
    * Most pre-started idle interpreters kept per runtime (node, python3) in
    * each launcher, for jobs with `warm` on; the pool follows demand and is
    * empty when idle. 0 turns warm starts off. Default 4.
@@ -141,6 +148,7 @@ export function resolveEngineOptions(o: EngineOptions): EngineConfig {
     concurrency: Math.floor(positive('concurrency', o.concurrency, Math.max(2, cpus().length * 2))),
     spawner: o.spawner ?? 'launcher',
     launchers: Math.floor(positive('launchers', o.launchers, defaultLauncherCount())),
+    startLaunchers: o.startLaunchers ?? false,
     warmMax: Math.min(16, Math.floor(positive('warmMax', o.warmMax, 4, 0))),
     warmWindowMs: positive('warmWindowMs', o.warmWindowMs, 60_000, 100),
     killGraceMs: positive('killGraceMs', o.killGraceMs, 5000, 0),

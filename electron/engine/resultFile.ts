@@ -7,12 +7,15 @@
 import { createReadStream } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import mime from 'mime-types';
+import type mimeTypes from 'mime-types';
 import type { Download } from '../../shared/contract';
 import { JobdeckError, notFound } from '../../shared/errors';
 import { resultNameProblem } from './runner/protocol';
 import { outputDir } from './paths';
+import { lazyPackage } from './lazyPackage';
 import type { Store } from './store/store';
+
+const mime = lazyPackage<typeof mimeTypes>('mime-types');
 
 export interface OpenedFile {
   name: string;
@@ -57,7 +60,7 @@ export async function openResultFile(store: Store, dataDir: string, runId: numbe
     throw new JobdeckError('NOT_FOUND', `result file ${fileName} of run ${runId} is no longer on disk`, 'name');
   }
   if (!st.isFile()) throw new JobdeckError('NOT_FOUND', `result file ${fileName} of run ${runId} is not a regular file`, 'name');
-  const type = mime.lookup(fileName) || 'application/octet-stream';
+  const type = mime().lookup(fileName) || 'application/octet-stream';
   const contentType = /^text\/|json|csv|xml/.test(type) ? `${type}; charset=utf-8` : type;
   return { name: fileName, size: st.size, sha256: row.sha256, contentType, path };
 }

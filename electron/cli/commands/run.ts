@@ -165,7 +165,8 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
         summary(run, copyOut(files, o.outputDir));
         return exitCodeOf(run);
       },
-      { killGraceMs: 3000, ...terminalHooks() },
+      // The launcher boots while the throwaway folder is made ready and the job recorded.
+      { killGraceMs: 3000, startLaunchers: true, ...terminalHooks() },
     );
   } finally {
     if (!keep) rmSync(dataDir, { recursive: true, force: true });
@@ -206,7 +207,7 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
       summary(run, copyOut(files, o.outputDir), run.tasks !== null ? await client.call('runs.tasks', { id: run.id }) : []);
       return exitCodeOf(run);
     },
-    terminalHooks(),
+    { startLaunchers: true, ...terminalHooks() },
   );
 }
 

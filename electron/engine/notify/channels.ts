@@ -6,8 +6,8 @@
  * Each answer is what the server said; `permanent` marks refusals a retry
  * cannot cure (a 5xx SMTP reply, a 4xx HTTP status but 408 and 429).
  */
-import { createTransport, type Transporter } from 'nodemailer';
-import { Webhook } from 'standardwebhooks';
+import type { Transporter } from 'nodemailer';
+import { lazyPackage } from '../lazyPackage';
 import type { SmtpSettings } from '../../../shared/model/notify';
 
 export interface Answer {
@@ -24,6 +24,9 @@ export const SMTP_TIMEOUT_MS = 20_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
 const ANSWER_MAX = 500;
 
+const nodemailer = lazyPackage<typeof import('nodemailer')>('nodemailer');
+const standardWebhooks = lazyPackage<typeof import('standardwebhooks')>('standardwebhooks');
+
 const clip = (s: string) => (s.length > ANSWER_MAX ? `${s.slice(0, ANSWER_MAX)}…` : s);
 
 /** One transport per SMTP configuration (connections are not pooled: messages are few). */
@@ -33,6 +36,7 @@ function transportFor(smtp: SmtpSettings, smtpTimeoutMs: number): Transporter {
   const key = `${smtpTimeoutMs}:${JSON.stringify(smtp)}`;
   let t = transports.get(key);
   if (!t) {
+    const { createTransport } = nodemailer();
     t = createTransport({
       url: smtp.url,
       connectionTimeout: smtpTimeoutMs,
@@ -78,7 +82,7 @@ export function webhookBody(style: 'json' | 'slack' | 'teams', m: { subject: str
 }
 
 export async function sendWebhook(hook: { url: string; secret: string }, message: { id: string; body: string; at: Date }): Promise<Answer> {
-  const signature = new Webhook(hook.secret).sign(message.id, message.at, message.body);
+  const signature = new (standardWebhooks().Webhook)(hook.secret).sign(message.id, message.at, message.body);
   try {
     const res = await fetch(hook.url, {
       method: 'POST',

@@ -6,11 +6,12 @@
  * schedule can be restored if jobs are lost.
  */
 import { hostname } from 'node:os';
-import { Liquid } from 'liquidjs';
+import { lazy, lazyPackage } from '../lazyPackage';
 import type { JobSummary } from '../../../shared/model/job';
 import { describeSchedule } from '../../../shared/schedule';
 
-const liquid = new Liquid({ ownPropertyOnly: true, strictFilters: true, renderLimit: 2000 });
+const liquidjs = lazyPackage<typeof import('liquidjs')>('liquidjs');
+const liquid = lazy(() => new (liquidjs().Liquid)({ ownPropertyOnly: true, strictFilters: true, renderLimit: 2000 }));
 
 const TEXT = `Jobs on {{ server }}, {{ count }} in all, in order of their next run (disabled and archived last).
 Times are in {{ zone }}.
@@ -45,7 +46,7 @@ export function jobListReport(jobs: readonly JobSummary[], zone = Intl.DateTimeF
   const ctx = { jobs: rows, count: rows.length, server: hostname(), zone };
   return {
     subject: `[Jobdeck] ${rows.length} scheduled job${rows.length === 1 ? '' : 's'} on ${hostname()}`,
-    text: liquid.parseAndRenderSync(TEXT, ctx) as string,
-    html: liquid.parseAndRenderSync(HTML, ctx) as string,
+    text: liquid().parseAndRenderSync(TEXT, ctx) as string,
+    html: liquid().parseAndRenderSync(HTML, ctx) as string,
   };
 }

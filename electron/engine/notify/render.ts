@@ -5,11 +5,12 @@
  * every one, and the tests render each event with none left empty.
  */
 import { hostname } from 'node:os';
-import { Liquid } from 'liquidjs';
+import { lazy, lazyPackage } from '../lazyPackage';
 import type { NotifyEvent } from '../../../shared/model/notify';
 import type { JobRow, RunRow } from '../store/rows';
 
-const liquid = new Liquid({ ownPropertyOnly: true, strictFilters: true, renderLimit: 500, memoryLimit: 10_000_000 });
+const liquidjs = lazyPackage<typeof import('liquidjs')>('liquidjs');
+const liquid = lazy(() => new (liquidjs().Liquid)({ ownPropertyOnly: true, strictFilters: true, renderLimit: 500, memoryLimit: 10_000_000 }));
 
 export interface Templates {
   subject: string;
@@ -119,7 +120,7 @@ export function render(templates: Templates, facts: MessageFacts): { subject: st
   const ctx = contextOf(facts);
   const one = (t: string, fallback: string) => {
     try {
-      return liquid.parseAndRenderSync(t, ctx) as string;
+      return liquid().parseAndRenderSync(t, ctx) as string;
     } catch (err) {
       return `${fallback} (the template could not be rendered: ${String((err as Error).message).split('\n')[0]})`;
     }

@@ -4,13 +4,14 @@
  * access, no loops that do not end), and onComplete messages are Liquid
  * templates (liquidjs, own properties only, bounded render time).
  */
-import { evaluate, parse } from '@marcbachmann/cel-js';
-import { Liquid } from 'liquidjs';
+import { lazy, lazyPackage } from '../lazyPackage';
 
 /** Longest onComplete message kept (characters). */
 const MESSAGE_MAX = 2000;
 
-const liquid = new Liquid({ ownPropertyOnly: true, strictFilters: true, parseLimit: 10_000, renderLimit: 200, memoryLimit: 1_000_000 });
+const cel = lazyPackage<typeof import('@marcbachmann/cel-js')>('@marcbachmann/cel-js');
+const liquidjs = lazyPackage<typeof import('liquidjs')>('liquidjs');
+const liquid = lazy(() => new (liquidjs().Liquid)({ ownPropertyOnly: true, strictFilters: true, parseLimit: 10_000, renderLimit: 200, memoryLimit: 1_000_000 }));
 
 /** The first line of a library's error (cel-js adds the expression and a caret below it). */
 const firstLine = (err: unknown): string => String((err as Error)?.message ?? err).split('\n')[0]!.trim();
@@ -23,7 +24,7 @@ const NO_REGEX = 'matches() is not available in conditions (a regular expression
 export function conditionProblem(expression: string): string | null {
   if (REGEX_CALL.test(expression)) return NO_REGEX;
   try {
-    parse(expression);
+    cel().parse(expression);
     return null;
   } catch (err) {
     return `condition is not a valid expression: ${firstLine(err)}`;
@@ -33,7 +34,7 @@ export function conditionProblem(expression: string): string | null {
 /** Why an onComplete template cannot be parsed, or null when it can. */
 export function templateProblem(template: string): string | null {
   try {
-    liquid.parse(template);
+    liquid().parse(template);
     return null;
   } catch (err) {
     return `onComplete is not a valid template: ${firstLine(err)}`;
@@ -47,7 +48,7 @@ export function evaluateCondition(expression: string, context: Record<string, un
   let value: unknown;
   if (REGEX_CALL.test(expression)) return { ok: false, error: NO_REGEX };
   try {
-    value = evaluate(expression, context);
+    value = cel().evaluate(expression, context);
   } catch (err) {
     return { ok: false, error: `condition "${expression}" could not be evaluated: ${firstLine(err)}` };
   }
@@ -65,7 +66,7 @@ function describe(value: unknown): string {
 /** Renders an onComplete message; a template that fails says why instead. */
 export function renderMessage(template: string, context: Record<string, unknown>): string {
   try {
-    const text = liquid.parseAndRenderSync(template, context) as string;
+    const text = liquid().parseAndRenderSync(template, context) as string;
     return text.length > MESSAGE_MAX ? `${text.slice(0, MESSAGE_MAX)}…` : text;
   } catch (err) {
     return `onComplete could not be rendered: ${firstLine(err)}`;
