@@ -98,13 +98,23 @@ test('creates a shell job, runs it with args, watches it live, downloads and pre
   const onDisk = readFileSync(join(jobdeck.dataDir, 'runs', String(job.jobId), String(runId), 'output', 'report.csv'));
   expect(got.equals(onDisk)).toBe(true);
 
-  // Preview it as a table.
+  // Preview it as a table the window's width, sorted by a column, with its row count.
+  await screenshot(page, 'run-detail');
   await file.getByRole('button', { name: 'Preview' }).click();
   const preview = page.getByTestId('csv-preview');
   await expect(preview.locator('th')).toHaveText(['name', 'count']);
   await expect(preview.locator('tbody tr')).toHaveCount(2);
+  await expect(preview.getByTestId('csv-count')).toContainText('2 rows, 2 columns');
   await expect(preview.locator('tbody tr').first()).toContainText('alpha');
-  await screenshot(page, 'run-detail');
+  expect((await preview.boundingBox())!.width).toBeGreaterThan(1200);
+  await preview.getByRole('button', { name: 'count' }).click();
+  await preview.getByRole('button', { name: 'count' }).press('Enter');
+  await expect(preview.locator('th').nth(1)).toHaveAttribute('aria-sort', 'descending');
+  await expect(preview.locator('tbody tr').first()).toContainText('beta');
+  await expect(preview.getByTestId('csv-count')).toContainText('sorted by count, descending');
+  await screenshot(page, 'run-csv-preview');
+  await page.keyboard.press('Escape');
+  await expect(preview).toBeHidden();
 
   // Search the log.
   await page.getByLabel('Search the log').fill('STEP 3');
@@ -263,4 +273,25 @@ test('follows the system dark theme', async ({ browser, jobdeck }) => {
   await expect(page.locator('.log-line.stderr')).toContainText('err');
   await screenshot(page, 'run-dark');
   await context.close();
+});
+
+test('the log search count follows the lines as they arrive; Enter and Shift+Enter step through the matches', async ({ page, jobdeck }) => {
+  const api = await jobdeck.api();
+  const job = await api.post('/api/jobs', { data: { name: 'paced', script: 'for i in 1 2 3 4 5; do echo "step $i"; echo between; sleep 0.5; done', schedule: { kind: 'manual' } } }).then((r) => r.json());
+  const run = await api.post(`/api/jobs/${job.id}/runs`, { data: {} }).then((r) => r.json());
+  await jobdeck.open(page, `#/runs/${run.id}`);
+  await expect(page.getByTestId('log-view')).toContainText('step 1');
+  const search = page.getByLabel('Search the log');
+  await search.fill('STEP');
+  await search.press('Enter');
+  const status = page.getByTestId('search-status');
+  await expect(status).toHaveText(/^1 of [1-4]$/);
+  // The run goes on: the count grows with it, without searching again.
+  await expect(status).toHaveText('1 of 5', { timeout: 15_000 });
+  await search.press('Enter');
+  await expect(status).toHaveText('2 of 5');
+  await search.press('Shift+Enter');
+  await search.press('Shift+Enter');
+  await expect(status).toHaveText('5 of 5');
+  await expect(page.locator('.log-line.current')).toContainText('step 5');
 });

@@ -8,7 +8,7 @@ import { laterRunState, type Run } from '../../shared/model/run';
 import { openEngine, until } from '../../test/helpers/engine';
 import { useConnectionStore } from '../src/stores/connectionStore';
 import { compareJobs, jobsSelectors, useJobsStore } from '../src/stores/jobsStore';
-import { PAGE, useLogStore } from '../src/stores/logStore';
+import { PAGE, useLogStore, withLiveMatches } from '../src/stores/logStore';
 import { runMatches, useRunsStore } from '../src/stores/runsStore';
 
 function connect() {
@@ -134,5 +134,37 @@ describe('log store', () => {
     expect(useLogStore.getState().search.seqs).toHaveLength(1);
     expect(useLogStore.getState().line(useLogStore.getState().search.seqs[0]!)?.text).toBe('live 2');
     useLogStore.getState().close();
+  });
+  it('counts search matches in lines that arrive after the search, as the engine would', async () => {
+    const { client, engine } = connect();
+    const job = await client.call('jobs.create', {
+      name: 'counter',
+      script: 'for i in 1 2 3 4 5 6; do echo "Tick $i"; echo other; sleep 0.15; done',
+      schedule: { kind: 'manual' },
+    });
+    const queued = await client.call('runs.trigger', { jobId: job.id });
+    await until(async () => (await client.call('runs.logs', { id: queued.id, afterSeq: 0 })).lines.some((l) => l.text === 'Tick 1'));
+    await useLogStore.getState().open(queued.id);
+    await useLogStore.getState().find('TICK');
+    const before = useLogStore.getState().search.seqs.length;
+    expect(before).toBeGreaterThanOrEqual(1);
+    expect(before).toBeLessThan(6);
+    const done = await engine.waitForRun(queued.id);
+    await until(() => useLogStore.getState().count === done.lastSeq);
+    const found = await client.call('runs.search', { id: queued.id, text: 'TICK' });
+    expect(useLogStore.getState().search.seqs).toEqual(found.seqs);
+    expect(found.seqs).toHaveLength(6);
+    useLogStore.getState().close();
+  });
+
+  it('adds a live line once, after the matches found, ASCII case folded like SQLite, never to a truncated result', () => {
+    const line = (seq: number, text: string) => ({ seq, text, stream: 'stdout' as const, ts: '2026-01-01T00:00:00.000Z' });
+    const search = { text: 'Fail', seqs: [3], index: 0, truncated: false, busy: false };
+    const next = withLiveMatches(search, [line(3, 'FAIL again'), line(4, 'ok'), line(5, 'a failure'), line(6, 'FÄIL')]);
+    expect(next.seqs).toEqual([3, 5]);
+    expect(withLiveMatches(next, [line(5, 'a failure')]).seqs).toEqual([3, 5]);
+    expect(withLiveMatches({ ...search, truncated: true }, [line(9, 'fail')]).seqs).toEqual([3]);
+    expect(withLiveMatches({ ...search, busy: true }, [line(9, 'fail')]).seqs).toEqual([3]);
+    expect(withLiveMatches(search, [line(1, 'ok')])).toBe(search);
   });
 });

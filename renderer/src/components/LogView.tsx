@@ -135,13 +135,33 @@ export function LogView({ downloadHref, onSave }: { downloadHref?: string; onSav
           <label className="sr-only" htmlFor="log-search">
             Search the log
           </label>
-          <input id="log-search" className="input" type="search" placeholder="Search the log…" value={query} onChange={(e) => setQuery(e.target.value)} />
+          <input
+            id="log-search"
+            className="input"
+            type="search"
+            placeholder="Search the log…"
+            title="Enter: next match, Shift+Enter: previous"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && e.shiftKey && query === search.text && search.seqs.length) {
+                e.preventDefault();
+                step(-1);
+              }
+            }}
+          />
           <button type="submit" className="btn small">
             Find
           </button>
           {search.text && (
             <span className="small muted" aria-live="polite" data-testid="search-status">
-              {search.busy ? 'searching…' : search.seqs.length ? `${search.index + 1} of ${search.seqs.length}${search.truncated ? '+' : ''}` : 'no match'}
+              {search.busy
+                ? 'searching…'
+                : search.seqs.length === 0
+                  ? 'no match yet'
+                  : search.index < 0
+                    ? `${search.seqs.length} match${search.seqs.length === 1 ? '' : 'es'}`
+                    : `${search.index + 1} of ${search.seqs.length}${search.truncated ? '+' : ''}`}
             </span>
           )}
           <button type="button" className="btn small" aria-label="Previous match" disabled={!search.seqs.length} onClick={() => step(-1)}>

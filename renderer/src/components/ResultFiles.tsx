@@ -1,23 +1,27 @@
-/** A run's result files: size, download (browser or native save dialog), CSV preview. */
+/** A run's result files: size, download (browser or native save dialog), CSV preview (a sortable table the window's width). */
 import { useState } from 'react';
 import type { ResultFile } from '../../../shared/model/run';
 import { errorText } from '../lib/errors';
 import { formatBytes } from '../lib/format';
 import { client, connectionSelectors, useConnectionStore } from '../stores/connectionStore';
 import { toast } from '../stores/toastStore';
+import { CsvPreview, type CsvData } from './CsvPreview';
 
-const PREVIEW_ROWS = 200;
+/** What the preview reads of a file: enough for tens of thousands of rows, bounded for the page. */
+const PREVIEW_BYTES = 512 * 1024;
 
 export function ResultFiles({ runId, files }: { runId: number; files: ResultFile[] }) {
   const c = useConnectionStore((s) => s.client);
   const canDownload = useConnectionStore(connectionSelectors.can('admin'));
-  const [preview, setPreview] = useState<{ name: string; rows: string[][]; truncated: boolean; error?: string } | null>(null);
+  const [preview, setPreview] = useState<CsvData | null>(null);
 
   const show = async (name: string) => {
     try {
-      const [file, { default: Papa }] = await Promise.all([client().call('runs.readFile', { id: runId, name, maxBytes: 512 * 1024 }), import('papaparse')]);
-      const parsed = Papa.parse<string[]>(file.text, { skipEmptyLines: true, preview: PREVIEW_ROWS + 1 });
-      setPreview({ name, rows: parsed.data, truncated: file.truncated || parsed.data.length > PREVIEW_ROWS, error: parsed.errors[0]?.message });
+      const [file, { default: Papa }] = await Promise.all([client().call('runs.readFile', { id: runId, name, maxBytes: PREVIEW_BYTES }), import('papaparse')]);
+      const parsed = Papa.parse<string[]>(file.text, { skipEmptyLines: true, delimiter: /\.tsv$/i.test(name) ? '\t' : '' });
+      // A file cut short ends in a partial row: it is left out rather than shown wrong.
+      const rows = file.truncated ? parsed.data.slice(0, -1) : parsed.data;
+      setPreview({ name, rows, truncated: file.truncated, readBytes: PREVIEW_BYTES, error: parsed.errors.find((e) => !file.truncated || (e.row ?? 0) < rows.length)?.message });
     } catch (err) {
       toast.error(errorText(err));
     }
@@ -59,36 +63,7 @@ export function ResultFiles({ runId, files }: { runId: number; files: ResultFile
           )}
         </div>
       ))}
-      {preview && (
-        <div data-testid="csv-preview">
-          <div className="small muted">
-            {preview.name}: {Math.max(0, Math.min(preview.rows.length, PREVIEW_ROWS + 1) - 1)} rows shown{preview.truncated ? ' (file cut short for the preview)' : ''}
-            {preview.error ? `; ${preview.error}` : ''}
-          </div>
-          <div className="csv">
-            <table>
-              <thead>
-                <tr>
-                  {(preview.rows[0] ?? []).map((h, i) => (
-                    <th key={i} scope="col">
-                      {h}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {preview.rows.slice(1, PREVIEW_ROWS + 1).map((row, i) => (
-                  <tr key={i}>
-                    {row.map((cell, j) => (
-                      <td key={j}>{cell}</td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </div>
-      )}
+      {preview && <CsvPreview data={preview} onClose={() => setPreview(null)} />}
     </section>
   );
 }

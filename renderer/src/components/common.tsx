@@ -78,7 +78,8 @@ export function Md5({ md5 }: { md5: string }) {
 }
 
 /** A modal dialog on the native <dialog> element (focus trap, Esc to close). */
-export function Dialog({ open, title, onClose, children, footer, labelId }: { open: boolean; title: string; onClose: () => void; children: ReactNode; footer?: ReactNode; labelId?: string }) {
+/** `wide`: nearly the window's size, for tables. */
+export function Dialog({ open, title, onClose, children, footer, labelId, wide }: { open: boolean; title: string; onClose: () => void; children: ReactNode; footer?: ReactNode; labelId?: string; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   const id = labelId ?? `dlg-${title.replace(/\W+/g, '-').toLowerCase()}`;
   useEffect(() => {
@@ -88,7 +89,7 @@ export function Dialog({ open, title, onClose, children, footer, labelId }: { op
     if (!open && d.open) d.close();
   }, [open]);
   return (
-    <dialog ref={ref} aria-labelledby={id} onClose={onClose} onCancel={onClose}>
+    <dialog ref={ref} aria-labelledby={id} onClose={onClose} onCancel={onClose} className={wide ? 'wide' : undefined}>
       {open && (
         <>
           <div className="dialog-body">

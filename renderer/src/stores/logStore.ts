@@ -44,7 +44,31 @@ interface State {
   cancel(): Promise<void>;
 }
 
+/** SQLite's LIKE, which runs.search uses, folds ASCII letters only: live lines are matched the same way. */
+const foldAscii = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/**
+ * The search with the lines that arrived live after it added: a line counts
+ * when it holds the text and comes after every match the engine found (an
+ * earlier one would have been found). Nothing is added to a truncated
+ * result: its count is "more than" already.
+ */
+export function withLiveMatches(search: Search, lines: readonly LogLine[]): Search {
+  if (!search.text || search.busy || search.truncated || lines.length === 0) return search;
+  const needle = foldAscii(search.text);
+  let last = search.seqs.length ? search.seqs[search.seqs.length - 1]! : 0;
+  let seqs: number[] | null = null;
+  for (const line of lines) {
+    if (line.seq <= last || !foldAscii(line.text).includes(needle)) continue;
+    (seqs ??= [...search.seqs]).push(line.seq);
+    last = line.seq;
+  }
+  return seqs ? { ...search, seqs } : search;
+}
+
 let unsubscribe: (() => void) | null = null;
+/** Live lines that came while a search was on its way: matched once its answer is in. */
+let duringSearch: LogLine[] = [];
 /** Pages fetched and not yet shown: applied together, once per frame. */
 let arrived: [number, LogLine[]][] = [];
 let arrivalQueued = false;
@@ -181,9 +205,13 @@ export const useLogStore = create<State>()((set, get) => ({
       return;
     }
     set({ search: { ...get().search, text, busy: true } });
+    duringSearch = [];
     try {
       const result = await client().call('runs.search', { id: runId, text, limit: 10_000 });
-      set({ search: { text, seqs: result.seqs, index: result.seqs.length ? 0 : -1, truncated: result.truncated, busy: false }, following: false });
+      if (get().runId !== runId || get().search.text !== text) return;
+      const found = { text, seqs: result.seqs, index: result.seqs.length ? 0 : -1, truncated: result.truncated, busy: false };
+      set({ search: withLiveMatches(found, duringSearch), following: false });
+      duringSearch = [];
     } catch (err) {
       set({ search: { text, seqs: [], index: -1, truncated: false, busy: false }, error: errorText(err) });
     }
@@ -192,7 +220,8 @@ export const useLogStore = create<State>()((set, get) => ({
   step(delta) {
     const s = get().search;
     if (!s.seqs.length) return;
-    const index = (s.index + delta + s.seqs.length) % s.seqs.length;
+    // No match was current yet (the first ones arrived live): start from the first, or the last going back.
+    const index = s.index < 0 ? (delta === 1 ? 0 : s.seqs.length - 1) : (s.index + delta + s.seqs.length) % s.seqs.length;
     set({ search: { ...s, index }, following: false });
   },
 
@@ -255,7 +284,9 @@ function appendLines(lines: LogLine[]): void {
     }
   }
   evict(pages);
-  useLogStore.setState({ pages, count, version: state.version + 1 });
+  if (state.search.busy) duringSearch.push(...lines.slice(0, 10_000 - duringSearch.length));
+  const search = withLiveMatches(state.search, lines);
+  useLogStore.setState({ pages, count, version: state.version + 1, ...(search !== state.search ? { search } : {}) });
 }
 
 function evict(pages: Map<number, LogLine[]>): void {
