@@ -210,3 +210,27 @@ test('a viewer gets read-only pages: no Settings tab, no edit or delete, an expl
   await expect(page.getByRole('note')).toContainText('Creating jobs needs the superadmin role');
   await screenshot(page, 'job-page-viewer');
 });
+
+test('boolean parameters store what they show: no value, true or false, and a default picked from the same three', async ({ page, jobdeck }) => {
+  const api = await jobdeck.api();
+  const job = await (
+    await api.post('/api/jobs', { data: { name: 'flags', script: 'echo "$JOBDECK_PARAM_VERBOSE"', schedule: { kind: 'manual' }, params: [{ name: 'verbose', type: 'boolean', default: true }] } })
+  ).json();
+  await jobdeck.open(page, `#/jobs/${job.id}/settings`);
+  const value = page.getByRole('combobox', { name: 'verbose (boolean)' });
+  // No value of the job's own: the select says so (it showed "true" before, and stored nothing).
+  await expect(value).toHaveValue('');
+  await expect(value.locator('option:checked')).toHaveText('— (the default, true)');
+  await value.selectOption('false');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect.poll(async () => (await (await api.get(`/api/jobs/${job.id}`)).json()).paramValues).toEqual({ verbose: false });
+  await value.selectOption('');
+  await page.getByLabel('Default').selectOption('false');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect.poll(async () => (await (await api.get(`/api/jobs/${job.id}`)).json()).paramValues).toEqual({});
+  const saved = await (await api.get(`/api/jobs/${job.id}`)).json();
+  expect(saved.params).toEqual([{ name: 'verbose', type: 'boolean', default: false }]);
+  // Run now starts from what the job would use, shown as it is.
+  await page.getByRole('button', { name: 'Run now' }).click();
+  await expect(page.getByRole('dialog').getByRole('combobox', { name: 'verbose (boolean)' })).toHaveValue('false');
+});

@@ -14,7 +14,8 @@ export function initialParams(job: Pick<JobSummary, 'params' | 'paramValues'>): 
   return out;
 }
 
-export function ParamInput({ def, value, onChange, error, idPrefix }: { def: ParamDef; value: ParamValue | ''; onChange: (v: ParamValue | '') => void; error?: string; idPrefix: string }) {
+/** `optional`: no value is a choice too (a job's own value, which falls back to the default). */
+export function ParamInput({ def, value, onChange, error, idPrefix, optional }: { def: ParamDef; value: ParamValue | ''; onChange: (v: ParamValue | '') => void; error?: string; idPrefix: string; optional?: boolean }) {
   const id = `${idPrefix}-${def.name}`;
   const label = (
     <label htmlFor={id}>
@@ -25,7 +26,9 @@ export function ParamInput({ def, value, onChange, error, idPrefix }: { def: Par
   let input;
   if (def.type === 'boolean') {
     input = (
-      <select id={id} className="input" value={String(value)} onChange={(e) => onChange(e.target.value === 'true')}>
+      // The select shows what is stored: with no value and no empty option it would show "true" and store nothing.
+      <select id={id} className="input" value={value === '' ? '' : String(value)} onChange={(e) => onChange(e.target.value === '' ? '' : e.target.value === 'true')}>
+        {(optional || value === '') && <option value="">{def.default === undefined ? '— (none)' : `— (the default, ${String(def.default)})`}</option>}
         <option value="true">true</option>
         <option value="false">false</option>
       </select>

@@ -25,14 +25,23 @@ function ParamFields({ row: p, index: i, errors }: { row: ParamRow; index: numbe
         </Field>
       )}
       <Field id={`pd-${p.key}`} label="Default" error={errors[`params.${i}.default`]}>
-        <input id={`pd-${p.key}`} className="input" value={p.default} onChange={(e) => setParam(p.key, { default: e.target.value })} />
+        {p.type === 'boolean' ? (
+          <select id={`pd-${p.key}`} className="input" value={p.default} onChange={(e) => setParam(p.key, { default: e.target.value })}>
+            <option value="">none</option>
+            <option value="true">true</option>
+            <option value="false">false</option>
+          </select>
+        ) : (
+          <input id={`pd-${p.key}`} className="input" value={p.default} onChange={(e) => setParam(p.key, { default: e.target.value })} />
+        )}
       </Field>
       <Field id={`pdesc-${p.key}`} label="Description">
         <input id={`pdesc-${p.key}`} className="input" value={p.description} onChange={(e) => setParam(p.key, { description: e.target.value })} />
       </Field>
       <ParamInput
         idPrefix={`pv-${p.key}`}
-        def={{ name: p.name || `parameter ${i + 1}`, type: p.type, choices: p.choices.split(',').map((c) => c.trim()).filter(Boolean) }}
+        def={{ name: p.name || `parameter ${i + 1}`, type: p.type, choices: p.choices.split(',').map((c) => c.trim()).filter(Boolean), ...(p.default === '' ? {} : { default: p.default }) }}
+        optional
         value={p.value}
         error={errors[`paramValues.${p.name.trim()}`]}
         onChange={(v) => setParam(p.key, { value: v })}
