@@ -130,3 +130,18 @@ test('a viewer reads groups and the delivery log, but sees no settings, webhooks
   await expect(page.getByTestId('webhooks-panel')).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Add group' })).toHaveCount(0);
 });
+
+test('an admin reads the email settings as text (no disabled form) and may send a test; only a superadmin edits them', async ({ page, jobdeck }) => {
+  const api = await jobdeck.api();
+  await api.patch('/api/notify/settings', { data: { smtp: { url: 'smtp://robot:hunter2@127.0.0.1:9', from: 'jobdeck@example.com' }, publicUrl: 'https://jobdeck.example.com' } });
+  await jobdeck.open(page, '#/notifications', 'admin');
+  const smtp = page.getByTestId('smtp-panel');
+  await expect(smtp.getByTestId('smtp-readonly')).toContainText('smtp://robot:***@127.0.0.1:9');
+  await expect(smtp.getByTestId('smtp-readonly')).toContainText('jobdeck@example.com');
+  await expect(smtp.getByTestId('smtp-readonly')).toContainText('https://jobdeck.example.com');
+  await expect(smtp.getByText('Only a superadmin changes these settings.')).toBeVisible();
+  await expect(smtp.getByRole('textbox', { name: 'SMTP URL' })).toHaveCount(0);
+  await expect(smtp.getByRole('button', { name: 'Save SMTP settings' })).toHaveCount(0);
+  await expect(smtp.locator('fieldset:disabled, input:disabled')).toHaveCount(0);
+  await expect(smtp.getByRole('button', { name: 'Send test' })).toBeAttached();
+});

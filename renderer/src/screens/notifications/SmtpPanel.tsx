@@ -30,7 +30,6 @@ export function SmtpPanel() {
     setPublicUrl(settings?.publicUrl ?? '');
   }, [settings]);
 
-  const readOnly = !isSuper;
   const urlError = local['smtp.url'] ?? fields['smtp.url'] ?? fields.smtp;
   const fromError = local['smtp.from'] ?? fields['smtp.from'];
 
@@ -53,90 +52,102 @@ export function SmtpPanel() {
           {settings.smtpFromEnvironment ? 'No SMTP server stored: the one in JOBDECK_SMTP_URL is used.' : 'No SMTP server yet: email is not sent until one is set.'}
         </p>
       )}
-      <form
-        className="col-gap"
-        noValidate
-        aria-label="SMTP server"
-        onSubmit={(e) => {
-          e.preventDefault();
-          submit();
-        }}
-      >
-        <fieldset disabled={readOnly} className="bare">
-          <div className="grid-2">
-            <Field id="smtp-url" label="SMTP URL" error={urlError} hint="smtp://user:password@host:587, or smtps://host:465 for TLS from the start">
-              <input
-                id="smtp-url"
-                className="input mono"
-                value={url}
-                placeholder="smtp://user:password@mail.example.com:587"
-                spellCheck={false}
-                aria-invalid={urlError ? true : undefined}
-                aria-describedby={urlError ? 'smtp-url-error' : undefined}
-                onChange={(e) => setUrl(e.target.value)}
-              />
-            </Field>
-            <Field id="smtp-from" label="From address" error={fromError}>
-              <input
-                id="smtp-from"
-                className="input"
-                value={from}
-                placeholder="jobdeck@example.com"
-                aria-invalid={fromError ? true : undefined}
-                aria-describedby={fromError ? 'smtp-from-error' : undefined}
-                onChange={(e) => setFrom(e.target.value)}
-              />
-            </Field>
-          </div>
-          <label className="row small" style={{ marginTop: 8 }}>
-            <input type="checkbox" checked={selfSigned} onChange={(e) => setSelfSigned(e.target.checked)} /> Accept a self-signed certificate (test servers)
-          </label>
-        </fieldset>
-        {isSuper ? (
-          <div className="row">
-            <button type="submit" className="btn primary" disabled={busy.smtp}>
-              {busy.smtp ? 'Saving…' : 'Save SMTP settings'}
-            </button>
-            {settings?.smtp && (
-              <button type="button" className="btn" disabled={busy.smtp} onClick={() => void saveSmtp(null)}>
-                Clear
+      {isSuper ? (
+        <>
+          <form
+            className="col-gap"
+            noValidate
+            aria-label="SMTP server"
+            onSubmit={(e) => {
+              e.preventDefault();
+              submit();
+            }}
+          >
+            <fieldset className="bare">
+              <div className="grid-2">
+                <Field id="smtp-url" label="SMTP URL" error={urlError} hint="smtp://user:password@host:587, or smtps://host:465 for TLS from the start">
+                  <input
+                    id="smtp-url"
+                    className="input mono"
+                    value={url}
+                    placeholder="smtp://user:password@mail.example.com:587"
+                    spellCheck={false}
+                    aria-invalid={urlError ? true : undefined}
+                    aria-describedby={urlError ? 'smtp-url-error' : undefined}
+                    onChange={(e) => setUrl(e.target.value)}
+                  />
+                </Field>
+                <Field id="smtp-from" label="From address" error={fromError}>
+                  <input
+                    id="smtp-from"
+                    className="input"
+                    value={from}
+                    placeholder="jobdeck@example.com"
+                    aria-invalid={fromError ? true : undefined}
+                    aria-describedby={fromError ? 'smtp-from-error' : undefined}
+                    onChange={(e) => setFrom(e.target.value)}
+                  />
+                </Field>
+              </div>
+              <label className="row small" style={{ marginTop: 8 }}>
+                <input type="checkbox" checked={selfSigned} onChange={(e) => setSelfSigned(e.target.checked)} /> Accept a self-signed certificate (test servers)
+              </label>
+            </fieldset>
+            <div className="row">
+              <button type="submit" className="btn primary" disabled={busy.smtp}>
+                {busy.smtp ? 'Saving…' : 'Save SMTP settings'}
               </button>
-            )}
-          </div>
-        ) : (
+              {settings?.smtp && (
+                <button type="button" className="btn" disabled={busy.smtp} onClick={() => void saveSmtp(null)}>
+                  Clear
+                </button>
+              )}
+            </div>
+          </form>
+
+          <form
+            noValidate
+            aria-label="Console address"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void savePublicUrl(publicUrl);
+            }}
+          >
+            <Field id="public-url" label="Console address for links" error={fields.publicUrl} hint="Messages link to runs at this address (empty: no links)">
+              <div className="inline-action">
+                <input
+                  id="public-url"
+                  className="input"
+                  value={publicUrl}
+                  placeholder="https://jobdeck.example.com"
+                  aria-invalid={fields.publicUrl ? true : undefined}
+                  onChange={(e) => setPublicUrl(e.target.value)}
+                />
+                <button type="submit" className="btn" disabled={busy.publicUrl}>
+                  Save address
+                </button>
+              </div>
+            </Field>
+          </form>
+        </>
+      ) : (
+        // An admin reads the settings (and may send a test); changing them is a superadmin's.
+        <>
+          <dl className="kv" data-testid="smtp-readonly">
+            <dt>SMTP server</dt>
+            <dd className="mono">{settings?.smtp?.url ?? (settings?.smtpFromEnvironment ? 'from JOBDECK_SMTP_URL' : 'none')}</dd>
+            <dt>From address</dt>
+            <dd>{settings?.smtp?.from ?? '—'}</dd>
+            <dt>Self-signed certificate</dt>
+            <dd>{settings?.smtp?.allowSelfSigned ? 'accepted' : 'refused'}</dd>
+            <dt>Console address for links</dt>
+            <dd>{settings?.publicUrl || 'none: messages carry no links'}</dd>
+          </dl>
           <p className="muted small" style={{ margin: 0 }}>
             Only a superadmin changes these settings.
           </p>
-        )}
-      </form>
-
-      <form
-        noValidate
-        aria-label="Console address"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void savePublicUrl(publicUrl);
-        }}
-      >
-        <Field id="public-url" label="Console address for links" error={fields.publicUrl} hint="Messages link to runs at this address (empty: no links)">
-          <div className="inline-action">
-            <input
-              id="public-url"
-              className="input"
-              value={publicUrl}
-              readOnly={readOnly}
-              placeholder="https://jobdeck.example.com"
-              aria-invalid={fields.publicUrl ? true : undefined}
-              onChange={(e) => setPublicUrl(e.target.value)}
-            />
-            {isSuper && (
-              <button type="submit" className="btn" disabled={busy.publicUrl}>
-                Save address
-              </button>
-            )}
-          </div>
-        </Field>
-      </form>
+        </>
+      )}
 
       <form
         className="col-gap"
