@@ -59,6 +59,13 @@ function FireTimes({ job, paused }: { job: Job; paused: boolean }) {
   );
 }
 
+const LEGEND = [
+  ['var(--ok)', 'succeeded'],
+  ['var(--fail)', 'failed'],
+  ['var(--muted)', 'cancelled'],
+  ['var(--info)', 'running'],
+] as const;
+
 function RunStrip({ runs }: { runs: Run[] }) {
   const ordered = [...runs].reverse();
   const longest = Math.max(1, ...ordered.map((r) => runDurationMs(r) ?? 0));
@@ -81,22 +88,12 @@ function RunStrip({ runs }: { runs: Run[] }) {
         })}
       </ol>
       <p className="small muted strip-legend">
-        <span>
-          <i style={{ background: 'var(--ok)' }} />
-          succeeded
-        </span>
-        <span>
-          <i style={{ background: 'var(--fail)' }} />
-          failed
-        </span>
-        <span>
-          <i style={{ background: 'var(--muted)' }} />
-          cancelled
-        </span>
-        <span>
-          <i style={{ background: 'var(--info)' }} />
-          running
-        </span>
+        {LEGEND.map(([colour, text]) => (
+          <span key={text}>
+            <i style={{ background: colour }} />
+            {text}
+          </span>
+        ))}
         <span>
           height by duration: the latest {lastMs === null ? 'has not started' : `took ${formatDuration(lastMs)}`}, the longest {formatDuration(longest)}
         </span>
