@@ -234,3 +234,13 @@ test('boolean parameters store what they show: no value, true or false, and a de
   await page.getByRole('button', { name: 'Run now' }).click();
   await expect(page.getByRole('dialog').getByRole('combobox', { name: 'verbose (boolean)' })).toHaveValue('false');
 });
+
+test('a job deleted elsewhere while its page is open: the page says it no longer exists', async ({ page, jobdeck }) => {
+  const api = await jobdeck.api();
+  const job = await (await api.post('/api/jobs', { data: { name: 'short-lived', script: 'true', schedule: { kind: 'manual' } } })).json();
+  await jobdeck.open(page, `#/jobs/${job.id}`);
+  await expect(page.getByRole('heading', { name: 'short-lived', level: 2 })).toBeVisible();
+  expect((await api.delete(`/api/jobs/${job.id}`)).status()).toBe(200);
+  await expect(page.getByRole('alert')).toContainText(/not found|no longer exists/i);
+  await expect(page.getByRole('heading', { name: 'short-lived', level: 2 })).toHaveCount(0);
+});

@@ -4,13 +4,13 @@
  * editor, for superadmins only) and Audit. Edits in Settings survive a visit
  * to another tab; the job is read again when someone else changes it.
  */
-import { useEffect, useLayoutEffect } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import { Tabs, tabPanelProps, type TabItem } from '../components/Tabs';
 import { connectionSelectors, useConnectionStore } from '../stores/connectionStore';
 import { jobEditorSelectors, useJobEditorStore } from '../stores/jobEditorStore';
 import { useJobPageStore } from '../stores/jobPageStore';
 import { useJobsStore } from '../stores/jobsStore';
-import { useRouteStore, type JobTab } from '../stores/routeStore';
+import { hrefOf, useRouteStore, type JobTab } from '../stores/routeStore';
 import { AuditScreen } from './AuditScreen';
 import { SettingsForm } from './jobEditor/SettingsForm';
 import { JobActions } from './jobPage/JobActions';
@@ -30,9 +30,12 @@ export function JobPage({ id, tab = 'overview' }: { id: number; tab?: JobTab }) 
   const dirty = useJobEditorStore(jobEditorSelectors.dirty);
   const summary = useJobsStore((s) => s.jobs.find((j) => j.id === id));
   const navigate = useRouteStore((s) => s.navigate);
+  /** Has the live list shown this job since the page opened? */
+  const listed = useRef(false);
 
   // Before paint: the stores outlive the page, so nothing from an earlier visit is shown.
   useLayoutEffect(() => {
+    listed.current = false;
     useJobEditorStore.getState().open(id);
     useJobPageStore.getState().open(id);
     return () => {
@@ -46,11 +49,19 @@ export function JobPage({ id, tab = 'overview' }: { id: number; tab?: JobTab }) 
   useEffect(() => {
     if (stale && !dirty) void useJobEditorStore.getState().reload();
   }, [stale, dirty]);
+  // Gone from the live list (deleted elsewhere): read it again, so the page says it no longer exists.
+  useEffect(() => {
+    if (summary) listed.current = true;
+    else if (listed.current) {
+      listed.current = false;
+      void useJobEditorStore.getState().reload();
+    }
+  }, [summary]);
 
   if (opened && loadError)
     return (
       <div className="alert" role="alert">
-        {loadError}
+        {loadError}. <a href={hrefOf({ name: 'jobs' })}>Back to the jobs</a>
       </div>
     );
   if (!opened || !job) return <div className="muted">Loading…</div>;
