@@ -32,19 +32,15 @@ export class JobSummaries {
    * the first listing after start-up is as quick as the next ones.
    */
   warm(isClosed: () => boolean, onError: (err: unknown) => void): void {
-    let ids: [number, number][];
-    try {
-      ids = this.store.jobs.revisions();
-    } catch (err) {
-      onError(err);
-      return;
-    }
-    let i = 0;
+    // Even the ids are read a page per turn: start-up reads none of them.
+    let after = 0;
     const step = (): void => {
-      if (isClosed() || i >= ids.length) return;
+      if (isClosed()) return;
       try {
-        const chunk = ids.slice(i, i + CHUNK).filter(([id, revision]) => this.cache.get(id)?.revision !== revision);
-        i += CHUNK;
+        const page = this.store.jobs.revisions(after, CHUNK);
+        if (page.length === 0) return;
+        after = page[page.length - 1]![0];
+        const chunk = page.filter(([id, revision]) => this.cache.get(id)?.revision !== revision);
         if (chunk.length) this.load(chunk.map(([id]) => id));
       } catch (err) {
         // A warm-up is only a head start: stop it, and let listings load what they need.

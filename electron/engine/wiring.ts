@@ -181,7 +181,7 @@ export function wire(ctx: WiringContext): Parts {
   const scheduler = ctx.schedules
     ? new Scheduler({
         clock: config.clock,
-        load: () => store.jobs.schedulable(),
+        load: (from) => ({ upcoming: store.jobs.nextFiresFrom(from), rows: store.jobs.schedulableToCompute(from) }),
         loadOne: (id) => store.jobs.schedulableOne(id),
         fire: (fires, next, missed = []) => {
           if (fires.length === 0 && missed.length === 0) store.jobs.setNextFires(next);

@@ -1,7 +1,7 @@
 /** The scheduler on a manual clock: exact, instant, no real timers. */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../electron/engine/clock';
-import { Scheduler, type Fire } from '../../electron/engine/scheduler/scheduler';
+import { Scheduler, type Fire, type SchedulerLoad } from '../../electron/engine/scheduler/scheduler';
 import type { SchedulableRow } from '../../electron/engine/store/jobsStore';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -21,13 +21,19 @@ function row(id: number, over: Partial<SchedulableRow> = {}): SchedulableRow {
   };
 }
 
+function split(rows: SchedulableRow[], from: number): SchedulerLoad {
+  const upcoming = rows.filter((r) => r.next_fire_at !== null && r.next_fire_at >= from);
+  return { upcoming: upcoming.map((r) => [r.id, r.next_fire_at!]), rows: rows.filter((r) => !upcoming.includes(r)) };
+}
+
 function setup(rows: SchedulableRow[], start = T0) {
   const clock = new ManualClock(start);
   const table = new Map(rows.map((r) => [r.id, { ...r }]));
   const fires: (Fire & { at: number })[] = [];
   const scheduler = new Scheduler({
     clock,
-    load: () => [...table.values()].map((r) => ({ ...r })),
+    // As the store answers: jobs with a stored next fire from `from` on as [id, at] pairs, the rest whole.
+    load: (from) => split([...table.values()].map((r) => ({ ...r })), from),
     loadOne: (id) => (table.has(id) ? { ...table.get(id)! } : undefined),
     fire: (fs, next) => {
       for (const f of fs) fires.push({ ...f, at: clock.now() });
@@ -128,13 +134,39 @@ describe('scheduler', () => {
     expect(fires.map((f) => f.dueAt - T0)).toEqual([10_000, 50_000]);
   });
 
+  it('loads jobs with a stored next fire as pairs, reading a job only when it is due or listed; one no longer scheduled then is dropped unfired', () => {
+    const { clock, fires, scheduler, table } = setup([
+      row(1, { interval_s: 10, next_fire_at: T0 + 10_000 }),
+      row(2, { interval_s: 10, next_fire_at: T0 + 20_000 }),
+      row(3, { interval_s: 10, next_fire_at: T0 + 30_000 }),
+    ]);
+    const read: number[] = [];
+    const loadOne = scheduler['deps'].loadOne;
+    scheduler['deps'].loadOne = (id) => (read.push(id), loadOne(id));
+    scheduler.start(false);
+    expect(scheduler.size).toBe(3);
+    expect(read).toEqual([]);
+    // Job 2 is disabled (the store no longer lists it as scheduled) before it is due.
+    table.delete(2);
+    expect(scheduler.upcoming(2)).toEqual([
+      { jobId: 1, name: 'job1', at: T0 + 10_000 },
+      { jobId: 3, name: 'job3', at: T0 + 30_000 },
+    ]);
+    expect(read).toEqual([1, 2, 3]);
+    clock.advance(30_000);
+    expect(fires.map((f) => `${f.jobId}@${f.dueAt - T0}`).sort()).toEqual(['1@10000', '1@20000', '1@30000', '3@30000']);
+    // Each job read once: its name and schedule are kept from then on.
+    expect(read).toEqual([1, 2, 3]);
+    expect(scheduler.size).toBe(2);
+  });
+
   it('fires many jobs due at the same instant in one batch', () => {
     const batches: number[] = [];
     const clock = new ManualClock(T0);
     const rows = Array.from({ length: 200 }, (_, i) => row(i + 1, { interval_s: 1, next_fire_at: T0 + 1000 }));
     const scheduler = new Scheduler({
       clock,
-      load: () => rows,
+      load: () => ({ upcoming: [], rows }),
       loadOne: () => undefined,
       fire: (fs) => {
         if (fs.length) batches.push(fs.length);

@@ -26,10 +26,25 @@ export interface MissedFire {
   caughtUp: boolean;
 }
 
+/** What the scheduler loads: see SchedulerDeps.load. */
+export interface SchedulerLoad {
+  /** Jobs whose stored next fire is at or after `from`, as [id, at]: nothing to compute until they fire. */
+  upcoming: [jobId: number, at: number][];
+  /** The other schedulable jobs (no stored next fire, or one before `from`), whole. */
+  rows: SchedulableRow[];
+}
+
 export interface SchedulerDeps {
   clock: Clock;
-  /** Every enabled, unarchived job with a schedule. */
-  load(): SchedulableRow[];
+  /**
+   * Every enabled, unarchived job with a schedule, split at `from`: a job
+   * whose stored next fire is not before it comes as a pair and its name and
+   * schedule are read (loadOne) when it is due; the rest come whole, since
+   * their next fire must be computed now. At 100,000 jobs the pairs come
+   * from an index alone, where whole rows cost most of a second.
+   */
+  load(from: number): SchedulerLoad;
+  /** One job, if it is still enabled, unarchived and scheduled. */
   loadOne(jobId: number): SchedulableRow | undefined;
   /**
    * Creates the runs for these fires and stores the jobs' new next fire
@@ -41,10 +56,13 @@ export interface SchedulerDeps {
 
 interface Entry {
   jobId: number;
-  name: string;
   at: number;
-  schedule: Schedule;
+  /** Null until read: a job loaded as a pair gets them when it is due or listed. */
+  name: string | null;
+  schedule: Schedule | null;
 }
+
+type Detailed = Entry & { name: string; schedule: Schedule };
 
 /** A fire this late at start-up is a misfire; less late, it is simply fired. */
 export const MISFIRE_GRACE_MS = 1000;
@@ -89,12 +107,13 @@ export class Scheduler {
     this.paused = false;
     const now = this.deps.clock.now();
     const updates: [number, number | null][] = [];
-    for (const e of [...this.entries.values()]) {
-      if (e.at <= now) {
-        const next = nextFireAfter(e.schedule, now, e.at);
-        this.set(e.jobId, e.name, e.schedule, next);
-        updates.push([e.jobId, next]);
-      }
+    for (const entry of [...this.entries.values()]) {
+      if (entry.at > now) continue;
+      const e = this.detailed(entry);
+      if (!e) continue;
+      const next = nextFireAfter(e.schedule, now, e.at);
+      this.set(e.jobId, e.name, e.schedule, next);
+      updates.push([e.jobId, next]);
     }
     if (updates.length) this.safely(() => this.deps.fire([], updates));
     this.arm();
@@ -140,10 +159,35 @@ export class Scheduler {
 
   /** The earliest `count` fires. */
   upcoming(count: number): { jobId: number; name: string; at: number }[] {
-    return [...this.entries.values()]
-      .sort((a, b) => a.at - b.at)
-      .slice(0, count)
-      .map((e) => ({ jobId: e.jobId, name: e.name, at: e.at }));
+    const out: { jobId: number; name: string; at: number }[] = [];
+    for (const entry of [...this.entries.values()].sort((a, b) => a.at - b.at)) {
+      if (out.length >= count) break;
+      const e = this.detailed(entry);
+      if (e) out.push({ jobId: e.jobId, name: e.name, at: e.at });
+    }
+    return out;
+  }
+
+  /**
+   * The entry with its name and schedule, read now if it was loaded as a
+   * pair; null (and the entry dropped) when the job is no longer scheduled.
+   */
+  private detailed(entry: Entry): Detailed | null {
+    if (entry.name !== null && entry.schedule !== null) return entry as Detailed;
+    let row: SchedulableRow | undefined;
+    try {
+      row = this.deps.loadOne(entry.jobId);
+    } catch (err) {
+      this.deps.onError(err);
+      return null;
+    }
+    if (!row) {
+      this.entries.delete(entry.jobId);
+      return null;
+    }
+    entry.name = row.name;
+    entry.schedule = scheduleOf(row);
+    return entry as Detailed;
   }
 
   private load(applyMisfire: boolean): void {
@@ -151,14 +195,16 @@ export class Scheduler {
     const fires: Fire[] = [];
     const updates: [number, number | null][] = [];
     const missed: MissedFire[] = [];
-    let rows: SchedulableRow[];
+    let loaded: SchedulerLoad;
     try {
-      rows = this.deps.load();
+      // Stored fires this late are missed fires (at start-up), so their jobs come whole.
+      loaded = this.deps.load(now - MISFIRE_GRACE_MS);
     } catch (err) {
       this.deps.onError(err);
       return;
     }
-    for (const row of rows) {
+    for (const [jobId, at] of loaded.upcoming) this.add({ jobId, at, name: null, schedule: null });
+    for (const row of loaded.rows) {
       let schedule: Schedule;
       let at: number | null;
       try {
@@ -191,8 +237,11 @@ export class Scheduler {
       this.entries.delete(jobId);
       return;
     }
-    const entry: Entry = { jobId, name, at, schedule };
-    this.entries.set(jobId, entry);
+    this.add({ jobId, name, at, schedule });
+  }
+
+  private add(entry: Entry): void {
+    this.entries.set(entry.jobId, entry);
     this.heap.push(entry);
   }
 
@@ -230,21 +279,24 @@ export class Scheduler {
       const top = this.peek();
       if (!top || top.at > now) break;
       if (budget-- <= 0) {
-        this.deps.onError(new Error(`job ${top.jobId} (${top.name}): its schedule keeps returning times already past; dropped until the next restart`));
+        this.deps.onError(new Error(`job ${top.jobId}${top.name === null ? '' : ` (${top.name})`}: its schedule keeps returning times already past; dropped until the next restart`));
         this.entries.delete(top.jobId);
         continue;
       }
       this.heap.pop();
-      fires.push({ jobId: top.jobId, dueAt: top.at, trigger: 'schedule' });
+      // A job loaded as a pair is read now; one no longer scheduled (disabled, archived, manual) does not fire.
+      const e = this.detailed(top);
+      if (!e) continue;
+      fires.push({ jobId: e.jobId, dueAt: e.at, trigger: 'schedule' });
       let next: number | null;
       try {
-        next = nextFireAfter(top.schedule, now, top.at);
+        next = nextFireAfter(e.schedule, now, e.at);
       } catch (err) {
         this.deps.onError(err);
         next = null;
       }
-      this.set(top.jobId, top.name, top.schedule, next);
-      updates.push([top.jobId, next]);
+      this.set(e.jobId, e.name, e.schedule, next);
+      updates.push([e.jobId, next]);
     }
     if (fires.length) {
       this.fired += fires.length;

@@ -60,8 +60,8 @@ export class JobsStore {
     return this.t.jobs.listKeys(filter);
   }
 
-  revisions(): [id: number, revision: number][] {
-    return this.t.jobs.revisions();
+  revisions(afterId: number, limit: number): [id: number, revision: number][] {
+    return this.t.jobs.revisions(afterId, limit);
   }
 
   summaries(ids: number[]): JobRow[] {
@@ -86,6 +86,14 @@ export class JobsStore {
 
   schedulableOne(id: number): SchedulableRow | undefined {
     return this.t.jobs.schedulableOne(id);
+  }
+
+  nextFiresFrom(from: number): [id: number, at: number][] {
+    return this.t.jobs.nextFiresFrom(from);
+  }
+
+  schedulableToCompute(before: number): SchedulableRow[] {
+    return this.t.jobs.schedulableToCompute(before);
   }
 
   count(): number {
