@@ -72,6 +72,11 @@ test('the job page: tabs by keyboard; overview from real runs; runs, script diff
   // Script: read-only, the versions, the diff side by side.
   await tabs.getByRole('tab', { name: 'Script' }).click();
   await expect(page).toHaveURL(new RegExp(`#/jobs/${job.id}/script$`));
+  // A click is a step in the history; the arrow-key moves before it were not.
+  await page.goBack();
+  await expect(page).toHaveURL(new RegExp(`#/jobs/${job.id}/audit$`));
+  await page.goForward();
+  await expect(page).toHaveURL(new RegExp(`#/jobs/${job.id}/script$`));
   const editor = page.getByRole('tabpanel', { name: 'Script' }).locator('.cm-content');
   await expect(editor).toHaveAttribute('aria-readonly', 'true');
   await expect(editor).toContainText('echo second line');
@@ -133,6 +138,20 @@ test('settings: edits survive other tabs; a script file loads by picker and by d
   await expect(settings.getByTestId('script-loaded')).toContainText('Loaded tidy.sh');
   await expect(settings.getByTestId('script-loaded')).toContainText('Runtime set to sh from its extension');
   await expect(settings.locator('.cm-content')).toHaveText('echo "dropped in"');
+  // Undo puts back the script and the runtime the file replaced.
+  await settings.getByRole('button', { name: 'Undo' }).click();
+  await expect(settings.locator('.cm-content')).toContainText('print("from the file")');
+  await expect(settings.getByLabel('Runtime')).toHaveValue('python3');
+  await settings.locator('.cm-content').dispatchEvent('drop', { dataTransfer: transfer });
+  await expect(settings.locator('.cm-content')).toHaveText('echo "dropped in"');
+  // A file dropped beside the editor is refused by the page, not opened by the browser (which would leave the console).
+  const opened = await page.evaluate((dt) => {
+    const drop = new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true });
+    document.querySelector('.tabs')!.dispatchEvent(drop);
+    return !drop.defaultPrevented;
+  }, transfer);
+  expect(opened).toBe(false);
+  await expect(settings.locator('.cm-content')).toHaveText('echo "dropped in"');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.getByRole('tab', { name: 'Settings', exact: true })).toBeVisible();
   const saved = await (await api.get(`/api/jobs/${job.id}`)).json();
@@ -164,9 +183,9 @@ test('export downloads the job as JSON; delete names what goes, refuses while it
   const doc = JSON.parse(readFileSync((await download.path())!, 'utf8'));
   expect(doc.jobs).toHaveLength(1);
   expect(doc.jobs[0]).toMatchObject({ name: 'to go', script: job.script });
-  // It imports back as it is (a dry run says it would update, nothing else).
+  // It imports back as it is: a dry run finds the same job, unchanged, and nothing to create.
   const report = await (await api.post('/api/import', { data: { document: doc, dryRun: true } })).json();
-  expect(report).toMatchObject({ dryRun: true });
+  expect(report).toEqual({ dryRun: true, created: [], updated: [], unchanged: ['to go'] });
 
   // While a run is in progress, deleting is refused with the run named; nothing goes.
   await api.patch(`/api/jobs/${job.id}`, { data: { ifRevision: job.revision, changes: { script: 'echo "::progress 10 waiting"; sleep 60' } } });
@@ -206,6 +225,9 @@ test('a viewer gets read-only pages: no Settings tab, no edit or delete, an expl
   await expect(page.locator('form')).toHaveCount(0);
   await page.goto(`${jobdeck.url}/#/jobs/${job.id}/settings`);
   await expect(page.getByRole('note')).toHaveText('Changing a job needs the superadmin role. Its settings are on the Overview and Script tabs.');
+  // The tab list still has its selected tab (Overview), so Tab reaches it and arrows work.
+  await expect(page.getByRole('tab', { name: 'Overview' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tabpanel', { name: 'Overview' })).toContainText('Schedule');
   await page.goto(`${jobdeck.url}/#/jobs/new`);
   await expect(page.getByRole('note')).toContainText('Creating jobs needs the superadmin role');
   await screenshot(page, 'job-page-viewer');

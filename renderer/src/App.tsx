@@ -54,6 +54,20 @@ function Shell() {
     void useSchedulerStore.getState().load();
     return startLiveFeed();
   }, [client]);
+  // A file dropped beside a drop zone would make the browser open it, leaving the console (and unsaved edits).
+  useEffect(() => {
+    const guard = (e: DragEvent) => {
+      if (e.defaultPrevented || !e.dataTransfer || !Array.from(e.dataTransfer.types).includes('Files')) return;
+      e.preventDefault();
+      if (e.type === 'dragover') e.dataTransfer.dropEffect = 'none';
+    };
+    window.addEventListener('dragover', guard);
+    window.addEventListener('drop', guard);
+    return () => {
+      window.removeEventListener('dragover', guard);
+      window.removeEventListener('drop', guard);
+    };
+  }, []);
   const current = section(route);
   const stale = useConnectionStore((s) => s.live === 'closed');
   const link = (name: 'dashboard' | 'jobs' | 'runs' | 'audit' | 'notifications', text: string) => (

@@ -7,6 +7,7 @@ import type { JobSummary } from '../../shared/model/job';
 import { laterRunState, type Run } from '../../shared/model/run';
 import { openEngine, until } from '../../test/helpers/engine';
 import { useConnectionStore } from '../src/stores/connectionStore';
+import { useJobEditorStore } from '../src/stores/jobEditorStore';
 import { compareJobs, jobsSelectors, useJobsStore } from '../src/stores/jobsStore';
 import { PAGE, useLogStore, withLiveMatches } from '../src/stores/logStore';
 import { runMatches, useRunsStore } from '../src/stores/runsStore';
@@ -166,5 +167,33 @@ describe('log store', () => {
     expect(withLiveMatches({ ...search, truncated: true }, [line(9, 'fail')]).seqs).toEqual([3]);
     expect(withLiveMatches({ ...search, busy: true }, [line(9, 'fail')]).seqs).toEqual([3]);
     expect(withLiveMatches(search, [line(1, 'ok')])).toBe(search);
+  });
+});
+
+describe('job editor store, read again in the background', () => {
+  it('takes a newer revision when nothing was typed, keeps what was typed meanwhile (saying so), and says when the job is gone', async () => {
+    const { client } = connect();
+    const job = await client.call('jobs.create', { name: 'edited twice', script: 'true', schedule: { kind: 'manual' } });
+    const editor = useJobEditorStore.getState();
+    editor.open(job.id);
+    await until(() => useJobEditorStore.getState().job?.id === job.id);
+    const v2 = await client.call('jobs.update', { id: job.id, ifRevision: job.revision, changes: { description: 'from elsewhere' } });
+    await useJobEditorStore.getState().reload({ background: true });
+    expect(useJobEditorStore.getState().form.description).toBe('from elsewhere');
+    expect(useJobEditorStore.getState().job!.revision).toBe(v2.revision);
+
+    await client.call('jobs.update', { id: job.id, ifRevision: v2.revision, changes: { description: 'third' } });
+    const reading = useJobEditorStore.getState().reload({ background: true });
+    useJobEditorStore.getState().setField('description', 'typed meanwhile');
+    await reading;
+    const s = useJobEditorStore.getState();
+    expect(s.form.description).toBe('typed meanwhile');
+    expect(s.job!.revision).toBe(v2.revision);
+    expect(s.alert).toMatchObject({ conflict: true, text: expect.stringContaining('while you were editing') });
+
+    await client.call('jobs.delete', { id: job.id });
+    await useJobEditorStore.getState().reload({ background: true });
+    expect(useJobEditorStore.getState().loadError).toMatch(/not found/i);
+    useJobEditorStore.getState().close();
   });
 });

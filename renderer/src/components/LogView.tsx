@@ -6,7 +6,7 @@
 import Anser from 'anser';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
-import type { LogLine } from '../../../shared/model/run';
+import { isFinished, type LogLine } from '../../../shared/model/run';
 import { useLogStore } from '../stores/logStore';
 
 const ROW = 18;
@@ -75,6 +75,7 @@ export function LogView({ downloadHref, onSave }: { downloadHref?: string; onSav
   useLogStore((s) => s.version); // re-render as pages arrive
   const following = useLogStore((s) => s.following);
   const search = useLogStore((s) => s.search);
+  const run = useLogStore((s) => s.run);
   const { ensure, line, setFollowing, find, step } = useLogStore.getState();
   const scroller = useRef<HTMLDivElement>(null);
   const [query, setQuery] = useState('');
@@ -158,7 +159,9 @@ export function LogView({ downloadHref, onSave }: { downloadHref?: string; onSav
               {search.busy
                 ? 'searching…'
                 : search.seqs.length === 0
-                  ? 'no match yet'
+                  ? run && !isFinished(run.status)
+                    ? 'no match yet'
+                    : 'no match'
                   : search.index < 0
                     ? `${search.seqs.length} match${search.seqs.length === 1 ? '' : 'es'}`
                     : `${search.index + 1} of ${search.seqs.length}${search.truncated ? '+' : ''}`}

@@ -13,7 +13,8 @@ export interface TabItem<K extends string> {
 const tabId = (base: string, key: string) => `${base}-tab-${key}`;
 const panelId = (base: string, key: string) => `${base}-panel-${key}`;
 
-export function Tabs<K extends string>({ base, label, tabs, selected, onSelect }: { base: string; label: string; tabs: readonly TabItem<K>[]; selected: K; onSelect: (key: K) => void }) {
+/** `onSelect`'s `byKeyboard`: moved to with arrows, Home or End (callers may keep such moves out of the history). */
+export function Tabs<K extends string>({ base, label, tabs, selected, onSelect }: { base: string; label: string; tabs: readonly TabItem<K>[]; selected: K; onSelect: (key: K, byKeyboard: boolean) => void }) {
   const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
     const at = tabs.findIndex((t) => t.key === selected);
     const to =
@@ -21,7 +22,7 @@ export function Tabs<K extends string>({ base, label, tabs, selected, onSelect }
     if (to < 0) return;
     e.preventDefault();
     const next = tabs[to]!.key;
-    onSelect(next);
+    onSelect(next, true);
     // The tab is there already (only its selection changes), so focus moves now.
     document.getElementById(tabId(base, next))?.focus();
   };
@@ -37,7 +38,7 @@ export function Tabs<K extends string>({ base, label, tabs, selected, onSelect }
           // Only the selected tab's panel exists, so only it names one.
           aria-controls={t.key === selected ? panelId(base, t.key) : undefined}
           tabIndex={t.key === selected ? 0 : -1}
-          onClick={() => onSelect(t.key)}
+          onClick={() => onSelect(t.key, false)}
         >
           {t.label}
         </button>

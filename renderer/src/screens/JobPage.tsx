@@ -45,16 +45,17 @@ export function JobPage({ id, tab = 'overview' }: { id: number; tab?: JobTab }) 
   }, [id]);
 
   // Changed elsewhere (another user, another tab, the CLI): read it again, unless edits would be lost.
-  const stale = !!job && !!summary && (summary.revision !== job.revision || summary.archived !== job.archived);
+  // Only a newer revision: right after our own save the list may still hold the older one.
+  const stale = !!job && !!summary && summary.revision > job.revision;
   useEffect(() => {
-    if (stale && !dirty) void useJobEditorStore.getState().reload();
+    if (stale && !dirty) void useJobEditorStore.getState().reload({ background: true });
   }, [stale, dirty]);
   // Gone from the live list (deleted elsewhere): read it again, so the page says it no longer exists.
   useEffect(() => {
     if (summary) listed.current = true;
     else if (listed.current) {
       listed.current = false;
-      void useJobEditorStore.getState().reload();
+      void useJobEditorStore.getState().reload({ background: true });
     }
   }, [summary]);
 
@@ -73,8 +74,10 @@ export function JobPage({ id, tab = 'overview' }: { id: number; tab?: JobTab }) 
     ...(canEdit ? [{ key: 'settings' as const, label: dirty ? 'Settings (unsaved)' : 'Settings' }] : []),
     { key: 'audit', label: 'Audit' },
   ];
-  // The summary is kept live by the feed (last run, next run); the job as read has the rest.
-  const live = summary ? { ...job, ...summary } : job;
+  // The feed keeps the list's last and next run live; everything else is the job as read (the list may lag a save).
+  const live = summary ? { ...job, lastRun: summary.lastRun, nextRunAt: summary.nextRunAt } : job;
+  // A role without Settings lands on the Overview, with a word on who edits.
+  const shown: JobTab = tab === 'settings' && !canEdit ? 'overview' : tab;
 
   return (
     <section className="screen job-page" aria-labelledby="job-title" data-testid="job-page" data-tab={tab}>
@@ -84,19 +87,17 @@ export function JobPage({ id, tab = 'overview' }: { id: number; tab?: JobTab }) 
         {!job.enabled && !job.archived && <span className="badge disabled">disabled</span>}
         <JobActions job={job} canEdit={canEdit} canRun={canRun} />
       </div>
-      <Tabs base={BASE} label={`${job.name}: views`} tabs={tabs} selected={tab} onSelect={(t) => navigate({ name: 'job', id, tab: t })} />
-      <div {...tabPanelProps(BASE, tab)} className="job-panel">
-        {tab === 'overview' && <OverviewTab job={live} />}
+      <Tabs base={BASE} label={`${job.name}: views`} tabs={tabs} selected={shown} onSelect={(t, byKeyboard) => navigate({ name: 'job', id, tab: t }, { replace: byKeyboard })} />
+      <div {...tabPanelProps(BASE, shown)} className="job-panel">
+        {tab === 'settings' && !canEdit && (
+          <div className="alert info" role="note">
+            Changing a job needs the superadmin role. Its settings are on the Overview and Script tabs.
+          </div>
+        )}
+        {shown === 'overview' && <OverviewTab job={live} />}
         {tab === 'runs' && <RunsScreen jobId={id} embedded />}
         {tab === 'script' && <ScriptTab job={job} />}
-        {tab === 'settings' &&
-          (canEdit ? (
-            <SettingsForm />
-          ) : (
-            <div className="alert info" role="note">
-              Changing a job needs the superadmin role. Its settings are on the Overview and Script tabs.
-            </div>
-          ))}
+        {shown === 'settings' && <SettingsForm />}
         {tab === 'audit' && <AuditScreen jobId={id} />}
       </div>
     </section>

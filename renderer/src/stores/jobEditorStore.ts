@@ -35,8 +35,12 @@ interface State {
   /** Open the editor for a job (null: a new job) with a fresh form. */
   open(id: number | null): void;
   close(): void;
-  /** Read the job again (after a conflict), keeping the screen. */
-  reload(): Promise<void>;
+  /**
+   * Read the job again, keeping the screen: after a conflict, or (`background`) because it changed
+   * elsewhere. A background read keeps edits typed meanwhile, and only a job that is gone replaces
+   * the page with an error; other failures are a toast.
+   */
+  reload(options?: { background?: boolean }): Promise<void>;
   setField<K extends keyof JobForm>(key: K, value: JobForm[K]): void;
   setParam(key: number, patch: Partial<ParamRow>): void;
   addParam(): void;
@@ -79,16 +83,25 @@ export const jobEditorSelectors = {
   dirty: (s: State) => s.form !== s.pristine && !sameSpec(s.form, s.pristine),
 };
 
-async function fetchJob(id: number): Promise<void> {
-  const set = useJobEditorStore.setState;
+async function fetchJob(id: number, background = false): Promise<void> {
+  const { setState: set, getState: get } = useJobEditorStore;
   const seq = ++loadSeq;
+  const formBefore = get().form;
   try {
     const job = await client().call('jobs.get', { id });
     if (seq !== loadSeq) return;
+    if (background && get().form !== formBefore) {
+      // Typed while the read was on its way: the edits stay; saving them will meet the newer revision.
+      set({ alert: { text: `${job.updatedBy} changed this job (revision ${job.revision}) while you were editing it.`, conflict: true } });
+      return;
+    }
     const form = formFromJob(job);
-    set({ job, form, pristine: form, errors: {}, alert: null });
+    set({ job, form, pristine: form, errors: {}, alert: null, loadError: null });
   } catch (err) {
-    if (seq === loadSeq) set({ loadError: errorText(err) });
+    if (seq !== loadSeq) return;
+    const gone = err instanceof JobdeckError && err.code === 'NOT_FOUND';
+    if (!background || gone || !get().job) set({ loadError: errorText(err) });
+    else toast.error(`The job could not be read again: ${errorText(err)}`);
   }
 }
 
@@ -111,9 +124,9 @@ export const useJobEditorStore = create<State>()((set, get) => ({
     set(closed());
   },
 
-  async reload() {
+  async reload(options) {
     const { jobId } = get();
-    if (jobId !== null && jobId !== undefined) await fetchJob(jobId);
+    if (jobId !== null && jobId !== undefined) await fetchJob(jobId, options?.background);
   },
 
   setField(key, value) {

@@ -21,6 +21,8 @@ interface State {
   recent: Run[];
   /** Runs of the job in all (the strip shows the latest). */
   total: number;
+  /** `recent` and `total` have been read at least once for this job (not merely the empty start). */
+  loaded: boolean;
   error: string | null;
   open(jobId: number): void;
   close(): void;
@@ -39,17 +41,18 @@ export const useJobPageStore = create<State>()((set, get) => ({
   jobId: null,
   recent: [],
   total: 0,
+  loaded: false,
   error: null,
   open(jobId) {
     if (get().jobId === jobId) return;
-    set({ jobId, recent: [], total: 0, error: null });
+    set({ jobId, recent: [], total: 0, loaded: false, error: null });
     void get().load();
   },
   close() {
     seq++;
     if (timer) clearTimeout(timer);
     timer = null;
-    set({ jobId: null, recent: [], total: 0, error: null });
+    set({ jobId: null, recent: [], total: 0, loaded: false, error: null });
   },
   async load() {
     const { jobId } = get();
@@ -57,7 +60,7 @@ export const useJobPageStore = create<State>()((set, get) => ({
     const mine = ++seq;
     try {
       const page = await client().call('runs.list', { jobId, limit: RECENT_RUNS });
-      if (mine === seq) set({ recent: page.items, total: page.total, error: null });
+      if (mine === seq) set({ recent: page.items, total: page.total, loaded: true, error: null });
     } catch (err) {
       if (mine === seq) set({ error: errorText(err) });
     }

@@ -69,6 +69,11 @@ export function withLiveMatches(search: Search, lines: readonly LogLine[]): Sear
 let unsubscribe: (() => void) | null = null;
 /** Live lines that came while a search was on its way: matched once its answer is in. */
 let duringSearch: LogLine[] = [];
+/** More came than are kept: the count can only say "more than". */
+let duringSearchOverflow = false;
+const DURING_SEARCH_MAX = 10_000;
+/** Bumped by every search: an answer to an earlier one is dropped. */
+let searchSeq = 0;
 /** Pages fetched and not yet shown: applied together, once per frame. */
 let arrived: [number, LogLine[]][] = [];
 let arrivalQueued = false;
@@ -201,19 +206,24 @@ export const useLogStore = create<State>()((set, get) => ({
     const { runId } = get();
     if (runId === null) return;
     if (!text.trim()) {
+      searchSeq++;
       set({ search: { text: '', seqs: [], index: -1, truncated: false, busy: false } });
       return;
     }
-    set({ search: { ...get().search, text, busy: true } });
+    // The earlier text's matches go at once: Enter must not step through them while this one runs.
+    set({ search: { text, seqs: [], index: -1, truncated: false, busy: true } });
     duringSearch = [];
+    duringSearchOverflow = false;
+    const mine = ++searchSeq;
     try {
       const result = await client().call('runs.search', { id: runId, text, limit: 10_000 });
-      if (get().runId !== runId || get().search.text !== text) return;
-      const found = { text, seqs: result.seqs, index: result.seqs.length ? 0 : -1, truncated: result.truncated, busy: false };
+      if (mine !== searchSeq || get().runId !== runId) return;
+      const found = { text, seqs: result.seqs, index: result.seqs.length ? 0 : -1, truncated: result.truncated || duringSearchOverflow, busy: false };
       set({ search: withLiveMatches(found, duringSearch), following: false });
       duringSearch = [];
     } catch (err) {
-      set({ search: { text, seqs: [], index: -1, truncated: false, busy: false }, error: errorText(err) });
+      duringSearch = [];
+      if (mine === searchSeq) set({ search: { text, seqs: [], index: -1, truncated: false, busy: false }, error: errorText(err) });
     }
   },
 
@@ -284,7 +294,11 @@ function appendLines(lines: LogLine[]): void {
     }
   }
   evict(pages);
-  if (state.search.busy) duringSearch.push(...lines.slice(0, 10_000 - duringSearch.length));
+  if (state.search.busy) {
+    const room = DURING_SEARCH_MAX - duringSearch.length;
+    if (lines.length > room) duringSearchOverflow = true;
+    duringSearch.push(...lines.slice(0, Math.max(0, room)));
+  }
   const search = withLiveMatches(state.search, lines);
   useLogStore.setState({ pages, count, version: state.version + 1, ...(search !== state.search ? { search } : {}) });
 }

@@ -56,15 +56,20 @@ export function hrefOf(route: Route): string {
 
 interface RouteState {
   route: Route;
-  navigate(route: Route): void;
+  /** `replace`: in place of the current history entry (a tab moved to by arrow keys is not a step back). */
+  navigate(route: Route, options?: { replace?: boolean }): void;
 }
 
 export const useRouteStore = create<RouteState>()(() => ({
   route: typeof location === 'undefined' ? { name: 'dashboard' } : parseRoute(location.hash),
-  navigate(route) {
+  navigate(route, options) {
     const href = hrefOf(route);
-    if (location.hash !== href) location.hash = href;
-    else useRouteStore.setState({ route });
+    if (location.hash === href) useRouteStore.setState({ route });
+    else if (options?.replace) {
+      // replaceState fires no hashchange: the route is set here.
+      history.replaceState(history.state, '', href);
+      useRouteStore.setState({ route: parseRoute(href) });
+    } else location.hash = href;
   },
 }));
 

@@ -26,7 +26,8 @@ export function ScriptSection({ readOnly }: { readOnly: boolean }) {
   const { setField } = useJobEditorStore.getState();
   const [goTo, setGoTo] = useState<GoTo | null>(null);
   const [dropping, setDropping] = useState(false);
-  const [loaded, setLoaded] = useState<{ text: string; error: boolean } | null>(null);
+  /** What the last file load said, and (after a load) the script and runtime it replaced, for Undo. */
+  const [loaded, setLoaded] = useState<{ text: string; error: boolean; before?: { script: string; runtime: string } } | null>(null);
   const picker = useRef<HTMLInputElement>(null);
   const workflow = runtime === 'workflow';
   const label = workflow ? 'Workflow (JSON)' : 'Script';
@@ -39,14 +40,15 @@ export function ScriptSection({ readOnly }: { readOnly: boolean }) {
       setLoaded({ text: read.error, error: true });
       return;
     }
+    const before = { script, runtime };
     setField('script', read.text);
     const lines = read.text.split('\n').length;
-    let text = `Loaded ${file.name} (${formatBytes(file.size)}, ${lines.toLocaleString()} line${lines === 1 ? '' : 's'}); Ctrl+Z in the editor brings the text before it back.`;
+    let text = `Loaded ${file.name} (${formatBytes(file.size)}, ${lines.toLocaleString()} line${lines === 1 ? '' : 's'}).`;
     if (read.runtime && read.runtime !== runtime) {
       setField('runtime', read.runtime);
       text += ` Runtime set to ${read.runtime} from ${read.why}.`;
     }
-    setLoaded({ text, error: false });
+    setLoaded({ text, error: false, before });
   };
 
   const dropProps = readOnly
@@ -103,8 +105,21 @@ export function ScriptSection({ readOnly }: { readOnly: boolean }) {
         </div>
       )}
       {loaded && (
-        <div className={loaded.error ? 'error' : 'hint'} role={loaded.error ? 'alert' : 'status'} data-testid="script-loaded">
-          {loaded.text}
+        <div className={`row ${loaded.error ? 'error' : 'hint'}`} role={loaded.error ? 'alert' : 'status'}>
+          <span data-testid="script-loaded">{loaded.text}</span>
+          {loaded.before && (
+            <button
+              type="button"
+              className="btn small"
+              onClick={() => {
+                setField('script', loaded.before!.script);
+                setField('runtime', loaded.before!.runtime);
+                setLoaded(null);
+              }}
+            >
+              Undo
+            </button>
+          )}
         </div>
       )}
       <ScriptEditor value={script} runtime={runtime === 'custom' ? customRuntime : runtime} label={label} readOnly={readOnly} goTo={goTo} onChange={(v) => setField('script', v)} />

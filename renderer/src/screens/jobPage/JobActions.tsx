@@ -26,6 +26,8 @@ const plural = (n: number, one: string) => `${n.toLocaleString()} ${one}${n === 
 export function JobActions({ job, canEdit, canRun }: { job: Job; canEdit: boolean; canRun: boolean }) {
   const [dialog, setDialog] = useState<'run' | 'archive' | 'delete' | null>(null);
   const runs = useJobPageStore((s) => s.total);
+  // Until the runs are read (or if they could not be), the dialog does not claim a number.
+  const counted = useJobPageStore((s) => s.loaded && s.error === null);
   const active = useJobPageStore((s) => s.recent.find((r) => r.status === 'IN_PROGRESS' || r.status === 'QUEUED'));
   const { duplicate } = useJobEditorStore.getState();
   const close = () => setDialog(null);
@@ -60,7 +62,7 @@ export function JobActions({ job, canEdit, canRun }: { job: Job; canEdit: boolea
         text={
           <div data-testid="delete-what">
             <p>
-              This deletes the job <strong>{job.name}</strong> with its <strong>{plural(runs, 'run')}</strong>, their logs and their result files,
+              This deletes the job <strong>{job.name}</strong> with {counted ? <>its <strong>{plural(runs, 'run')}</strong></> : <strong>all its runs</strong>}, their logs and their result files,
               and its script&apos;s version history. The audit log keeps what was done to it.
             </p>
             {active && (
