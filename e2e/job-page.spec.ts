@@ -101,6 +101,7 @@ test('the job page: tabs by keyboard; overview from real runs; runs, script diff
   // A failing job's overview says so.
   await page.goto(`${jobdeck.url}/#/jobs/${failing.id}`);
   await expect(page.getByTestId('success-rate')).toHaveText('Success rate 0%: 0 of the last 1 finished runs succeeded.');
+  await expect(page.getByTestId('last-failure')).toHaveText(/^The latest run, #\d+, failed: exit code 3$/);
   await expect(page.getByRole('list', { name: /^Latest 1 runs/ }).getByRole('link')).toHaveAttribute('aria-label', /failed/);
 });
 
@@ -222,6 +223,8 @@ test('a viewer gets read-only pages: no Settings tab, no edit or delete, an expl
   for (const name of ['Run now', 'Duplicate', 'Archive', 'Delete…']) await expect(page.getByRole('button', { name })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Export JSON' })).toBeVisible();
   await expect(page.getByTestId('next-fires').locator('tbody tr')).toHaveCount(5);
+  // An interval job seen from UTC: one zone, one column.
+  await expect(page.getByTestId('next-fires').locator('thead th')).toHaveText(['UTC']);
   await expect(page.locator('form')).toHaveCount(0);
   await page.goto(`${jobdeck.url}/#/jobs/${job.id}/settings`);
   await expect(page.getByRole('note')).toHaveText('Changing a job needs the superadmin role. Its settings are on the Overview and Script tabs.');

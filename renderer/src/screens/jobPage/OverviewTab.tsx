@@ -39,19 +39,21 @@ function FireTimes({ job, paused }: { job: Job; paused: boolean }) {
   const fmt = (zone: string) => new Intl.DateTimeFormat(undefined, { timeZone: zone, dateStyle: 'medium', timeStyle: 'medium' });
   const inJob = fmt(jobZone);
   const inViewer = fmt(viewer);
+  // One zone for both (an interval job seen from UTC, a cron job in one's own zone): one column.
+  const same = viewer === jobZone;
   return (
     <table className="small fires" aria-label="Next five fires" data-testid="next-fires">
       <thead>
         <tr>
           <th scope="col">{job.schedule.kind === 'cron' ? `Job's zone (${jobZone})` : 'UTC'}</th>
-          <th scope="col">Your zone ({viewer === zoneName(new Date()) ? viewer : `${viewer}, ${zoneName(new Date())}`})</th>
+          {!same && <th scope="col">Your zone ({viewer === zoneName(new Date()) ? viewer : `${viewer}, ${zoneName(new Date())}`})</th>}
         </tr>
       </thead>
       <tbody className={paused ? 'paused' : undefined} title={paused ? 'The scheduler is paused: these fires will not happen while it is' : undefined}>
         {fires.map((t) => (
           <tr key={t}>
             <td>{inJob.format(t)}</td>
-            <td>{inViewer.format(t)}</td>
+            {!same && <td>{inViewer.format(t)}</td>}
           </tr>
         ))}
       </tbody>
@@ -138,6 +140,7 @@ export function OverviewTab({ job }: { job: Job }) {
   const paused = useSchedulerStore((s) => s.status?.paused === true);
   const done = recent.filter(finished);
   const ok = done.filter((r) => r.status === 'SUCCEEDED').length;
+  const latest = done[0];
   return (
     <div className="job-overview">
       <section className="panel panel-pad ov-schedule" aria-labelledby="ov-schedule">
@@ -162,6 +165,11 @@ export function OverviewTab({ job }: { job: Job }) {
             ? 'No finished runs yet.'
             : `Success rate ${Math.round((ok / done.length) * 100)}%: ${ok} of the last ${done.length} finished runs succeeded.`}
         </p>
+        {latest?.status === 'FAILED' && (
+          <p className="small error-text" data-testid="last-failure">
+            The latest run, <a href={hrefOf({ name: 'run', id: latest.id })}>#{latest.id}</a>, failed: {latest.error ?? (latest.exitCode !== null ? `exit code ${latest.exitCode}` : 'no reason recorded')}
+          </p>
+        )}
         <DurationTrend runs={recent} />
       </section>
       <section className="panel panel-pad ov-facts" aria-labelledby="ov-facts">
