@@ -94,8 +94,8 @@ export class RunsStore {
     return this.t.runs.cancelRequested(owner);
   }
 
-  beyondRetention(jobId: number, keep: number): number[] {
-    return this.t.runs.beyondRetention(jobId, keep);
+  beyondRetention(jobId: number, keep: number, limit: number): number[] {
+    return this.t.runs.beyondRetention(jobId, keep, limit);
   }
 
   // ----- intents -----
@@ -263,25 +263,38 @@ export class RunsStore {
   }
 
   /** Deletes up to `chunk` log lines of a run (retention works through a big log in steps). */
-  deleteLogs(runId: number, chunk: number): number {
-    // Only a finished run's: a run re-run meanwhile keeps its log.
-    return this.tx(() => (this.isFinished(runId) ? this.t.logs.deleteSome(runId, chunk) : 0));
-  }
-
-  /** Deletes a finished run with what is left of its log and its result-file rows. */
-  /** Deletes a finished run and its log; false when it is not finished (a re-run took it up meanwhile). */
-  deleteRun(runId: number): boolean {
+  /**
+   * Deletes finished runs, in order, with their log lines and result-file
+   * rows, in one transaction that deletes at most `maxLines` log lines: a
+   * run whose log does not fit in what is left stops the batch there (its
+   * lines deleted so far stay deleted, the run itself stays, and it comes
+   * first in `left`, with the runs after it). A run that is not finished
+   * (re-run meanwhile) is kept with its log, and listed in `kept`.
+   */
+  deleteFinishedRuns(runIds: readonly number[], maxLines: number): { deleted: number[]; kept: number[]; left: number[] } {
     return this.tx(() => {
-      if (!this.isFinished(runId)) return false;
-      this.t.logs.deleteSome(runId, Number.MAX_SAFE_INTEGER);
-      this.t.runs.delete(runId);
-      return true;
+      const deleted: number[] = [];
+      const kept: number[] = [];
+      const finished = this.t.runs.finishedAmong(runIds);
+      let budget = maxLines;
+      for (let i = 0; i < runIds.length; i++) {
+        const runId = runIds[i]!;
+        if (!finished.has(runId)) {
+          kept.push(runId);
+          continue;
+        }
+        if (budget <= 0) return { deleted, kept, left: runIds.slice(i) };
+        const removed = this.t.logs.deleteSome(runId, budget);
+        budget -= removed;
+        // The budget ran out on this run's log: anything left of it waits for the next batch.
+        if (budget <= 0 && this.t.logs.hasLines(runId)) {
+          return { deleted, kept, left: runIds.slice(i) };
+        }
+        this.t.runs.delete(runId);
+        deleted.push(runId);
+      }
+      return { deleted, kept, left: [] };
     });
-  }
-
-  private isFinished(runId: number): boolean {
-    const status = this.t.runs.get(runId)?.status;
-    return status === 'SUCCEEDED' || status === 'FAILED' || status === 'CANCELLED';
   }
 }
 

@@ -25,6 +25,7 @@ export class LogsTable {
   private readonly maxSeqStmt;
   private readonly tailStmt;
   private readonly bytesStmt;
+  private readonly anyStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare('INSERT OR IGNORE INTO log_lines (run_id, seq, ts, stream, text, task) VALUES (?, ?, ?, ?, ?, ?)');
@@ -41,6 +42,7 @@ export class LogsTable {
     this.maxSeqStmt = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM log_lines WHERE run_id = ?').pluck();
     this.bytesStmt = db.prepare('SELECT COALESCE(SUM(length(CAST(text AS BLOB)) + 1), 0) FROM log_lines WHERE run_id = ?').pluck();
     this.tailStmt = db.prepare('SELECT substr(text, 1, 501) FROM log_lines WHERE run_id = ? ORDER BY seq DESC LIMIT ?').pluck();
+    this.anyStmt = db.prepare('SELECT 1 FROM log_lines WHERE run_id = ? LIMIT 1').pluck();
   }
 
   /** Inserts lines; call inside a transaction. */
@@ -75,6 +77,10 @@ export class LogsTable {
   /** Sequence numbers of a run's lines containing text (case-insensitive for ASCII). */
   search(runId: number, text: string, limit: number): number[] {
     return this.searchStmt.all(runId, `%${likeEscape(text)}%`, limit) as number[];
+  }
+
+  hasLines(runId: number): boolean {
+    return this.anyStmt.get(runId) !== undefined;
   }
 
   maxSeq(runId: number): number {
