@@ -52,3 +52,46 @@ test('every page in both themes: no serious or critical axe-core violations', as
   }
   expect(found).toEqual([]);
 });
+
+test('the dialogs: delete confirmation, run now, CSV preview — no serious or critical axe-core violations in either theme', async ({ page, jobdeck }) => {
+  const api = await jobdeck.api();
+  const job = await (
+    await api.post('/api/jobs', {
+      data: {
+        name: 'csv maker',
+        script: 'printf "region,total\\nnorth,12\\nsouth,7\\n" > "$JOBDECK_OUTPUT_DIR/totals.csv"; echo "::result totals.csv"',
+        schedule: { kind: 'manual' },
+        params: [{ name: 'verbose', type: 'boolean', default: false }],
+      },
+    })
+  ).json();
+  const run = await (await api.post(`/api/jobs/${job.id}/runs`, { data: {} })).json();
+  await api.get(`/api/runs/${run.id}/wait?timeoutSeconds=30`);
+  const found: string[] = [];
+  const check = async (label: string) => {
+    const result = await new AxeBuilder({ page }).include('dialog[open]').analyze();
+    for (const v of result.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical'))
+      found.push(`${label}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} ${n.failureSummary ?? ''}`).join(' | ')}`);
+    await screenshot(page, `dialog-${label}`);
+  };
+  await jobdeck.open(page, `#/jobs/${job.id}`);
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(`${jobdeck.url}/#/jobs/${job.id}`);
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await expect(page.getByRole('dialog')).toBeVisible();
+    await check(`delete-${scheme}`);
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await expect(page.getByRole('dialog')).toBeVisible();
+    await check(`run-now-${scheme}`);
+    await page.keyboard.press('Escape');
+    await page.goto(`${jobdeck.url}/#/runs/${run.id}`);
+    await page.locator('[data-file="totals.csv"]').getByRole('button', { name: 'Preview' }).click();
+    await expect(page.getByTestId('csv-preview')).toBeVisible();
+    await page.getByTestId('csv-preview').getByRole('button', { name: 'total' }).click();
+    await check(`csv-${scheme}`);
+    await page.keyboard.press('Escape');
+  }
+  expect(found).toEqual([]);
+});

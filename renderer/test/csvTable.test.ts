@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareCells, sortRows } from '../src/lib/csvTable';
+import { compareCells, numericColumns, sortRows } from '../src/lib/csvTable';
 
 describe('CSV preview sorting', () => {
   it('orders numbers as numbers, text as read, numbers before text, empty cells last', () => {
@@ -19,5 +19,8 @@ describe('CSV preview sorting', () => {
     expect(sortRows(rows, { column: 1, descending: true }).map((r) => r[0])).toEqual(['c', 'a', 'd', 'b', 'e']);
     expect(sortRows(rows, null)).toEqual(rows);
     expect(sortRows(rows, null)).not.toBe(rows);
+  });
+  it('right-aligns a column only when every filled cell is a number', () => {
+    expect(numericColumns([['a', '1', '', 'x'], ['b', '2.5', '', '3'], ['c', '']], 4)).toEqual([false, true, false, false]);
   });
 });

@@ -4,7 +4,7 @@
  * preview left out.
  */
 import { useMemo, useState } from 'react';
-import { sortRows, type CsvSort } from '../lib/csvTable';
+import { numericColumns, sortRows, type CsvSort } from '../lib/csvTable';
 import { Dialog } from './common';
 
 /** Rows drawn at once; sorting covers every row read. */
@@ -24,6 +24,7 @@ export function CsvPreview({ data, onClose }: { data: CsvData; onClose: () => vo
   const [sort, setSort] = useState<CsvSort | null>(null);
   const header = data.rows[0] ?? [];
   const body = useMemo(() => sortRows(data.rows.slice(1), sort), [data.rows, sort]);
+  const numeric = useMemo(() => numericColumns(data.rows.slice(1), header.length), [data.rows, header.length]);
   const toggle = (column: number) => setSort((s) => (s?.column === column ? (s.descending ? null : { column, descending: true }) : { column, descending: false }));
   const count = body.length.toLocaleString();
   return (
@@ -41,7 +42,7 @@ export function CsvPreview({ data, onClose }: { data: CsvData; onClose: () => vo
             <thead>
               <tr>
                 {header.map((h, i) => (
-                  <th key={i} scope="col" aria-sort={sort?.column === i ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+                  <th key={i} scope="col" className={numeric[i] ? 'num' : undefined} aria-sort={sort?.column === i ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
                     <button type="button" className="sort" onClick={() => toggle(i)}>
                       {h || `column ${i + 1}`}
                     </button>
@@ -53,7 +54,9 @@ export function CsvPreview({ data, onClose }: { data: CsvData; onClose: () => vo
               {body.slice(0, SHOWN_ROWS).map((row, i) => (
                 <tr key={i}>
                   {row.map((cell, j) => (
-                    <td key={j}>{cell}</td>
+                    <td key={j} className={numeric[j] ? 'num' : undefined}>
+                      {cell}
+                    </td>
                   ))}
                 </tr>
               ))}

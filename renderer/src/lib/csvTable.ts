@@ -21,6 +21,20 @@ export function compareCells(a: string | undefined, b: string | undefined): numb
   return text.compare(a!, b!);
 }
 
+/** For each column: does every non-empty cell hold a number (and at least one does)? Such columns are right-aligned. */
+export function numericColumns(rows: readonly string[][], columns: number): boolean[] {
+  return Array.from({ length: columns }, (_, c) => {
+    let any = false;
+    for (const row of rows) {
+      const cell = row[c];
+      if (cell === undefined || cell.trim() === '') continue;
+      if (numberOf(cell) === null) return false;
+      any = true;
+    }
+    return any;
+  });
+}
+
 export interface CsvSort {
   column: number;
   descending: boolean;
