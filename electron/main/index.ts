@@ -88,9 +88,12 @@ function buildMenu(): void {
       {
         label: 'Go',
         submenu: [
-          { label: 'Jobs', accelerator: 'CmdOrCtrl+1', click: go('#/jobs') },
-          { label: 'Runs', accelerator: 'CmdOrCtrl+2', click: go('#/runs') },
-          { label: 'Audit Log', accelerator: 'CmdOrCtrl+3', click: go('#/audit') },
+          // In the order of the console's own navigation.
+          { label: 'Dashboard', accelerator: 'CmdOrCtrl+1', click: go('#/') },
+          { label: 'Jobs', accelerator: 'CmdOrCtrl+2', click: go('#/jobs') },
+          { label: 'Runs', accelerator: 'CmdOrCtrl+3', click: go('#/runs') },
+          { label: 'Audit Log', accelerator: 'CmdOrCtrl+4', click: go('#/audit') },
+          { label: 'Notifications', accelerator: 'CmdOrCtrl+5', click: go('#/notifications') },
         ],
       },
       { role: 'viewMenu' },
