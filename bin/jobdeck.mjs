@@ -4,6 +4,7 @@
 // itself; from a checkout whose bundle is missing it loads the TypeScript
 // sources through tsx instead (slower, same behaviour).
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 // `jobdeck --version` answers without loading the rest (scripts call it to check what is installed).
 const argv = process.argv.slice(2);
@@ -12,10 +13,32 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   process.exit(0);
 }
 
+/**
+ * A command that will run a job here (`jobdeck run …` without --server): it
+ * needs a launcher, the small Node process that starts and supervises the
+ * job's processes.
+ * @param {string[]} args
+ */
+function runsHere(args) {
+  if (process.env.JOBDECK_SERVER || args.some((a) => a === '--server' || a.startsWith('--server='))) return false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '--data-dir' || a === '--token') i += 1;
+    else if (!a.startsWith('-')) return a === 'run';
+  }
+  return false;
+}
+
 const bundle = new URL('../out/node/cli.mjs', import.meta.url);
 let main;
 if (existsSync(bundle) && !process.env.JOBDECK_FROM_SOURCE) {
   process.setSourceMapsEnabled(true);
+  // Its launcher starts now, so its Node start overlaps loading the CLI (the engine takes it over).
+  const launcherStart = new URL('../out/node/launcherStart.mjs', import.meta.url);
+  if (runsHere(argv) && existsSync(launcherStart)) {
+    const { prestartLauncher } = await import(launcherStart.href);
+    prestartLauncher(fileURLToPath(new URL('../out/node/launcher.mjs', import.meta.url)));
+  }
   ({ main } = await import(bundle.href));
 } else {
   const { register } = await import('tsx/esm/api');

@@ -12,7 +12,12 @@ const root = join(import.meta.dirname, '..');
 export async function buildNode() {
   await build({
     // warmNode: the bootstrap a pre-started Node interpreter runs (a run's script, once told which).
-    entryPoints: { launcher: join(root, 'electron/engine/runner/launcher.ts'), warmNode: join(root, 'electron/engine/runner/warmNode.ts') },
+    // launcherStart: what bin/jobdeck.mjs loads to fork `jobdeck run`'s launcher before the CLI itself.
+    entryPoints: {
+      launcher: join(root, 'electron/engine/runner/launcher.ts'),
+      warmNode: join(root, 'electron/engine/runner/warmNode.ts'),
+      launcherStart: join(root, 'electron/engine/runner/launcherStart.ts'),
+    },
     outdir: join(root, 'out/node'),
     outExtension: { '.js': '.mjs' },
     bundle: true,

@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { systemClock, type Clock } from './clock';
 import { streamLogger, type Logger } from './logger';
 import { defaultLauncherCount } from './runner/launcherPool';
+import { LAUNCHER_DEFAULTS } from './runner/launcherStart';
 import type { LogStream, Progress } from '../../shared/model/run';
 
 /** A run as the engine's hooks see it (the CLI prints what it does). */
@@ -149,11 +150,11 @@ export function resolveEngineOptions(o: EngineOptions): EngineConfig {
     spawner: o.spawner ?? 'launcher',
     launchers: Math.floor(positive('launchers', o.launchers, defaultLauncherCount())),
     startLaunchers: o.startLaunchers ?? false,
-    warmMax: Math.min(16, Math.floor(positive('warmMax', o.warmMax, 4, 0))),
-    warmWindowMs: positive('warmWindowMs', o.warmWindowMs, 60_000, 100),
+    warmMax: Math.min(16, Math.floor(positive('warmMax', o.warmMax, LAUNCHER_DEFAULTS.warmMax, 0))),
+    warmWindowMs: positive('warmWindowMs', o.warmWindowMs, LAUNCHER_DEFAULTS.warmWindowMs, 100),
     killGraceMs: positive('killGraceMs', o.killGraceMs, 5000, 0),
-    closeGraceMs: positive('closeGraceMs', o.closeGraceMs, 1000, 0),
-    leftoverGraceMs: positive('leftoverGraceMs', o.leftoverGraceMs, 2000, 0),
+    closeGraceMs: positive('closeGraceMs', o.closeGraceMs, LAUNCHER_DEFAULTS.closeGraceMs, 0),
+    leftoverGraceMs: positive('leftoverGraceMs', o.leftoverGraceMs, LAUNCHER_DEFAULTS.leftoverGraceMs, 0),
     flushMs: positive('flushMs', o.flushMs, 25, 0),
     maxBatch: positive('maxBatch', o.maxBatch, 4000),
     logMaxBytes: positive('logMaxBytes', o.logMaxBytes, 100 * 1024 * 1024, 1024),

@@ -9,8 +9,21 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { LauncherPool } from '../../electron/engine/runner/launcherPool';
+import { LAUNCHER_DEFAULTS, prestartLauncher } from '../../electron/engine/runner/launcherStart';
+import { defaultLauncherPath } from '../../electron/engine/runner/processPort';
 import { conditionProblem } from '../../electron/engine/workflows/expressions';
-import { openEngine } from '../helpers/engine';
+import { openEngine, until } from '../helpers/engine';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** The launcher started ahead (the one whose parent is this process, not yet taken). */
+const prestartedPid = (): number => (globalThis as Record<symbol, { child: { pid: number } } | undefined>)[Symbol.for('jobdeck.prestartedLauncher')]!.child.pid;
 
 const LAZY = ['nodemailer', 'standardwebhooks', 'liquidjs', '@marcbachmann/cel-js', 'mime-types'];
 const loaded = (name: string) => Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes(`/node_modules/${name}/`));
@@ -30,6 +43,25 @@ describe('start-up work', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(pool(asked.engine).pids).toEqual([launcher]);
     expect(pool(idle.engine).pids).toEqual([]);
+  });
+
+  it('takes over a launcher started ahead (jobdeck run forks it before loading) when its file and options match, and stops one that does not match', async () => {
+    prestartLauncher(defaultLauncherPath(), LAUNCHER_DEFAULTS);
+    const ahead = prestartedPid();
+    // The test helper's engines use a shorter closeGraceMs than the default: that one is stopped, not used.
+    const other = openEngine({ scheduler: false, launchers: 1, startLaunchers: true });
+    const otherPid = (other.engine.port as LauncherPool).pids[0]!;
+    expect(otherPid).not.toBe(ahead);
+    await until(() => !alive(ahead));
+
+    prestartLauncher(defaultLauncherPath(), LAUNCHER_DEFAULTS);
+    const matching = prestartedPid();
+    const { engine, client } = openEngine({ scheduler: false, launchers: 1, startLaunchers: true, closeGraceMs: LAUNCHER_DEFAULTS.closeGraceMs });
+    expect((engine.port as LauncherPool).pids).toEqual([matching]);
+    const job = await client.call('jobs.create', { name: 'ahead', script: 'echo "launcher $PPID"', schedule: { kind: 'manual' } });
+    const run = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+    expect(run.status).toBe('SUCCEEDED');
+    expect((await client.call('runs.logs', { id: run.id })).lines.map((l) => l.text)).toContain(`launcher ${matching}`);
   });
 
   it('runs a script job without loading the packages of mail, webhooks, templates, conditions and downloads, and loads them on first use', async () => {

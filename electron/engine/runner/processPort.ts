@@ -3,7 +3,7 @@
  * child process (serve, desktop, CLI), or one in this process (inline; tests
  * run both). Both deliver the same messages (launcherProtocol.ts).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
@@ -16,6 +16,7 @@ import {
 } from './launcherProtocol';
 import { ProcessHost } from './processHost';
 import { signalGroup } from './processTree';
+import { forkLauncher, takePrestartedLauncher } from './launcherStart';
 
 export interface ProcessPort {
   /** Messages from the host, in order; those that arrived together come together. */
@@ -89,13 +90,9 @@ export class LauncherPort implements ProcessPort {
   private start(): ChildProcess {
     const path = this.options.launcherPath ?? defaultLauncherPath();
     const { launcherPath: _omit, onProblem: _onProblem, ...hostOptions } = this.options;
-    const child = fork(path, [], {
-      execArgv: [],
-      serialization: 'json',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      // ELECTRON_RUN_AS_NODE: inside the desktop app, its own binary runs the launcher as plain Node.
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', JOBDECK_LAUNCHER_OPTIONS: JSON.stringify(hostOptions) },
-    });
+    // One started ahead by `jobdeck run` (launcherStart.ts), if it matches, else a new one.
+    const taken = takePrestartedLauncher(path, hostOptions);
+    const child = taken?.child ?? forkLauncher(path, hostOptions);
     this.ready = false;
     child.on('message', (raw: unknown) => this.receive(child, raw));
     // 'close' comes after the last message has been read (an 'exit' can overtake messages in flight).
@@ -117,6 +114,7 @@ export class LauncherPort implements ProcessPort {
       );
     });
     this.child = child;
+    for (const raw of taken?.messages ?? []) this.receive(child, raw);
     return child;
   }
 
