@@ -6,7 +6,6 @@ import { ConnectionMenu } from './components/ConnectionMenu';
 import { Login } from './components/Login';
 import { SchedulerBar } from './components/SchedulerBar';
 import { AuditScreen } from './screens/AuditScreen';
-import { DashboardScreen } from './screens/DashboardScreen';
 import { JobsScreen } from './screens/JobsScreen';
 import { NotificationsScreen } from './screens/NotificationsScreen';
 import { RunDetail } from './screens/RunDetail';
@@ -17,7 +16,9 @@ import { startLiveFeed } from './stores/live';
 import { hrefOf, useRouteStore, type Route } from './stores/routeStore';
 import { useSchedulerStore } from './stores/schedulerStore';
 
-// The editor brings CodeMirror and a diff library: loaded when first opened, not with the list.
+// The editor brings CodeMirror and a diff library, the dashboard and the job page recharts:
+// loaded when first opened, so the job list and a run's log do not wait for them.
+const DashboardScreen = lazy(() => import('./screens/DashboardScreen').then((m) => ({ default: m.DashboardScreen })));
 const JobEditor = lazy(() => import('./screens/JobEditor').then((m) => ({ default: m.JobEditor })));
 const JobPage = lazy(() => import('./screens/JobPage').then((m) => ({ default: m.JobPage })));
 
