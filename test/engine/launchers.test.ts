@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../../shared/model/run';
 import { openEngine, until } from '../helpers/engine';
+import { isAlive } from '../helpers/process';
 
 const manual = { kind: 'manual' } as const;
 
@@ -86,14 +87,6 @@ describe('several launchers', () => {
       pids.add(Number(/\d+/.exec((await client.call('runs.logs', { id })).lines.find((l) => l.stream === 'stdout')!.text)![0]));
     }
     await engine.close(500);
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    await until(() => [...pids].every((pid) => !alive(pid)));
+    await until(() => [...pids].every((pid) => !isAlive(pid)));
   });
 });

@@ -13,15 +13,8 @@ import { LAUNCHER_DEFAULTS, prestartLauncher } from '../../electron/engine/runne
 import { defaultLauncherPath } from '../../electron/engine/runner/processPort';
 import { conditionProblem } from '../../electron/engine/workflows/expressions';
 import { openEngine, until } from '../helpers/engine';
+import { isAlive } from '../helpers/process';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 /** The launcher started ahead (the one whose parent is this process, not yet taken). */
 const prestartedPid = (): number => (globalThis as Record<symbol, { child: { pid: number } } | undefined>)[Symbol.for('jobdeck.prestartedLauncher')]!.child.pid;
 
@@ -52,7 +45,7 @@ describe('start-up work', () => {
     const other = openEngine({ scheduler: false, launchers: 1, startLaunchers: true });
     const otherPid = (other.engine.port as LauncherPool).pids[0]!;
     expect(otherPid).not.toBe(ahead);
-    await until(() => !alive(ahead));
+    await until(() => !isAlive(ahead));
 
     prestartLauncher(defaultLauncherPath(), LAUNCHER_DEFAULTS);
     const matching = prestartedPid();
