@@ -5,7 +5,7 @@ import { Field } from './Field';
 
 const { field } = jobEditorSelectors;
 
-export function BehaviourSection({ readOnly }: { readOnly: boolean }) {
+export function BehaviourSection() {
   const timeout = useJobEditorStore(field('timeout'));
   const overlap = useJobEditorStore(field('overlap'));
   const retryCount = useJobEditorStore(field('retryCount'));
@@ -18,7 +18,7 @@ export function BehaviourSection({ readOnly }: { readOnly: boolean }) {
   const { setField } = useJobEditorStore.getState();
 
   return (
-    <fieldset disabled={readOnly}>
+    <fieldset>
       <legend>Behaviour</legend>
       <div className="grid-2">
         <Field id="job-timeout" label="Timeout (seconds)" error={errors.timeoutSeconds} hint="Empty for no limit">

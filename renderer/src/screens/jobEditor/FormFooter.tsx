@@ -2,7 +2,7 @@
 import { jobEditorSelectors, useJobEditorStore } from '../../stores/jobEditorStore';
 import { hrefOf } from '../../stores/routeStore';
 
-export function FormFooter({ canEdit }: { canEdit: boolean }) {
+export function FormFooter() {
   const alert = useJobEditorStore(jobEditorSelectors.alert);
   const busy = useJobEditorStore(jobEditorSelectors.busy);
   const isNew = useJobEditorStore(jobEditorSelectors.job) === null;
@@ -19,16 +19,14 @@ export function FormFooter({ canEdit }: { canEdit: boolean }) {
           )}
         </div>
       )}
-      {canEdit && (
-        <div className="row">
-          <button type="submit" className="btn primary" disabled={busy}>
-            {busy ? 'Saving…' : isNew ? 'Create job' : 'Save changes'}
-          </button>
-          <a className="btn" href={hrefOf({ name: 'jobs' })}>
-            Cancel
-          </a>
-        </div>
-      )}
+      <div className="row">
+        <button type="submit" className="btn primary" disabled={busy}>
+          {busy ? 'Saving…' : isNew ? 'Create job' : 'Save changes'}
+        </button>
+        <a className="btn" href={hrefOf({ name: 'jobs' })}>
+          Cancel
+        </a>
+      </div>
     </>
   );
 }

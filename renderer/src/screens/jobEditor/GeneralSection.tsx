@@ -5,7 +5,7 @@ import { Field } from './Field';
 
 const { field } = jobEditorSelectors;
 
-export function GeneralSection({ readOnly }: { readOnly: boolean }) {
+export function GeneralSection() {
   const isNew = useJobEditorStore(jobEditorSelectors.job) === null;
   const name = useJobEditorStore(field('name'));
   const group = useJobEditorStore(field('group'));
@@ -19,7 +19,7 @@ export function GeneralSection({ readOnly }: { readOnly: boolean }) {
   const { setField } = useJobEditorStore.getState();
 
   return (
-    <fieldset disabled={readOnly}>
+    <fieldset>
       <legend>General</legend>
       <div className="grid-2">
         <Field id="job-name" label="Name *" error={nameError}>

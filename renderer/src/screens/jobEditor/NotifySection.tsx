@@ -27,7 +27,7 @@ function suggestions(text: string, known: string[]): string[] {
   return known.filter((k) => !taken.has(k)).map((k) => head + k);
 }
 
-export function NotifySection({ readOnly }: { readOnly: boolean }) {
+export function NotifySection() {
   const form = useJobEditorStore(field('notify'));
   const base = useJobEditorStore(field('notifyBase'));
   const errors = useJobEditorStore(jobEditorSelectors.errors);
@@ -47,7 +47,7 @@ export function NotifySection({ readOnly }: { readOnly: boolean }) {
   const general = errors['notify.rules'] ?? errors.notify;
 
   return (
-    <fieldset disabled={readOnly} data-testid="notify-section">
+    <fieldset data-testid="notify-section">
       <legend>Notifications</legend>
       <p className="muted small" style={{ margin: '0 0 10px' }}>
         Targets: group names{groups.length ? ` (${groups.map((g) => g.name).join(', ')})` : ''}, email addresses, webhook:NAME or desktop, separated by commas.

@@ -58,12 +58,12 @@ function ParamFields({ row: p, index: i, errors }: { row: ParamRow; index: numbe
   );
 }
 
-export function ParamsSection({ readOnly }: { readOnly: boolean }) {
+export function ParamsSection() {
   const params = useJobEditorStore(jobEditorSelectors.field('params'));
   const errors = useJobEditorStore(jobEditorSelectors.errors);
   const { addParam } = useJobEditorStore.getState();
   return (
-    <fieldset disabled={readOnly}>
+    <fieldset>
       <legend>Parameters</legend>
       {params.length === 0 && <div className="muted small">No parameters. Scripts read them from JOBDECK_PARAMS or JOBDECK_PARAM_NAME.</div>}
       {params.map((p, i) => (

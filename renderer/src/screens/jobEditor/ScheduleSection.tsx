@@ -31,7 +31,7 @@ const KIND_LABEL: Record<JobForm['scheduleKind'], string> = { interval: 'Every N
 
 const { field } = jobEditorSelectors;
 
-export function ScheduleSection({ readOnly }: { readOnly: boolean }) {
+export function ScheduleSection() {
   const kind = useJobEditorStore(field('scheduleKind'));
   const enabled = useJobEditorStore(field('enabled'));
   const interval = useJobEditorStore(field('interval'));
@@ -42,7 +42,7 @@ export function ScheduleSection({ readOnly }: { readOnly: boolean }) {
   const preview = useMemo(() => cronPreview(kind, cron, timezone), [kind, cron, timezone]);
 
   return (
-    <fieldset disabled={readOnly}>
+    <fieldset>
       <legend>Schedule</legend>
       <div className="row" role="radiogroup" aria-label="Schedule kind">
         {(['interval', 'cron', 'manual'] as const).map((k) => (

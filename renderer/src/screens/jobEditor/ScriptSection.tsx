@@ -17,7 +17,7 @@ const { field } = jobEditorSelectors;
 
 const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer.types).includes('Files');
 
-export function ScriptSection({ readOnly }: { readOnly: boolean }) {
+export function ScriptSection() {
   const job = useJobEditorStore(jobEditorSelectors.job);
   const script = useJobEditorStore(field('script'));
   const runtime = useJobEditorStore(field('runtime'));
@@ -51,53 +51,47 @@ export function ScriptSection({ readOnly }: { readOnly: boolean }) {
     setLoaded({ text, error: false, before });
   };
 
-  const dropProps = readOnly
-    ? {}
-    : {
-        // Capture: CodeMirror would otherwise insert the file's text where it was dropped.
-        onDragOverCapture: (e: DragEvent) => {
-          if (!hasFiles(e)) return;
-          e.preventDefault();
-          e.dataTransfer.dropEffect = 'copy';
-          setDropping(true);
-        },
-        onDragLeave: (e: DragEvent) => {
-          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDropping(false);
-        },
-        onDropCapture: (e: DragEvent) => {
-          if (!hasFiles(e)) return;
-          e.preventDefault();
-          e.stopPropagation();
-          setDropping(false);
-          void load(e.dataTransfer.files);
-        },
-      };
+  const dropProps = {
+    // Capture: CodeMirror would otherwise insert the file's text where it was dropped.
+    onDragOverCapture: (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+      setDropping(true);
+    },
+    onDragLeave: (e: DragEvent) => {
+      if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDropping(false);
+    },
+    onDropCapture: (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      e.stopPropagation();
+      setDropping(false);
+      void load(e.dataTransfer.files);
+    },
+  };
 
   return (
     <div className={`field script-field${dropping ? ' dropping' : ''}`} {...dropProps} data-testid="script-field">
       <div className="label row" id="script-label">
         {label} {job && <Md5 md5={job.scriptMd5} />}
-        {!readOnly && (
-          <>
-            <span className="spacer" />
-            <button type="button" className="btn small" onClick={() => picker.current?.click()}>
-              Load from file…
-            </button>
-            <input
-              ref={picker}
-              type="file"
-              hidden
-              aria-label="Script file to load"
-              data-testid="script-file"
-              onChange={(e) => {
-                void load(e.target.files);
-                e.target.value = '';
-              }}
-            />
-          </>
-        )}
+        <span className="spacer" />
+        <button type="button" className="btn small" onClick={() => picker.current?.click()}>
+          Load from file…
+        </button>
+        <input
+          ref={picker}
+          type="file"
+          hidden
+          aria-label="Script file to load"
+          data-testid="script-file"
+          onChange={(e) => {
+            void load(e.target.files);
+            e.target.value = '';
+          }}
+        />
       </div>
-      {!readOnly && <div className="hint">Or drop a script file on the editor: it replaces the text.</div>}
+      <div className="hint">Or drop a script file on the editor: it replaces the text.</div>
       {workflow && (
         <div className="hint">
           A tree of tasks: <code>{'{"tasks": [{"name", "script" | "job", "subtasks", "condition", "dest", "retry", …}]}'}</code>. Subtasks run in
@@ -122,9 +116,9 @@ export function ScriptSection({ readOnly }: { readOnly: boolean }) {
           )}
         </div>
       )}
-      <ScriptEditor value={script} runtime={runtime === 'custom' ? customRuntime : runtime} label={label} readOnly={readOnly} goTo={goTo} onChange={(v) => setField('script', v)} />
+      <ScriptEditor value={script} runtime={runtime === 'custom' ? customRuntime : runtime} label={label} goTo={goTo} onChange={(v) => setField('script', v)} />
       {workflow ? (
-        <WorkflowProblems text={script} errors={errors} readOnly={readOnly} onGoTo={(line) => setGoTo({ line })} onExample={() => setField('script', exampleWorkflowText())} />
+        <WorkflowProblems text={script} errors={errors} onGoTo={(line) => setGoTo({ line })} onExample={() => setField('script', exampleWorkflowText())} />
       ) : (
         errors.script && <div className="error">{errors.script}</div>
       )}

@@ -24,13 +24,13 @@ export function SettingsForm() {
         style={{ display: 'flex', flexDirection: 'column', gap: 14 }}
         aria-label={job ? `Settings of ${job.name}` : 'New job'}
       >
-        <GeneralSection readOnly={false} />
-        <ScriptSection readOnly={false} />
-        <ScheduleSection readOnly={false} />
-        <ParamsSection readOnly={false} />
-        <BehaviourSection readOnly={false} />
-        <NotifySection readOnly={false} />
-        <FormFooter canEdit />
+        <GeneralSection />
+        <ScriptSection />
+        <ScheduleSection />
+        <ParamsSection />
+        <BehaviourSection />
+        <NotifySection />
+        <FormFooter />
         <GroupList />
       </form>
       <EditorHelp />

@@ -11,7 +11,6 @@ interface Props {
   text: string;
   /** Errors of the last save, by field path. */
   errors: Record<string, string>;
-  readOnly: boolean;
   onGoTo(line: number): void;
   onExample(): void;
 }
@@ -43,7 +42,7 @@ function Problem({ field, message, text, onGoTo }: { field: string; message: str
   );
 }
 
-export function WorkflowProblems({ text, errors, readOnly, onGoTo, onExample }: Props) {
+export function WorkflowProblems({ text, errors, onGoTo, onExample }: Props) {
   const checked = useChecked(text);
   const saved = useMemo(() => definitionErrors(errors), [errors]);
   const notJson = !checked.ok && checked.field === 'workflow' && checked.message.startsWith('not valid JSON');
@@ -72,7 +71,7 @@ export function WorkflowProblems({ text, errors, readOnly, onGoTo, onExample }: 
           references are checked when saving.
         </div>
       )}
-      {notJson && !readOnly && (
+      {notJson && (
         <button type="button" className="btn small" onClick={onExample}>
           Replace with an example workflow
         </button>
