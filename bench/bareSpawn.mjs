@@ -1,7 +1,9 @@
 // The machine's own limit: a bare child_process.spawn loop at a given
 // concurrency, collecting each child's stdout, with no engine at all.
 //   node bench/bareSpawn.mjs COUNT CONCURRENCY COMMAND [ARGS...]
-// Prints {runs, seconds, perSecond, cpuPerRunMs} as JSON.
+// Prints {runs, seconds, perSecond, cpuPerRunMs, lastStartedMs} as JSON:
+// lastStartedMs is when the last child had started (its 'spawn' event),
+// the burst scenario's limit for "the 200th run started".
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -18,6 +20,7 @@ function cpu() {
 
 let started = 0;
 let done = 0;
+let lastStartedMs = 0;
 const cpu0 = cpu();
 const t0 = performance.now();
 await new Promise((resolve) => {
@@ -25,6 +28,9 @@ await new Promise((resolve) => {
     if (started >= total) return;
     started += 1;
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.on('spawn', () => {
+      lastStartedMs = Math.max(lastStartedMs, performance.now() - t0);
+    });
     child.stdout.on('data', () => {});
     child.stderr.on('data', () => {});
     child.on('close', () => {
@@ -37,4 +43,4 @@ await new Promise((resolve) => {
 });
 const seconds = (performance.now() - t0) / 1000;
 const cpuUsed = cpu() - cpu0;
-process.stdout.write(JSON.stringify({ runs: total, seconds, perSecond: total / seconds, cpuPerRunMs: (cpuUsed / total) * 1000 }) + '\n');
+process.stdout.write(JSON.stringify({ runs: total, seconds, perSecond: total / seconds, cpuPerRunMs: (cpuUsed / total) * 1000, lastStartedMs }) + '\n');

@@ -50,7 +50,7 @@ const figures = (r: Result): string => {
     case 'dispatch':
       return `lateness ${fmt(r.latenessMs)} ms; ${r.fired}/${r.expectedFires} fires (${r.runsPerSecond}/s), missed ${r.missedFires}`;
     case 'burst':
-      return `${r.completedPerSecond}/s of ${r.expectedPerSecond}/s completed, logs persisted: ${r.persistedWithLogs}; lateness ${fmt(r.latenessMs)} ms (concurrency ${r.concurrency})`;
+      return `${r.completedPerSecond}/s of ${r.expectedPerSecond}/s completed, logs persisted: ${r.persistedWithLogs}; lateness ${fmt(r.latenessMs)} ms; p99 = ${r.latenessRatio} x the bare loop's 200th start (${r.bareLastStartedMs} ms, ${r.bareBurstPerSecond} children/s) (concurrency ${r.concurrency})`;
     case 'throughput':
       return `${r.engineRunsPerSecond} runs/s = ${r.rateRatio} x bare (${r.bareRunsPerSecond}/s); CPU/run ${r.engineCpuPerRunMs} ms = ${r.cpuRatio} x bare (${r.bareCpuPerRunMs} ms), of which the run folder alone ${r.runFolderCpuPerRunMs} ms; split ${fmt(r.cpuSplitMs)}`;
     case 'logs':

@@ -83,6 +83,6 @@ report({
   runFolderCpuPerRunMs: round(folder.cpuPerRunMs, 2),
   cpuRatio: round(cpuPerRunMs / bare.cpuPerRunMs, 2),
   outputCaptured: captured >= N,
-  pass: perSecond / bare.perSecond >= 0.7 && cpuPerRunMs / bare.cpuPerRunMs <= 1.5,
-  target: 'rate >= 70% of bare, CPU per run <= 1.5x bare',
+  pass: perSecond / bare.perSecond >= 0.85 && cpuPerRunMs / bare.cpuPerRunMs <= 1.3,
+  target: 'rate >= 0.85 x bare, CPU per run <= 1.3 x bare',
 });
