@@ -33,6 +33,11 @@ export function procCpu(pid: number | 'self'): { own: number; children: number }
   return { own: utime! + stime!, children: cutime! + cstime! };
 }
 
+/** procCpu summed over several processes (an engine's launchers: one per core). */
+export function procsCpu(pids: number[]): { own: number; children: number } {
+  return pids.map((pid) => procCpu(pid)).reduce((sum, c) => ({ own: sum.own + c.own, children: sum.children + c.children }), { own: 0, children: 0 });
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A scenario reports one JSON object on its last stdout line. */

@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../electron/engine/engine';
 import { LauncherPool } from '../../electron/engine/runner/launcherPool';
-import { procCpu, quick, report, round, sleep, tempDir } from '../lib';
+import { procsCpu, quick, report, round, sleep, tempDir } from '../lib';
 import { profileWindow } from '../profile';
 
 const N = quick ? 2000 : 6000;
@@ -42,8 +42,7 @@ const done = engine.store.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE statu
 const before = done.get() as number;
 // Every launcher's CPU, and that of the jobs it reaped, counts (one launcher per core).
 const launcherPids = (engine.port as LauncherPool).pids;
-const launchersCpu = () =>
-  launcherPids.map((pid) => procCpu(pid)).reduce((sum, c) => ({ own: sum.own + c.own, children: sum.children + c.children }), { own: 0, children: 0 });
+const launchersCpu = () => procsCpu(launcherPids);
 const cpu0 = process.cpuUsage();
 const l0 = launchersCpu();
 const t0 = performance.now();

@@ -7,7 +7,7 @@
  */
 import { Engine } from '../../electron/engine/engine';
 import { LauncherPool } from '../../electron/engine/runner/launcherPool';
-import { procCpu, quick, report, round, tempDir } from '../lib';
+import { procsCpu, quick, report, round, tempDir } from '../lib';
 
 const TASKS = 200;
 const SINGLE_RUNS = quick ? 40 : 100;
@@ -16,8 +16,7 @@ const ctx = { actor: 'bench', role: 'superadmin' as const };
 const tmp = tempDir();
 const engine = Engine.open({ dataDir: tmp.dir, onError: (e) => console.error(e) });
 /** Every launcher's CPU and that of the jobs it reaped (one launcher per core; a task may run on any). */
-const launchersCpu = () =>
-  (engine.port as LauncherPool).pids.map((pid) => procCpu(pid)).reduce((sum, c) => ({ own: sum.own + c.own, children: sum.children + c.children }), { own: 0, children: 0 });
+const launchersCpu = () => procsCpu((engine.port as LauncherPool).pids);
 
 async function measure(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
   const c0 = process.cpuUsage();
