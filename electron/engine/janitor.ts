@@ -1,7 +1,8 @@
 /**
  * Applies retention in the background: deletes a job's oldest finished runs
  * beyond its limit, with their log lines, result-file rows and folders; and
- * removes spare run folders made for a script the job no longer has. Runs
+ * removes the spare run folders earlier versions made ahead of each job's
+ * next run (runs now make their folder as they start). Runs
  * are deleted in batches, one transaction each (a commit costs about 0.3 ms
  * on these disks, more than deleting a run), of at most BATCH_RUNS runs and
  * BATCH_LINES log lines (a run of a million lines is deleted over many
@@ -24,8 +25,8 @@ export class Janitor {
   private readonly jobs = new Set<number>();
   /** Runs found beyond retention and not deleted yet, in the order found (by id: no run twice). */
   private readonly pending = new Map<number, number>();
-  /** The script MD5 each job's spare folders were last checked against. */
-  private readonly spareMd5 = new Map<number, string>();
+  /** Jobs whose folder was checked for spares left by an earlier version. */
+  private readonly sparesChecked = new Set<number>();
   private readonly lastCheck = new Map<number, number>();
   private readonly later = new Map<number, NodeJS.Timeout>();
   private working: Promise<void> | null = null;
@@ -98,9 +99,9 @@ export class Janitor {
       this.jobs.delete(jobId);
       const job = this.store.jobs.get(jobId);
       if (!job) continue;
-      if (this.spareMd5.get(jobId) !== job.script_md5) {
-        this.spareMd5.set(jobId, job.script_md5);
-        spares.push(this.dropStaleSpares(jobId, job.script_md5));
+      if (!this.sparesChecked.has(jobId)) {
+        this.sparesChecked.add(jobId);
+        spares.push(this.dropOldSpares(jobId));
       }
       const room = BATCH_RUNS - this.pending.size;
       const runIds = this.store.runs.beyondRetention(jobId, job.retention, room);
@@ -113,8 +114,8 @@ export class Janitor {
     await Promise.all(spares);
   }
 
-  /** Spare run folders made for a script the job no longer has. */
-  private async dropStaleSpares(jobId: number, md5: string): Promise<void> {
+  /** Spare run folders (`.spare`, `.spare-…`, half-made `.spare.making-…`) left by an earlier version. */
+  private async dropOldSpares(jobId: number): Promise<void> {
     const dir = join(this.dataDir, 'runs', String(jobId));
     let names: string[];
     try {
@@ -123,7 +124,7 @@ export class Janitor {
       return;
     }
     for (const name of names) {
-      if (name.startsWith('.spare-') && !name.startsWith(`.spare-${md5}-`)) await rm(join(dir, name), { recursive: true, force: true });
+      if (name.startsWith('.spare')) await rm(join(dir, name), { recursive: true, force: true });
     }
   }
 

@@ -431,8 +431,8 @@ describe('run folders and the script store', () => {
     const r2 = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
     expect((await client.call('runs.logs', { id: r2.id })).lines.find((l) => l.stream === 'stdout')!.text).toBe('two');
     const written = statSync(v2File);
-    // Back to back, a run may arrive while its spare folder is still being made: it never gets half a folder,
-    // and the version's file is never written again.
+    // Back to back, each run gets a folder of its own holding only its output, and the version's file is
+    // never written again.
     for (let i = 0; i < 15; i++) {
       const r = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
       expect(r.status, `run ${r.id}: ${r.error}`).toBe('SUCCEEDED');
@@ -440,6 +440,20 @@ describe('run folders and the script store', () => {
     }
     expect(statSync(v2File)).toMatchObject({ ino: written.ino, mtimeMs: written.mtimeMs });
     expect(readdirSync(join(dataDir, 'scripts')).sort()).toEqual([sha(v1), sha('echo two')].sort());
-    await until(() => readdirSync(jobDir).includes('.spare'));
+    // Nothing but the runs' folders: no folder made ahead for a next run.
+    expect(readdirSync(jobDir).filter((name) => !/^\d+$/.test(name))).toEqual([]);
+  });
+
+  it('removes the spare run folders an earlier version left beside a job\'s runs, and nothing else', async () => {
+    const { mkdirSync, readdirSync, writeFileSync } = await import('node:fs');
+    const { engine, client, dataDir } = openEngine({ scheduler: false });
+    const job = await client.call('jobs.create', { name: 'old spares', script: 'echo hi', schedule: manual });
+    const jobDir = join(dataDir, 'runs', String(job.id));
+    for (const name of ['.spare', '.spare-0123abcd-1', '.spare.making-42-7', 'notes']) mkdirSync(join(jobDir, name, 'output'), { recursive: true });
+    writeFileSync(join(jobDir, 'notes', 'keep.txt'), 'mine');
+    const run = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+    expect(run.status).toBe('SUCCEEDED');
+    await until(() => !readdirSync(jobDir).some((name) => name.startsWith('.spare')), 5000, 'the old spares to be removed');
+    expect(readdirSync(jobDir).sort()).toEqual([String(run.id), 'notes'].sort());
   });
 });

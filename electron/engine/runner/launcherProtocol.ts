@@ -11,7 +11,7 @@ const nonNegative = () => v.pipe(v.number(), v.minValue(0));
 // bigger a process, the slower each fork() of a job; see PERFORMANCE.md).
 import * as v from 'valibot';
 
-/** A run folder to make before spawning, done by the host so the engine's thread never waits on the disk. */
+/** A run folder to make before spawning, done by the host (the launcher) so the engine's thread never waits on the disk. */
 export const prepareSchema = v.object({
   /** Folders above the run's (made once, then remembered). */
   parents: v.array(v.string()),
@@ -23,8 +23,6 @@ export const prepareSchema = v.object({
   files: v.array(v.object({ path: v.string(), content: v.string() })),
   /** Files named by their content (script versions): written once, left as they are when already there. */
   scripts: v.optional(v.array(v.object({ path: v.string(), content: v.string() }))),
-  /** A folder made the same way ahead of time for the job's next run, renamed into place when present. */
-  spare: v.optional(v.string()),
 });
 export type Prepare = v.InferOutput<typeof prepareSchema>;
 

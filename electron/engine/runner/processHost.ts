@@ -14,7 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { LineSplitter } from './lineSplitter';
 import type { HostMessage, HostOptions, Leftovers, SpawnRequest } from './launcherProtocol';
-import { countEntries, makeSpare, prepareRun } from './runFolders';
+import { countEntries, prepareRun } from './runFolders';
 import { canSearchProcesses, KeySearch, RUN_KEY_VAR, signalGroup, stopProcesses } from './processTree';
 import { defaultWarmNodePath, WarmPool } from './warmPool';
 
@@ -70,10 +70,6 @@ export class ProcessHost {
   private readonly leftoverGraceMs: number;
   private readonly maxLineBytes: number | undefined;
   private readonly procs = new Map<number, Proc>();
-  /** Runs whose folder is being prepared. */
-  private readonly preparing = new Set<number>();
-  /** Runs waiting to start, in the order asked. */
-  private readonly startQueue: { req: SpawnRequest; ready: boolean }[] = [];
   /** Runs whose exit is being settled (leftovers being stopped). */
   private readonly settling = new Set<number>();
   private readonly search = new KeySearch();
@@ -92,45 +88,21 @@ export class ProcessHost {
   }
 
   get size(): number {
-    return this.procs.size + this.preparing.size + this.settling.size;
+    return this.procs.size + this.settling.size;
   }
 
+  /** Makes the run's folder (when asked), then starts it: in the order asked, nothing queued. */
   spawn(req: SpawnRequest): void {
-    const prepare = req.prepare;
-    if (!prepare) {
-      this.startQueue.push({ req, ready: true });
-      this.startReady();
-      return;
+    if (req.prepare) {
+      try {
+        prepareRun(req.prepare);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        this.emit({ t: 'failed', id: req.id, reason: 'PREPARE', message: `could not prepare the run folder: ${e.message}`, errno: e.code ?? null });
+        return;
+      }
     }
-    const entry = { req, ready: false };
-    this.startQueue.push(entry);
-    this.preparing.add(req.id);
-    prepareRun(prepare).then(
-      () => {
-        entry.ready = true;
-        this.startReady();
-        makeSpare(prepare);
-      },
-      (err: Error) => {
-        entry.ready = true;
-        if (this.preparing.delete(req.id)) {
-          this.emit({ t: 'failed', id: req.id, reason: 'PREPARE', message: `could not prepare the run folder: ${err.message}`, errno: (err as NodeJS.ErrnoException).code ?? null });
-        }
-        this.startReady();
-      },
-    );
-  }
-
-  /**
-   * Starts prepared runs in the order they were asked for (folders are made
-   * concurrently and may finish out of order; runs start first in, first out).
-   */
-  private startReady(): void {
-    while (this.startQueue.length && this.startQueue[0]!.ready) {
-      const { req } = this.startQueue.shift()!;
-      // Terminated while its folder was being made (or the folder failed): never started.
-      if (!req.prepare || this.preparing.delete(req.id)) this.start(req);
-    }
+    this.start(req);
   }
 
   private start(req: SpawnRequest): void {
@@ -266,10 +238,6 @@ export class ProcessHost {
 
   /** Stops a run's whole process tree: SIGTERM now, SIGKILL after graceMs. */
   terminate(id: number, graceMs: number): void {
-    if (this.preparing.delete(id)) {
-      this.emit({ t: 'failed', id, reason: 'STOPPED', message: 'stopped before it started', errno: null });
-      return;
-    }
     const proc = this.procs.get(id);
     if (!proc || !proc.spawned) return;
     if (isWindows) {
@@ -287,7 +255,6 @@ export class ProcessHost {
 
   /** Terminates everything and resolves when every process has been reported. */
   shutdown(graceMs: number): Promise<void> {
-    for (const id of [...this.preparing]) this.terminate(id, graceMs);
     for (const id of [...this.procs.keys()]) this.terminate(id, graceMs);
     const drained = this.warm.drain();
     const runs = new Promise<void>((resolve) => {

@@ -150,8 +150,6 @@ export class Runner {
         dirs: [dir, s.outputDir],
         files: [],
         scripts: [{ path: scriptPath, content: job.script ?? '' }],
-        // Made after this run starts, for the job's next run.
-        spare: join(deps.config.dataDir, 'runs', String(s.jobId), '.spare'),
       },
       outputDir: s.outputDir,
       // The launcher may hand it to a pre-started interpreter (warmPool.ts); the job can turn that off.
