@@ -76,6 +76,37 @@ describe('scheduler', () => {
     expect(fires.map((f) => new Date(f.dueAt).toISOString())).toEqual(['2026-11-24T00:00:00.000Z', '2026-11-25T00:00:00.000Z']);
   });
 
+  it('gives each job firing in the same tick the next fire of its own pattern and time zone', () => {
+    const cron = (id: number, expr: string, tz: string | null) => row(id, { schedule_kind: 'cron', interval_s: null, cron_expr: expr, timezone: tz });
+    // Six jobs due at 09:00 UTC on 27 March 2027, which is 09:00 in London (still on GMT) and 18:00 in
+    // Tokyo; three share a pattern and zone. London moves to summer time the next night.
+    const { clock, fires, scheduler, table } = setup(
+      [
+        cron(1, '0 0 9 * * *', 'UTC'),
+        cron(2, '0 0 9 * * *', 'UTC'),
+        cron(3, '0 0 9,21 * * *', 'UTC'),
+        cron(4, '0 0 9 * * *', 'Europe/London'),
+        cron(5, '0 0 18 * * *', 'Asia/Tokyo'),
+        cron(6, '0 0 9 * * *', 'UTC'),
+      ],
+      Date.UTC(2027, 2, 27, 8, 0, 0),
+    );
+    scheduler.start(false);
+    clock.advance(3600_000);
+    expect(fires.map((f) => f.jobId).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(new Set(fires.map((f) => f.at))).toEqual(new Set([Date.UTC(2027, 2, 27, 9, 0, 0)]));
+    const next = (id: number) => new Date(table.get(id)!.next_fire_at!).toISOString();
+    for (const id of [1, 2, 6]) expect(next(id)).toBe('2027-03-28T09:00:00.000Z');
+    expect(next(3)).toBe('2027-03-27T21:00:00.000Z');
+    // Same pattern as 1, 2 and 6, another zone: 09:00 summer time is 08:00 UTC.
+    expect(next(4)).toBe('2027-03-28T08:00:00.000Z');
+    expect(next(5)).toBe('2027-03-28T09:00:00.000Z');
+    // A tick later on, the shared step is not carried over: each fires again on its own next time.
+    clock.advance(12 * 3600_000);
+    expect(fires.filter((f) => f.jobId === 3).length).toBe(2);
+    expect(next(3)).toBe('2027-03-28T09:00:00.000Z');
+  });
+
   it('applies the misfire policy to fires missed while down', () => {
     const missedAt = T0 - 95_000;
     const { fires, scheduler, table } = setup([

@@ -273,6 +273,7 @@ export class Scheduler {
     const now = this.deps.clock.now();
     const fires: Fire[] = [];
     const updates: [number, number | null][] = [];
+    const sameCron = new Map<string, number | null>();
     // Each job fires at most once per tick (its next fire is after now); the budget guards against a schedule that says otherwise.
     let budget = this.entries.size;
     for (;;) {
@@ -288,13 +289,7 @@ export class Scheduler {
       const e = this.detailed(top);
       if (!e) continue;
       fires.push({ jobId: e.jobId, dueAt: e.at, trigger: 'schedule' });
-      let next: number | null;
-      try {
-        next = nextFireAfter(e.schedule, now, e.at);
-      } catch (err) {
-        this.deps.onError(err);
-        next = null;
-      }
+      const next = this.nextAfter(e, now, sameCron);
       this.set(e.jobId, e.name, e.schedule, next);
       updates.push([e.jobId, next]);
     }
@@ -303,6 +298,25 @@ export class Scheduler {
       this.safely(() => this.deps.fire(fires, updates));
     }
     this.arm();
+  }
+
+  /**
+   * A fired job's next fire after now. A cron time after now depends only on
+   * the pattern and its time zone, so jobs of the same pattern firing in one
+   * tick share one step of croner (200 jobs due each second cost ~40 ms
+   * of stepping otherwise, all of it before the first of them starts).
+   */
+  private nextAfter(e: Detailed, now: number, sameCron: Map<string, number | null>): number | null {
+    const key = e.schedule.kind === 'cron' ? `${e.schedule.expression}\u0000${e.schedule.timezone ?? ''}` : null;
+    if (key !== null && sameCron.has(key)) return sameCron.get(key)!;
+    try {
+      const next = nextFireAfter(e.schedule, now, e.at);
+      if (key !== null) sameCron.set(key, next);
+      return next;
+    } catch (err) {
+      this.deps.onError(err);
+      return null;
+    }
   }
 
   private safely(fn: () => void): void {
