@@ -1,7 +1,7 @@
 /** The scheduler on a manual clock: exact, instant, no real timers. */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../electron/engine/clock';
-import { Scheduler, type Fire, type SchedulerLoad } from '../../electron/engine/scheduler/scheduler';
+import { FIRE_CHUNK, Scheduler, type Fire, type SchedulerLoad } from '../../electron/engine/scheduler/scheduler';
 import type { SchedulableRow } from '../../electron/engine/store/jobsStore';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -107,6 +107,25 @@ describe('scheduler', () => {
     expect(next(3)).toBe('2027-03-28T09:00:00.000Z');
   });
 
+  it('records many fires due at once in chunks, each carrying exactly its own jobs\' next fires', () => {
+    const rows = Array.from({ length: 2 * FIRE_CHUNK + 5 }, (_, i) => row(i + 1, { interval_s: 10 }));
+    const { clock, scheduler, table } = setup(rows);
+    const calls: { fired: number[]; next: number[] }[] = [];
+    const deps = (scheduler as unknown as { deps: { fire: (f: Fire[], n: [number, number | null][]) => void } }).deps;
+    const fire = deps.fire;
+    deps.fire = (fs, next) => {
+      calls.push({ fired: fs.map((f) => f.jobId), next: next.map(([id]) => id) });
+      fire(fs, next);
+    };
+    scheduler.start(false);
+    calls.length = 0;
+    clock.advance(10_000);
+    expect(calls.map((c) => c.fired.length)).toEqual([FIRE_CHUNK, FIRE_CHUNK, 5]);
+    for (const c of calls) expect(c.next).toEqual(c.fired);
+    expect(calls.flatMap((c) => c.fired).sort((a, b) => a - b)).toEqual(rows.map((r) => r.id));
+    expect([...table.values()].every((r) => r.next_fire_at === T0 + 20_000)).toBe(true);
+  });
+
   it('applies the misfire policy to fires missed while down', () => {
     const missedAt = T0 - 95_000;
     const { fires, scheduler, table } = setup([
@@ -191,8 +210,9 @@ describe('scheduler', () => {
     expect(scheduler.size).toBe(2);
   });
 
-  it('fires many jobs due at the same instant in one batch', () => {
+  it('fires many jobs due at the same instant in the same tick', () => {
     const batches: number[] = [];
+    const perTick = new Map<number, number>();
     const clock = new ManualClock(T0);
     const rows = Array.from({ length: 200 }, (_, i) => row(i + 1, { interval_s: 1, next_fire_at: T0 + 1000 }));
     const scheduler = new Scheduler({
@@ -200,7 +220,9 @@ describe('scheduler', () => {
       load: () => ({ upcoming: [], rows }),
       loadOne: () => undefined,
       fire: (fs) => {
-        if (fs.length) batches.push(fs.length);
+        if (!fs.length) return;
+        batches.push(fs.length);
+        perTick.set(clock.now(), (perTick.get(clock.now()) ?? 0) + fs.length);
       },
       onError: (e) => {
         throw e;
@@ -208,6 +230,7 @@ describe('scheduler', () => {
     });
     scheduler.start(false);
     clock.advance(3000);
-    expect(batches).toEqual([200, 200, 200]);
+    expect([...perTick.values()]).toEqual([200, 200, 200]);
+    expect(Math.max(...batches)).toBe(FIRE_CHUNK);
   });
 });

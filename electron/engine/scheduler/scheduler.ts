@@ -66,6 +66,8 @@ type Detailed = Entry & { name: string; schedule: Schedule };
 
 /** A fire this late at start-up is a misfire; less late, it is simply fired. */
 export const MISFIRE_GRACE_MS = 1000;
+/** Fires recorded per transaction when many are due at once (about the default concurrency of a busy server). */
+export const FIRE_CHUNK = 32;
 /** Longest single wait; the timer re-arms (clock changes, sleep). */
 const MAX_WAIT_MS = 60_000;
 
@@ -293,9 +295,12 @@ export class Scheduler {
       this.set(e.jobId, e.name, e.schedule, next);
       updates.push([e.jobId, next]);
     }
-    if (fires.length) {
-      this.fired += fires.length;
-      this.safely(() => this.deps.fire(fires, updates));
+    this.fired += fires.length;
+    // Recorded in chunks, each with its own jobs' next fires (fires[i] goes with updates[i]), so the
+    // first runs are claimed and their spawns sent while the rest are still being recorded; a crash
+    // between chunks leaves the unrecorded jobs' stored next fire as it was: a missed fire at restart.
+    for (let i = 0; i < fires.length; i += FIRE_CHUNK) {
+      this.safely(() => this.deps.fire(fires.slice(i, i + FIRE_CHUNK), updates.slice(i, i + FIRE_CHUNK)));
     }
     this.arm();
   }
