@@ -5,7 +5,8 @@
 // once (prepare), the test command and vitest's global setup run it again.
 //   node scripts/build-node.mjs
 import { build } from 'esbuild';
-import { join } from 'node:path';
+import { readdirSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 
@@ -31,7 +32,8 @@ export async function buildNode() {
     sourcemap: true,
     logLevel: 'warning',
   });
-  await build({
+  const cli = await build({
+    metafile: true,
     entryPoints: { cli: join(root, 'electron/cli/main.ts') },
     outdir: join(root, 'out/node'),
     outExtension: { '.js': '.mjs' },
@@ -56,6 +58,12 @@ export async function buildNode() {
     sourcesContent: false,
     logLevel: 'warning',
   });
+  // Chunk names carry a hash of their content: the chunks of earlier builds would pile up beside these.
+  const current = new Set(Object.keys(cli.metafile.outputs).map((file) => basename(file)));
+  const outDir = join(root, 'out/node');
+  for (const name of readdirSync(outDir)) {
+    if (name.startsWith('cli-') && !current.has(name)) rmSync(join(outDir, name), { force: true });
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await buildNode();
