@@ -32,7 +32,9 @@ function runsHere(args) {
 const bundle = new URL('../out/node/cli.mjs', import.meta.url);
 let main;
 if (existsSync(bundle) && !process.env.JOBDECK_FROM_SOURCE) {
-  process.setSourceMapsEnabled(true);
+  // Stacks are printed only with JOBDECK_DEBUG (cli/main.ts); mapping them costs every start ~40 ms
+  // (Node reads the bundle's map and measures its lines as each module loads), so only then.
+  if (process.env.JOBDECK_DEBUG) process.setSourceMapsEnabled(true);
   // Its launcher starts now, so its Node start overlaps loading the CLI (the engine takes it over).
   const launcherStart = new URL('../out/node/launcherStart.mjs', import.meta.url);
   if (runsHere(argv) && existsSync(launcherStart)) {

@@ -53,7 +53,7 @@ export async function buildNode() {
     // Bundled CommonJS packages call require() for Node's own modules.
     banner: { js: "import { createRequire as __jobdeckCreateRequire } from 'node:module';\nconst require = __jobdeckCreateRequire(import.meta.url);" },
     sourcemap: true,
-    // Stacks are mapped to the sources (setSourceMapsEnabled in bin/jobdeck.mjs) from the mappings alone;
+    // Stacks are mapped to the sources (with JOBDECK_DEBUG: setSourceMapsEnabled in bin/jobdeck.mjs) from the mappings alone;
     // without the sources' text the map is a third of the size, and Node reads it at every start.
     sourcesContent: false,
     logLevel: 'warning',

@@ -160,3 +160,18 @@ describe('jobdeck tokens, expiring', () => {
     expect([bad.code, bad.stderr]).toEqual([2, 'jobdeck: --expires: expected a duration such as 30d, 12h or 90m, not "soon"\n']);
   });
 });
+
+describe('an error the CLI did not expect', () => {
+  it('is one line on standard error; JOBDECK_DEBUG=1 adds its stack, mapped to the TypeScript sources', async () => {
+    const dataDir = tempDir();
+    const target = join(tempDir(), 'no such folder', 'jobs.json');
+    const plain = await cli(['export', target, '--data-dir', dataDir]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toBe(`jobdeck: ENOENT: no such file or directory, open '${target}'\n`);
+    const debug = await cli(['export', target, '--data-dir', dataDir], { env: { JOBDECK_DEBUG: '1' } });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr.split('\n')[0]).toBe(plain.stderr.trimEnd());
+    // A frame in our own code, named by its source file (the bundle's source map), not by out/node/cli.mjs.
+    expect(debug.stderr).toMatch(/\n\s+at .*electron\/cli\/commands\/transfer\.ts:\d+:\d+/);
+  });
+});
