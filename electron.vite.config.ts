@@ -20,6 +20,8 @@ export default defineConfig({
           launcher: resolve(root, 'electron/engine/runner/launcher.ts'),
           // What a pre-started Node interpreter runs until a run takes it (electron/engine/runner/warmNode.ts).
           warmNode: resolve(root, 'electron/engine/runner/warmNode.ts'),
+          // The worker thread the engine checkpoints its SQLite log on (electron/engine/store/checkpointWorker.ts).
+          checkpointWorker: resolve(root, 'electron/engine/store/checkpointWorker.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js' },
       },

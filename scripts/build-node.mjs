@@ -18,6 +18,8 @@ export async function buildNode() {
       launcher: join(root, 'electron/engine/runner/launcher.ts'),
       warmNode: join(root, 'electron/engine/runner/warmNode.ts'),
       launcherStart: join(root, 'electron/engine/runner/launcherStart.ts'),
+      // checkpointWorker: the worker thread a scheduling engine checkpoints its SQLite log on.
+      checkpointWorker: join(root, 'electron/engine/store/checkpointWorker.ts'),
     },
     outdir: join(root, 'out/node'),
     outExtension: { '.js': '.mjs' },
@@ -28,6 +30,8 @@ export async function buildNode() {
     // Bundled whole (it uses only zod/mini and Node's own modules), so unused code is left out:
     // the smaller the launcher, the faster its fork() of each job.
     packages: 'bundle',
+    // The checkpoint worker's native SQLite stays in node_modules (a bundle cannot hold a .node file).
+    external: ['better-sqlite3'],
     minifySyntax: true,
     sourcemap: true,
     logLevel: 'warning',

@@ -31,7 +31,9 @@ const bareBefore = bareBursts();
 
 const tmp = tempDir();
 const LAUNCHERS = process.env.BENCH_LAUNCHERS ? Number(process.env.BENCH_LAUNCHERS) : undefined;
-const engine = Engine.open({ dataDir: tmp.dir, concurrency: CONCURRENCY, launchers: LAUNCHERS, onError: (e) => console.error(e) });
+// BENCH_CHECKPOINTS=off leaves WAL checkpoints inside the commits (SQLite's default), for A/B runs.
+const backgroundCheckpoints = process.env.BENCH_CHECKPOINTS !== 'off';
+const engine = Engine.open({ dataDir: tmp.dir, concurrency: CONCURRENCY, launchers: LAUNCHERS, backgroundCheckpoints, onError: (e) => console.error(e) });
 for (let i = 0; i < JOBS; i++) {
   await engine.handlers['jobs.create'](
     {

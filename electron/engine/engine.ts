@@ -19,6 +19,7 @@ import { describeOwner, InstanceLock, SchedulerLock } from './ownership';
 import { dbFile } from './paths';
 import { LauncherPool } from './runner/launcherPool';
 import { PAUSED_SETTING } from './services/schedulerService';
+import { Checkpointer } from './store/checkpointer';
 import { Store } from './store/store';
 import { wire, type Parts } from './wiring';
 
@@ -46,6 +47,8 @@ export class Engine {
   private readonly parts: Parts;
   private readonly instance: InstanceLock;
   private readonly schedulerLock: SchedulerLock | null;
+  /** Runs the store's WAL checkpoints off the engine's thread (null: SQLite runs them in commits). */
+  readonly checkpointer: Checkpointer | null;
   private closing: Promise<void> | null = null;
   private hurry: (() => void) | null = null;
   private scheduling = false;
@@ -92,6 +95,11 @@ export class Engine {
     });
     this.handlers = this.parts.handlers;
     this.services = this.parts.services;
+    // The engine that schedules the folder lives long and commits often: its checkpoints go to a worker thread.
+    this.checkpointer =
+      schedulerLock && this.config.backgroundCheckpoints
+        ? new Checkpointer({ file: dbFile(dataDir), db: this.store.db, nativeBinding, onProblem: (m) => this.config.logger.warn(m) })
+        : null;
   }
 
   /** Opens a data folder: interrupts runs of dead processes, then (unless told to wait) starts scheduling. */
@@ -207,6 +215,8 @@ export class Engine {
       this.config.onError(err);
     } finally {
       p.sender.close();
+      // Its connection closes first, so the engine's close is the last one and removes the log.
+      await this.checkpointer?.stop();
       this.schedulerLock?.release();
       this.instance.release();
       this.store.close();

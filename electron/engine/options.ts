@@ -57,6 +57,13 @@ export interface EngineOptions {
    */
   startLaunchers?: boolean;
   /**
+   * An engine that schedules its folder checkpoints the store's write-ahead
+   * log on a worker thread instead of inside the commit that fills it (an
+   * fsync of the database: 10-60 ms on a virtual disk, during which no fire
+   * is recorded and no run starts). Default true; false leaves it to SQLite.
+   */
+  backgroundCheckpoints?: boolean;
+  /**
    * Most pre-started idle interpreters kept per runtime (node, python3) in
    * each launcher, for jobs with `warm` on; the pool follows demand and is
    * empty when idle. 0 turns warm starts off. Default 4.
@@ -150,6 +157,7 @@ export function resolveEngineOptions(o: EngineOptions): EngineConfig {
     spawner: o.spawner ?? 'launcher',
     launchers: Math.floor(positive('launchers', o.launchers, defaultLauncherCount())),
     startLaunchers: o.startLaunchers ?? false,
+    backgroundCheckpoints: o.backgroundCheckpoints ?? true,
     warmMax: Math.min(16, Math.floor(positive('warmMax', o.warmMax, LAUNCHER_DEFAULTS.warmMax, 0))),
     warmWindowMs: positive('warmWindowMs', o.warmWindowMs, LAUNCHER_DEFAULTS.warmWindowMs, 100),
     killGraceMs: positive('killGraceMs', o.killGraceMs, 5000, 0),
