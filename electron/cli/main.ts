@@ -9,6 +9,7 @@ import { describeError, type GlobalOptions } from './context';
 import { EXIT, exitCodeOfError } from './exitCodes';
 import { registerJobs } from './commands/jobs';
 import { registerLogin } from './commands/login';
+import { registerMigrate } from './commands/migrate';
 import { registerNotify } from './commands/notify';
 import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerJobs(program, globals);
   registerRuns(program, globals);
   registerTransfer(program, globals);
+  registerMigrate(program, globals);
   registerScheduler(program, globals);
   registerServe(program, globals);
   registerService(program, globals);
