@@ -14,9 +14,10 @@ import { openDatabase, type Db, type OpenOptions } from './database';
 import { JobsStore } from './jobsStore';
 import { RunsStore } from './runsStore';
 import { TasksStore } from './tasksStore';
-import { UsersStore } from './usersStore';
-import { AuditStore, LocksStore, SettingsStore } from './controlStore';
+import { usersPart, type UsersStore } from './usersStore';
+import { auditPart, locksPart, settingsPart, type AuditStore, type LocksStore, type SettingsStore } from './controlStore';
 import { makeTables, type Tables, type Tx } from './tables';
+import { SqliteSteps, sqlitePart } from './work';
 
 export class LogsStore {
   constructor(private readonly t: Tables) {}
@@ -57,16 +58,17 @@ export class Store {
 
   /** `db` is exposed for tests and the bench only (they inspect and doctor rows). */
   constructor(readonly db: Db) {
-    const t = makeTables(db);
+    const steps = new SqliteSteps(db);
+    const t = makeTables(db, steps);
     const tx: Tx = (fn) => (db.inTransaction ? fn() : db.transaction(fn).immediate());
     this.jobs = new JobsStore(t, tx);
     this.runs = new RunsStore(t, tx);
     this.tasks = new TasksStore(t, tx);
     this.logs = new LogsStore(t);
-    this.users = new UsersStore(t, tx);
-    this.locks = new LocksStore(t, tx);
-    this.audit = new AuditStore(t);
-    this.settings = new SettingsStore(t, tx);
+    this.users = sqlitePart(steps, tx, usersPart);
+    this.locks = sqlitePart(steps, tx, locksPart);
+    this.audit = sqlitePart(steps, tx, auditPart);
+    this.settings = sqlitePart(steps, tx, settingsPart) as SettingsStore;
     this.notify = new NotifyStore(t, tx);
     this.dashboard = new DashboardStore(db);
     this.jobDeletion = new JobDeletion(db, t, tx);

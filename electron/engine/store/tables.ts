@@ -1,40 +1,42 @@
 /** The statement layer every intent works on, and the transaction they run in. */
 import type { Db } from './database';
-import { AuditTable } from './tables/auditTable';
+import { auditTable } from './tables/auditTable';
 import { JobsTable } from './tables/jobsTable';
-import { LocksTable } from './tables/locksTable';
+import { locksTable } from './tables/locksTable';
 import { LogsTable } from './tables/logsTable';
 import { NotifyTable } from './tables/notifyTable';
 import { RunsTable } from './tables/runsTable';
-import { SettingsTable } from './tables/settingsTable';
+import { settingsTable } from './tables/settingsTable';
 import { TasksTable } from './tables/tasksTable';
-import { UsersTable } from './tables/usersTable';
+import { usersTable } from './tables/usersTable';
+import { performedOn, type Performed, type SqliteSteps } from './work';
 
 export interface Tables {
   jobs: JobsTable;
   runs: RunsTable;
   logs: LogsTable;
-  locks: LocksTable;
-  audit: AuditTable;
-  users: UsersTable;
-  settings: SettingsTable;
   tasks: TasksTable;
   notify: NotifyTable;
+  // Written once for both backends (work.ts), performed here on SQLite.
+  locks: Performed<typeof locksTable>;
+  audit: Performed<typeof auditTable>;
+  users: Performed<typeof usersTable>;
+  settings: { get<T>(key: string, fallback: T): T; set(key: string, value: unknown): void };
 }
 
 /** Runs fn in one write transaction; nested calls join the outer one. */
 export type Tx = <T>(fn: () => T) => T;
 
-export function makeTables(db: Db): Tables {
+export function makeTables(db: Db, steps: SqliteSteps): Tables {
   return {
     jobs: new JobsTable(db),
     runs: new RunsTable(db),
     logs: new LogsTable(db),
-    locks: new LocksTable(db),
-    audit: new AuditTable(db),
-    users: new UsersTable(db),
-    settings: new SettingsTable(db),
     tasks: new TasksTable(db),
     notify: new NotifyTable(db),
+    locks: performedOn(steps, locksTable),
+    audit: performedOn(steps, auditTable),
+    users: performedOn(steps, usersTable),
+    settings: performedOn(steps, settingsTable) as Tables['settings'],
   };
 }

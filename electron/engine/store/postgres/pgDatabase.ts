@@ -132,6 +132,21 @@ export async function connectPostgres(url: string, options: PgConnectOptions = {
   return client;
 }
 
+/** A pool of connections configured as connectPostgres's; errors of idle connections are absorbed (the next use reports them). */
+export function createPool(url: string, options: { max?: number; connectTimeoutMs?: number; applicationName?: string } = {}): pg.Pool {
+  const pgLib = pgModule();
+  const pool = new pgLib.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    application_name: options.applicationName ?? 'jobdeck',
+    options: `-c search_path=${PG_SCHEMA}`,
+    types: typeParsers(pgLib),
+  });
+  pool.on('error', () => {});
+  return pool;
+}
+
 /** Jobdeck's migrations applied so far (none: an empty database), checked against the ones this version knows. */
 export async function appliedMigrations(client: pg.Client): Promise<number> {
   const exists = await client.query<{ n: number }>(

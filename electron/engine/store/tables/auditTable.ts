@@ -1,8 +1,7 @@
 /** The audit log: who did what, when. */
 import type { AuditEntry } from '../../../../shared/model/misc';
 import { iso } from '../../../../shared/dates';
-import type { Db } from '../database';
-import { StatementCache } from '../statements';
+import { all, get, run, sql, type Work } from '../work';
 
 export interface NewAudit {
   actor: string;
@@ -26,19 +25,38 @@ interface AuditRow {
   details: string | null;
 }
 
-export class AuditTable {
-  private readonly q: StatementCache;
-  private readonly insertStmt;
+export interface AuditFilter {
+  actor?: string;
+  jobId?: number;
+  limit: number;
+  offset: number;
+}
 
-  constructor(db: Db) {
-    this.q = new StatementCache(db);
-    this.insertStmt = db.prepare(
-      'INSERT INTO audit (at, actor, action, target_type, target_id, target_name, job_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+const INSERT = sql('INSERT INTO audit (at, actor, action, target_type, target_id, target_name, job_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+
+/** The WHERE clause of a filter in both dialects (an actor matches without ASCII case, as NOCASE does). */
+function whereOf(filter: AuditFilter): { sqlite: string; pg: string; args: unknown[] } {
+  const sqlite: string[] = [];
+  const pg: string[] = [];
+  const args: unknown[] = [];
+  if (filter.actor) {
+    sqlite.push('actor = ? COLLATE NOCASE');
+    pg.push('lower(actor COLLATE "C") = lower(? COLLATE "C")');
+    args.push(filter.actor);
   }
+  if (filter.jobId !== undefined) {
+    sqlite.push('job_id = ?');
+    pg.push('job_id = ?');
+    args.push(filter.jobId);
+  }
+  const clause = (parts: string[]) => (parts.length ? `WHERE ${parts.join(' AND ')}` : '');
+  return { sqlite: clause(sqlite), pg: clause(pg), args };
+}
 
-  add(e: NewAudit): void {
-    this.insertStmt.run(
+export const auditTable = {
+  *add(e: NewAudit): Work<void> {
+    yield* run(
+      INSERT,
       e.at ?? Date.now(),
       e.actor,
       e.action,
@@ -48,24 +66,14 @@ export class AuditTable {
       e.jobId ?? null,
       e.details ? JSON.stringify(e.details) : null,
     );
-  }
+  },
 
-  list(filter: { actor?: string; jobId?: number; limit: number; offset: number }): { items: AuditEntry[]; total: number } {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.actor) {
-      where.push('actor = ? COLLATE NOCASE');
-      args.push(filter.actor);
-    }
-    if (filter.jobId !== undefined) {
-      where.push('job_id = ?');
-      args.push(filter.jobId);
-    }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows = this.q
-      .get(`SELECT id, at, actor, action, target_type, target_id, target_name, details FROM audit ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`)
-      .all(...args, filter.limit, filter.offset) as AuditRow[];
-    const total = (this.q.get(`SELECT COUNT(*) AS n FROM audit ${clause}`).get(...args) as { n: number }).n;
+  *list(filter: AuditFilter): Work<{ items: AuditEntry[]; total: number }> {
+    const where = whereOf(filter);
+    const page = (clause: string) => `SELECT id, at, actor, action, target_type, target_id, target_name, details FROM audit ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`;
+    const count = (clause: string) => `SELECT COUNT(*) AS n FROM audit ${clause}`;
+    const rows = yield* all<AuditRow>(sql(page(where.sqlite), numbered(page(where.pg))), ...where.args, filter.limit, filter.offset);
+    const total = (yield* get<{ n: number }>(sql(count(where.sqlite), numbered(count(where.pg))), ...where.args))!.n;
     return {
       items: rows.map((r) => ({
         id: r.id,
@@ -79,5 +87,7 @@ export class AuditTable {
       })),
       total,
     };
-  }
-}
+  },
+};
+
+const numbered = (text: string) => sql(text).pg;

@@ -1,5 +1,5 @@
 /** Named locks: jobs that share a lock name never run at the same time. */
-import type { Db } from '../database';
+import { all, get, run, sql, type Work } from '../work';
 
 export interface LockRow {
   name: string;
@@ -11,43 +11,34 @@ export interface LockRow {
   run_status: string | null;
 }
 
-export class LocksTable {
-  private readonly acquireStmt;
-  private readonly releaseStmt;
-  private readonly listStmt;
-  private readonly getStmt;
-  private readonly breakStmt;
+const SELECT = `SELECT l.*, j.name AS job_name, r.status AS run_status FROM locks l
+  JOIN jobs j ON j.id = l.job_id LEFT JOIN runs r ON r.id = l.run_id`;
+const ACQUIRE = sql('INSERT INTO locks (name, run_id, job_id, owner, acquired_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING');
+const RELEASE = sql('DELETE FROM locks WHERE name = ? AND run_id = ?');
+// Byte order on both backends (SQLite's BINARY, PostgreSQL's "C").
+const LIST = sql(`${SELECT} ORDER BY l.name`, `${SELECT} ORDER BY l.name COLLATE "C"`);
+const GET = sql(`${SELECT} WHERE l.name = ?`);
+const BREAK = sql('DELETE FROM locks WHERE name = ?');
 
-  constructor(db: Db) {
-    this.acquireStmt = db.prepare(
-      'INSERT INTO locks (name, run_id, job_id, owner, acquired_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING',
-    );
-    this.releaseStmt = db.prepare('DELETE FROM locks WHERE name = ? AND run_id = ?');
-    this.listStmt = db.prepare(`SELECT l.*, j.name AS job_name, r.status AS run_status FROM locks l
-      JOIN jobs j ON j.id = l.job_id LEFT JOIN runs r ON r.id = l.run_id ORDER BY l.name`);
-    this.getStmt = db.prepare(`SELECT l.*, j.name AS job_name, r.status AS run_status FROM locks l
-      JOIN jobs j ON j.id = l.job_id LEFT JOIN runs r ON r.id = l.run_id WHERE l.name = ?`);
-    this.breakStmt = db.prepare('DELETE FROM locks WHERE name = ?');
-  }
-
+export const locksTable = {
   /** Takes the lock for a run; false when someone else holds it. */
-  acquire(name: string, runId: number, jobId: number, owner: string, at: number): boolean {
-    return this.acquireStmt.run(name, runId, jobId, owner, at).changes === 1;
-  }
+  *acquire(name: string, runId: number, jobId: number, owner: string, at: number): Work<boolean> {
+    return (yield* run(ACQUIRE, name, runId, jobId, owner, at)) === 1;
+  },
 
-  release(name: string, runId: number): void {
-    this.releaseStmt.run(name, runId);
-  }
+  *release(name: string, runId: number): Work<void> {
+    yield* run(RELEASE, name, runId);
+  },
 
-  list(): LockRow[] {
-    return this.listStmt.all() as LockRow[];
-  }
+  list(): Work<LockRow[]> {
+    return all<LockRow>(LIST);
+  },
 
-  get(name: string): LockRow | undefined {
-    return this.getStmt.get(name) as LockRow | undefined;
-  }
+  get(name: string): Work<LockRow | undefined> {
+    return get<LockRow>(GET, name);
+  },
 
-  break(name: string): boolean {
-    return this.breakStmt.run(name).changes === 1;
-  }
-}
+  *break(name: string): Work<boolean> {
+    return (yield* run(BREAK, name)) === 1;
+  },
+};

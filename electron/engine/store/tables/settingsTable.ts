@@ -1,21 +1,16 @@
-/** Small persisted settings (scheduler paused, …). */
-import type { Db } from '../database';
+/** Small persisted settings (scheduler paused, …), each a JSON value under a key. */
+import { get, run, sql, type Work } from '../work';
 
-export class SettingsTable {
-  private readonly getStmt;
-  private readonly setStmt;
+const GET = sql('SELECT value FROM settings WHERE key = ?');
+const SET = sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
 
-  constructor(db: Db) {
-    this.getStmt = db.prepare('SELECT value FROM settings WHERE key = ?');
-    this.setStmt = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
-  }
-
-  get<T>(key: string, fallback: T): T {
-    const row = this.getStmt.get(key) as { value: string } | undefined;
+export const settingsTable = {
+  *get<T>(key: string, fallback: T): Work<T> {
+    const row = yield* get<{ value: string }>(GET, key);
     return row ? (JSON.parse(row.value) as T) : fallback;
-  }
+  },
 
-  set(key: string, value: unknown): void {
-    this.setStmt.run(key, JSON.stringify(value));
-  }
-}
+  *set(key: string, value: unknown): Work<void> {
+    yield* run(SET, key, JSON.stringify(value));
+  },
+};

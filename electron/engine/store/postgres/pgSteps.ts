@@ -1,0 +1,128 @@
+/**
+ * Answers store work (../work.ts) on PostgreSQL: each call is one
+ * transaction on a pooled connection, its steps awaited one after another.
+ *
+ * - A statement is prepared once per connection (named by a hash of its text).
+ * - A guarded step runs inside a savepoint, so the intent can catch its
+ *   constraint error and go on, as it does on SQLite (where a failed
+ *   statement does not end the transaction).
+ * - Work that fails because another transaction got there first (a
+ *   serialization failure, a deadlock, or a unique violation the intent did
+ *   not catch) is run again from the start, up to 5 times: its own checks then
+ *   see the other transaction's rows (a second `users.add` of one name gets
+ *   NAME_TAKEN, not a raw constraint error).
+ */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Async, Step, StorePart, Work } from '../work';
+import { createPool, describePgError } from './pgDatabase';
+
+const RETRIES = 5;
+/** serialization_failure, deadlock_detected, unique_violation */
+const RACED = new Set(['40001', '40P01', '23505']);
+
+export class PgSteps {
+  private readonly names = new Map<string, string>();
+  private savepoints = 0;
+
+  private constructor(
+    readonly pool: pg.Pool,
+    private readonly url: string,
+  ) {}
+
+  static create(url: string, options: { max?: number } = {}): PgSteps {
+    return new PgSteps(createPool(url, options), url);
+  }
+
+  private statementName(text: string): string {
+    let name = this.names.get(text);
+    if (!name) {
+      name = `jd_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      this.names.set(text, name);
+    }
+    return name;
+  }
+
+  private async answer(client: pg.PoolClient, step: Step): Promise<unknown> {
+    const query = { name: this.statementName(step.sql.pg), text: step.sql.pg, values: step.args as unknown[] };
+    if (step.op === 'run' && step.guarded) {
+      const savepoint = `jd_guard_${++this.savepoints}`;
+      await client.query(`SAVEPOINT ${savepoint}`);
+      try {
+        const result = await client.query(query);
+        await client.query(`RELEASE SAVEPOINT ${savepoint}`);
+        return result.rowCount ?? 0;
+      } catch (err) {
+        await client.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+        throw err;
+      }
+    }
+    const result = await client.query(query);
+    switch (step.op) {
+      case 'get':
+        return result.rows[0];
+      case 'all':
+        return result.rows;
+      case 'run':
+        return result.rowCount ?? 0;
+    }
+  }
+
+  private async drive<T>(client: pg.PoolClient, work: Work<T>): Promise<T> {
+    let next = work.next();
+    while (!next.done) {
+      let answer: unknown;
+      try {
+        answer = await this.answer(client, next.value);
+      } catch (err) {
+        next = work.throw(err);
+        continue;
+      }
+      next = work.next(answer);
+    }
+    return next.value;
+  }
+
+  /** Performs the work `make` returns in one transaction (made again for each try). */
+  async perform<T>(make: () => Work<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (err) {
+        throw describePgError(this.url, err);
+      }
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const value = await this.drive(client, make());
+        await client.query('COMMIT');
+        return value;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+        const code = (err as { code?: string }).code;
+        if (code && RACED.has(code) && attempt < RETRIES) continue;
+        throw describePgError(this.url, err);
+      } finally {
+        // A connection that could not even roll back is dropped, not reused.
+        client.release(broken);
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+/** A store part bound to PostgreSQL: every read and write one transaction. */
+export function pgPart<R extends Record<string, (...args: never[]) => Work<unknown>>, W extends Record<string, (...args: never[]) => Work<unknown>>>(
+  steps: PgSteps,
+  part: StorePart<R, W>,
+): Async<R> & Async<W> {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of [...Object.entries(part.reads), ...Object.entries(part.writes)]) {
+    out[name] = (...args: never[]) => steps.perform(() => fn(...args));
+  }
+  return out as Async<R> & Async<W>;
+}

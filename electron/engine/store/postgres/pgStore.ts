@@ -1,0 +1,44 @@
+/**
+ * The PostgreSQL store: the parts of the store written for both backends
+ * (../work.ts), each call one transaction on PostgreSQL. It grows part by
+ * part as the store's intents are written that way; the SQLite store
+ * (../store.ts) performs the same work synchronously.
+ */
+import { auditPart, locksPart, settingsPart, type AsyncSettingsStore } from '../controlStore';
+import { usersPart } from '../usersStore';
+import { connectPostgres, describePgError, migratePostgres } from './pgDatabase';
+import { PgSteps, pgPart } from './pgSteps';
+
+export class PgStore {
+  readonly users;
+  readonly locks;
+  readonly audit;
+  readonly settings: AsyncSettingsStore;
+
+  private constructor(readonly steps: PgSteps) {
+    this.users = pgPart(steps, usersPart);
+    this.locks = pgPart(steps, locksPart);
+    this.audit = pgPart(steps, auditPart);
+    this.settings = pgPart(steps, settingsPart) as AsyncSettingsStore;
+  }
+
+  /** Connects, brings the schema up to date (under the schema's advisory lock) and opens a pool. */
+  static async open(url: string, options: { max?: number; now?: number } = {}): Promise<PgStore> {
+    const client = await connectPostgres(url);
+    try {
+      await client.query('BEGIN');
+      await migratePostgres(client, options.now ?? Date.now());
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw describePgError(url, err);
+    } finally {
+      await client.end().catch(() => {});
+    }
+    return new PgStore(PgSteps.create(url, { max: options.max }));
+  }
+
+  close(): Promise<void> {
+    return this.steps.close();
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Store work written once for both backends. A statement function or an
+ * intent is a generator that yields the database steps it needs (a query in
+ * both dialects and its arguments) and gets each step's answer back:
+ *
+ *   function* addUser(name: string): Work<void> {
+ *     if (yield* get(USER_BY_NAME, name)) throw …;
+ *     yield* run(INSERT_USER, name);
+ *   }
+ *
+ * A driver answers the steps. The SQLite driver (here) answers each one at
+ * once with better-sqlite3, so an intent runs synchronously inside one
+ * transaction, as the store always did; the PostgreSQL driver
+ * (postgres/pgStore.ts) awaits each one on a connection inside BEGIN and
+ * COMMIT. The logic between the steps (rules, checks, row shapes) exists
+ * once. An error a step raises is thrown into the generator at that step, so
+ * intents catch a unique violation where it happened, on either backend.
+ */
+import type Database from 'better-sqlite3';
+import type { Db } from './database';
+
+/** One statement in both dialects. PostgreSQL's text is given with `?` too (numbered `$1`, `$2`, … here), or is SQLite's. */
+export interface Sql {
+  readonly sqlite: string;
+  readonly pg: string;
+}
+
+/**
+ * A statement. Write it in the SQL both share where possible (quote "user",
+ * use ON CONFLICT, RETURNING); give PostgreSQL's own text where they differ
+ * (SQLite's NOCASE, MAX(a, b), json_each).
+ */
+export function sql(sqlite: string, pg?: string): Sql {
+  return { sqlite, pg: numberPlaceholders(pg ?? sqlite) };
+}
+
+/** `?` -> `$1`, `$2`, … outside quoted text. */
+export function numberPlaceholders(text: string): string {
+  let n = 0;
+  let out = '';
+  let quote: string | null = null;
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === '?') out += `$${++n}`;
+    else out += ch;
+  }
+  return out;
+}
+
+export type Step =
+  /** The first row, or undefined. */
+  | { op: 'get'; sql: Sql; args: readonly unknown[] }
+  /** Every row. */
+  | { op: 'all'; sql: Sql; args: readonly unknown[] }
+  /**
+   * A write; answers the number of rows it changed. `guarded`: the intent
+   * catches this step's constraint errors and goes on (PostgreSQL wraps it
+   * in a savepoint, since an error there would end the transaction).
+   */
+  | { op: 'run'; sql: Sql; args: readonly unknown[]; guarded?: boolean };
+
+/** Work on the store that returns T. */
+export type Work<T> = Generator<Step, T, unknown>;
+
+export function* get<R>(statement: Sql, ...args: unknown[]): Work<R | undefined> {
+  return (yield { op: 'get', sql: statement, args }) as R | undefined;
+}
+
+export function* all<R>(statement: Sql, ...args: unknown[]): Work<R[]> {
+  return (yield { op: 'all', sql: statement, args }) as R[];
+}
+
+/** A write; returns how many rows it changed. */
+export function* run(statement: Sql, ...args: unknown[]): Work<number> {
+  return (yield { op: 'run', sql: statement, args }) as number;
+}
+
+/** A write whose constraint errors the intent catches (see Step). */
+export function* guardedRun(statement: Sql, ...args: unknown[]): Work<number> {
+  return (yield { op: 'run', sql: statement, args, guarded: true }) as number;
+}
+
+/** A value a statement counted (COUNT(*) AS n) or one column of the first row. */
+export function* value<R>(statement: Sql, column: string, ...args: unknown[]): Work<R | undefined> {
+  const row = yield* get<Record<string, unknown>>(statement, ...args);
+  return row?.[column] as R | undefined;
+}
+
+/** A unique or primary-key violation, from either backend. */
+export const isUniqueViolation = (err: unknown): boolean => {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+};
+
+/** Answers steps with better-sqlite3, synchronously, caching each statement by its text. */
+export class SqliteSteps {
+  private readonly cache = new Map<string, Database.Statement>();
+
+  constructor(readonly db: Db) {}
+
+  private statement(text: string): Database.Statement {
+    let stmt = this.cache.get(text);
+    if (!stmt) {
+      stmt = this.db.prepare(text);
+      // Statements built from filters vary: keep the cache bounded.
+      if (this.cache.size > 500) this.cache.clear();
+      this.cache.set(text, stmt);
+    }
+    return stmt;
+  }
+
+  answer(step: Step): unknown {
+    const stmt = this.statement(step.sql.sqlite);
+    switch (step.op) {
+      case 'get':
+        return stmt.get(...step.args);
+      case 'all':
+        return stmt.all(...step.args);
+      case 'run':
+        return stmt.run(...step.args).changes;
+    }
+  }
+
+  /** Runs work to its end, synchronously (the caller holds the transaction, if any). */
+  perform<T>(work: Work<T>): T {
+    let next = work.next();
+    while (!next.done) {
+      let answer: unknown;
+      try {
+        answer = this.answer(next.value);
+      } catch (err) {
+        next = work.throw(err);
+        continue;
+      }
+      next = work.next(answer);
+    }
+    return next.value;
+  }
+}
+
+/** The synchronous form of an object of work functions: each call performed at once on SQLite. */
+export type Performed<F> = {
+  [K in keyof F]: F[K] extends (...args: infer A) => Work<infer R> ? (...args: A) => R : never;
+};
+
+/** The asynchronous form: each call performed on a backend that answers later (PostgreSQL). */
+export type Async<F> = {
+  [K in keyof F]: F[K] extends (...args: infer A) => Work<infer R> ? (...args: A) => Promise<R> : never;
+};
+
+type WorkFunctions = Record<string, (...args: never[]) => Work<unknown>>;
+
+/**
+ * A part of the store as its callers see it: reads and intents. Each write
+ * is one transaction; a read is one too on PostgreSQL, and on SQLite runs
+ * without one (its statements see the last commit, as before).
+ */
+export interface StorePart<R extends WorkFunctions, W extends WorkFunctions> {
+  reads: R;
+  writes: W;
+}
+
+/** Binds work functions to SQLite (also for callers inside another intent's transaction). */
+export function performedOn<F extends WorkFunctions>(steps: SqliteSteps, functions: F, inTransaction?: <T>(fn: () => T) => T): Performed<F> {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(functions)) {
+    out[name] = inTransaction ? (...args: never[]) => inTransaction(() => steps.perform(fn(...args))) : (...args: never[]) => steps.perform(fn(...args));
+  }
+  return out as Performed<F>;
+}
+
+/** A store part bound to SQLite: reads performed at once, writes each in a transaction. */
+export function sqlitePart<R extends WorkFunctions, W extends WorkFunctions>(
+  steps: SqliteSteps,
+  tx: <T>(fn: () => T) => T,
+  part: StorePart<R, W>,
+): Performed<R> & Performed<W> {
+  return { ...performedOn(steps, part.reads), ...performedOn(steps, part.writes, tx) };
+}
+
+/** The asynchronous view of synchronous functions (a SQLite part seen through the interface both backends share). */
+export type Promised<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never;
+};
+
+export function promised<T extends object>(sync: T): Promised<T> {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(sync)) {
+    if (typeof fn === 'function') out[name] = async (...args: unknown[]) => (fn as (...a: unknown[]) => unknown)(...args);
+  }
+  return out as Promised<T>;
+}
