@@ -184,8 +184,8 @@ export function wire(ctx: WiringContext): Parts {
         load: (from) => ({ upcoming: store.jobs.nextFiresFrom(from), rows: store.jobs.schedulableToCompute(from) }),
         loadOne: (id) => store.jobs.schedulableOne(id),
         fire: (fires, next, missed = []) => {
-          if (fires.length === 0 && missed.length === 0) store.jobs.setNextFires(next);
-          else skipped += machine.recordFires(fires, next, missed).refused;
+          if (fires.length > 0 || missed.length > 0) skipped += machine.recordFires(fires, next, missed).refused;
+          else if (next.length > 0) store.jobs.setNextFires(next);
         },
         onError,
       })

@@ -8,37 +8,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JobdeckError } from '../../shared/errors';
-import type { AsyncSettingsStore, LockRow, NewAudit } from '../../electron/engine/store/controlStore';
-import type { Credential } from '../../electron/engine/store/usersStore';
-import type { AuditEntry, Role, User } from '../../shared/model/misc';
+import type { AsyncSettingsStore, AuditStore, LocksStore } from '../../electron/engine/store/controlStore';
+import type { JobsStore } from '../../electron/engine/store/jobsStore';
+import type { UsersStore } from '../../electron/engine/store/usersStore';
+import type { Promised } from '../../electron/engine/store/work';
+import { jobsContract } from './jobsContract';
 
-/** The parts under contract, as both backends offer them. */
+/** The parts under contract, as both backends offer them (the SQLite store's seen through `promised`). */
 export interface ContractStore {
-  users: {
-    count(): Promise<number>;
-    get(name: string): Promise<User | undefined>;
-    list(): Promise<User[]>;
-    tokenOwner(id: string): Promise<string | undefined>;
-    authenticate(token: string, now: number): Promise<Credential | undefined>;
-    authenticateSession(id: string, now: number): Promise<Credential | undefined>;
-    startSession(tokenId: string, now: number, expiresAt: number): Promise<string>;
-    endSession(id: string): Promise<boolean>;
-    add(name: string, role: Role, by: string, now: number, expiresAt?: number | null): Promise<{ user: User; token: string }>;
-    remove(name: string, by: string, now: number): Promise<void>;
-    createToken(name: string, by: string, now: number, expiresAt?: number | null): Promise<{ id: string; token: string }>;
-    revokeToken(tokenId: string, by: string, now: number): Promise<void>;
-  };
-  locks: {
-    list(): Promise<LockRow[]>;
-    get(name: string): Promise<LockRow | undefined>;
-    break(name: string, actor: string, now: number, extra?: Record<string, unknown>): Promise<LockRow>;
-    releaseDead(isAlive: (owner: string) => boolean): Promise<number>;
-  };
-  audit: {
-    list(filter: { actor?: string; jobId?: number; limit: number; offset: number }): Promise<{ items: AuditEntry[]; total: number }>;
-    record(entry: NewAudit): Promise<void>;
-  };
+  users: Promised<UsersStore>;
+  locks: Promised<LocksStore>;
+  audit: Promised<AuditStore>;
   settings: AsyncSettingsStore;
+  jobs: Promised<JobsStore>;
 }
 
 export interface ContractBackend {
@@ -48,7 +30,7 @@ export interface ContractBackend {
   close(): Promise<void>;
 }
 
-async function refusal(promise: Promise<unknown>): Promise<JobdeckError> {
+export async function refusal(promise: Promise<unknown>): Promise<JobdeckError> {
   try {
     await promise;
   } catch (err) {
@@ -57,8 +39,11 @@ async function refusal(promise: Promise<unknown>): Promise<JobdeckError> {
   throw new Error('expected the call to fail, but it succeeded');
 }
 
-export function storeContract(backend: string, open: () => Promise<ContractBackend>): void {
-  const withStore = (fn: (b: ContractBackend) => Promise<void>) => async () => {
+/** A test body given a fresh store, closed after it. */
+export const withStoreOf =
+  (open: () => Promise<ContractBackend>) =>
+  (fn: (b: ContractBackend) => Promise<void>) =>
+  async () => {
     const b = await open();
     try {
       await fn(b);
@@ -66,6 +51,10 @@ export function storeContract(backend: string, open: () => Promise<ContractBacke
       await b.close();
     }
   };
+
+export function storeContract(backend: string, open: () => Promise<ContractBackend>): void {
+  const withStore = withStoreOf(open);
+  jobsContract(backend, withStore);
 
   describe(`store contract: ${backend}`, () => {
     it(

@@ -5,10 +5,10 @@
  */
 import { JobdeckError } from '../../../shared/errors';
 import type { JobSpec } from '../../../shared/model/job';
-import type { NewAudit } from './tables/auditTable';
-import type { JobListFilter, JobKeyRow, SchedulableRow } from './tables/jobsTable';
-import type { JobRow } from './rows';
-import type { Tables, Tx } from './tables';
+import { auditTable, type NewAudit } from './tables/auditTable';
+import { jobsTable, type JobListFilter, type JobKeyRow, type SchedulableRow } from './tables/jobsTable';
+import { settingsTable } from './tables/settingsTable';
+import { isUniqueViolation, type Performed, type StorePart, type Work } from './work';
 
 export type { JobListFilter, JobKeyRow, SchedulableRow };
 
@@ -33,150 +33,97 @@ export const JOBS_VERSION = 'jobs.version';
 export const nameTaken = (name: string, field = 'name'): JobdeckError =>
   new JobdeckError('NAME_TAKEN', `a job named "${name}" already exists (names are compared without case)`, field);
 
-const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+function* auditWrite(w: JobWrite, id: number): Work<void> {
+  if (!w.audit) return;
+  yield* auditTable.add({ ...w.audit, at: w.at, actor: w.by, targetId: id, jobId: id });
+}
 
-export class JobsStore {
-  constructor(
-    private readonly t: Tables,
-    private readonly tx: Tx,
-  ) {}
+/** Tells other processes (and nodes) that job definitions changed. */
+function* bump(): Work<void> {
+  yield* settingsTable.set(JOBS_VERSION, (yield* settingsTable.get(JOBS_VERSION, 0)) + 1);
+}
 
-  // ----- reads -----
-
-  get(id: number): JobRow | undefined {
-    return this.t.jobs.get(id);
-  }
-
+const reads = {
+  get: jobsTable.get,
   /** Is any job waiting for other jobs (trigger `dependency`)? */
-  hasDependents(): boolean {
-    return this.t.jobs.hasDependents();
-  }
-
-  getByName(name: string): JobRow | undefined {
-    return this.t.jobs.getByName(name);
-  }
-
-  listKeys(filter: JobListFilter): { rows: JobKeyRow[]; total: number } {
-    return this.t.jobs.listKeys(filter);
-  }
-
-  revisions(afterId: number, limit: number): [id: number, revision: number][] {
-    return this.t.jobs.revisions(afterId, limit);
-  }
-
-  summaries(ids: number[]): JobRow[] {
-    return this.t.jobs.summaries(ids);
-  }
-
-  all(): JobRow[] {
-    return this.t.jobs.all();
-  }
-
-  groups(): string[] {
-    return this.t.jobs.groups();
-  }
-
-  history(id: number) {
-    return this.t.jobs.history(id);
-  }
-
-  schedulable(): SchedulableRow[] {
-    return this.t.jobs.schedulable();
-  }
-
-  schedulableOne(id: number): SchedulableRow | undefined {
-    return this.t.jobs.schedulableOne(id);
-  }
-
-  nextFiresFrom(from: number): [id: number, at: number][] {
-    return this.t.jobs.nextFiresFrom(from);
-  }
-
-  schedulableToCompute(before: number): SchedulableRow[] {
-    return this.t.jobs.schedulableToCompute(before);
-  }
-
-  count(): number {
-    return this.t.jobs.count();
-  }
-
+  hasDependents: jobsTable.hasDependents,
+  getByName: jobsTable.getByName,
+  listKeys: jobsTable.listKeys,
+  revisions: jobsTable.revisions,
+  summaries: jobsTable.summaries,
+  all: jobsTable.all,
+  groups: jobsTable.groups,
+  history: jobsTable.history,
+  schedulable: jobsTable.schedulable,
+  schedulableOne: jobsTable.schedulableOne,
+  nextFiresFrom: jobsTable.nextFiresFrom,
+  schedulableToCompute: jobsTable.schedulableToCompute,
+  count: jobsTable.count,
   /** Bumped by every change to job definitions; another process reloads its schedule when it moves. */
-  version(): number {
-    return this.t.settings.get(JOBS_VERSION, 0);
-  }
+  version: (): Work<number> => settingsTable.get(JOBS_VERSION, 0),
+};
 
-  // ----- intents -----
-
+const writes = {
   /** Creates a job; throws NAME_TAKEN. Returns its id. */
-  create(w: JobWrite): number {
+  *create(w: JobWrite): Work<number> {
+    if (yield* jobsTable.getByName(w.spec.name)) throw nameTaken(w.spec.name);
+    let id: number;
     try {
-      return this.tx(() => {
-        if (this.t.jobs.getByName(w.spec.name)) throw nameTaken(w.spec.name);
-        const id = this.t.jobs.insert(w.spec, w.md5, w.archived, w.nextFireAt, w.by, w.at);
-        this.audit(w, id);
-        this.bump();
-        return id;
-      });
+      id = yield* jobsTable.insert(w.spec, w.md5, w.archived, w.nextFireAt, w.by, w.at);
     } catch (err) {
+      // Another process (or node) took the name after the check.
       if (isUniqueViolation(err)) throw nameTaken(w.spec.name);
       throw err;
     }
-  }
+    yield* auditWrite(w, id);
+    yield* bump();
+    return id;
+  },
 
   /**
    * Writes a job's whole definition over the revision it was read at; false
    * when someone saved in between (the caller reads again). Throws NAME_TAKEN.
    */
-  replace(id: number, revision: number, w: JobReplace, nameField = 'changes.name'): boolean {
+  *replace(id: number, revision: number, w: JobReplace, nameField = 'changes.name'): Work<boolean> {
+    const other = yield* jobsTable.getByName(w.spec.name);
+    if (other && other.id !== id) throw nameTaken(w.spec.name, nameField);
+    let written: boolean;
     try {
-      return this.tx(() => {
-        const other = this.t.jobs.getByName(w.spec.name);
-        if (other && other.id !== id) throw nameTaken(w.spec.name, nameField);
-        if (!this.t.jobs.update(id, revision, w.spec, w.md5, w.archived, w.nextFireAt, w.scriptChanged, w.by, w.at)) return false;
-        this.audit(w, id);
-        this.bump();
-        return true;
-      });
+      written = yield* jobsTable.update(id, revision, w.spec, w.md5, w.archived, w.nextFireAt, w.scriptChanged, w.by, w.at);
     } catch (err) {
       if (isUniqueViolation(err)) throw nameTaken(w.spec.name, nameField);
       throw err;
     }
-  }
+    if (!written) return false;
+    yield* auditWrite(w, id);
+    yield* bump();
+    return true;
+  },
 
   /** Creates and replaces jobs all at once (an import), with one audit entry. Returns the ids written. */
-  importAll(creates: JobWrite[], replaces: { id: number; revision: number; write: JobReplace }[], audit: NewAudit | null): number[] {
-    return this.tx(() => {
-      const ids: number[] = [];
-      for (const w of creates) {
-        if (this.t.jobs.getByName(w.spec.name)) throw nameTaken(w.spec.name);
-        ids.push(this.t.jobs.insert(w.spec, w.md5, w.archived, w.nextFireAt, w.by, w.at));
+  *importAll(creates: JobWrite[], replaces: { id: number; revision: number; write: JobReplace }[], audit: NewAudit | null): Work<number[]> {
+    const ids: number[] = [];
+    for (const w of creates) {
+      if (yield* jobsTable.getByName(w.spec.name)) throw nameTaken(w.spec.name);
+      ids.push(yield* jobsTable.insert(w.spec, w.md5, w.archived, w.nextFireAt, w.by, w.at));
+    }
+    for (const { id, revision, write: w } of replaces) {
+      if (!(yield* jobsTable.update(id, revision, w.spec, w.md5, w.archived, w.nextFireAt, w.scriptChanged, w.by, w.at))) {
+        throw new JobdeckError('CONFLICT', `job "${w.spec.name}" was changed while importing; try again`, 'document');
       }
-      for (const { id, revision, write: w } of replaces) {
-        if (!this.t.jobs.update(id, revision, w.spec, w.md5, w.archived, w.nextFireAt, w.scriptChanged, w.by, w.at)) {
-          throw new JobdeckError('CONFLICT', `job "${w.spec.name}" was changed while importing; try again`, 'document');
-        }
-        ids.push(id);
-      }
-      if (audit) this.t.audit.add(audit);
-      if (ids.length) this.bump();
-      return ids;
-    });
-  }
+      ids.push(id);
+    }
+    if (audit) yield* auditTable.add(audit);
+    if (ids.length) yield* bump();
+    return ids;
+  },
 
   /** Stores the next fire times the scheduler computed (no runs created). */
-  setNextFires(next: readonly [jobId: number, at: number | null][]): void {
-    if (next.length === 0) return;
-    this.tx(() => {
-      for (const [jobId, at] of next) this.t.jobs.setNextFire(jobId, at);
-    });
-  }
+  *setNextFires(next: readonly [jobId: number, at: number | null][]): Work<void> {
+    for (const [jobId, at] of next) yield* jobsTable.setNextFire(jobId, at);
+  },
+};
 
-  private audit(w: JobWrite, id: number): void {
-    if (!w.audit) return;
-    this.t.audit.add({ ...w.audit, at: w.at, actor: w.by, targetId: id, jobId: id });
-  }
+export const jobsPart: StorePart<typeof reads, typeof writes> = { reads, writes };
 
-  private bump(): void {
-    this.t.settings.set(JOBS_VERSION, this.t.settings.get(JOBS_VERSION, 0) + 1);
-  }
-}
+export type JobsStore = Performed<typeof reads> & Performed<typeof writes>;

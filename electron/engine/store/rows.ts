@@ -46,7 +46,7 @@ export interface JobRow {
 }
 
 export const SUMMARY_COLUMNS =
-  'id, name, grp, description, script_md5, runtime, params, param_values, user, schedule_kind, interval_s, cron_expr, timezone, enabled, archived, timeout_s, overlap, retry_count, retry_delay_s, misfire, lock_name, retention, after_deps, gate_minutes, notify, warm, revision, next_fire_at, last_run_id, last_status, last_run_at, created_at, created_by, updated_at, updated_by';
+  'id, name, grp, description, script_md5, runtime, params, param_values, "user", schedule_kind, interval_s, cron_expr, timezone, enabled, archived, timeout_s, overlap, retry_count, retry_delay_s, misfire, lock_name, retention, after_deps, gate_minutes, notify, warm, revision, next_fire_at, last_run_id, last_status, last_run_at, created_at, created_by, updated_at, updated_by';
 
 export function scheduleOf(row: Pick<JobRow, 'schedule_kind' | 'interval_s' | 'cron_expr' | 'timezone'>): Schedule {
   switch (row.schedule_kind) {

@@ -11,7 +11,7 @@ import { DashboardStore } from './dashboardStore';
 import { NotifyStore } from './notifyStore';
 import type { LogRow } from './rows';
 import { openDatabase, type Db, type OpenOptions } from './database';
-import { JobsStore } from './jobsStore';
+import { jobsPart, type JobsStore } from './jobsStore';
 import { RunsStore } from './runsStore';
 import { TasksStore } from './tasksStore';
 import { usersPart, type UsersStore } from './usersStore';
@@ -61,7 +61,7 @@ export class Store {
     const steps = new SqliteSteps(db);
     const t = makeTables(db, steps);
     const tx: Tx = (fn) => (db.inTransaction ? fn() : db.transaction(fn).immediate());
-    this.jobs = new JobsStore(t, tx);
+    this.jobs = sqlitePart(steps, tx, jobsPart);
     this.runs = new RunsStore(t, tx);
     this.tasks = new TasksStore(t, tx);
     this.logs = new LogsStore(t);

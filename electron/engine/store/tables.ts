@@ -1,7 +1,7 @@
 /** The statement layer every intent works on, and the transaction they run in. */
 import type { Db } from './database';
 import { auditTable } from './tables/auditTable';
-import { JobsTable } from './tables/jobsTable';
+import { jobsTable } from './tables/jobsTable';
 import { locksTable } from './tables/locksTable';
 import { LogsTable } from './tables/logsTable';
 import { NotifyTable } from './tables/notifyTable';
@@ -12,12 +12,12 @@ import { usersTable } from './tables/usersTable';
 import { performedOn, type Performed, type SqliteSteps } from './work';
 
 export interface Tables {
-  jobs: JobsTable;
   runs: RunsTable;
   logs: LogsTable;
   tasks: TasksTable;
   notify: NotifyTable;
   // Written once for both backends (work.ts), performed here on SQLite.
+  jobs: Performed<typeof jobsTable>;
   locks: Performed<typeof locksTable>;
   audit: Performed<typeof auditTable>;
   users: Performed<typeof usersTable>;
@@ -29,11 +29,11 @@ export type Tx = <T>(fn: () => T) => T;
 
 export function makeTables(db: Db, steps: SqliteSteps): Tables {
   return {
-    jobs: new JobsTable(db),
     runs: new RunsTable(db),
     logs: new LogsTable(db),
     tasks: new TasksTable(db),
     notify: new NotifyTable(db),
+    jobs: performedOn(steps, jobsTable),
     locks: performedOn(steps, locksTable),
     audit: performedOn(steps, auditTable),
     users: performedOn(steps, usersTable),

@@ -55,8 +55,8 @@ export function numberPlaceholders(text: string): string {
 export type Step =
   /** The first row, or undefined. */
   | { op: 'get'; sql: Sql; args: readonly unknown[] }
-  /** Every row. */
-  | { op: 'all'; sql: Sql; args: readonly unknown[] }
+  /** Every row (`raw`: each as an array of its columns, in their order). */
+  | { op: 'all'; sql: Sql; args: readonly unknown[]; raw?: boolean }
   /**
    * A write; answers the number of rows it changed. `guarded`: the intent
    * catches this step's constraint errors and goes on (PostgreSQL wraps it
@@ -73,6 +73,11 @@ export function* get<R>(statement: Sql, ...args: unknown[]): Work<R | undefined>
 
 export function* all<R>(statement: Sql, ...args: unknown[]): Work<R[]> {
   return (yield { op: 'all', sql: statement, args }) as R[];
+}
+
+/** Every row as an array of its columns (cheap for long lists). */
+export function* allRaw<R extends unknown[]>(statement: Sql, ...args: unknown[]): Work<R[]> {
+  return (yield { op: 'all', sql: statement, args, raw: true }) as R[];
 }
 
 /** A write; returns how many rows it changed. */
@@ -103,19 +108,22 @@ export class SqliteSteps {
 
   constructor(readonly db: Db) {}
 
-  private statement(text: string): Database.Statement {
-    let stmt = this.cache.get(text);
+  private statement(text: string, raw: boolean): Database.Statement {
+    // A statement answers in one mode: raw ones are cached apart.
+    const key = raw ? `raw:${text}` : text;
+    let stmt = this.cache.get(key);
     if (!stmt) {
       stmt = this.db.prepare(text);
+      if (raw) stmt.raw(true);
       // Statements built from filters vary: keep the cache bounded.
       if (this.cache.size > 500) this.cache.clear();
-      this.cache.set(text, stmt);
+      this.cache.set(key, stmt);
     }
     return stmt;
   }
 
   answer(step: Step): unknown {
-    const stmt = this.statement(step.sql.sqlite);
+    const stmt = this.statement(step.sql.sqlite, step.op === 'all' && step.raw === true);
     switch (step.op) {
       case 'get':
         return stmt.get(...step.args);

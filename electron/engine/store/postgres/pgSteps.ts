@@ -44,7 +44,8 @@ export class PgSteps {
   }
 
   private async answer(client: pg.PoolClient, step: Step): Promise<unknown> {
-    const query = { name: this.statementName(step.sql.pg), text: step.sql.pg, values: step.args as unknown[] };
+    const raw = step.op === 'all' && step.raw === true;
+    const query = { name: this.statementName(step.sql.pg), text: step.sql.pg, values: step.args as unknown[], ...(raw ? { rowMode: 'array' as const } : {}) };
     if (step.op === 'run' && step.guarded) {
       const savepoint = `jd_guard_${++this.savepoints}`;
       await client.query(`SAVEPOINT ${savepoint}`);

@@ -5,6 +5,7 @@
  * (../store.ts) performs the same work synchronously.
  */
 import { auditPart, locksPart, settingsPart, type AsyncSettingsStore } from '../controlStore';
+import { jobsPart } from '../jobsStore';
 import { usersPart } from '../usersStore';
 import { connectPostgres, describePgError, migratePostgres } from './pgDatabase';
 import { PgSteps, pgPart } from './pgSteps';
@@ -14,12 +15,14 @@ export class PgStore {
   readonly locks;
   readonly audit;
   readonly settings: AsyncSettingsStore;
+  readonly jobs;
 
   private constructor(readonly steps: PgSteps) {
     this.users = pgPart(steps, usersPart);
     this.locks = pgPart(steps, locksPart);
     this.audit = pgPart(steps, auditPart);
     this.settings = pgPart(steps, settingsPart) as AsyncSettingsStore;
+    this.jobs = pgPart(steps, jobsPart);
   }
 
   /** Connects, brings the schema up to date (under the schema's advisory lock) and opens a pool. */

@@ -1,9 +1,9 @@
-/** Statements on jobs and their script versions. Only the store's intents call the writing ones. */
-import type { JobSpec, RunStatus } from '../../../../shared/model/job';
-import type { Db } from '../database';
+/** Statements on jobs and their script versions, for both backends. Only the store's intents call the writing ones. */
+import { JOB_DEFAULTS, type JobSpec, type RunStatus } from '../../../../shared/model/job';
 import { SUMMARY_COLUMNS, specColumns, type JobRow } from '../rows';
 import { nextIdSql } from '../idFloors';
-import { likeEscape, StatementCache } from '../statements';
+import { likeEscape } from '../statements';
+import { all, allRaw, get, run, sql, type Sql, type Work } from '../work';
 
 export interface JobListFilter {
   search?: string;
@@ -15,8 +15,11 @@ export interface JobListFilter {
   offset?: number;
 }
 
-/** Order of the job list: next execution first; disabled, then archived, last. */
-const LIST_ORDER = 'ORDER BY archived, enabled DESC, next_fire_at IS NULL, next_fire_at, name COLLATE NOCASE';
+/** Order of the job list: next execution first; disabled, then archived, last (PostgreSQL's as its jobs_list_order index). */
+const LIST_ORDER = {
+  sqlite: 'ORDER BY archived, enabled DESC, next_fire_at IS NULL, next_fire_at, name COLLATE NOCASE',
+  pg: 'ORDER BY archived, enabled DESC, (next_fire_at IS NULL), next_fire_at, lower(name COLLATE "C")',
+};
 
 export type JobKeyRow = [id: number, revision: number, nextFireAt: number | null, lastRunId: number | null, lastStatus: RunStatus | null, lastRunAt: number | null];
 
@@ -32,178 +35,185 @@ export interface SchedulableRow {
   updated_at: number;
 }
 
-export class JobsTable {
-  private readonly q: StatementCache;
-  private readonly byId;
-  private readonly byName;
-  private readonly insertStmt;
-  private readonly updateStmt;
-  private readonly versionStmt;
-  private readonly historyStmt;
-  private readonly nextFireStmt;
-  private readonly lastRunStmt;
+/** The columns a spec writes (specColumns' keys, read once), in one order for the statements and their values. */
+const SPEC_COLUMNS = Object.keys(specColumns({ ...JOB_DEFAULTS, name: '', script: '' }));
+const quoted = SPEC_COLUMNS.map((c) => (c === 'user' ? '"user"' : c));
+const specValues = (spec: JobSpec): unknown[] => {
+  const cols = specColumns(spec) as Record<string, unknown>;
+  return SPEC_COLUMNS.map((c) => cols[c]);
+};
 
-  constructor(private readonly db: Db) {
-    this.q = new StatementCache(db);
-    this.byId = db.prepare('SELECT * FROM jobs WHERE id = ?');
-    this.byName = db.prepare('SELECT * FROM jobs WHERE name = ? COLLATE NOCASE');
-    this.insertStmt = db.prepare(`INSERT INTO jobs (id, name, grp, description, script, script_md5, runtime, params, param_values, user,
-      schedule_kind, interval_s, cron_expr, timezone, enabled, timeout_s, overlap, retry_count, retry_delay_s, misfire,
-      lock_name, retention, after_deps, gate_minutes, notify, warm, archived, next_fire_at, created_at, created_by, updated_at, updated_by)
-      VALUES (${nextIdSql('jobs')}, @name, @grp, @description, @script, @script_md5, @runtime, @params, @param_values, @user,
-      @schedule_kind, @interval_s, @cron_expr, @timezone, @enabled, @timeout_s, @overlap, @retry_count, @retry_delay_s, @misfire,
-      @lock_name, @retention, @after_deps, @gate_minutes, @notify, @warm, @archived, @next_fire_at, @at, @by, @at, @by)`);
-    this.updateStmt = db.prepare(`UPDATE jobs SET name=@name, grp=@grp, description=@description, script=@script,
-      script_md5=@script_md5, runtime=@runtime, params=@params, param_values=@param_values, user=@user,
-      schedule_kind=@schedule_kind, interval_s=@interval_s, cron_expr=@cron_expr, timezone=@timezone, enabled=@enabled,
-      timeout_s=@timeout_s, overlap=@overlap, retry_count=@retry_count, retry_delay_s=@retry_delay_s, misfire=@misfire,
-      lock_name=@lock_name, retention=@retention, after_deps=@after_deps, gate_minutes=@gate_minutes, notify=@notify, warm=@warm, archived=@archived, next_fire_at=@next_fire_at,
-      revision = revision + 1, updated_at=@at, updated_by=@by WHERE id=@id AND revision=@revision`);
-    this.versionStmt = db.prepare(
-      `INSERT INTO script_versions (job_id, version, script, md5, saved_by, saved_at)
-       VALUES (?, (SELECT COALESCE(MAX(version), 0) + 1 FROM script_versions WHERE job_id = ?), ?, ?, ?, ?)`,
-    );
-    this.historyStmt = db.prepare(
-      'SELECT version, md5, script, saved_by, saved_at FROM script_versions WHERE job_id = ? ORDER BY version DESC',
-    );
-    this.nextFireStmt = db.prepare('UPDATE jobs SET next_fire_at = ? WHERE id = ?');
-    this.lastRunStmt = db.prepare(
-      'UPDATE jobs SET last_run_id = @runId, last_status = @status, last_run_at = @at WHERE id = @id AND (last_run_id IS NULL OR last_run_id <= @runId)',
-    );
-  }
+const BY_ID = sql('SELECT * FROM jobs WHERE id = ?');
+const BY_NAME = sql('SELECT * FROM jobs WHERE name = ? COLLATE NOCASE', 'SELECT * FROM jobs WHERE lower(name COLLATE "C") = lower(? COLLATE "C")');
+const INSERT_TAIL = `${quoted.join(', ')}, script_md5, archived, next_fire_at, created_at, created_by, updated_at, updated_by`;
+const INSERT_VALUES = `${SPEC_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?, ?, ?, ?`;
+// SQLite's ids come above the floors deleted jobs left (idFloors.ts); PostgreSQL's identity never goes back.
+const INSERT = sql(
+  `INSERT INTO jobs (id, ${INSERT_TAIL}) VALUES (${nextIdSql('jobs')}, ${INSERT_VALUES}) RETURNING id`,
+  `INSERT INTO jobs (${INSERT_TAIL}) VALUES (${INSERT_VALUES}) RETURNING id`,
+);
+const UPDATE = sql(
+  `UPDATE jobs SET ${quoted.map((c) => `${c} = ?`).join(', ')}, script_md5 = ?, archived = ?, next_fire_at = ?,
+   revision = revision + 1, updated_at = ?, updated_by = ? WHERE id = ? AND revision = ?`,
+);
+const ADD_VERSION = sql(
+  `INSERT INTO script_versions (job_id, version, script, md5, saved_by, saved_at)
+   VALUES (?, (SELECT COALESCE(MAX(version), 0) + 1 FROM script_versions WHERE job_id = ?), ?, ?, ?, ?)`,
+);
+const HISTORY = sql('SELECT version, md5, script, saved_by, saved_at FROM script_versions WHERE job_id = ? ORDER BY version DESC');
+const SET_NEXT_FIRE = sql('UPDATE jobs SET next_fire_at = ? WHERE id = ?');
+const SET_LAST_RUN = sql('UPDATE jobs SET last_run_id = ?, last_status = ?, last_run_at = ? WHERE id = ? AND (last_run_id IS NULL OR last_run_id <= ?)');
+const REVISIONS = sql('SELECT id, revision FROM jobs WHERE id > ? ORDER BY id LIMIT ?');
+const ALL = sql('SELECT * FROM jobs ORDER BY id');
+const GROUPS = sql(
+  "SELECT DISTINCT grp FROM jobs WHERE grp <> '' ORDER BY grp COLLATE NOCASE",
+  // DISTINCT keeps differently cased groups apart on both; ORDER BY must name a selected expression in PostgreSQL.
+  "SELECT grp FROM (SELECT DISTINCT grp FROM jobs WHERE grp <> '') g ORDER BY lower(grp COLLATE \"C\"), grp",
+);
+const DEPENDENTS_WHERE = "after_deps <> '[]' AND gate_minutes IS NULL AND enabled = 1 AND archived = 0";
+const DEPENDENTS = sql(`SELECT * FROM jobs WHERE ${DEPENDENTS_WHERE}`);
+/**
+ * The index is named for SQLite: left to itself, it walks jobs_list_order's
+ * (archived, enabled) prefix instead, reading every job when none waits
+ * (0.1 s at 100,000 jobs).
+ */
+const HAS_DEPENDENTS = sql(`SELECT 1 AS one FROM jobs INDEXED BY jobs_dependents WHERE ${DEPENDENTS_WHERE} LIMIT 1`, `SELECT 1 AS one FROM jobs WHERE ${DEPENDENTS_WHERE} LIMIT 1`);
+const SCHEDULABLE_COLUMNS = 'id, name, schedule_kind, interval_s, cron_expr, timezone, next_fire_at, misfire, updated_at';
+const SCHEDULED = "archived = 0 AND enabled = 1 AND schedule_kind <> 'manual'";
+const SCHEDULABLE = sql(`SELECT ${SCHEDULABLE_COLUMNS} FROM jobs WHERE ${SCHEDULED}`);
+const SCHEDULABLE_ONE = sql(`SELECT ${SCHEDULABLE_COLUMNS} FROM jobs WHERE id = ? AND ${SCHEDULED}`);
+const NEXT_FIRES_FROM = sql(
+  'SELECT id, next_fire_at FROM jobs WHERE archived = 0 AND enabled = 1 AND (next_fire_at IS NULL) = 0 AND next_fire_at >= ? ORDER BY next_fire_at',
+  'SELECT id, next_fire_at FROM jobs WHERE archived = 0 AND enabled = 1 AND (next_fire_at IS NULL) = false AND next_fire_at >= ? ORDER BY next_fire_at',
+);
+const TO_COMPUTE = sql(
+  `SELECT ${SCHEDULABLE_COLUMNS} FROM jobs WHERE ${SCHEDULED} AND (next_fire_at IS NULL) = 1
+   UNION ALL SELECT ${SCHEDULABLE_COLUMNS} FROM jobs WHERE ${SCHEDULED} AND (next_fire_at IS NULL) = 0 AND next_fire_at < ?`,
+  `SELECT ${SCHEDULABLE_COLUMNS} FROM jobs WHERE ${SCHEDULED} AND next_fire_at IS NULL
+   UNION ALL SELECT ${SCHEDULABLE_COLUMNS} FROM jobs WHERE ${SCHEDULED} AND next_fire_at < ?`,
+);
+const COUNT = sql('SELECT COUNT(*) AS n FROM jobs');
 
-  get(id: number): JobRow | undefined {
-    return this.byId.get(id) as JobRow | undefined;
+/** A filter's WHERE clause in both dialects (names and groups match without ASCII case, as NOCASE and LIKE do in SQLite). */
+function whereOf(filter: JobListFilter): { sqlite: string; pg: string; args: unknown[] } {
+  const sqlite: string[] = [];
+  const pg: string[] = [];
+  const args: unknown[] = [];
+  const both = (text: string) => {
+    sqlite.push(text);
+    pg.push(text);
+  };
+  if (filter.search) {
+    sqlite.push("name LIKE ? ESCAPE '\\'");
+    pg.push(`lower(name COLLATE "C") LIKE lower(? COLLATE "C") ESCAPE '\\'`);
+    args.push(`%${likeEscape(filter.search)}%`);
   }
+  if (filter.group !== undefined) {
+    sqlite.push('grp = ? COLLATE NOCASE');
+    pg.push('lower(grp COLLATE "C") = lower(? COLLATE "C")');
+    args.push(filter.group);
+  }
+  if (filter.lastStatus === 'NEVER') both('last_status IS NULL');
+  else if (filter.lastStatus) {
+    both('last_status = ?');
+    args.push(filter.lastStatus);
+  }
+  const archived = filter.archived ?? 'include';
+  if (archived === 'exclude') both('archived = 0');
+  if (archived === 'only') both('archived = 1');
+  const clause = (parts: string[]) => (parts.length ? `WHERE ${parts.join(' AND ')}` : '');
+  return { sqlite: clause(sqlite), pg: clause(pg), args };
+}
 
-  getByName(name: string): JobRow | undefined {
-    return this.byName.get(name) as JobRow | undefined;
-  }
+export const jobsTable = {
+  get(id: number): Work<JobRow | undefined> {
+    return get<JobRow>(BY_ID, id);
+  },
 
-  private where(filter: JobListFilter): { clause: string; args: unknown[] } {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.search) {
-      where.push("name LIKE ? ESCAPE '\\'");
-      args.push(`%${likeEscape(filter.search)}%`);
-    }
-    if (filter.group !== undefined) {
-      where.push('grp = ? COLLATE NOCASE');
-      args.push(filter.group);
-    }
-    if (filter.lastStatus === 'NEVER') where.push('last_status IS NULL');
-    else if (filter.lastStatus) {
-      where.push('last_status = ?');
-      args.push(filter.lastStatus);
-    }
-    const archived = filter.archived ?? 'include';
-    if (archived === 'exclude') where.push('archived = 0');
-    if (archived === 'only') where.push('archived = 1');
-    return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
-  }
+  getByName(name: string): Work<JobRow | undefined> {
+    return get<JobRow>(BY_NAME, name);
+  },
 
   /**
    * The list's order and the fields that change without a new revision, as
    * arrays (cheap to read for 10,000 jobs): [id, revision, next_fire_at,
    * last_run_id, last_status, last_run_at].
    */
-  listKeys(filter: JobListFilter): { rows: JobKeyRow[]; total: number } {
-    const { clause, args } = this.where(filter);
+  *listKeys(filter: JobListFilter): Work<{ rows: JobKeyRow[]; total: number }> {
+    const where = whereOf(filter);
     const limit = filter.limit ?? -1;
     const offset = filter.offset ?? 0;
-    const rows = this.q
-      .get(`SELECT id, revision, next_fire_at, last_run_id, last_status, last_run_at FROM jobs ${clause} ${filter.order === 'id' ? 'ORDER BY id' : LIST_ORDER} LIMIT ? OFFSET ?`)
-      .raw(true)
-      .all(...args, limit, offset) as JobKeyRow[];
-    const total =
-      limit === -1 && offset === 0 ? rows.length : (this.q.get(`SELECT COUNT(*) AS n FROM jobs ${clause}`).get(...args) as { n: number }).n;
+    const order = filter.order === 'id' ? { sqlite: 'ORDER BY id', pg: 'ORDER BY id' } : LIST_ORDER;
+    const head = 'SELECT id, revision, next_fire_at, last_run_id, last_status, last_run_at FROM jobs';
+    // SQLite's "no limit" is LIMIT -1; PostgreSQL's is LIMIT NULL.
+    const page: Sql = sql(`${head} ${where.sqlite} ${order.sqlite} LIMIT ? OFFSET ?`, `${head} ${where.pg} ${order.pg} LIMIT NULLIF(?::bigint, -1) OFFSET ?`);
+    const rows = yield* allRaw<JobKeyRow>(page, ...where.args, limit, offset);
+    const total = limit === -1 && offset === 0 ? rows.length : (yield* get<{ n: number }>(sql(`SELECT COUNT(*) AS n FROM jobs ${where.sqlite}`, `SELECT COUNT(*) AS n FROM jobs ${where.pg}`), ...where.args))!.n;
     return { rows, total };
-  }
+  },
 
   /** Jobs' ids and revisions in id order, a page at a time (the ids after `afterId`). */
-  revisions(afterId: number, limit: number): [id: number, revision: number][] {
-    return this.q.get('SELECT id, revision FROM jobs WHERE id > ? ORDER BY id LIMIT ?').raw(true).all(afterId, limit) as [number, number][];
-  }
+  *revisions(afterId: number, limit: number): Work<[id: number, revision: number][]> {
+    return yield* allRaw<[number, number]>(REVISIONS, afterId, limit);
+  },
 
   /** Summary rows (no script) of some jobs. */
-  summaries(ids: number[]): JobRow[] {
-    return this.q.get(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as JobRow[];
-  }
+  summaries(ids: number[]): Work<JobRow[]> {
+    return all<JobRow>(sql(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id IN (${ids.map(() => '?').join(',')})`), ...ids);
+  },
 
-  all(): JobRow[] {
-    return this.q.get(`SELECT * FROM jobs ORDER BY id`).all() as JobRow[];
-  }
+  all(): Work<JobRow[]> {
+    return all<JobRow>(ALL);
+  },
 
-  groups(): string[] {
-    return (this.q.get("SELECT DISTINCT grp FROM jobs WHERE grp <> '' ORDER BY grp COLLATE NOCASE").all() as { grp: string }[]).map(
-      (r) => r.grp,
-    );
-  }
+  *groups(): Work<string[]> {
+    return (yield* all<{ grp: string }>(GROUPS)).map((r) => r.grp);
+  },
 
-  insert(spec: JobSpec, md5: string, archived: boolean, nextFireAt: number | null, by: string, at: number): number {
-    const info = this.insertStmt.run({
-      ...specColumns(spec),
-      script_md5: md5,
-      archived: archived ? 1 : 0,
-      next_fire_at: nextFireAt,
-      at,
-      by,
-    });
-    const id = Number(info.lastInsertRowid);
-    this.versionStmt.run(id, id, spec.script, md5, by, at);
+  *insert(spec: JobSpec, md5: string, archived: boolean, nextFireAt: number | null, by: string, at: number): Work<number> {
+    const { id } = (yield* get<{ id: number }>(INSERT, ...specValues(spec), md5, archived ? 1 : 0, nextFireAt, at, by, at, by))!;
+    yield* run(ADD_VERSION, id, id, spec.script, md5, by, at);
     return id;
-  }
+  },
 
   /**
    * Writes a whole spec over the given revision; records a script version when
    * the script changed. False when the job is at another revision (someone
    * saved in between) or gone.
    */
-  update(id: number, revision: number, spec: JobSpec, md5: string, archived: boolean, nextFireAt: number | null, scriptChanged: boolean, by: string, at: number): boolean {
-    const info = this.updateStmt.run({ ...specColumns(spec), script_md5: md5, archived: archived ? 1 : 0, next_fire_at: nextFireAt, at, by, id, revision });
-    if (info.changes === 0) return false;
-    if (scriptChanged) this.versionStmt.run(id, id, spec.script, md5, by, at);
+  *update(id: number, revision: number, spec: JobSpec, md5: string, archived: boolean, nextFireAt: number | null, scriptChanged: boolean, by: string, at: number): Work<boolean> {
+    const changed = yield* run(UPDATE, ...specValues(spec), md5, archived ? 1 : 0, nextFireAt, at, by, id, revision);
+    if (changed === 0) return false;
+    if (scriptChanged) yield* run(ADD_VERSION, id, id, spec.script, md5, by, at);
     return true;
-  }
+  },
 
-  history(id: number): { version: number; md5: string; script: string; saved_by: string; saved_at: number }[] {
-    return this.historyStmt.all(id) as never;
-  }
+  history(id: number): Work<{ version: number; md5: string; script: string; saved_by: string; saved_at: number }[]> {
+    return all(HISTORY, id);
+  },
 
-  setNextFire(id: number, at: number | null): void {
-    this.nextFireStmt.run(at, id);
-  }
+  *setNextFire(id: number, at: number | null): Work<void> {
+    yield* run(SET_NEXT_FIRE, at, id);
+  },
 
-  setLastRun(id: number, runId: number, status: RunStatus, at: number): void {
-    this.lastRunStmt.run({ runId, status, at, id });
-  }
+  *setLastRun(id: number, runId: number, status: RunStatus, at: number): Work<void> {
+    yield* run(SET_LAST_RUN, runId, status, at, id, runId);
+  },
+
+  /** Jobs triggered by other jobs (waiting for them, not gated), enabled and not archived. */
+  dependents(): Work<JobRow[]> {
+    return all<JobRow>(DEPENDENTS);
+  },
+
+  /** Cheap (a partial index): is any job waiting for others? */
+  *hasDependents(): Work<boolean> {
+    return (yield* get(HAS_DEPENDENTS)) !== undefined;
+  },
 
   /** Enabled, unarchived jobs with a schedule: what the scheduler fires. */
-  /** Jobs triggered by other jobs (waiting for them, not gated), enabled and not archived. */
-  dependents(): JobRow[] {
-    return this.q.get("SELECT * FROM jobs WHERE after_deps <> '[]' AND gate_minutes IS NULL AND enabled = 1 AND archived = 0").all() as JobRow[];
-  }
-
-  /**
-   * Cheap (a partial index): is any job waiting for others? The index is
-   * named: left to itself, SQLite walks jobs_list_order's (archived, enabled)
-   * prefix instead, reading every job when none waits (0.1 s at 100,000 jobs).
-   */
-  hasDependents(): boolean {
-    return (
-      this.q.get("SELECT 1 FROM jobs INDEXED BY jobs_dependents WHERE after_deps <> '[]' AND gate_minutes IS NULL AND enabled = 1 AND archived = 0 LIMIT 1").get() !==
-      undefined
-    );
-  }
-
-  schedulable(): SchedulableRow[] {
-    return this.q
-      .get(
-        `SELECT id, name, schedule_kind, interval_s, cron_expr, timezone, next_fire_at, misfire, updated_at
-         FROM jobs WHERE enabled = 1 AND archived = 0 AND schedule_kind <> 'manual'`,
-      )
-      .all() as SchedulableRow[];
-  }
+  schedulable(): Work<SchedulableRow[]> {
+    return all<SchedulableRow>(SCHEDULABLE);
+  },
 
   /**
    * Enabled, unarchived jobs' stored next fires at or after `from`, earliest
@@ -211,39 +221,24 @@ export class JobsTable {
    * visited), so 100,000 of them cost what a job list does. A manual job has
    * no next fire, so none is among them.
    */
-  nextFiresFrom(from: number): [id: number, at: number][] {
-    return this.q
-      .get('SELECT id, next_fire_at FROM jobs WHERE archived = 0 AND enabled = 1 AND (next_fire_at IS NULL) = 0 AND next_fire_at >= ? ORDER BY next_fire_at')
-      .raw(true)
-      .all(from) as [number, number][];
-  }
+  nextFiresFrom(from: number): Work<[id: number, at: number][]> {
+    return allRaw<[number, number]>(NEXT_FIRES_FROM, from);
+  },
 
   /**
    * The schedulable jobs whose next fire is not stored, or is before `before`
    * (missed): what start-up must compute. Two ranges of the job-list index
    * (an OR of them would walk every enabled job).
    */
-  schedulableToCompute(before: number): SchedulableRow[] {
-    const columns = 'id, name, schedule_kind, interval_s, cron_expr, timezone, next_fire_at, misfire, updated_at';
-    const scheduled = "archived = 0 AND enabled = 1 AND schedule_kind <> 'manual'";
-    return this.q
-      .get(
-        `SELECT ${columns} FROM jobs WHERE ${scheduled} AND (next_fire_at IS NULL) = 1
-         UNION ALL SELECT ${columns} FROM jobs WHERE ${scheduled} AND (next_fire_at IS NULL) = 0 AND next_fire_at < ?`,
-      )
-      .all(before) as SchedulableRow[];
-  }
+  schedulableToCompute(before: number): Work<SchedulableRow[]> {
+    return all<SchedulableRow>(TO_COMPUTE, before);
+  },
 
-  schedulableOne(id: number): SchedulableRow | undefined {
-    return this.q
-      .get(
-        `SELECT id, name, schedule_kind, interval_s, cron_expr, timezone, next_fire_at, misfire, updated_at
-         FROM jobs WHERE id = ? AND enabled = 1 AND archived = 0 AND schedule_kind <> 'manual'`,
-      )
-      .get(id) as SchedulableRow | undefined;
-  }
+  schedulableOne(id: number): Work<SchedulableRow | undefined> {
+    return get<SchedulableRow>(SCHEDULABLE_ONE, id);
+  },
 
-  count(): number {
-    return (this.q.get('SELECT COUNT(*) AS n FROM jobs').get() as { n: number }).n;
-  }
-}
+  *count(): Work<number> {
+    return (yield* get<{ n: number }>(COUNT))!.n;
+  },
+};
