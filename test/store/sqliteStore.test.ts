@@ -10,7 +10,13 @@ import { storeContract } from './storeContract';
 storeContract('SQLite', async () => {
   const s = Store.open(join(tempDir(), 'jobdeck.db'));
   return {
-    store: { users: promised(s.users), locks: promised(s.locks), audit: promised(s.audit), settings: promised(s.settings) as AsyncSettingsStore, jobs: promised(s.jobs) },
+    store: {
+      users: promised(s.users), locks: promised(s.locks), audit: promised(s.audit), settings: promised(s.settings) as AsyncSettingsStore, jobs: promised(s.jobs),
+      runs: promised(s.runs),
+      tasks: promised(s.tasks),
+      logs: promised(s.logs),
+      notify: promised(s.notify),
+    },
     async addLockedRun(lock, jobName, owner) {
       const jobId = (s.db.prepare(FIXTURE.job).get(jobName) as { id: number }).id;
       const runId = (s.db.prepare(FIXTURE.run).get(jobId, owner) as { id: number }).id;

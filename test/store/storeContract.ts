@@ -10,9 +10,14 @@ import { describe, expect, it } from 'vitest';
 import type { JobdeckError } from '../../shared/errors';
 import type { AsyncSettingsStore, AuditStore, LocksStore } from '../../electron/engine/store/controlStore';
 import type { JobsStore } from '../../electron/engine/store/jobsStore';
+import type { LogsStore } from '../../electron/engine/store/logsStore';
+import type { NotifyStore } from '../../electron/engine/store/notifyStore';
+import type { RunsStore } from '../../electron/engine/store/runsStore';
+import type { TasksStore } from '../../electron/engine/store/tasksStore';
 import type { UsersStore } from '../../electron/engine/store/usersStore';
 import type { Promised } from '../../electron/engine/store/work';
 import { jobsContract } from './jobsContract';
+import { runsContract } from './runsContract';
 
 /** The parts under contract, as both backends offer them (the SQLite store's seen through `promised`). */
 export interface ContractStore {
@@ -21,6 +26,10 @@ export interface ContractStore {
   audit: Promised<AuditStore>;
   settings: AsyncSettingsStore;
   jobs: Promised<JobsStore>;
+  runs: Promised<RunsStore>;
+  tasks: Promised<TasksStore>;
+  logs: Promised<LogsStore>;
+  notify: Promised<NotifyStore>;
 }
 
 export interface ContractBackend {
@@ -55,6 +64,7 @@ export const withStoreOf =
 export function storeContract(backend: string, open: () => Promise<ContractBackend>): void {
   const withStore = withStoreOf(open);
   jobsContract(backend, withStore);
+  runsContract(backend, withStore);
 
   describe(`store contract: ${backend}`, () => {
     it(

@@ -1,92 +1,66 @@
-/** Notification intents: recipient groups, webhooks, follow-ups, and the outbox's delivery steps (each one transaction). */
+/** Notification intents: recipient groups, webhooks, follow-ups, and the outbox's delivery steps (each one transaction), for both backends. */
 import type { NotifyChannel } from '../../../shared/model/notify';
-import type { NewAudit } from './tables/auditTable';
-import type { OutboxRow, WebhookRow } from './tables/notifyTable';
+import { auditTable, type NewAudit } from './tables/auditTable';
+import { notifyTable, type OutboxRow, type WebhookRow } from './tables/notifyTable';
 import { queueFollowUps, queueLockWaits, queueLongRunning } from './notifyRules';
-import type { Tables, Tx } from './tables';
+import type { Performed, StorePart, Work } from './work';
 
 export type { OutboxRow, WebhookRow };
 
-export class NotifyStore {
-  constructor(
-    private readonly t: Tables,
-    private readonly tx: Tx,
-  ) {}
+type Settlement = { status: 'sent' | 'pending' | 'failed'; subject: string; answer: string; next: number; at: number };
 
-  groups(): { name: string; members: string[] }[] {
-    return this.t.notify.groups().map((g) => ({ name: g.name, members: JSON.parse(g.members) as string[] }));
-  }
+const reads = {
+  *groups(): Work<{ name: string; members: string[] }[]> {
+    return (yield* notifyTable.groups()).map((g) => ({ name: g.name, members: JSON.parse(g.members) as string[] }));
+  },
+  group: notifyTable.group,
+  webhooks: notifyTable.webhooks,
+  webhook: notifyTable.webhook,
+  incidentOf: notifyTable.incident,
+  list: notifyTable.list,
+  /** Is a message due now? (a partial index: cheap enough after every run end) */
+  hasDue: notifyTable.hasDue,
+  unsettled: notifyTable.unsettled,
+};
 
-  group(name: string): string[] | undefined {
-    return this.t.notify.group(name);
-  }
+const writes = {
+  *setGroup(name: string, members: string[], audit: NewAudit): Work<void> {
+    yield* notifyTable.setGroup(name, members, audit.actor, audit.at ?? Date.now());
+    yield* auditTable.add(audit);
+  },
 
-  setGroup(name: string, members: string[], audit: NewAudit): void {
-    this.tx(() => {
-      this.t.notify.setGroup(name, members, audit.actor, audit.at ?? Date.now());
-      this.t.audit.add(audit);
-    });
-  }
+  *removeGroup(name: string, audit: NewAudit): Work<boolean> {
+    const removed = yield* notifyTable.removeGroup(name);
+    if (removed) yield* auditTable.add(audit);
+    return removed;
+  },
 
-  removeGroup(name: string, audit: NewAudit): boolean {
-    return this.tx(() => {
-      const removed = this.t.notify.removeGroup(name);
-      if (removed) this.t.audit.add(audit);
-      return removed;
-    });
-  }
+  *addWebhook(w: WebhookRow, audit: NewAudit): Work<void> {
+    yield* notifyTable.addWebhook(w);
+    yield* auditTable.add(audit);
+  },
 
-  webhooks(): WebhookRow[] {
-    return this.t.notify.webhooks();
-  }
-
-  webhook(name: string): WebhookRow | undefined {
-    return this.t.notify.webhook(name);
-  }
-
-  addWebhook(w: WebhookRow, audit: NewAudit): void {
-    this.tx(() => {
-      this.t.notify.addWebhook(w);
-      this.t.audit.add(audit);
-    });
-  }
-
-  removeWebhook(name: string, audit: NewAudit): boolean {
-    return this.tx(() => {
-      const removed = this.t.notify.removeWebhook(name);
-      if (removed) this.t.audit.add(audit);
-      return removed;
-    });
-  }
-
-  incidentOf(jobId: number) {
-    return this.t.notify.incident(jobId);
-  }
+  *removeWebhook(name: string, audit: NewAudit): Work<boolean> {
+    const removed = yield* notifyTable.removeWebhook(name);
+    if (removed) yield* auditTable.add(audit);
+    return removed;
+  },
 
   /** Queues the follow-ups and the long-running notices that are due. */
-  followUps(now: number): number {
-    return this.tx(() => queueFollowUps(this.t, now) + queueLongRunning(this.t, now) + queueLockWaits(this.t, now));
-  }
+  *followUps(now: number): Work<number> {
+    return (yield* queueFollowUps(now)) + (yield* queueLongRunning(now)) + (yield* queueLockWaits(now));
+  },
 
   /** Takes due messages for delivery (a lease: another process takes them over only once it runs out). */
-  claim(owner: string, now: number, leaseMs: number, limit: number, channels: readonly NotifyChannel[]): OutboxRow[] {
-    return this.tx(() => this.t.notify.claim(owner, now, now + leaseMs, limit, channels));
-  }
+  claim(owner: string, now: number, leaseMs: number, limit: number, channels: readonly NotifyChannel[]): Work<OutboxRow[]> {
+    return notifyTable.claim(owner, now, now + leaseMs, limit, channels);
+  },
 
-  settle(id: number, owner: string, outcome: Parameters<Tables['notify']['settle']>[2]): boolean {
-    return this.tx(() => this.t.notify.settle(id, owner, outcome));
-  }
+  settle(id: number, owner: string, outcome: Settlement): Work<boolean> {
+    return notifyTable.settle(id, owner, outcome);
+  },
+};
 
-  list(filter: { runId?: number; status?: string; channel?: string }, limit: number): OutboxRow[] {
-    return this.t.notify.list(filter, limit);
-  }
+export const notifyPart: StorePart<typeof reads, typeof writes> = { reads, writes };
 
-  /** Is a message due now? (a partial index: cheap enough after every run end) */
-  hasDue(now: number): boolean {
-    return this.t.notify.hasDue(now);
-  }
-
-  unsettled(): number {
-    return this.t.notify.unsettled();
-  }
-}
+export type NotifyStore = Performed<typeof reads> & Performed<typeof writes>;

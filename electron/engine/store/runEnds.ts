@@ -5,11 +5,15 @@
  */
 import { JobdeckError } from '../../../shared/errors';
 import { isRetryable, type FailureCode } from '../../../shared/model/run';
-import type { RunEnd } from './tables/runsTable';
+import { jobsTable } from './tables/jobsTable';
+import { locksTable } from './tables/locksTable';
+import { logsTable } from './tables/logsTable';
+import { runsTable, type RunEnd } from './tables/runsTable';
+import { tasksTable } from './tables/tasksTable';
 import { notifyRunEnd, queueReports } from './notifyRules';
 import { insertRun } from './runRules';
 import type { RunRow } from './rows';
-import type { Tables } from './tables';
+import type { Work } from './work';
 
 const SYSTEM_STREAM = 0;
 
@@ -32,31 +36,31 @@ export interface EndRecord {
   reports?: { file: string; to: string }[];
 }
 
-export function appendSystemLine(t: Tables, runId: number, now: number, text: string): number {
-  const seq = t.logs.maxSeq(runId) + 1;
-  t.logs.insertMany([{ runId, seq, ts: now, stream: SYSTEM_STREAM, text, task: null }]);
+export function* appendSystemLine(runId: number, now: number, text: string): Work<number> {
+  const seq = (yield* logsTable.maxSeq(runId)) + 1;
+  yield* logsTable.insertMany([{ runId, seq, ts: now, stream: SYSTEM_STREAM, text, task: null }]);
   return seq;
 }
 
 /** Ends a run: status, files, its lock, the job's last run; queues a retry when due. */
-export function endRun(t: Tables, r: EndRecord): RunRow | null {
-  if (!t.runs.end(r.runId, r.end)) return null;
-  for (const f of r.files) t.runs.addFile(r.runId, f.name, f.size, f.sha256, f.name === r.end.resultFile);
-  if (r.lock) t.locks.release(r.lock, r.runId);
-  t.jobs.setLastRun(r.jobId, r.runId, r.end.status, r.end.finishedAt);
-  const retry = r.retry && r.end.status === 'FAILED' && isRetryable(r.end.failure) ? queueRetry(t, r.runId, r.end.failure, r.retry.owner, r.retry.now) : null;
-  notifyRunEnd(t, r.jobId, r.runId, r.end, retry !== null, r.retry?.now ?? r.end.finishedAt);
-  if (r.reports?.length) queueReports(t, r.jobId, r.runId, r.reports, r.files, r.retry?.now ?? r.end.finishedAt);
+export function* endRun(r: EndRecord): Work<RunRow | null> {
+  if (!(yield* runsTable.end(r.runId, r.end))) return null;
+  for (const f of r.files) yield* runsTable.addFile(r.runId, f.name, f.size, f.sha256, f.name === r.end.resultFile);
+  if (r.lock) yield* locksTable.release(r.lock, r.runId);
+  yield* jobsTable.setLastRun(r.jobId, r.runId, r.end.status, r.end.finishedAt);
+  const retry = r.retry && r.end.status === 'FAILED' && isRetryable(r.end.failure) ? (yield* queueRetry(r.runId, r.end.failure, r.retry.owner, r.retry.now)) : null;
+  yield* notifyRunEnd(r.jobId, r.runId, r.end, retry !== null, r.retry?.now ?? r.end.finishedAt);
+  if (r.reports?.length) yield* queueReports(r.jobId, r.runId, r.reports, r.files, r.retry?.now ?? r.end.finishedAt);
   return retry;
 }
 
 /** QUEUED -> CANCELLED: a run that never started (or a re-run that never started again). */
-export function endQueued(t: Tables, run: RunRow, by: string, now: number): void {
-  const seq = appendSystemLine(t, run.id, now, `Cancelled by ${by} before it started`);
+export function* endQueued(run: RunRow, by: string, now: number): Work<void> {
+  const seq = yield* appendSystemLine(run.id, now, `Cancelled by ${by} before it started`);
   if (run.tasks !== null) {
-    t.tasks.closeOpen(run.id, { status: 'CANCELLED', failure: 'CANCELLED', error: `cancelled by ${by}` }, `the run was cancelled by ${by} before it started`, now);
+    yield* tasksTable.closeOpen(run.id, { status: 'CANCELLED', failure: 'CANCELLED', error: `cancelled by ${by}` }, `the run was cancelled by ${by} before it started`, now);
   }
-  endRun(t, {
+  yield* endRun({
     runId: run.id,
     jobId: run.job_id,
     end: { status: 'CANCELLED', failure: 'CANCELLED', finishedAt: now, exitCode: null, signal: null, error: `cancelled by ${by}`, lastSeq: seq, resultFile: null },
@@ -67,16 +71,16 @@ export function endQueued(t: Tables, run: RunRow, by: string, now: number): void
 }
 
 /** QUEUED | IN_PROGRESS -> FAILED (INTERRUPTED): the process running it is gone. */
-export function endInterrupted(t: Tables, run: RunRow, now: number, retryOwner: string | null): RunRow | null {
+export function* endInterrupted(run: RunRow, now: number, retryOwner: string | null): Work<RunRow | null> {
   const text =
     run.status === 'IN_PROGRESS'
       ? 'Interrupted: the Jobdeck process running this run stopped before it finished'
       : 'Interrupted: the Jobdeck process that queued this run stopped before it started';
-  const seq = appendSystemLine(t, run.id, now, text);
+  const seq = yield* appendSystemLine(run.id, now, text);
   if (run.tasks !== null) {
-    t.tasks.closeOpen(run.id, { status: 'FAILED', failure: 'INTERRUPTED', error: 'interrupted' }, 'not reached: the run was interrupted', now);
+    yield* tasksTable.closeOpen(run.id, { status: 'FAILED', failure: 'INTERRUPTED', error: 'interrupted' }, 'not reached: the run was interrupted', now);
   }
-  return endRun(t, {
+  return yield* endRun({
     runId: run.id,
     jobId: run.job_id,
     end: { status: 'FAILED', failure: 'INTERRUPTED', finishedAt: now, exitCode: null, signal: null, error: 'interrupted', lastSeq: seq, resultFile: null },
@@ -86,14 +90,13 @@ export function endInterrupted(t: Tables, run: RunRow, now: number, retryOwner: 
   });
 }
 
-function queueRetry(t: Tables, runId: number, failure: FailureCode | null, owner: string, now: number): RunRow | null {
-  const run = t.runs.get(runId);
-  const job = run && t.jobs.get(run.job_id);
+function* queueRetry(runId: number, failure: FailureCode | null, owner: string, now: number): Work<RunRow | null> {
+  const run = yield* runsTable.get(runId);
+  const job = run && (yield* jobsTable.get(run.job_id));
   if (!run || !job || job.archived || run.attempt > job.retry_count) return null;
-  const only = run.tasks !== null || job.runtime === 'workflow' ? t.tasks.plan(run.id)?.only_path : null;
+  const only = run.tasks !== null || job.runtime === 'workflow' ? (yield* tasksTable.plan(run.id))?.only_path : null;
   try {
-    return insertRun(
-      t,
+    return yield* insertRun(
       {
         jobId: job.id,
         trigger: 'retry',
@@ -112,8 +115,8 @@ function queueRetry(t: Tables, runId: number, failure: FailureCode | null, owner
   } catch (err) {
     if (!(err instanceof JobdeckError)) throw err;
     // Say so in the failed run's log rather than retry silently never.
-    const seq = appendSystemLine(t, run.id, now, `Not retried (${failure}): ${err.message}`);
-    t.runs.raiseLastSeq(run.id, seq);
+    const seq = yield* appendSystemLine(run.id, now, `Not retried (${failure}): ${err.message}`);
+    yield* runsTable.raiseLastSeq(run.id, seq);
     return null;
   }
 }

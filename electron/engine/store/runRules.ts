@@ -7,7 +7,11 @@ import { JobdeckError, notFound } from '../../../shared/errors';
 import { paramValueProblem, type ParamDef, type ParamValue } from '../../../shared/model/job';
 import type { RunTrigger } from '../../../shared/model/run';
 import type { JobRow, RunRow } from './rows';
-import type { Tables } from './tables';
+import { auditTable } from './tables/auditTable';
+import { jobsTable } from './tables/jobsTable';
+import { runsTable } from './tables/runsTable';
+import { tasksTable } from './tables/tasksTable';
+import type { Work } from './work';
 
 export interface QueueRequest {
   jobId: number;
@@ -54,8 +58,8 @@ export function resolveParams(job: Pick<JobRow, 'params' | 'param_values'>, over
 }
 
 /** Why the job's overlap policy refuses another run now, or null. */
-function overlapProblem(t: Tables, job: JobRow): JobdeckError | null {
-  const active = t.runs.active(job.id);
+function* overlapProblem(job: JobRow): Work<JobdeckError | null> {
+  const active = yield* runsTable.active(job.id);
   if (job.overlap === 'skip' && active.length > 0) {
     return new JobdeckError(
       'JOB_ALREADY_RUNNING',
@@ -71,12 +75,12 @@ function overlapProblem(t: Tables, job: JobRow): JobdeckError | null {
 }
 
 /** Checks and inserts a QUEUED run. Call inside a write transaction. */
-export function insertRun(t: Tables, req: QueueRequest, owner: string, now: number): RunRow {
-  const job = t.jobs.get(req.jobId);
+export function* insertRun(req: QueueRequest, owner: string, now: number): Work<RunRow> {
+  const job = yield* jobsTable.get(req.jobId);
   if (!job) throw notFound('job', req.jobId, 'jobId');
   if (job.archived) throw new JobdeckError('JOB_ARCHIVED', `job "${job.name}" is archived; unarchive it to run it`, 'jobId');
   const params = req.useGivenParams ? (req.params ?? {}) : resolveParams(job, req.params);
-  const refused = overlapProblem(t, job);
+  const refused = yield* overlapProblem(job);
   if (refused) throw refused;
   const fields = {
     jobId: job.id,
@@ -92,10 +96,10 @@ export function insertRun(t: Tables, req: QueueRequest, owner: string, now: numb
     retryOf: req.retryOf ?? null,
     owner,
   };
-  const id = t.runs.insert(fields);
-  if (req.task !== undefined) t.tasks.setOnly(id, req.task);
+  const id = yield* runsTable.insert(fields);
+  if (req.task !== undefined) yield* tasksTable.setOnly(id, req.task);
   if (ON_DEMAND.includes(req.trigger)) {
-    t.audit.add({
+    yield* auditTable.add({
       at: now,
       actor: req.by,
       action: 'run.trigger',

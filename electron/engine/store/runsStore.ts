@@ -2,10 +2,18 @@
  * Runs in the store: reads, and the intents that move a run through its
  * states. Each intent is one transaction; the run state machine is their only
  * caller for transitions, so this is the one place a run's status is written.
+ * Written once for both backends (work.ts).
  */
 import { JobdeckError, notFound } from '../../../shared/errors';
 import type { RunTrigger } from '../../../shared/model/run';
 import { gateProblem, queueDueDependents, recordSkippedFire } from './dependencyRules';
+import { auditTable } from './tables/auditTable';
+import { jobsTable } from './tables/jobsTable';
+import { locksTable } from './tables/locksTable';
+import { logsTable } from './tables/logsTable';
+import { runsTable } from './tables/runsTable';
+import { tasksTable } from './tables/tasksTable';
+import { isUniqueViolation, type Performed, type StorePart, type Work } from './work';
 import { notifyMissed } from './notifyRules';
 import { appendSystemLine, endInterrupted, endQueued, endRun, type EndRecord, type FoundFile } from './runEnds';
 import { PENDING_STATE, type TaskState } from './taskRows';
@@ -14,7 +22,6 @@ import type { PendingLine } from './tables/logsTable';
 import type { ResultFileRow, RunEnd, RunListFilter } from './tables/runsTable';
 import { insertRun, type QueueRequest } from './runRules';
 import type { JobRow, RunRow } from './rows';
-import type { Tables, Tx } from './tables';
 
 export type { EndRecord, FoundFile, QueueRequest, ResultFileRow, RunEnd, RunListFilter };
 
@@ -58,211 +65,176 @@ export interface BatchResult {
   retries: RunRow[];
 }
 
-export class RunsStore {
-  constructor(
-    private readonly t: Tables,
-    private readonly tx: Tx,
-  ) {}
+const reads = {
+  get: runsTable.get,
+  list: runsTable.list,
+  files: runsTable.files,
+  file: runsTable.file,
+  unfinished: runsTable.unfinished,
+  unfinishedOwners: runsTable.unfinishedOwners,
+  cancelRequested: runsTable.cancelRequested,
+  beyondRetention: runsTable.beyondRetention,
+};
 
-  // ----- reads -----
-
-  get(id: number): RunRow | undefined {
-    return this.t.runs.get(id);
+function* claimOne(runId: number, owner: string, now: number): Work<ClaimResult> {
+  const run = yield* runsTable.get(runId);
+  if (!run || run.status !== 'QUEUED') return { runId, outcome: 'gone' };
+  if (run.cancel_by !== null) {
+    yield* endQueued(run, run.cancel_by, now);
+    return { runId, outcome: 'cancelled' };
   }
-
-  list(filter: RunListFilter): { rows: RunRow[]; total: number } {
-    return this.t.runs.list(filter);
+  const job = yield* jobsTable.get(run.job_id);
+  if (!job) return { runId, outcome: 'gone' };
+  if ((yield* runsTable.inProgress(job.id)) !== undefined) return { runId, outcome: 'blocked' };
+  if (job.lock_name && !(yield* locksTable.acquire(job.lock_name, runId, job.id, owner, now))) return { runId, outcome: 'blocked' };
+  try {
+    if (!(yield* runsTable.claim(runId, job.script_md5))) return { runId, outcome: 'gone' };
+  } catch (err) {
+    // The unique index behind the check above: another run of the job is in progress (another process or node claimed it).
+    if (!isUniqueViolation(err)) throw err;
+    if (job.lock_name) yield* locksTable.release(job.lock_name, runId);
+    return { runId, outcome: 'blocked' };
   }
+  yield* jobsTable.setLastRun(job.id, runId, 'IN_PROGRESS', now);
+  return { runId, outcome: 'started', run: { ...run, status: 'IN_PROGRESS', phase: 'STARTING', script_md5: job.script_md5 }, job };
+}
 
-  files(runId: number): ResultFileRow[] {
-    return this.t.runs.files(runId);
-  }
-
-  file(runId: number, name: string): ResultFileRow | undefined {
-    return this.t.runs.file(runId, name);
-  }
-
-  unfinished(owner?: string): RunRow[] {
-    return this.t.runs.unfinished(owner);
-  }
-
-  unfinishedOwners(): string[] {
-    return this.t.runs.unfinishedOwners();
-  }
-
-  cancelRequested(owner: string): { id: number; cancel_by: string }[] {
-    return this.t.runs.cancelRequested(owner);
-  }
-
-  beyondRetention(jobId: number, keep: number, limit: number): number[] {
-    return this.t.runs.beyondRetention(jobId, keep, limit);
-  }
-
-  // ----- intents -----
-
+const writes = {
   /** A run is asked for: checks the job's rules and records it QUEUED. */
-  queue(req: QueueRequest, owner: string, now: number): RunRow {
-    return this.tx(() => insertRun(this.t, req, owner, now));
-  }
+  queue(req: QueueRequest, owner: string, now: number): Work<RunRow> {
+    return insertRun(req, owner, now);
+  },
 
   /**
    * Scheduled fires and the jobs' next fire times, together. A fire the
    * job's overlap policy refuses, or one already recorded (by another
    * process), is counted as refused.
    */
-  recordFires(fires: readonly FireRecord[], next: readonly [jobId: number, at: number | null][], owner: string, now: number, missed: readonly MissedFire[] = []) {
-    return this.tx(() => {
-      for (const m of missed) notifyMissed(this.t, m.jobId, m.dueAt, m.caughtUp, now);
-      for (const [jobId, at] of next) this.t.jobs.setNextFire(jobId, at);
-      const created: RunRow[] = [];
-      const skipped: RunRow[] = [];
-      let refused = 0;
-      for (const f of fires) {
-        try {
-          const row = insertRun(this.t, { jobId: f.jobId, trigger: f.trigger, by: 'scheduler', dueAt: f.dueAt }, owner, now);
-          const job = this.t.jobs.get(f.jobId);
-          const why = job && gateProblem(this.t, job, f.dueAt ?? now);
-          if (why) skipped.push(recordSkippedFire(this.t, row, why, now));
-          else created.push(row);
-        } catch (err) {
-          if (isRefusal(err) || isUniqueViolation(err)) refused += 1;
-          else throw err;
-        }
+  *recordFires(
+    fires: readonly FireRecord[],
+    next: readonly [jobId: number, at: number | null][],
+    owner: string,
+    now: number,
+    missed: readonly MissedFire[] = [],
+  ): Work<{ created: RunRow[]; skipped: RunRow[]; refused: number }> {
+    for (const m of missed) yield* notifyMissed(m.jobId, m.dueAt, m.caughtUp, now);
+    for (const [jobId, at] of next) yield* jobsTable.setNextFire(jobId, at);
+    const created: RunRow[] = [];
+    const skipped: RunRow[] = [];
+    let refused = 0;
+    for (const f of fires) {
+      try {
+        const row = yield* insertRun({ jobId: f.jobId, trigger: f.trigger, by: 'scheduler', dueAt: f.dueAt }, owner, now);
+        const job = yield* jobsTable.get(f.jobId);
+        const why = job && (yield* gateProblem(job, f.dueAt ?? now));
+        if (why) skipped.push(yield* recordSkippedFire(row, why, now));
+        else created.push(row);
+      } catch (err) {
+        if (isRefusal(err) || isUniqueViolation(err)) refused += 1;
+        else throw err;
       }
-      return { created, skipped, refused };
-    });
-  }
+    }
+    return { created, skipped, refused };
+  },
 
   /**
    * QUEUED -> IN_PROGRESS (phase STARTING) for each run that may start: no
    * other run of its job in progress (checked here and enforced by a unique
    * index), its lock free. Records the script version it will run.
    */
-  claim(runIds: readonly number[], owner: string, now: number): ClaimResult[] {
-    return this.tx(() => runIds.map((runId) => this.claimOne(runId, owner, now)));
-  }
-
-  private claimOne(runId: number, owner: string, now: number): ClaimResult {
-    const run = this.t.runs.get(runId);
-    if (!run || run.status !== 'QUEUED') return { runId, outcome: 'gone' };
-    if (run.cancel_by !== null) {
-      endQueued(this.t, run, run.cancel_by, now);
-      return { runId, outcome: 'cancelled' };
-    }
-    const job = this.t.jobs.get(run.job_id);
-    if (!job) return { runId, outcome: 'gone' };
-    if (this.t.runs.inProgress(job.id) !== undefined) return { runId, outcome: 'blocked' };
-    if (job.lock_name && !this.t.locks.acquire(job.lock_name, runId, job.id, owner, now)) return { runId, outcome: 'blocked' };
-    try {
-      if (!this.t.runs.claim(runId, job.script_md5)) return { runId, outcome: 'gone' };
-    } catch (err) {
-      // The unique index behind the check above: another run of the job is in progress.
-      if (!isUniqueViolation(err)) throw err;
-      if (job.lock_name) this.t.locks.release(job.lock_name, runId);
-      return { runId, outcome: 'blocked' };
-    }
-    this.t.jobs.setLastRun(job.id, runId, 'IN_PROGRESS', now);
-    return { runId, outcome: 'started', run: { ...run, status: 'IN_PROGRESS', phase: 'STARTING', script_md5: job.script_md5 }, job };
-  }
+  *claim(runIds: readonly number[], owner: string, now: number): Work<ClaimResult[]> {
+    const results: ClaimResult[] = [];
+    for (const runId of runIds) results.push(yield* claimOne(runId, owner, now));
+    return results;
+  },
 
   /** Log lines and changes of running runs, in one transaction (the writer's batch). */
-  commitBatch(lines: readonly PendingLine[], ops: readonly RunOp[]): BatchResult {
-    return this.tx(() => {
-      this.t.logs.insertMany(lines);
-      const retries: RunRow[] = [];
-      for (const op of ops) {
-        switch (op.kind) {
-          case 'running':
-            this.t.runs.running(op.runId, op.at, op.pid);
-            break;
-          case 'progress':
-            this.t.runs.setProgress(op.runId, op.percent, op.message, op.lastSeq);
-            break;
-          case 'finishing':
-            this.t.runs.phase(op.runId, 'FINISHING', op.lastSeq);
-            break;
-          case 'truncated':
-            this.t.runs.markTruncated(op.runId);
-            break;
-          case 'audit':
-            this.t.audit.add(op.entry);
-            break;
-          case 'task':
-            this.t.tasks.update(op.runId, op.idx, op.state);
-            break;
-          case 'end': {
-            const retry = endRun(this.t, op.record);
-            if (retry) retries.push(retry);
-            break;
-          }
+  *commitBatch(lines: readonly PendingLine[], ops: readonly RunOp[]): Work<BatchResult> {
+    yield* logsTable.insertMany(lines);
+    const retries: RunRow[] = [];
+    for (const op of ops) {
+      switch (op.kind) {
+        case 'running':
+          yield* runsTable.running(op.runId, op.at, op.pid);
+          break;
+        case 'progress':
+          yield* runsTable.setProgress(op.runId, op.percent, op.message, op.lastSeq);
+          break;
+        case 'finishing':
+          yield* runsTable.phase(op.runId, 'FINISHING', op.lastSeq);
+          break;
+        case 'truncated':
+          yield* runsTable.markTruncated(op.runId);
+          break;
+        case 'audit':
+          yield* auditTable.add(op.entry);
+          break;
+        case 'task':
+          yield* tasksTable.update(op.runId, op.idx, op.state);
+          break;
+        case 'end': {
+          const retry = yield* endRun(op.record);
+          if (retry) retries.push(retry);
+          break;
         }
       }
-      return { retries };
-    });
-  }
+    }
+    return { retries };
+  },
 
   /** Records that someone asked to cancel a run (the process running it acts on it). */
-  requestCancel(run: Pick<RunRow, 'id' | 'job_id' | 'job_name'>, by: string, now: number): void {
-    this.tx(() => {
-      this.t.runs.requestCancel(run.id, by);
-      this.t.audit.add({ at: now, actor: by, action: 'run.cancel', targetType: 'run', targetId: run.id, targetName: run.job_name, jobId: run.job_id });
-    });
-  }
+  *requestCancel(run: Pick<RunRow, 'id' | 'job_id' | 'job_name'>, by: string, now: number): Work<void> {
+    yield* runsTable.requestCancel(run.id, by);
+    yield* auditTable.add({ at: now, actor: by, action: 'run.cancel', targetType: 'run', targetId: run.id, targetName: run.job_name, jobId: run.job_id });
+  },
 
   /** QUEUED -> CANCELLED (it never started); false when it was no longer queued. */
-  cancelQueued(runId: number, by: string, now: number): boolean {
-    return this.tx(() => {
-      const run = this.t.runs.get(runId);
-      if (!run || run.status !== 'QUEUED') return false;
-      endQueued(this.t, run, by, now);
-      return true;
-    });
-  }
+  *cancelQueued(runId: number, by: string, now: number): Work<boolean> {
+    const run = yield* runsTable.get(runId);
+    if (!run || run.status !== 'QUEUED') return false;
+    yield* endQueued(run, by, now);
+    return true;
+  },
 
   /**
    * Runs left QUEUED or IN_PROGRESS by a process that is gone -> FAILED
    * (INTERRUPTED), keeping their logs; the locks it held are released.
    * With `retryOwner`, retryable ones get their next attempt queued for it.
    */
-  interruptOwner(owner: string, now: number, retryOwner: string | null): { interrupted: RunRow[]; retries: RunRow[] } {
-    return this.tx(() => {
-      const interrupted = this.t.runs.unfinished(owner);
-      const retries: RunRow[] = [];
-      for (const run of interrupted) {
-        const retry = endInterrupted(this.t, run, now, retryOwner);
-        if (retry) retries.push(retry);
-      }
-      for (const lock of this.t.locks.list()) if (lock.owner === owner) this.t.locks.break(lock.name);
-      return { interrupted, retries };
-    });
-  }
+  *interruptOwner(owner: string, now: number, retryOwner: string | null): Work<{ interrupted: RunRow[]; retries: RunRow[] }> {
+    const interrupted = yield* runsTable.unfinished(owner);
+    const retries: RunRow[] = [];
+    for (const run of interrupted) {
+      const retry = yield* endInterrupted(run, now, retryOwner);
+      if (retry) retries.push(retry);
+    }
+    for (const lock of yield* locksTable.list()) if (lock.owner === owner) yield* locksTable.break(lock.name);
+    return { interrupted, retries };
+  },
 
   /**
    * A finished workflow run -> QUEUED again, in its next round: the tasks
    * given are reset to run again, the others keep their outcome (successful
    * ones are reused). Its log keeps growing; a system line marks the re-run.
    */
-  reopen(runId: number, reset: readonly number[], note: string, by: string, owner: string, now: number): RunRow {
-    return this.tx(() => {
-      const run = this.t.runs.get(runId);
-      if (!run) throw notFound('run', runId);
-      if (!this.t.runs.reopen(runId, owner)) throw new JobdeckError('INVALID_STATE', `run ${runId} has not finished (${run.status}); re-run it once it has`, 'id');
-      this.t.tasks.clearReused(runId);
-      this.t.tasks.clearOnly(runId);
-      for (const idx of reset) this.t.tasks.update(runId, idx, PENDING_STATE);
-      const seq = appendSystemLine(this.t, runId, now, `Re-run by ${by} (round ${run.round + 1}): ${note}`);
-      this.t.runs.raiseLastSeq(runId, seq);
-      this.t.audit.add({ at: now, actor: by, action: 'run.rerun', targetType: 'run', targetId: runId, targetName: run.job_name, jobId: run.job_id, details: { round: run.round + 1, tasks: note } });
-      return this.t.runs.get(runId)!;
-    });
-  }
+  *reopen(runId: number, reset: readonly number[], note: string, by: string, owner: string, now: number): Work<RunRow> {
+    const run = yield* runsTable.get(runId);
+    if (!run) throw notFound('run', runId);
+    if (!(yield* runsTable.reopen(runId, owner))) throw new JobdeckError('INVALID_STATE', `run ${runId} has not finished (${run.status}); re-run it once it has`, 'id');
+    yield* tasksTable.clearReused(runId);
+    yield* tasksTable.clearOnly(runId);
+    for (const idx of reset) yield* tasksTable.update(runId, idx, PENDING_STATE);
+    const seq = yield* appendSystemLine(runId, now, `Re-run by ${by} (round ${run.round + 1}): ${note}`);
+    yield* runsTable.raiseLastSeq(runId, seq);
+    yield* auditTable.add({ at: now, actor: by, action: 'run.rerun', targetType: 'run', targetId: runId, targetName: run.job_name, jobId: run.job_id, details: { round: run.round + 1, tasks: note } });
+    return (yield* runsTable.get(runId))!;
+  },
 
   /** Queues the jobs whose dependencies have all finished since their last run (trigger `dependency`). */
-  queueDependents(owner: string, now: number): RunRow[] {
-    return this.tx(() => queueDueDependents(this.t, owner, now));
-  }
+  queueDependents(owner: string, now: number): Work<RunRow[]> {
+    return queueDueDependents(owner, now);
+  },
 
-  /** Deletes up to `chunk` log lines of a run (retention works through a big log in steps). */
   /**
    * Deletes finished runs, in order, with their log lines and result-file
    * rows, in one transaction that deletes at most `maxLines` log lines: a
@@ -271,34 +243,34 @@ export class RunsStore {
    * first in `left`, with the runs after it). A run that is not finished
    * (re-run meanwhile) is kept with its log, and listed in `kept`.
    */
-  deleteFinishedRuns(runIds: readonly number[], maxLines: number): { deleted: number[]; kept: number[]; left: number[] } {
-    return this.tx(() => {
-      const deleted: number[] = [];
-      const kept: number[] = [];
-      const finished = this.t.runs.finishedAmong(runIds);
-      let budget = maxLines;
-      for (let i = 0; i < runIds.length; i++) {
-        const runId = runIds[i]!;
-        if (!finished.has(runId)) {
-          kept.push(runId);
-          continue;
-        }
-        if (budget <= 0) return { deleted, kept, left: runIds.slice(i) };
-        const removed = this.t.logs.deleteSome(runId, budget);
-        budget -= removed;
-        // The budget ran out on this run's log: anything left of it waits for the next batch.
-        if (budget <= 0 && this.t.logs.hasLines(runId)) {
-          return { deleted, kept, left: runIds.slice(i) };
-        }
-        this.t.runs.delete(runId);
-        deleted.push(runId);
+  *deleteFinishedRuns(runIds: readonly number[], maxLines: number): Work<{ deleted: number[]; kept: number[]; left: number[] }> {
+    const deleted: number[] = [];
+    const kept: number[] = [];
+    const finished = yield* runsTable.finishedAmong(runIds);
+    let budget = maxLines;
+    for (let i = 0; i < runIds.length; i++) {
+      const runId = runIds[i]!;
+      if (!finished.has(runId)) {
+        kept.push(runId);
+        continue;
       }
-      return { deleted, kept, left: [] };
-    });
-  }
-}
+      if (budget <= 0) return { deleted, kept, left: runIds.slice(i) };
+      const removed = yield* logsTable.deleteSome(runId, budget);
+      budget -= removed;
+      // The budget ran out on this run's log: anything left of it waits for the next batch.
+      if (budget <= 0 && (yield* logsTable.hasLines(runId))) {
+        return { deleted, kept, left: runIds.slice(i) };
+      }
+      yield* runsTable.delete(runId);
+      deleted.push(runId);
+    }
+    return { deleted, kept, left: [] };
+  },
+};
 
-const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+export const runsPart: StorePart<typeof reads, typeof writes> = { reads, writes };
+
+export type RunsStore = Performed<typeof reads> & Performed<typeof writes>;
 
 /** A queue refused by the job's rules (archived, overlap, parameters), as opposed to a store failure. */
 const isRefusal = (err: unknown): boolean => err instanceof JobdeckError;

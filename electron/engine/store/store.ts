@@ -8,39 +8,16 @@
  */
 import { JobDeletion } from './jobDeletion';
 import { DashboardStore } from './dashboardStore';
-import { NotifyStore } from './notifyStore';
-import type { LogRow } from './rows';
+import { notifyPart, type NotifyStore } from './notifyStore';
 import { openDatabase, type Db, type OpenOptions } from './database';
 import { jobsPart, type JobsStore } from './jobsStore';
-import { RunsStore } from './runsStore';
-import { TasksStore } from './tasksStore';
+import { runsPart, type RunsStore } from './runsStore';
+import { tasksPart, type TasksStore } from './tasksStore';
 import { usersPart, type UsersStore } from './usersStore';
 import { auditPart, locksPart, settingsPart, type AuditStore, type LocksStore, type SettingsStore } from './controlStore';
-import { makeTables, type Tables, type Tx } from './tables';
+import { makeTables, type Tx } from './tables';
+import { logsPart, type LogsStore } from './logsStore';
 import { SqliteSteps, sqlitePart } from './work';
-
-export class LogsStore {
-  constructor(private readonly t: Tables) {}
-
-  /** Lines after a sequence number: at most `limit`, and about `maxBytes` of text. */
-  page(runId: number, afterSeq: number, limit: number, maxBytes?: number, task?: string): LogRow[] {
-    return this.t.logs.page(runId, afterSeq, limit, maxBytes, task);
-  }
-
-  search(runId: number, text: string, limit: number): number[] {
-    return this.t.logs.search(runId, text, limit);
-  }
-
-  /** Bytes of text a run's log holds (a re-run's budget counts its earlier rounds). */
-  bytes(runId: number): number {
-    return this.t.logs.bytes(runId);
-  }
-
-  /** The texts of a run's last `n` lines (each cut at 500 characters: notifications quote them). */
-  tail(runId: number, n: number): string[] {
-    return this.t.logs.tail(runId, n).map((t) => (t.length > 500 ? `${t.slice(0, 500)}…` : t));
-  }
-}
 
 export class Store {
   readonly jobs: JobsStore;
@@ -59,17 +36,17 @@ export class Store {
   /** `db` is exposed for tests and the bench only (they inspect and doctor rows). */
   constructor(readonly db: Db) {
     const steps = new SqliteSteps(db);
-    const t = makeTables(db, steps);
+    const t = makeTables(steps);
     const tx: Tx = (fn) => (db.inTransaction ? fn() : db.transaction(fn).immediate());
     this.jobs = sqlitePart(steps, tx, jobsPart);
-    this.runs = new RunsStore(t, tx);
-    this.tasks = new TasksStore(t, tx);
-    this.logs = new LogsStore(t);
+    this.runs = sqlitePart(steps, tx, runsPart);
+    this.tasks = sqlitePart(steps, tx, tasksPart);
+    this.logs = sqlitePart(steps, tx, logsPart);
     this.users = sqlitePart(steps, tx, usersPart);
     this.locks = sqlitePart(steps, tx, locksPart);
     this.audit = sqlitePart(steps, tx, auditPart);
     this.settings = sqlitePart(steps, tx, settingsPart) as SettingsStore;
-    this.notify = new NotifyStore(t, tx);
+    this.notify = sqlitePart(steps, tx, notifyPart);
     this.dashboard = new DashboardStore(db);
     this.jobDeletion = new JobDeletion(db, t, tx);
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();

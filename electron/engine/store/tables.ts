@@ -1,23 +1,26 @@
-/** The statement layer every intent works on, and the transaction they run in. */
-import type { Db } from './database';
+/**
+ * The statement layer every intent works on, and the transaction they run
+ * in. Each table is written once for both backends (work.ts); `Tables` is
+ * the same functions performed synchronously on SQLite, for intents that
+ * run inside a SQLite transaction.
+ */
 import { auditTable } from './tables/auditTable';
 import { jobsTable } from './tables/jobsTable';
 import { locksTable } from './tables/locksTable';
-import { LogsTable } from './tables/logsTable';
-import { NotifyTable } from './tables/notifyTable';
-import { RunsTable } from './tables/runsTable';
+import { logsTable } from './tables/logsTable';
+import { notifyTable } from './tables/notifyTable';
+import { runsTable } from './tables/runsTable';
 import { settingsTable } from './tables/settingsTable';
-import { TasksTable } from './tables/tasksTable';
+import { tasksTable } from './tables/tasksTable';
 import { usersTable } from './tables/usersTable';
 import { performedOn, type Performed, type SqliteSteps } from './work';
 
 export interface Tables {
-  runs: RunsTable;
-  logs: LogsTable;
-  tasks: TasksTable;
-  notify: NotifyTable;
-  // Written once for both backends (work.ts), performed here on SQLite.
   jobs: Performed<typeof jobsTable>;
+  runs: Performed<typeof runsTable>;
+  logs: Performed<typeof logsTable>;
+  tasks: Performed<typeof tasksTable>;
+  notify: Performed<typeof notifyTable>;
   locks: Performed<typeof locksTable>;
   audit: Performed<typeof auditTable>;
   users: Performed<typeof usersTable>;
@@ -27,13 +30,13 @@ export interface Tables {
 /** Runs fn in one write transaction; nested calls join the outer one. */
 export type Tx = <T>(fn: () => T) => T;
 
-export function makeTables(db: Db, steps: SqliteSteps): Tables {
+export function makeTables(steps: SqliteSteps): Tables {
   return {
-    runs: new RunsTable(db),
-    logs: new LogsTable(db),
-    tasks: new TasksTable(db),
-    notify: new NotifyTable(db),
     jobs: performedOn(steps, jobsTable),
+    runs: performedOn(steps, runsTable),
+    logs: performedOn(steps, logsTable),
+    tasks: performedOn(steps, tasksTable),
+    notify: performedOn(steps, notifyTable),
     locks: performedOn(steps, locksTable),
     audit: performedOn(steps, auditTable),
     users: performedOn(steps, usersTable),

@@ -1,33 +1,27 @@
-/** Workflow runs in the store: the tree a run executes, and its task runs. */
-import type { TaskPlace, TaskRow, TaskState } from './taskRows';
-import type { PlanRow } from './tables/tasksTable';
-import type { Tables, Tx } from './tables';
+/** Workflow runs in the store: the tree a run executes, and its task runs (both backends). */
+import { runsTable } from './tables/runsTable';
+import { tasksTable, type PlanRow } from './tables/tasksTable';
+import type { TaskPlace, TaskState } from './taskRows';
+import type { Performed, StorePart, Work } from './work';
 
-export class TasksStore {
-  constructor(
-    private readonly t: Tables,
-    private readonly tx: Tx,
-  ) {}
+export type { PlanRow };
 
-  list(runId: number): TaskRow[] {
-    return this.t.tasks.list(runId);
-  }
-
-  get(runId: number, path: string): TaskRow | undefined {
-    return this.t.tasks.get(runId, path);
-  }
-
+const reads = {
+  list: tasksTable.list,
+  get: tasksTable.get,
   /** The run's plan (null until it starts) and, for a run of one task, that task's path. */
-  plan(runId: number): PlanRow | undefined {
-    return this.t.tasks.plan(runId);
-  }
+  plan: tasksTable.plan,
+};
 
+const writes = {
   /** The tree a workflow run executes and its task runs, as it starts its first round. */
-  recordPlan(runId: number, plan: string, tasks: readonly (TaskPlace & TaskState)[]): void {
-    this.tx(() => {
-      this.t.tasks.setPlan(runId, plan);
-      this.t.tasks.insertMany(runId, tasks);
-      this.t.runs.setTasks(runId, tasks.length);
-    });
-  }
-}
+  *recordPlan(runId: number, plan: string, tasks: readonly (TaskPlace & TaskState)[]): Work<void> {
+    yield* tasksTable.setPlan(runId, plan);
+    yield* tasksTable.insertMany(runId, tasks);
+    yield* runsTable.setTasks(runId, tasks.length);
+  },
+};
+
+export const tasksPart: StorePart<typeof reads, typeof writes> = { reads, writes };
+
+export type TasksStore = Performed<typeof reads> & Performed<typeof writes>;

@@ -52,17 +52,40 @@ export function numberPlaceholders(text: string): string {
   return out;
 }
 
+/**
+ * One database step. `guarded`: the intent catches this step's constraint
+ * errors and goes on (PostgreSQL runs it inside a savepoint, since an error
+ * there would end the whole transaction; SQLite needs nothing).
+ */
 export type Step =
   /** The first row, or undefined. */
-  | { op: 'get'; sql: Sql; args: readonly unknown[] }
-  /** Every row (`raw`: each as an array of its columns, in their order). */
-  | { op: 'all'; sql: Sql; args: readonly unknown[]; raw?: boolean }
+  | { op: 'get'; sql: Sql; args: readonly unknown[]; guarded?: boolean }
   /**
-   * A write; answers the number of rows it changed. `guarded`: the intent
-   * catches this step's constraint errors and goes on (PostgreSQL wraps it
-   * in a savepoint, since an error there would end the transaction).
+   * Every row (`raw`: each as an array of its columns, in their order).
+   * `within`: rows only while the sizes `within.size` gives add up to at most
+   * `within.maxBytes` (always the first row): a page of long rows stops early
+   * instead of being read whole.
    */
+  | { op: 'all'; sql: Sql; args: readonly unknown[]; raw?: boolean; within?: Budget; guarded?: boolean }
+  /** A write; answers the number of rows it changed. */
   | { op: 'run'; sql: Sql; args: readonly unknown[]; guarded?: boolean };
+
+export interface Budget {
+  maxBytes: number;
+  size(row: never): number;
+}
+
+/** Keeps rows while their sizes add up to at most the budget (always the first). */
+export function* takeWithin<R>(rows: Iterable<R>, within: Budget): Generator<R> {
+  let bytes = 0;
+  let first = true;
+  for (const row of rows) {
+    bytes += within.size(row as never);
+    if (bytes > within.maxBytes && !first) return;
+    first = false;
+    yield row;
+  }
+}
 
 /** Work on the store that returns T. */
 export type Work<T> = Generator<Step, T, unknown>;
@@ -73,6 +96,11 @@ export function* get<R>(statement: Sql, ...args: unknown[]): Work<R | undefined>
 
 export function* all<R>(statement: Sql, ...args: unknown[]): Work<R[]> {
   return (yield { op: 'all', sql: statement, args }) as R[];
+}
+
+/** Rows while their sizes add up to at most `maxBytes` (always the first). */
+export function* allWithin<R>(statement: Sql, maxBytes: number, size: (row: R) => number, ...args: unknown[]): Work<R[]> {
+  return (yield { op: 'all', sql: statement, args, within: { maxBytes, size: size as Budget['size'] } }) as R[];
 }
 
 /** Every row as an array of its columns (cheap for long lists). */
@@ -88,6 +116,11 @@ export function* run(statement: Sql, ...args: unknown[]): Work<number> {
 /** A write whose constraint errors the intent catches (see Step). */
 export function* guardedRun(statement: Sql, ...args: unknown[]): Work<number> {
   return (yield { op: 'run', sql: statement, args, guarded: true }) as number;
+}
+
+/** A write returning a row (RETURNING), whose constraint errors the intent catches (see Step). */
+export function* guardedGet<R>(statement: Sql, ...args: unknown[]): Work<R | undefined> {
+  return (yield { op: 'get', sql: statement, args, guarded: true }) as R | undefined;
 }
 
 /** A value a statement counted (COUNT(*) AS n) or one column of the first row. */
@@ -128,7 +161,8 @@ export class SqliteSteps {
       case 'get':
         return stmt.get(...step.args);
       case 'all':
-        return stmt.all(...step.args);
+        // Iterated, so reading stops where the budget ends.
+        return step.within ? [...takeWithin(stmt.iterate(...step.args), step.within)] : stmt.all(...step.args);
       case 'run':
         return stmt.run(...step.args).changes;
     }

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { Async, Step, StorePart, Work } from '../work';
+import { takeWithin, type Async, type Step, type StorePart, type Work } from '../work';
 import { createPool, describePgError } from './pgDatabase';
 
 const RETRIES = 5;
@@ -46,24 +46,24 @@ export class PgSteps {
   private async answer(client: pg.PoolClient, step: Step): Promise<unknown> {
     const raw = step.op === 'all' && step.raw === true;
     const query = { name: this.statementName(step.sql.pg), text: step.sql.pg, values: step.args as unknown[], ...(raw ? { rowMode: 'array' as const } : {}) };
-    if (step.op === 'run' && step.guarded) {
+    let result: pg.QueryResult;
+    if (step.guarded) {
       const savepoint = `jd_guard_${++this.savepoints}`;
       await client.query(`SAVEPOINT ${savepoint}`);
       try {
-        const result = await client.query(query);
+        result = await client.query(query);
         await client.query(`RELEASE SAVEPOINT ${savepoint}`);
-        return result.rowCount ?? 0;
       } catch (err) {
         await client.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
         throw err;
       }
-    }
-    const result = await client.query(query);
+    } else result = await client.query(query);
     switch (step.op) {
       case 'get':
         return result.rows[0];
       case 'all':
-        return result.rows;
+        // The LIMIT bounds what was read; the budget bounds what is answered.
+        return step.within ? [...takeWithin(result.rows, step.within)] : result.rows;
       case 'run':
         return result.rowCount ?? 0;
     }

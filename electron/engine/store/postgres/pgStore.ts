@@ -6,6 +6,10 @@
  */
 import { auditPart, locksPart, settingsPart, type AsyncSettingsStore } from '../controlStore';
 import { jobsPart } from '../jobsStore';
+import { notifyPart } from '../notifyStore';
+import { runsPart } from '../runsStore';
+import { logsPart } from '../logsStore';
+import { tasksPart } from '../tasksStore';
 import { usersPart } from '../usersStore';
 import { connectPostgres, describePgError, migratePostgres } from './pgDatabase';
 import { PgSteps, pgPart } from './pgSteps';
@@ -16,6 +20,10 @@ export class PgStore {
   readonly audit;
   readonly settings: AsyncSettingsStore;
   readonly jobs;
+  readonly runs;
+  readonly tasks;
+  readonly logs;
+  readonly notify;
 
   private constructor(readonly steps: PgSteps) {
     this.users = pgPart(steps, usersPart);
@@ -23,6 +31,10 @@ export class PgStore {
     this.audit = pgPart(steps, auditPart);
     this.settings = pgPart(steps, settingsPart) as AsyncSettingsStore;
     this.jobs = pgPart(steps, jobsPart);
+    this.runs = pgPart(steps, runsPart);
+    this.tasks = pgPart(steps, tasksPart);
+    this.logs = pgPart(steps, logsPart);
+    this.notify = pgPart(steps, notifyPart);
   }
 
   /** Connects, brings the schema up to date (under the schema's advisory lock) and opens a pool. */

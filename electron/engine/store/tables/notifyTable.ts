@@ -1,7 +1,6 @@
-/** Statements on recipient groups, webhooks, incidents and the outbox. Only the store's intents call the writing ones. */
+/** Statements on recipient groups, webhooks, incidents and the outbox. Both backends; only the store's intents call the writing ones. */
 import type { NotifyChannel } from '../../../../shared/model/notify';
-import type { Db } from '../database';
-import { StatementCache } from '../statements';
+import { all, get, run, sql, type Work } from '../work';
 
 export interface OutboxRow {
   id: number;
@@ -47,154 +46,151 @@ export interface WebhookRow {
 
 export type NewOutbox = Pick<OutboxRow, 'event' | 'job_id' | 'run_id' | 'channel' | 'target' | 'dedupe'> & { attach?: string | null; detail?: string | null };
 
-export class NotifyTable {
-  private readonly q: StatementCache;
+// Group and webhook names match without ASCII case (SQLite's NOCASE columns; PostgreSQL's lower(… "C") unique indexes).
+const NAME_IS = { sqlite: 'name = ?', pg: 'lower(name COLLATE "C") = lower(? COLLATE "C")' };
+const BY_NAME_ORDER = { sqlite: 'ORDER BY name', pg: 'ORDER BY lower(name COLLATE "C")' };
 
-  constructor(db: Db) {
-    this.q = new StatementCache(db);
-  }
+const GROUPS = sql(`SELECT name, members FROM recipient_groups ${BY_NAME_ORDER.sqlite}`, `SELECT name, members FROM recipient_groups ${BY_NAME_ORDER.pg}`);
+const GROUP = sql(`SELECT members FROM recipient_groups WHERE ${NAME_IS.sqlite}`, `SELECT members FROM recipient_groups WHERE ${NAME_IS.pg}`);
+const SET_GROUP = sql(
+  `INSERT INTO recipient_groups (name, members, updated_at, updated_by) VALUES (?, ?, ?, ?)
+   ON CONFLICT(name) DO UPDATE SET members = excluded.members, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+  `INSERT INTO recipient_groups (name, members, updated_at, updated_by) VALUES (?, ?, ?, ?)
+   ON CONFLICT ((lower(name COLLATE "C"))) DO UPDATE SET members = excluded.members, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+);
+const REMOVE_GROUP = sql(`DELETE FROM recipient_groups WHERE ${NAME_IS.sqlite}`, `DELETE FROM recipient_groups WHERE ${NAME_IS.pg}`);
+const WEBHOOKS = sql(`SELECT * FROM webhooks ${BY_NAME_ORDER.sqlite}`, `SELECT * FROM webhooks ${BY_NAME_ORDER.pg}`);
+const WEBHOOK = sql(`SELECT * FROM webhooks WHERE ${NAME_IS.sqlite}`, `SELECT * FROM webhooks WHERE ${NAME_IS.pg}`);
+const ADD_WEBHOOK = sql('INSERT INTO webhooks (name, url, style, secret, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)');
+const REMOVE_WEBHOOK = sql(`DELETE FROM webhooks WHERE ${NAME_IS.sqlite}`, `DELETE FROM webhooks WHERE ${NAME_IS.pg}`);
+const INCIDENT = sql('SELECT * FROM incidents WHERE job_id = ?');
+const SAVE_INCIDENT = sql(
+  `INSERT INTO incidents (job_id, opened_at, failures, notified, last_notice_at, follow_ups, last_run_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+   ON CONFLICT(job_id) DO UPDATE SET failures = excluded.failures, notified = excluded.notified,
+     last_notice_at = excluded.last_notice_at, follow_ups = excluded.follow_ups, last_run_id = excluded.last_run_id`,
+);
+const CLOSE_INCIDENT = sql('DELETE FROM incidents WHERE job_id = ?');
+const RUNNING_WITH_RULES = sql(`SELECT r.id, r.job_id, r.started_at, j.notify FROM runs r JOIN jobs j ON j.id = r.job_id
+  WHERE r.status = 'IN_PROGRESS' AND r.started_at IS NOT NULL AND j.notify <> 'null'`);
+const WAITING_FOR_LOCKS = sql(`SELECT r.id, r.job_id, r.queued_at, j.notify, l.name AS lock, l.run_id AS holder, l.acquired_at AS since
+  FROM runs r JOIN jobs j ON j.id = r.job_id JOIN locks l ON l.name = j.lock_name
+  WHERE r.status = 'QUEUED' AND j.notify <> 'null' AND l.run_id <> r.id`);
+const RECENT_DURATIONS = sql("SELECT finished_at - started_at AS ms FROM runs WHERE job_id = ? AND status = 'SUCCEEDED' AND started_at IS NOT NULL ORDER BY id DESC LIMIT ?");
+const NOTIFIED_INCIDENTS = sql('SELECT * FROM incidents WHERE notified = 1');
+const ENQUEUE = sql(`INSERT INTO outbox (created_at, event, job_id, run_id, channel, target, attach, detail, next_at, dedupe)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+const TAKE = sql("UPDATE outbox SET status = 'sending', lease_owner = ?, lease_until = ? WHERE id = ?");
+const OUTBOX_ROW = sql('SELECT * FROM outbox WHERE id = ?');
+const SETTLE = sql(`UPDATE outbox SET status = ?, subject = ?, answer = ?, attempts = attempts + 1, next_at = ?,
+  sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, lease_owner = NULL, lease_until = NULL
+  WHERE id = ? AND status = 'sending' AND lease_owner = ?`);
+const HAS_DUE = sql("SELECT 1 AS one FROM outbox WHERE status IN ('pending','sending') AND next_at <= ? LIMIT 1");
+const UNSETTLED = sql("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending','sending')");
 
+export const notifyTable = {
   // ----- groups and webhooks -----
 
-  groups(): { name: string; members: string }[] {
-    return this.q.get('SELECT name, members FROM recipient_groups ORDER BY name').all() as { name: string; members: string }[];
-  }
+  groups(): Work<{ name: string; members: string }[]> {
+    return all(GROUPS);
+  },
 
-  group(name: string): string[] | undefined {
-    const row = this.q.get('SELECT members FROM recipient_groups WHERE name = ?').get(name) as { members: string } | undefined;
+  *group(name: string): Work<string[] | undefined> {
+    const row = yield* get<{ members: string }>(GROUP, name);
     return row ? (JSON.parse(row.members) as string[]) : undefined;
-  }
+  },
 
-  setGroup(name: string, members: string[], by: string, at: number): void {
-    this.q
-      .get(
-        `INSERT INTO recipient_groups (name, members, updated_at, updated_by) VALUES (?, ?, ?, ?)
-         ON CONFLICT(name) DO UPDATE SET members = excluded.members, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-      )
-      .run(name, JSON.stringify(members), at, by);
-  }
+  *setGroup(name: string, members: string[], by: string, at: number): Work<void> {
+    yield* run(SET_GROUP, name, JSON.stringify(members), at, by);
+  },
 
-  removeGroup(name: string): boolean {
-    return this.q.get('DELETE FROM recipient_groups WHERE name = ?').run(name).changes === 1;
-  }
+  *removeGroup(name: string): Work<boolean> {
+    return (yield* run(REMOVE_GROUP, name)) === 1;
+  },
 
-  webhooks(): WebhookRow[] {
-    return this.q.get('SELECT * FROM webhooks ORDER BY name').all() as WebhookRow[];
-  }
+  webhooks(): Work<WebhookRow[]> {
+    return all<WebhookRow>(WEBHOOKS);
+  },
 
-  webhook(name: string): WebhookRow | undefined {
-    return this.q.get('SELECT * FROM webhooks WHERE name = ?').get(name) as WebhookRow | undefined;
-  }
+  webhook(name: string): Work<WebhookRow | undefined> {
+    return get<WebhookRow>(WEBHOOK, name);
+  },
 
-  addWebhook(w: WebhookRow): void {
-    this.q.get('INSERT INTO webhooks (name, url, style, secret, created_at, created_by) VALUES (@name, @url, @style, @secret, @created_at, @created_by)').run(w);
-  }
+  *addWebhook(w: WebhookRow): Work<void> {
+    yield* run(ADD_WEBHOOK, w.name, w.url, w.style, w.secret, w.created_at, w.created_by);
+  },
 
-  removeWebhook(name: string): boolean {
-    return this.q.get('DELETE FROM webhooks WHERE name = ?').run(name).changes === 1;
-  }
+  *removeWebhook(name: string): Work<boolean> {
+    return (yield* run(REMOVE_WEBHOOK, name)) === 1;
+  },
 
   // ----- incidents -----
 
-  incident(jobId: number): IncidentRow | undefined {
-    return this.q.get('SELECT * FROM incidents WHERE job_id = ?').get(jobId) as IncidentRow | undefined;
-  }
+  incident(jobId: number): Work<IncidentRow | undefined> {
+    return get<IncidentRow>(INCIDENT, jobId);
+  },
 
-  saveIncident(i: IncidentRow): void {
-    this.q
-      .get(
-        `INSERT INTO incidents (job_id, opened_at, failures, notified, last_notice_at, follow_ups, last_run_id)
-         VALUES (@job_id, @opened_at, @failures, @notified, @last_notice_at, @follow_ups, @last_run_id)
-         ON CONFLICT(job_id) DO UPDATE SET failures = excluded.failures, notified = excluded.notified,
-           last_notice_at = excluded.last_notice_at, follow_ups = excluded.follow_ups, last_run_id = excluded.last_run_id`,
-      )
-      .run(i);
-  }
+  *saveIncident(i: IncidentRow): Work<void> {
+    yield* run(SAVE_INCIDENT, i.job_id, i.opened_at, i.failures, i.notified, i.last_notice_at, i.follow_ups, i.last_run_id);
+  },
 
-  closeIncident(jobId: number): void {
-    this.q.get('DELETE FROM incidents WHERE job_id = ?').run(jobId);
-  }
+  *closeIncident(jobId: number): Work<void> {
+    yield* run(CLOSE_INCIDENT, jobId);
+  },
 
   /** Runs in progress (started) of jobs that have notification rules. */
-  runningWithRules(): { id: number; job_id: number; started_at: number; notify: string }[] {
-    return this.q
-      .get(
-        `SELECT r.id, r.job_id, r.started_at, j.notify FROM runs r JOIN jobs j ON j.id = r.job_id
-         WHERE r.status = 'IN_PROGRESS' AND r.started_at IS NOT NULL AND j.notify <> 'null'`,
-      )
-      .all() as { id: number; job_id: number; started_at: number; notify: string }[];
-  }
+  runningWithRules(): Work<{ id: number; job_id: number; started_at: number; notify: string }[]> {
+    return all(RUNNING_WITH_RULES);
+  },
 
   /** Queued runs of jobs with rules that wait for a lock another run holds, with that lock. */
-  waitingForLocks(): { id: number; job_id: number; queued_at: number; notify: string; lock: string; holder: number; since: number }[] {
-    return this.q
-      .get(
-        `SELECT r.id, r.job_id, r.queued_at, j.notify, l.name AS lock, l.run_id AS holder, l.acquired_at AS since
-         FROM runs r JOIN jobs j ON j.id = r.job_id JOIN locks l ON l.name = j.lock_name
-         WHERE r.status = 'QUEUED' AND j.notify <> 'null' AND l.run_id <> r.id`,
-      )
-      .all() as { id: number; job_id: number; queued_at: number; notify: string; lock: string; holder: number; since: number }[];
-  }
+  waitingForLocks(): Work<{ id: number; job_id: number; queued_at: number; notify: string; lock: string; holder: number; since: number }[]> {
+    return all(WAITING_FOR_LOCKS);
+  },
 
   /** How long the job's last successful runs took (ms), newest first. */
-  recentDurations(jobId: number, n: number): number[] {
-    return this.q
-      .get("SELECT finished_at - started_at FROM runs WHERE job_id = ? AND status = 'SUCCEEDED' AND started_at IS NOT NULL ORDER BY id DESC LIMIT ?")
-      .pluck()
-      .all(jobId, n) as number[];
-  }
+  *recentDurations(jobId: number, n: number): Work<number[]> {
+    return (yield* all<{ ms: number }>(RECENT_DURATIONS, jobId, n)).map((r) => r.ms);
+  },
 
   /** Notified incidents whose next follow-up may be due (the caller checks each job's interval). */
-  notifiedIncidents(): IncidentRow[] {
-    return this.q.get('SELECT * FROM incidents WHERE notified = 1').all() as IncidentRow[];
-  }
+  notifiedIncidents(): Work<IncidentRow[]> {
+    return all<IncidentRow>(NOTIFIED_INCIDENTS);
+  },
 
   // ----- outbox -----
 
   /** Adds a message; false when one with the same key exists (it was queued already). */
-  enqueue(m: NewOutbox, now: number): boolean {
-    return (
-      this.q
-        .get(
-          `INSERT OR IGNORE INTO outbox (created_at, event, job_id, run_id, channel, target, attach, detail, next_at, dedupe)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(now, m.event, m.job_id, m.run_id, m.channel, m.target, m.attach ?? null, m.detail ?? null, now, m.dedupe).changes === 1
-    );
-  }
+  *enqueue(m: NewOutbox, now: number): Work<boolean> {
+    return (yield* run(ENQUEUE, now, m.event, m.job_id, m.run_id, m.channel, m.target, m.attach ?? null, m.detail ?? null, now, m.dedupe)) === 1;
+  },
 
-  /** Takes up to `limit` due messages for `owner` until `until` (pending ones, and those whose lease ran out). */
-  claim(owner: string, now: number, until: number, limit: number, channels: readonly NotifyChannel[]): OutboxRow[] {
-    const due = this.q
-      .get(
-        `SELECT id FROM outbox WHERE status IN ('pending','sending') AND next_at <= ?
-         AND (status = 'pending' OR lease_until < ?) AND channel IN (${channels.map(() => '?').join(',')}) ORDER BY next_at, id LIMIT ?`,
-      )
-      .pluck()
-      .all(now, now, ...channels, limit) as number[];
-    const take = this.q.get("UPDATE outbox SET status = 'sending', lease_owner = ?, lease_until = ? WHERE id = ?");
-    for (const id of due) take.run(owner, until, id);
-    return due.map((id) => this.get(id)!);
-  }
+  /**
+   * Takes up to `limit` due messages for `owner` until `until` (pending ones,
+   * and those whose lease ran out). On PostgreSQL the rows are locked as they
+   * are chosen, skipping those another node is taking.
+   */
+  *claim(owner: string, now: number, until: number, limit: number, channels: readonly NotifyChannel[]): Work<OutboxRow[]> {
+    const select = `SELECT id FROM outbox WHERE status IN ('pending','sending') AND next_at <= ?
+      AND (status = 'pending' OR lease_until < ?) AND channel IN (${channels.map(() => '?').join(',')}) ORDER BY next_at, id LIMIT ?`;
+    const due = yield* all<{ id: number }>(sql(select, `${select} FOR UPDATE SKIP LOCKED`), now, now, ...channels, limit);
+    const taken: OutboxRow[] = [];
+    for (const { id } of due) {
+      yield* run(TAKE, owner, until, id);
+      taken.push((yield* get<OutboxRow>(OUTBOX_ROW, id))!);
+    }
+    return taken;
+  },
 
-  get(id: number): OutboxRow | undefined {
-    return this.q.get('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined;
-  }
+  get(id: number): Work<OutboxRow | undefined> {
+    return get<OutboxRow>(OUTBOX_ROW, id);
+  },
 
   /** Records an attempt: sent, retried at `next`, or failed for good. Only the lease holder's answer counts. */
-  settle(id: number, owner: string, outcome: { status: 'sent' | 'pending' | 'failed'; subject: string; answer: string; next: number; at: number }): boolean {
-    return (
-      this.q
-        .get(
-          `UPDATE outbox SET status = @status, subject = @subject, answer = @answer, attempts = attempts + 1, next_at = @next,
-           sent_at = CASE WHEN @status = 'sent' THEN @at ELSE sent_at END, lease_owner = NULL, lease_until = NULL
-           WHERE id = @id AND status = 'sending' AND lease_owner = @owner`,
-        )
-        .run({ ...outcome, id, owner }).changes === 1
-    );
-  }
+  *settle(id: number, owner: string, o: { status: 'sent' | 'pending' | 'failed'; subject: string; answer: string; next: number; at: number }): Work<boolean> {
+    return (yield* run(SETTLE, o.status, o.subject, o.answer, o.next, o.status, o.at, id, owner)) === 1;
+  },
 
-  list(filter: { runId?: number; status?: string; channel?: string }, limit: number): OutboxRow[] {
+  list(filter: { runId?: number; status?: string; channel?: string }, limit: number): Work<OutboxRow[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.channel !== undefined) {
@@ -209,16 +205,15 @@ export class NotifyTable {
       where.push('status = ?');
       args.push(filter.status);
     }
-    const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return this.q.get(sql).all(...args, limit) as OutboxRow[];
-  }
+    return all<OutboxRow>(sql(`SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`), ...args, limit);
+  },
 
-  hasDue(now: number): boolean {
-    return this.q.get("SELECT 1 FROM outbox WHERE status IN ('pending','sending') AND next_at <= ? LIMIT 1").get(now) !== undefined;
-  }
+  *hasDue(now: number): Work<boolean> {
+    return (yield* get(HAS_DUE, now)) !== undefined;
+  },
 
   /** Messages not yet settled (sent or failed for good). */
-  unsettled(): number {
-    return this.q.get("SELECT COUNT(*) FROM outbox WHERE status IN ('pending','sending')").pluck().get() as number;
-  }
-}
+  *unsettled(): Work<number> {
+    return (yield* get<{ n: number }>(UNSETTLED))!.n;
+  },
+};

@@ -1,10 +1,9 @@
-/** Statements on runs and their result files. Only the store's intents call the writing ones. */
+/** Statements on runs and their result files, for both backends. Only the store's intents call the writing ones. */
 import type { RunStatus } from '../../../../shared/model/job';
 import type { FailureCode, RunPhase, RunTrigger } from '../../../../shared/model/run';
-import type { Db } from '../database';
 import type { RunRow } from '../rows';
 import { nextIdSql } from '../idFloors';
-import { StatementCache } from '../statements';
+import { all, get, guardedGet, run, sql, type Work } from '../work';
 
 const RUN_SELECT = 'SELECT r.*, j.name AS job_name FROM runs r JOIN jobs j ON j.id = r.job_id';
 
@@ -51,142 +50,161 @@ export interface ResultFileRow {
   is_primary: number;
 }
 
-export class RunsTable {
-  private readonly q: StatementCache;
-  private readonly insertStmt;
-  private readonly byId;
-  private readonly activeForJob;
-  private readonly inProgressForJob;
-  private readonly claimStmt;
-  private readonly runningStmt;
-  private readonly phaseStmt;
-  private readonly progressStmt;
-  private readonly truncatedStmt;
-  private readonly lastSeqStmt;
-  private readonly endStmt;
-  private readonly cancelStmt;
-  private readonly fileInsert;
-  private readonly filesStmt;
-  private readonly fileStmt;
-  private readonly reopenStmt;
-  private readonly tasksStmt;
+const FINISHED = "('SUCCEEDED','FAILED','CANCELLED')";
+const UNFINISHED = "('QUEUED','IN_PROGRESS')";
 
-  constructor(db: Db) {
-    this.q = new StatementCache(db);
-    this.insertStmt = db.prepare(`INSERT INTO runs (id, job_id, status, trigger, triggered_by, user, args, params, due_at,
-      not_before, queued_at, attempt, retry_of, owner) VALUES (${nextIdSql('runs')}, @jobId, 'QUEUED', @trigger, @triggeredBy, @user, @args,
-      @params, @dueAt, @notBefore, @queuedAt, @attempt, @retryOf, @owner)`);
-    this.byId = db.prepare(`${RUN_SELECT} WHERE r.id = ?`);
-    this.activeForJob = db.prepare("SELECT id, status FROM runs WHERE job_id = ? AND status IN ('QUEUED','IN_PROGRESS') ORDER BY id");
-    this.inProgressForJob = db.prepare("SELECT id FROM runs WHERE job_id = ? AND status = 'IN_PROGRESS'").pluck();
-    this.claimStmt = db.prepare(
-      // A re-run keeps the script version of its first round.
-      "UPDATE runs SET status = 'IN_PROGRESS', phase = 'STARTING', script_md5 = COALESCE(script_md5, ?) WHERE id = ? AND status = 'QUEUED'",
-    );
-    this.runningStmt = db.prepare(
-      // A re-run keeps the start of its first round (its reused tasks started then).
-      "UPDATE runs SET phase = 'RUNNING', started_at = COALESCE(started_at, ?), pid = ? WHERE id = ? AND status = 'IN_PROGRESS'",
-    );
-    this.phaseStmt = db.prepare("UPDATE runs SET phase = ?, last_seq = MAX(last_seq, ?) WHERE id = ? AND status = 'IN_PROGRESS'");
-    this.progressStmt = db.prepare('UPDATE runs SET progress_pct = ?, progress_msg = ?, last_seq = MAX(last_seq, ?) WHERE id = ?');
-    this.truncatedStmt = db.prepare('UPDATE runs SET log_truncated = 1 WHERE id = ?');
-    this.lastSeqStmt = db.prepare('UPDATE runs SET last_seq = MAX(last_seq, ?) WHERE id = ?');
-    this.endStmt = db.prepare(`UPDATE runs SET status = @status, phase = NULL, failure = @failure, finished_at = @finishedAt,
-      exit_code = @exitCode, signal = @signal, error = @error, last_seq = MAX(last_seq, @lastSeq), result_file = @resultFile
-      WHERE id = @id AND status IN ('QUEUED','IN_PROGRESS')`);
-    this.cancelStmt = db.prepare('UPDATE runs SET cancel_by = COALESCE(cancel_by, ?) WHERE id = ?');
-    this.fileInsert = db.prepare('INSERT OR REPLACE INTO result_files (run_id, name, size, sha256, is_primary) VALUES (?, ?, ?, ?, ?)');
-    this.filesStmt = db.prepare('SELECT name, size, sha256, is_primary FROM result_files WHERE run_id = ? ORDER BY is_primary DESC, name');
-    this.fileStmt = db.prepare('SELECT name, size, sha256, is_primary FROM result_files WHERE run_id = ? AND name = ?');
-    this.reopenStmt = db.prepare(`UPDATE runs SET status = 'QUEUED', phase = NULL, round = round + 1, finished_at = NULL,
-      exit_code = NULL, signal = NULL, error = NULL, failure = NULL, cancel_by = NULL, owner = ?, not_before = NULL,
-      progress_pct = NULL, progress_msg = NULL, pid = NULL WHERE id = ? AND status IN ('SUCCEEDED','FAILED','CANCELLED')`);
-    this.tasksStmt = db.prepare('UPDATE runs SET tasks = ? WHERE id = ?');
-  }
+const INSERT_COLUMNS = 'job_id, status, trigger, triggered_by, "user", args, params, due_at, not_before, queued_at, attempt, retry_of, owner';
+const INSERT_VALUES = "?, 'QUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+// SQLite's ids come above the floors deleted runs left (idFloors.ts); PostgreSQL's identity never goes back.
+const INSERT = sql(
+  `INSERT INTO runs (id, ${INSERT_COLUMNS}) VALUES (${nextIdSql('runs')}, ${INSERT_VALUES}) RETURNING id`,
+  `INSERT INTO runs (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES}) RETURNING id`,
+);
+const BY_ID = sql(`${RUN_SELECT} WHERE r.id = ?`);
+const ACTIVE_FOR_JOB = sql(`SELECT id, status FROM runs WHERE job_id = ? AND status IN ${UNFINISHED} ORDER BY id`);
+const IN_PROGRESS_FOR_JOB = sql("SELECT id FROM runs WHERE job_id = ? AND status = 'IN_PROGRESS'");
+// A re-run keeps the script version of its first round.
+const CLAIM = sql("UPDATE runs SET status = 'IN_PROGRESS', phase = 'STARTING', script_md5 = COALESCE(script_md5, ?) WHERE id = ? AND status = 'QUEUED'");
+// A re-run keeps the start of its first round (its reused tasks started then).
+const RUNNING = sql("UPDATE runs SET phase = 'RUNNING', started_at = COALESCE(started_at, ?), pid = ? WHERE id = ? AND status = 'IN_PROGRESS'");
+// SQLite's two-argument MAX is PostgreSQL's GREATEST.
+const PHASE = sql(
+  "UPDATE runs SET phase = ?, last_seq = MAX(last_seq, ?) WHERE id = ? AND status = 'IN_PROGRESS'",
+  "UPDATE runs SET phase = ?, last_seq = GREATEST(last_seq, ?) WHERE id = ? AND status = 'IN_PROGRESS'",
+);
+const PROGRESS = sql(
+  'UPDATE runs SET progress_pct = ?, progress_msg = ?, last_seq = MAX(last_seq, ?) WHERE id = ?',
+  'UPDATE runs SET progress_pct = ?, progress_msg = ?, last_seq = GREATEST(last_seq, ?) WHERE id = ?',
+);
+const TRUNCATED = sql('UPDATE runs SET log_truncated = 1 WHERE id = ?');
+const LAST_SEQ = sql('UPDATE runs SET last_seq = MAX(last_seq, ?) WHERE id = ?', 'UPDATE runs SET last_seq = GREATEST(last_seq, ?) WHERE id = ?');
+const END = sql(
+  `UPDATE runs SET status = ?, phase = NULL, failure = ?, finished_at = ?, exit_code = ?, signal = ?, error = ?,
+   last_seq = MAX(last_seq, ?), result_file = ? WHERE id = ? AND status IN ${UNFINISHED}`,
+  `UPDATE runs SET status = ?, phase = NULL, failure = ?, finished_at = ?, exit_code = ?, signal = ?, error = ?,
+   last_seq = GREATEST(last_seq, ?), result_file = ? WHERE id = ? AND status IN ${UNFINISHED}`,
+);
+const CANCEL = sql('UPDATE runs SET cancel_by = COALESCE(cancel_by, ?) WHERE id = ?');
+const ADD_FILE = sql(
+  `INSERT INTO result_files (run_id, name, size, sha256, is_primary) VALUES (?, ?, ?, ?, ?)
+   ON CONFLICT(run_id, name) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256, is_primary = excluded.is_primary`,
+);
+const FILES = sql('SELECT name, size, sha256, is_primary FROM result_files WHERE run_id = ? ORDER BY is_primary DESC, name', 'SELECT name, size, sha256, is_primary FROM result_files WHERE run_id = ? ORDER BY is_primary DESC, name COLLATE "C"');
+const FILE = sql('SELECT name, size, sha256, is_primary FROM result_files WHERE run_id = ? AND name = ?');
+const REOPEN = sql(`UPDATE runs SET status = 'QUEUED', phase = NULL, round = round + 1, finished_at = NULL,
+  exit_code = NULL, signal = NULL, error = NULL, failure = NULL, cancel_by = NULL, owner = ?, not_before = NULL,
+  progress_pct = NULL, progress_msg = NULL, pid = NULL WHERE id = ? AND status IN ${FINISHED}`);
+const SET_TASKS = sql('UPDATE runs SET tasks = ? WHERE id = ?');
+const LATEST_QUEUED = sql('SELECT MAX(queued_at) AS at FROM runs WHERE job_id = ?');
+const UNFINISHED_ALL = sql(`${RUN_SELECT} WHERE r.status IN ${UNFINISHED} ORDER BY r.id`);
+const UNFINISHED_OF = sql(`${RUN_SELECT} WHERE r.owner = ? AND r.status IN ${UNFINISHED} ORDER BY r.id`);
+const UNFINISHED_OWNERS = sql(`SELECT DISTINCT owner FROM runs WHERE status IN ${UNFINISHED}`);
+const CANCEL_REQUESTED = sql(`SELECT id, cancel_by FROM runs WHERE owner = ? AND cancel_by IS NOT NULL AND status IN ${UNFINISHED}`);
+const BEYOND_RETENTION = sql(`SELECT id FROM runs WHERE job_id = ? AND status IN ${FINISHED} ORDER BY id DESC LIMIT ? OFFSET ?`);
+/**
+ * CROSS JOIN keeps the ids' order of lookup (by rowid); left to itself,
+ * SQLite may walk the status index over every finished run. PostgreSQL reads
+ * the same JSON array.
+ */
+const FINISHED_AMONG = sql(
+  `SELECT r.id FROM json_each(?) AS j CROSS JOIN runs AS r ON r.id = j.value WHERE r.status IN ${FINISHED}`,
+  `SELECT r.id FROM jsonb_array_elements_text(?::jsonb) AS j(value) JOIN runs AS r ON r.id = j.value::bigint WHERE r.status IN ${FINISHED}`,
+);
+// Only a finished run: one re-run meanwhile is kept.
+const DELETE = sql(`DELETE FROM runs WHERE id = ? AND status IN ${FINISHED}`);
 
-  insert(run: NewRun): number {
-    return Number(this.insertStmt.run(run).lastInsertRowid);
-  }
+type Finished = { id: number; status: RunStatus; finished_at: number };
 
-  get(id: number): RunRow | undefined {
-    return this.byId.get(id) as RunRow | undefined;
-  }
+export const runsTable = {
+  /** Guarded: a second run of one scheduled fire is refused by a unique index, and recording fires goes on. */
+  *insert(r: NewRun): Work<number> {
+    const row = yield* guardedGet<{ id: number }>(INSERT, r.jobId, r.trigger, r.triggeredBy, r.user, r.args, r.params, r.dueAt, r.notBefore, r.queuedAt, r.attempt, r.retryOf, r.owner);
+    return row!.id;
+  },
+
+  get(id: number): Work<RunRow | undefined> {
+    return get<RunRow>(BY_ID, id);
+  },
 
   /** QUEUED and IN_PROGRESS runs of a job, oldest first. */
-  active(jobId: number): { id: number; status: RunStatus }[] {
-    return this.activeForJob.all(jobId) as { id: number; status: RunStatus }[];
-  }
+  active(jobId: number): Work<{ id: number; status: RunStatus }[]> {
+    return all(ACTIVE_FOR_JOB, jobId);
+  },
 
   /** The job's IN_PROGRESS run, if any (the database allows one). */
-  inProgress(jobId: number): number | undefined {
-    return this.inProgressForJob.get(jobId) as number | undefined;
-  }
+  *inProgress(jobId: number): Work<number | undefined> {
+    return (yield* get<{ id: number }>(IN_PROGRESS_FOR_JOB, jobId))?.id;
+  },
 
-  /** QUEUED -> IN_PROGRESS (STARTING); false when the run was no longer queued. */
-  claim(id: number, scriptMd5: string): boolean {
-    return this.claimStmt.run(scriptMd5, id).changes === 1;
-  }
+  /**
+   * QUEUED -> IN_PROGRESS (STARTING); false when the run was no longer
+   * queued. Guarded: the unique index on a job's IN_PROGRESS run may refuse
+   * it, and the claim goes on with the next run.
+   */
+  *claim(id: number, scriptMd5: string): Work<boolean> {
+    return (yield { op: 'run', sql: CLAIM, args: [scriptMd5, id], guarded: true }) === 1;
+  },
 
-  running(id: number, at: number, pid: number | null): void {
-    this.runningStmt.run(at, pid, id);
-  }
+  *running(id: number, at: number, pid: number | null): Work<void> {
+    yield* run(RUNNING, at, pid, id);
+  },
 
-  phase(id: number, phase: RunPhase, lastSeq: number): void {
-    this.phaseStmt.run(phase, lastSeq, id);
-  }
+  *phase(id: number, phase: RunPhase, lastSeq: number): Work<void> {
+    yield* run(PHASE, phase, lastSeq, id);
+  },
 
-  setProgress(id: number, percent: number, message: string, lastSeq: number): void {
-    this.progressStmt.run(percent, message, lastSeq, id);
-  }
+  *setProgress(id: number, percent: number, message: string, lastSeq: number): Work<void> {
+    yield* run(PROGRESS, percent, message, lastSeq, id);
+  },
 
-  markTruncated(id: number): void {
-    this.truncatedStmt.run(id);
-  }
+  *markTruncated(id: number): Work<void> {
+    yield* run(TRUNCATED, id);
+  },
 
-  raiseLastSeq(id: number, seq: number): void {
-    this.lastSeqStmt.run(seq, id);
-  }
+  *raiseLastSeq(id: number, seq: number): Work<void> {
+    yield* run(LAST_SEQ, seq, id);
+  },
 
   /** Records the end of a run that has not ended yet; false when it had. */
-  end(id: number, e: RunEnd): boolean {
-    return this.endStmt.run({ ...e, id }).changes === 1;
-  }
+  *end(id: number, e: RunEnd): Work<boolean> {
+    return (yield* run(END, e.status, e.failure, e.finishedAt, e.exitCode, e.signal, e.error, e.lastSeq, e.resultFile, id)) === 1;
+  },
 
   /** A finished run -> QUEUED in its next round (a re-run); false when it had not finished. */
-  reopen(id: number, owner: string): boolean {
-    return this.reopenStmt.run(owner, id).changes === 1;
-  }
+  *reopen(id: number, owner: string): Work<boolean> {
+    return (yield* run(REOPEN, owner, id)) === 1;
+  },
 
   /** When the job's latest run was queued (null: it never ran). */
-  latestQueuedAt(jobId: number): number | null {
-    return this.q.get('SELECT MAX(queued_at) FROM runs WHERE job_id = ?').pluck().get(jobId) as number | null;
-  }
+  *latestQueuedAt(jobId: number): Work<number | null> {
+    return (yield* get<{ at: number | null }>(LATEST_QUEUED, jobId))?.at ?? null;
+  },
 
   /** The job's latest run finished after `since` (with that status, if given). */
-  finishedSince(jobId: number, since: number, status: RunStatus | null): { id: number; status: RunStatus; finished_at: number } | undefined {
+  finishedSince(jobId: number, since: number, status: RunStatus | null): Work<Finished | undefined> {
     const statuses = status ? [status] : ['SUCCEEDED', 'FAILED', 'CANCELLED'];
-    return this.q
-      .get(
-        `SELECT id, status, finished_at FROM runs WHERE job_id = ? AND finished_at > ? AND status IN (${statuses.map(() => '?').join(',')})
-         ORDER BY finished_at DESC LIMIT 1`,
-      )
-      .get(jobId, since, ...statuses) as { id: number; status: RunStatus; finished_at: number } | undefined;
-  }
+    return get<Finished>(
+      sql(`SELECT id, status, finished_at FROM runs WHERE job_id = ? AND finished_at > ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY finished_at DESC, id DESC LIMIT 1`),
+      jobId,
+      since,
+      ...statuses,
+    );
+  },
 
   /** The job's latest finished run, whatever its status. */
-  lastFinished(jobId: number): { id: number; status: RunStatus; finished_at: number } | undefined {
-    return this.finishedSince(jobId, -1, null);
-  }
+  lastFinished(jobId: number): Work<Finished | undefined> {
+    return runsTable.finishedSince(jobId, -1, null);
+  },
 
-  setTasks(id: number, count: number): void {
-    this.tasksStmt.run(count, id);
-  }
+  *setTasks(id: number, count: number): Work<void> {
+    yield* run(SET_TASKS, count, id);
+  },
 
-  requestCancel(id: number, by: string): void {
-    this.cancelStmt.run(by, id);
-  }
+  *requestCancel(id: number, by: string): Work<void> {
+    yield* run(CANCEL, by, id);
+  },
 
-  list(filter: RunListFilter): { rows: RunRow[]; total: number } {
+  *list(filter: RunListFilter): Work<{ rows: RunRow[]; total: number }> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.jobId !== undefined) {
@@ -206,70 +224,49 @@ export class RunsTable {
       args.push(filter.toMs);
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows = this.q
-      .get(`${RUN_SELECT} ${clause} ORDER BY r.queued_at DESC, r.id DESC LIMIT ? OFFSET ?`)
-      .all(...args, filter.limit, filter.offset) as RunRow[];
+    const rows = yield* all<RunRow>(sql(`${RUN_SELECT} ${clause} ORDER BY r.queued_at DESC, r.id DESC LIMIT ? OFFSET ?`), ...args, filter.limit, filter.offset);
     const total =
-      filter.offset === 0 && rows.length < filter.limit
-        ? rows.length
-        : (this.q.get(`SELECT COUNT(*) AS n FROM runs r ${clause}`).get(...args) as { n: number }).n;
+      filter.offset === 0 && rows.length < filter.limit ? rows.length : (yield* get<{ n: number }>(sql(`SELECT COUNT(*) AS n FROM runs r ${clause}`), ...args))!.n;
     return { rows, total };
-  }
+  },
 
   /** Unfinished runs, optionally only those of one owner. */
-  unfinished(owner?: string): RunRow[] {
-    return owner === undefined
-      ? (this.q.get(`${RUN_SELECT} WHERE r.status IN ('QUEUED','IN_PROGRESS') ORDER BY r.id`).all() as RunRow[])
-      : (this.q.get(`${RUN_SELECT} WHERE r.owner = ? AND r.status IN ('QUEUED','IN_PROGRESS') ORDER BY r.id`).all(owner) as RunRow[]);
-  }
+  unfinished(owner?: string): Work<RunRow[]> {
+    return owner === undefined ? all<RunRow>(UNFINISHED_ALL) : all<RunRow>(UNFINISHED_OF, owner);
+  },
 
-  unfinishedOwners(): string[] {
-    return this.q.get("SELECT DISTINCT owner FROM runs WHERE status IN ('QUEUED','IN_PROGRESS')").pluck().all() as string[];
-  }
+  *unfinishedOwners(): Work<string[]> {
+    return (yield* all<{ owner: string }>(UNFINISHED_OWNERS)).map((r) => r.owner);
+  },
 
   /** Runs of this owner with a cancel request pending. */
-  cancelRequested(owner: string): { id: number; cancel_by: string }[] {
-    return this.q
-      .get("SELECT id, cancel_by FROM runs WHERE owner = ? AND cancel_by IS NOT NULL AND status IN ('QUEUED','IN_PROGRESS')")
-      .all(owner) as { id: number; cancel_by: string }[];
-  }
+  cancelRequested(owner: string): Work<{ id: number; cancel_by: string }[]> {
+    return all(CANCEL_REQUESTED, owner);
+  },
 
-  /** Ids of a job's finished runs beyond the newest `keep`. */
   /** Up to `limit` of a job's finished runs beyond its newest `keep`. */
-  beyondRetention(jobId: number, keep: number, limit: number): number[] {
-    return this.q
-      .get(`SELECT id FROM runs WHERE job_id = ? AND status IN ('SUCCEEDED','FAILED','CANCELLED') ORDER BY id DESC LIMIT ? OFFSET ?`)
-      .pluck()
-      .all(jobId, limit, keep) as number[];
-  }
+  *beyondRetention(jobId: number, keep: number, limit: number): Work<number[]> {
+    return (yield* all<{ id: number }>(BEYOND_RETENTION, jobId, limit, keep)).map((r) => r.id);
+  },
 
-  /**
-   * Which of these runs are finished: one query for a batch, instead of a row
-   * read each. CROSS JOIN keeps the ids' order of lookup (by rowid); left to
-   * itself, SQLite may walk the status index over every finished run.
-   */
-  finishedAmong(ids: readonly number[]): Set<number> {
-    const rows = this.q
-      .get("SELECT r.id FROM json_each(?) AS j CROSS JOIN runs AS r ON r.id = j.value WHERE r.status IN ('SUCCEEDED','FAILED','CANCELLED')")
-      .pluck()
-      .all(JSON.stringify(ids)) as number[];
-    return new Set(rows);
-  }
+  /** Which of these runs are finished: one query for a batch, instead of a row read each. */
+  *finishedAmong(ids: readonly number[]): Work<Set<number>> {
+    return new Set((yield* all<{ id: number }>(FINISHED_AMONG, JSON.stringify(ids))).map((r) => r.id));
+  },
 
-  delete(id: number): void {
-    // Only a finished run: one re-run meanwhile is kept.
-    this.q.get("DELETE FROM runs WHERE id = ? AND status IN ('SUCCEEDED','FAILED','CANCELLED')").run(id);
-  }
+  *delete(id: number): Work<void> {
+    yield* run(DELETE, id);
+  },
 
-  addFile(runId: number, name: string, size: number, sha256: string, primary: boolean): void {
-    this.fileInsert.run(runId, name, size, sha256, primary ? 1 : 0);
-  }
+  *addFile(runId: number, name: string, size: number, sha256: string, primary: boolean): Work<void> {
+    yield* run(ADD_FILE, runId, name, size, sha256, primary ? 1 : 0);
+  },
 
-  files(runId: number): ResultFileRow[] {
-    return this.filesStmt.all(runId) as ResultFileRow[];
-  }
+  files(runId: number): Work<ResultFileRow[]> {
+    return all<ResultFileRow>(FILES, runId);
+  },
 
-  file(runId: number, name: string): ResultFileRow | undefined {
-    return this.fileStmt.get(runId, name) as ResultFileRow | undefined;
-  }
-}
+  file(runId: number, name: string): Work<ResultFileRow | undefined> {
+    return get<ResultFileRow>(FILE, runId, name);
+  },
+};
