@@ -16,6 +16,7 @@ storeContract('SQLite', async () => {
       tasks: promised(s.tasks),
       logs: promised(s.logs),
       notify: promised(s.notify),
+      nodes: promised(s.nodes),
     },
     async addLockedRun(lock, jobName, owner) {
       const jobId = (s.db.prepare(FIXTURE.job).get(jobName) as { id: number }).id;

@@ -11,12 +11,14 @@ import type { JobdeckError } from '../../shared/errors';
 import type { AsyncSettingsStore, AuditStore, LocksStore } from '../../electron/engine/store/controlStore';
 import type { JobsStore } from '../../electron/engine/store/jobsStore';
 import type { LogsStore } from '../../electron/engine/store/logsStore';
+import type { NodesStore } from '../../electron/engine/store/nodesStore';
 import type { NotifyStore } from '../../electron/engine/store/notifyStore';
 import type { RunsStore } from '../../electron/engine/store/runsStore';
 import type { TasksStore } from '../../electron/engine/store/tasksStore';
 import type { UsersStore } from '../../electron/engine/store/usersStore';
 import type { Promised } from '../../electron/engine/store/work';
 import { jobsContract } from './jobsContract';
+import { nodesContract } from './nodesContract';
 import { runsContract } from './runsContract';
 
 /** The parts under contract, as both backends offer them (the SQLite store's seen through `promised`). */
@@ -30,6 +32,7 @@ export interface ContractStore {
   tasks: Promised<TasksStore>;
   logs: Promised<LogsStore>;
   notify: Promised<NotifyStore>;
+  nodes: Promised<NodesStore>;
 }
 
 export interface ContractBackend {
@@ -65,6 +68,7 @@ export function storeContract(backend: string, open: () => Promise<ContractBacke
   const withStore = withStoreOf(open);
   jobsContract(backend, withStore);
   runsContract(backend, withStore);
+  nodesContract(backend, withStore);
 
   describe(`store contract: ${backend}`, () => {
     it(

@@ -15,6 +15,7 @@ import * as m0004 from './migrations/0004-sessions';
 import * as m0005 from './migrations/0005-workflows';
 import * as m0006 from './migrations/0006-notifications';
 import * as m0007 from './migrations/0007-warm-runtimes';
+import * as m0008 from './migrations/0008-nodes';
 
 export type Db = Database.Database;
 
@@ -23,7 +24,7 @@ interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 

@@ -70,20 +70,25 @@ export function* endQueued(run: RunRow, by: string, now: number): Work<void> {
   });
 }
 
-/** QUEUED | IN_PROGRESS -> FAILED (INTERRUPTED): the process running it is gone. */
-export function* endInterrupted(run: RunRow, now: number, retryOwner: string | null): Work<RunRow | null> {
+/**
+ * QUEUED | IN_PROGRESS -> FAILED (INTERRUPTED): the process running it is
+ * gone. `cause` replaces the error and the log line (a node declared lost).
+ */
+export function* endInterrupted(run: RunRow, now: number, retryOwner: string | null, cause?: { error: string; text: string }): Work<RunRow | null> {
   const text =
-    run.status === 'IN_PROGRESS'
+    cause?.text ??
+    (run.status === 'IN_PROGRESS'
       ? 'Interrupted: the Jobdeck process running this run stopped before it finished'
-      : 'Interrupted: the Jobdeck process that queued this run stopped before it started';
+      : 'Interrupted: the Jobdeck process that queued this run stopped before it started');
+  const error = cause?.error ?? 'interrupted';
   const seq = yield* appendSystemLine(run.id, now, text);
   if (run.tasks !== null) {
-    yield* tasksTable.closeOpen(run.id, { status: 'FAILED', failure: 'INTERRUPTED', error: 'interrupted' }, 'not reached: the run was interrupted', now);
+    yield* tasksTable.closeOpen(run.id, { status: 'FAILED', failure: 'INTERRUPTED', error }, 'not reached: the run was interrupted', now);
   }
   return yield* endRun({
     runId: run.id,
     jobId: run.job_id,
-    end: { status: 'FAILED', failure: 'INTERRUPTED', finishedAt: now, exitCode: null, signal: null, error: 'interrupted', lastSeq: seq, resultFile: null },
+    end: { status: 'FAILED', failure: 'INTERRUPTED', finishedAt: now, exitCode: null, signal: null, error, lastSeq: seq, resultFile: null },
     files: [],
     lock: null,
     retry: retryOwner ? { owner: retryOwner, now } : null,

@@ -17,6 +17,7 @@ import { usersPart, type UsersStore } from './usersStore';
 import { auditPart, locksPart, settingsPart, type AuditStore, type LocksStore, type SettingsStore } from './controlStore';
 import { makeTables, type Tx } from './tables';
 import { logsPart, type LogsStore } from './logsStore';
+import { nodesPart, type NodesStore } from './nodesStore';
 import { SqliteSteps, sqlitePart } from './work';
 
 export class Store {
@@ -30,6 +31,7 @@ export class Store {
   readonly settings: SettingsStore;
   readonly notify: NotifyStore;
   readonly dashboard: DashboardStore;
+  readonly nodes: NodesStore;
   readonly jobDeletion: JobDeletion;
   private readonly dataVersion;
 
@@ -47,6 +49,7 @@ export class Store {
     this.audit = sqlitePart(steps, tx, auditPart);
     this.settings = sqlitePart(steps, tx, settingsPart) as SettingsStore;
     this.notify = sqlitePart(steps, tx, notifyPart);
+    this.nodes = sqlitePart(steps, tx, nodesPart);
     this.dashboard = new DashboardStore(db);
     this.jobDeletion = new JobDeletion(db, t, tx);
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();

@@ -41,6 +41,9 @@ export const COPY_ORDER = [
 
 export type TableName = (typeof COPY_ORDER)[number];
 
+/** Tables a move leaves behind: who served the old store, and its chores' leases, mean nothing to the new one. */
+export const NOT_COPIED = ['nodes', 'chores'] as const;
+
 type Kind = 'int' | 'real' | 'text';
 
 interface Column {

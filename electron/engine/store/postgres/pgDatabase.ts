@@ -16,6 +16,7 @@ import { ServerUnreachable } from '../../../../shared/client/httpClient';
 import { JobdeckError } from '../../../../shared/errors';
 import { lazyPackage } from '../../lazyPackage';
 import * as m0001 from './migrations/0001-init';
+import * as m0002 from './migrations/0002-nodes';
 
 const pgModule = lazyPackage<typeof pg>('pg');
 
@@ -26,7 +27,7 @@ export interface PgMigration {
   sql: string;
 }
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [m0001];
+export const PG_MIGRATIONS: readonly PgMigration[] = [m0001, m0002];
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 

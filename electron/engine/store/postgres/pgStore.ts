@@ -6,6 +6,7 @@
  */
 import { auditPart, locksPart, settingsPart, type AsyncSettingsStore } from '../controlStore';
 import { jobsPart } from '../jobsStore';
+import { nodesPart } from '../nodesStore';
 import { notifyPart } from '../notifyStore';
 import { runsPart } from '../runsStore';
 import { logsPart } from '../logsStore';
@@ -24,6 +25,7 @@ export class PgStore {
   readonly tasks;
   readonly logs;
   readonly notify;
+  readonly nodes;
 
   private constructor(readonly steps: PgSteps) {
     this.users = pgPart(steps, usersPart);
@@ -35,6 +37,7 @@ export class PgStore {
     this.tasks = pgPart(steps, tasksPart);
     this.logs = pgPart(steps, logsPart);
     this.notify = pgPart(steps, notifyPart);
+    this.nodes = pgPart(steps, nodesPart);
   }
 
   /** Connects, brings the schema up to date (under the schema's advisory lock) and opens a pool. */

@@ -1,0 +1,103 @@
+/**
+ * Nodes in the store: the processes serving it, their heartbeats and leases,
+ * draining, and the chores one node does at a time (both backends). A node
+ * whose heartbeat is older than its lease is declared lost by whichever node
+ * looks first: its runs end FAILED (interrupted, "node lost") with the logs
+ * received so far, the locks it held are released, and runs whose job allows
+ * retries are queued again for the node that found it.
+ */
+import { JobdeckError } from '../../../shared/errors';
+import { endInterrupted } from './runEnds';
+import { auditTable } from './tables/auditTable';
+import { locksTable } from './tables/locksTable';
+import { nodesTable, type NewNode, type NodeRow } from './tables/nodesTable';
+import { runsTable } from './tables/runsTable';
+import type { RunRow } from './rows';
+import type { Performed, StorePart, Work } from './work';
+
+export type { NewNode, NodeRow };
+
+export interface NodeState extends NodeRow {
+  /** Heartbeat within its lease, and neither lost nor stopped. */
+  alive: boolean;
+}
+
+export interface LostNode {
+  node: NodeRow;
+  interrupted: RunRow[];
+  retries: RunRow[];
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+const reads = {
+  /** The database's clock (ms). */
+  now: nodesTable.now,
+
+  *list(): Work<NodeState[]> {
+    const now = yield* nodesTable.now();
+    return (yield* nodesTable.list()).map((n) => ({ ...n, alive: n.lost_at === null && n.stopped_at === null && now - n.heartbeat_at <= n.lease_ms }));
+  },
+
+  get: nodesTable.get,
+};
+
+const writes = {
+  /** A node starts: recorded with the database's time as its start and first heartbeat. */
+  register: nodesTable.register,
+
+  /** Renews the heartbeat: `ok` false when the node was declared lost or stopped (it must claim nothing more). */
+  *heartbeat(id: string): Work<{ ok: boolean; draining: boolean; at: number }> {
+    const ok = yield* nodesTable.heartbeat(id);
+    const node = yield* nodesTable.get(id);
+    return { ok, draining: node?.draining === 1, at: yield* nodesTable.now() };
+  },
+
+  /** Stops a node from claiming new runs (or lets it again), audited. */
+  *setDraining(id: string, draining: boolean, by: string, now: number): Work<NodeRow> {
+    if (!(yield* nodesTable.setDraining(id, draining))) {
+      const node = yield* nodesTable.get(id);
+      if (!node) throw new JobdeckError('NOT_FOUND', `no node ${id}`, 'node');
+      throw new JobdeckError('INVALID_STATE', `node ${id} has ${node.lost_at !== null ? 'been declared lost' : 'stopped'}`, 'node');
+    }
+    yield* auditTable.add({ at: now, actor: by, action: draining ? 'node.drain' : 'node.undrain', targetType: 'scheduler', targetId: id });
+    return (yield* nodesTable.get(id))!;
+  },
+
+  /** A clean shutdown: the node's runs have ended or been handed over. */
+  stop: nodesTable.stop,
+
+  /**
+   * Declares lost every node whose lease ran out, and ends its runs (see the
+   * module's comment). Two nodes reaping at once each take different nodes.
+   */
+  *reapLost(retryOwner: string | null): Work<LostNode[]> {
+    const lost: LostNode[] = [];
+    for (const node of yield* nodesTable.expired()) {
+      if (!(yield* nodesTable.markLost(node.id))) continue;
+      const now = yield* nodesTable.now();
+      const cause = {
+        error: 'node lost',
+        text: `Interrupted: node ${node.id} (${node.host}, pid ${node.pid}) stopped answering: its last heartbeat was ${seconds(now - node.heartbeat_at)} ago, its lease ${seconds(node.lease_ms)}`,
+      };
+      const interrupted = yield* runsTable.unfinished(node.id);
+      const retries: RunRow[] = [];
+      for (const run of interrupted) {
+        const retry = yield* endInterrupted(run, now, retryOwner, cause);
+        if (retry) retries.push(retry);
+      }
+      for (const lock of yield* locksTable.list()) if (lock.owner === node.id) yield* locksTable.break(lock.name);
+      yield* auditTable.add({ at: now, actor: 'cluster', action: 'node.lost', targetType: 'scheduler', targetId: node.id, details: { runs: interrupted.map((r) => r.id) } });
+      lost.push({ node, interrupted, retries });
+    }
+    return lost;
+  },
+
+  /** Takes or renews a chore for `leaseMs`: true for the one node that may do it now. */
+  claimChore: nodesTable.claimChore,
+  releaseChore: nodesTable.releaseChore,
+};
+
+export const nodesPart: StorePart<typeof reads, typeof writes> = { reads, writes };
+
+export type NodesStore = Performed<typeof reads> & Performed<typeof writes>;

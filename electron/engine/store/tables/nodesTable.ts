@@ -1,0 +1,105 @@
+/**
+ * Statements on nodes (the processes serving a store) and chores, for both
+ * backends. Every time here is the database's own clock, so nodes whose
+ * clocks disagree still agree on who is late.
+ */
+import { all, get, run, sql, type Work } from '../work';
+
+export interface NodeRow {
+  id: string;
+  address: string;
+  version: string;
+  host: string;
+  pid: number;
+  started_at: number;
+  heartbeat_at: number;
+  lease_ms: number;
+  draining: number;
+  lost_at: number | null;
+  stopped_at: number | null;
+}
+
+export interface NewNode {
+  id: string;
+  address: string;
+  version: string;
+  host: string;
+  pid: number;
+  leaseMs: number;
+}
+
+/** The database's clock in ms: SQLite's (this machine's), PostgreSQL's server's. */
+const NOW = { sqlite: "CAST(unixepoch('subsec') * 1000 AS INTEGER)", pg: '(extract(epoch from clock_timestamp()) * 1000)::bigint' };
+const both = (text: (now: string) => string) => sql(text(NOW.sqlite), text(NOW.pg));
+
+const DB_NOW = both((now) => `SELECT ${now} AS now`);
+const REGISTER = both(
+  (now) => `INSERT INTO nodes (id, address, version, host, pid, started_at, heartbeat_at, lease_ms) VALUES (?, ?, ?, ?, ?, ${now}, ${now}, ?)`,
+);
+const HEARTBEAT = both((now) => `UPDATE nodes SET heartbeat_at = ${now} WHERE id = ? AND lost_at IS NULL AND stopped_at IS NULL`);
+const BY_ID = sql('SELECT * FROM nodes WHERE id = ?');
+const LIST = sql('SELECT * FROM nodes ORDER BY started_at, id');
+// PostgreSQL: a node being reaped by another is skipped, not waited for.
+const EXPIRED = sql(
+  `SELECT * FROM nodes WHERE lost_at IS NULL AND stopped_at IS NULL AND heartbeat_at + lease_ms < ${NOW.sqlite} ORDER BY id`,
+  `SELECT * FROM nodes WHERE lost_at IS NULL AND stopped_at IS NULL AND heartbeat_at + lease_ms < ${NOW.pg} ORDER BY id FOR UPDATE SKIP LOCKED`,
+);
+const MARK_LOST = both((now) => `UPDATE nodes SET lost_at = ${now} WHERE id = ? AND lost_at IS NULL AND stopped_at IS NULL`);
+const SET_DRAINING = sql('UPDATE nodes SET draining = ? WHERE id = ? AND lost_at IS NULL AND stopped_at IS NULL');
+const STOP = both((now) => `UPDATE nodes SET stopped_at = ${now} WHERE id = ? AND stopped_at IS NULL`);
+/** Taken when free, expired, or already this owner's (a renewal). */
+const CLAIM_CHORE = both(
+  (now) => `INSERT INTO chores (name, owner, until) VALUES (?, ?, ${now} + ?)
+    ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, until = excluded.until
+    WHERE chores.owner = excluded.owner OR chores.until < ${now}`,
+);
+const RELEASE_CHORE = sql('DELETE FROM chores WHERE name = ? AND owner = ?');
+
+export const nodesTable = {
+  *now(): Work<number> {
+    return (yield* get<{ now: number }>(DB_NOW))!.now;
+  },
+
+  *register(n: NewNode): Work<void> {
+    yield* run(REGISTER, n.id, n.address, n.version, n.host, n.pid, n.leaseMs);
+  },
+
+  /** Renews a node's heartbeat; false when it was declared lost or stopped (or never registered). */
+  *heartbeat(id: string): Work<boolean> {
+    return (yield* run(HEARTBEAT, id)) === 1;
+  },
+
+  get(id: string): Work<NodeRow | undefined> {
+    return get<NodeRow>(BY_ID, id);
+  },
+
+  list(): Work<NodeRow[]> {
+    return all<NodeRow>(LIST);
+  },
+
+  /** Nodes whose lease ran out and that are not yet declared lost (locked for the caller on PostgreSQL). */
+  expired(): Work<NodeRow[]> {
+    return all<NodeRow>(EXPIRED);
+  },
+
+  *markLost(id: string): Work<boolean> {
+    return (yield* run(MARK_LOST, id)) === 1;
+  },
+
+  *setDraining(id: string, draining: boolean): Work<boolean> {
+    return (yield* run(SET_DRAINING, draining ? 1 : 0, id)) === 1;
+  },
+
+  *stop(id: string): Work<void> {
+    yield* run(STOP, id);
+  },
+
+  /** Takes or renews a chore for `leaseMs`; false while another owner holds it. */
+  *claimChore(name: string, owner: string, leaseMs: number): Work<boolean> {
+    return (yield* run(CLAIM_CHORE, name, owner, leaseMs)) === 1;
+  },
+
+  *releaseChore(name: string, owner: string): Work<void> {
+    yield* run(RELEASE_CHORE, name, owner);
+  },
+};
