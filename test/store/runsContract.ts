@@ -253,3 +253,28 @@ export function runsContract(backend: string, withStore: WithStore): void {
     }),
   );
 }
+
+/** What two or more nodes asking at the same moment get (meaningful on PostgreSQL; SQLite takes the calls one by one). */
+export function concurrencyContract(backend: string, withStore: WithStore): void {
+  it(
+    `concurrent intents (${backend}): triggers of one job, dependents queued from several nodes, and job changes each counted`,
+    withStore(async ({ store }) => {
+      const job = (name: string, s: Partial<JobSpec> = {}) =>
+        store.jobs.create({ spec: { ...JOB_DEFAULTS, name, script: 'echo', schedule: { kind: 'manual' }, ...s }, md5: 'x', archived: false, nextFireAt: null, by: 'ada', at: 100, audit: null });
+      const version = await store.jobs.version();
+      const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => job(`j${i}`)));
+      expect(await store.jobs.version()).toBe(version + 6);
+
+      const triggers = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => store.runs.queue({ jobId: ids[0]!, trigger: 'api', by: 'ada' }, `node-${i}`, 1000)));
+      expect(triggers.filter((t) => t.status === 'fulfilled')).toHaveLength(1);
+      for (const t of triggers) if (t.status === 'rejected') expect((t.reason as JobdeckError).code).toBe('JOB_ALREADY_RUNNING');
+
+      const after = await job('after', { after: [{ job: 'j1', status: 'SUCCEEDED' }] } as Partial<JobSpec>);
+      const r = await store.runs.queue({ jobId: ids[1]!, trigger: 'api', by: 'ada' }, 'node-a', 1000);
+      await store.runs.claim([r.id], 'node-a', 1001);
+      await store.runs.commitBatch([], [{ kind: 'end', record: end(r.id, ids[1]!, { finishedAt: 2000 }) }]);
+      const queued = await Promise.all(Array.from({ length: 4 }, (_, i) => store.runs.queueDependents(`node-${i}`, 3000)));
+      expect(queued.flat().map((q) => q.job_id)).toEqual([after]);
+    }),
+  );
+}

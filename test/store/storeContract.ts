@@ -19,7 +19,7 @@ import type { UsersStore } from '../../electron/engine/store/usersStore';
 import type { Promised } from '../../electron/engine/store/work';
 import { jobsContract } from './jobsContract';
 import { nodesContract } from './nodesContract';
-import { runsContract } from './runsContract';
+import { concurrencyContract, runsContract } from './runsContract';
 
 /** The parts under contract, as both backends offer them (the SQLite store's seen through `promised`). */
 export interface ContractStore {
@@ -68,6 +68,7 @@ export function storeContract(backend: string, open: () => Promise<ContractBacke
   const withStore = withStoreOf(open);
   jobsContract(backend, withStore);
   runsContract(backend, withStore);
+  concurrencyContract(backend, withStore);
   nodesContract(backend, withStore);
 
   describe(`store contract: ${backend}`, () => {

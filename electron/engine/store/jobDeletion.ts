@@ -67,7 +67,7 @@ export class JobDeletion {
       }
       const result = { runs: counts.runs, logLines: counts.logLines, files };
       this.t.audit.add({ at, actor: by, action: 'job.delete', targetType: 'job', targetId: row.id, targetName: row.name, jobId: row.id, details: result });
-      this.t.settings.set(JOBS_VERSION, this.t.settings.get(JOBS_VERSION, 0) + 1);
+      this.t.settings.increment(JOBS_VERSION);
       return result;
     });
   }

@@ -40,7 +40,7 @@ function* auditWrite(w: JobWrite, id: number): Work<void> {
 
 /** Tells other processes (and nodes) that job definitions changed. */
 function* bump(): Work<void> {
-  yield* settingsTable.set(JOBS_VERSION, (yield* settingsTable.get(JOBS_VERSION, 0)) + 1);
+  yield* settingsTable.increment(JOBS_VERSION);
 }
 
 const reads = {

@@ -59,7 +59,8 @@ function* queue(rules: NotifyRules, event: NotifyEvent, ids: { jobId: number; ru
 
 /** After a run's end is recorded: the messages it causes, and its job's incident. `retried`: another attempt follows. */
 export function* notifyRunEnd(jobId: number, runId: number, end: RunEnd, retried: boolean, now: number): Work<void> {
-  const job = yield* jobsTable.get(jobId);
+  // Locked: the job's incident is read, then written.
+  const job = yield* jobsTable.getForUpdate(jobId);
   if (!job || job.notify === 'null') return;
   const rules = JSON.parse(job.notify) as NotifyRules;
   const run = (yield* runsTable.get(runId))!;
@@ -151,7 +152,7 @@ export function* queueLockWaits(now: number): Work<number> {
 export function* queueFollowUps(now: number): Work<number> {
   let queued = 0;
   for (const incident of (yield* notifyTable.notifiedIncidents())) {
-    const job = yield* jobsTable.get(incident.job_id);
+    const job = yield* jobsTable.getForUpdate(incident.job_id);
     if (!job || job.notify === 'null') continue;
     const rules = JSON.parse(job.notify) as NotifyRules;
     if (!rules.followUpHours) continue;

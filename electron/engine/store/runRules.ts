@@ -76,7 +76,7 @@ function* overlapProblem(job: JobRow): Work<JobdeckError | null> {
 
 /** Checks and inserts a QUEUED run. Call inside a write transaction. */
 export function* insertRun(req: QueueRequest, owner: string, now: number): Work<RunRow> {
-  const job = yield* jobsTable.get(req.jobId);
+  const job = yield* jobsTable.getForUpdate(req.jobId);
   if (!job) throw notFound('job', req.jobId, 'jobId');
   if (job.archived) throw new JobdeckError('JOB_ARCHIVED', `job "${job.name}" is archived; unarchive it to run it`, 'jobId');
   const params = req.useGivenParams ? (req.params ?? {}) : resolveParams(job, req.params);

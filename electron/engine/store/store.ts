@@ -41,6 +41,11 @@ export class Store {
     const t = makeTables(steps);
     const tx: Tx = (fn) => (db.inTransaction ? fn() : db.transaction(fn).immediate());
     this.jobs = sqlitePart(steps, tx, jobsPart);
+    // Nothing to store opens no transaction (one would wait for another process's write lock).
+    const setNextFires = this.jobs.setNextFires;
+    this.jobs.setNextFires = (next) => {
+      if (next.length > 0) setNextFires(next);
+    };
     this.runs = sqlitePart(steps, tx, runsPart);
     this.tasks = sqlitePart(steps, tx, tasksPart);
     this.logs = sqlitePart(steps, tx, logsPart);

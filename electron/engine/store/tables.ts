@@ -24,7 +24,7 @@ export interface Tables {
   locks: Performed<typeof locksTable>;
   audit: Performed<typeof auditTable>;
   users: Performed<typeof usersTable>;
-  settings: { get<T>(key: string, fallback: T): T; set(key: string, value: unknown): void };
+  settings: { get<T>(key: string, fallback: T): T; set(key: string, value: unknown): void; increment(key: string): void };
 }
 
 /** Runs fn in one write transaction; nested calls join the outer one. */

@@ -23,6 +23,8 @@ import type { Db } from './database';
 export interface Sql {
   readonly sqlite: string;
   readonly pg: string;
+  /** Built for one call (from a filter or a list's length): PostgreSQL does not keep it prepared. */
+  readonly dynamic?: boolean;
 }
 
 /**
@@ -32,6 +34,11 @@ export interface Sql {
  */
 export function sql(sqlite: string, pg?: string): Sql {
   return { sqlite, pg: numberPlaceholders(pg ?? sqlite) };
+}
+
+/** A statement built for one call (its text varies with a filter or a list's length), so never kept prepared. */
+export function dynamicSql(sqlite: string, pg?: string): Sql {
+  return { ...sql(sqlite, pg), dynamic: true };
 }
 
 /** `?` -> `$1`, `$2`, … outside quoted text. */

@@ -1,9 +1,9 @@
 /**
  * Copies every table of a SQLite store into a PostgreSQL store of the same
  * schema, inside the caller's transaction, and proves the copy: each table's
- * row count and an order-independent digest (the sum, modulo 2^256, of each
- * row's SHA-256) of what was read from SQLite must equal the same figures
- * read back from PostgreSQL.
+ * row count and an order-independent digest of its rows' SHA-256 hashes (see
+ * Digest) of what was read from SQLite must equal the same figures read back
+ * from PostgreSQL.
  *
  * The columns come from the PostgreSQL schema (a column SQLite lacks, or the
  * reverse, is a bug this refuses to copy past). Rows go in batches of at most

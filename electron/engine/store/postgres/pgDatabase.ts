@@ -141,7 +141,10 @@ export function createPool(url: string, options: { max?: number; connectTimeoutM
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: options.applicationName ?? 'jobdeck',
-    options: `-c search_path=${PG_SCHEMA}`,
+    // No statement of the store's runs for a minute, and no transaction waits idle for one: a stuck one ends, with an error.
+    options: `-c search_path=${PG_SCHEMA} -c statement_timeout=60000 -c idle_in_transaction_session_timeout=60000`,
+    // A connection whose peer vanished (a half-open TCP connection) is noticed.
+    keepAlive: true,
     types: typeParsers(pgLib),
   });
   pool.on('error', () => {});

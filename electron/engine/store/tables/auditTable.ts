@@ -1,7 +1,7 @@
 /** The audit log: who did what, when. */
 import type { AuditEntry } from '../../../../shared/model/misc';
 import { iso } from '../../../../shared/dates';
-import { all, get, run, sql, type Work } from '../work';
+import { all, dynamicSql, get, run, sql, type Work } from '../work';
 
 export interface NewAudit {
   actor: string;
@@ -72,8 +72,8 @@ export const auditTable = {
     const where = whereOf(filter);
     const page = (clause: string) => `SELECT id, at, actor, action, target_type, target_id, target_name, details FROM audit ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`;
     const count = (clause: string) => `SELECT COUNT(*) AS n FROM audit ${clause}`;
-    const rows = yield* all<AuditRow>(sql(page(where.sqlite), numbered(page(where.pg))), ...where.args, filter.limit, filter.offset);
-    const total = (yield* get<{ n: number }>(sql(count(where.sqlite), numbered(count(where.pg))), ...where.args))!.n;
+    const rows = yield* all<AuditRow>(dynamicSql(page(where.sqlite), page(where.pg)), ...where.args, filter.limit, filter.offset);
+    const total = (yield* get<{ n: number }>(dynamicSql(count(where.sqlite), count(where.pg)), ...where.args))!.n;
     return {
       items: rows.map((r) => ({
         id: r.id,
@@ -90,4 +90,3 @@ export const auditTable = {
   },
 };
 
-const numbered = (text: string) => sql(text).pg;

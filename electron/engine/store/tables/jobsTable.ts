@@ -3,7 +3,7 @@ import { JOB_DEFAULTS, type JobSpec, type RunStatus } from '../../../../shared/m
 import { SUMMARY_COLUMNS, specColumns, type JobRow } from '../rows';
 import { nextIdSql } from '../idFloors';
 import { likeEscape } from '../statements';
-import { all, allRaw, get, run, sql, type Sql, type Work } from '../work';
+import { all, allRaw, dynamicSql, get, run, sql, type Sql, type Work } from '../work';
 
 export interface JobListFilter {
   search?: string;
@@ -44,6 +44,8 @@ const specValues = (spec: JobSpec): unknown[] => {
 };
 
 const BY_ID = sql('SELECT * FROM jobs WHERE id = ?');
+// SQLite's write transaction already holds the whole database; PostgreSQL locks the job's row until the transaction ends.
+const BY_ID_FOR_UPDATE = sql('SELECT * FROM jobs WHERE id = ?', 'SELECT * FROM jobs WHERE id = ? FOR UPDATE');
 const BY_NAME = sql('SELECT * FROM jobs WHERE name = ? COLLATE NOCASE', 'SELECT * FROM jobs WHERE lower(name COLLATE "C") = lower(? COLLATE "C")');
 const INSERT_TAIL = `${quoted.join(', ')}, script_md5, archived, next_fire_at, created_at, created_by, updated_at, updated_by`;
 const INSERT_VALUES = `${SPEC_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?, ?, ?, ?`;
@@ -68,7 +70,7 @@ const ALL = sql('SELECT * FROM jobs ORDER BY id');
 const GROUPS = sql(
   "SELECT DISTINCT grp FROM jobs WHERE grp <> '' ORDER BY grp COLLATE NOCASE",
   // DISTINCT keeps differently cased groups apart on both; ORDER BY must name a selected expression in PostgreSQL.
-  "SELECT grp FROM (SELECT DISTINCT grp FROM jobs WHERE grp <> '') g ORDER BY lower(grp COLLATE \"C\"), grp",
+  "SELECT grp FROM (SELECT DISTINCT grp FROM jobs WHERE grp <> '') g ORDER BY lower(grp COLLATE \"C\"), grp COLLATE \"C\"",
 );
 const DEPENDENTS_WHERE = "after_deps <> '[]' AND gate_minutes IS NULL AND enabled = 1 AND archived = 0";
 const DEPENDENTS = sql(`SELECT * FROM jobs WHERE ${DEPENDENTS_WHERE}`);
@@ -130,6 +132,15 @@ export const jobsTable = {
     return get<JobRow>(BY_ID, id);
   },
 
+  /**
+   * The job, locked for the rest of the transaction: intents that read a job's
+   * runs or incident before writing them (queue, a run's end, follow-ups) take
+   * it first, so two nodes acting on one job take turns.
+   */
+  getForUpdate(id: number): Work<JobRow | undefined> {
+    return get<JobRow>(BY_ID_FOR_UPDATE, id);
+  },
+
   getByName(name: string): Work<JobRow | undefined> {
     return get<JobRow>(BY_NAME, name);
   },
@@ -146,9 +157,9 @@ export const jobsTable = {
     const order = filter.order === 'id' ? { sqlite: 'ORDER BY id', pg: 'ORDER BY id' } : LIST_ORDER;
     const head = 'SELECT id, revision, next_fire_at, last_run_id, last_status, last_run_at FROM jobs';
     // SQLite's "no limit" is LIMIT -1; PostgreSQL's is LIMIT NULL.
-    const page: Sql = sql(`${head} ${where.sqlite} ${order.sqlite} LIMIT ? OFFSET ?`, `${head} ${where.pg} ${order.pg} LIMIT NULLIF(?::bigint, -1) OFFSET ?`);
+    const page: Sql = dynamicSql(`${head} ${where.sqlite} ${order.sqlite} LIMIT ? OFFSET ?`, `${head} ${where.pg} ${order.pg} LIMIT NULLIF(?::bigint, -1) OFFSET ?`);
     const rows = yield* allRaw<JobKeyRow>(page, ...where.args, limit, offset);
-    const total = limit === -1 && offset === 0 ? rows.length : (yield* get<{ n: number }>(sql(`SELECT COUNT(*) AS n FROM jobs ${where.sqlite}`, `SELECT COUNT(*) AS n FROM jobs ${where.pg}`), ...where.args))!.n;
+    const total = limit === -1 && offset === 0 ? rows.length : (yield* get<{ n: number }>(dynamicSql(`SELECT COUNT(*) AS n FROM jobs ${where.sqlite}`, `SELECT COUNT(*) AS n FROM jobs ${where.pg}`), ...where.args))!.n;
     return { rows, total };
   },
 
@@ -159,7 +170,7 @@ export const jobsTable = {
 
   /** Summary rows (no script) of some jobs. */
   summaries(ids: number[]): Work<JobRow[]> {
-    return all<JobRow>(sql(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id IN (${ids.map(() => '?').join(',')})`), ...ids);
+    return all<JobRow>(dynamicSql(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id IN (${ids.map(() => '?').join(',')})`), ...ids);
   },
 
   all(): Work<JobRow[]> {

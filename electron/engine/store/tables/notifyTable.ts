@@ -1,6 +1,6 @@
 /** Statements on recipient groups, webhooks, incidents and the outbox. Both backends; only the store's intents call the writing ones. */
 import type { NotifyChannel } from '../../../../shared/model/notify';
-import { all, get, run, sql, type Work } from '../work';
+import { all, dynamicSql, get, run, sql, type Work } from '../work';
 
 export interface OutboxRow {
   id: number;
@@ -172,7 +172,7 @@ export const notifyTable = {
   *claim(owner: string, now: number, until: number, limit: number, channels: readonly NotifyChannel[]): Work<OutboxRow[]> {
     const select = `SELECT id FROM outbox WHERE status IN ('pending','sending') AND next_at <= ?
       AND (status = 'pending' OR lease_until < ?) AND channel IN (${channels.map(() => '?').join(',')}) ORDER BY next_at, id LIMIT ?`;
-    const due = yield* all<{ id: number }>(sql(select, `${select} FOR UPDATE SKIP LOCKED`), now, now, ...channels, limit);
+    const due = yield* all<{ id: number }>(dynamicSql(select, `${select} FOR UPDATE SKIP LOCKED`), now, now, ...channels, limit);
     const taken: OutboxRow[] = [];
     for (const { id } of due) {
       yield* run(TAKE, owner, until, id);
@@ -205,7 +205,7 @@ export const notifyTable = {
       where.push('status = ?');
       args.push(filter.status);
     }
-    return all<OutboxRow>(sql(`SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`), ...args, limit);
+    return all<OutboxRow>(dynamicSql(`SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`), ...args, limit);
   },
 
   *hasDue(now: number): Work<boolean> {

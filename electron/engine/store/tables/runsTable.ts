@@ -3,7 +3,7 @@ import type { RunStatus } from '../../../../shared/model/job';
 import type { FailureCode, RunPhase, RunTrigger } from '../../../../shared/model/run';
 import type { RunRow } from '../rows';
 import { nextIdSql } from '../idFloors';
-import { all, get, guardedGet, run, sql, type Work } from '../work';
+import { all, dynamicSql, get, guardedGet, run, sql, type Work } from '../work';
 
 const RUN_SELECT = 'SELECT r.*, j.name AS job_name FROM runs r JOIN jobs j ON j.id = r.job_id';
 
@@ -184,7 +184,7 @@ export const runsTable = {
   finishedSince(jobId: number, since: number, status: RunStatus | null): Work<Finished | undefined> {
     const statuses = status ? [status] : ['SUCCEEDED', 'FAILED', 'CANCELLED'];
     return get<Finished>(
-      sql(`SELECT id, status, finished_at FROM runs WHERE job_id = ? AND finished_at > ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY finished_at DESC, id DESC LIMIT 1`),
+      dynamicSql(`SELECT id, status, finished_at FROM runs WHERE job_id = ? AND finished_at > ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY finished_at DESC, id DESC LIMIT 1`),
       jobId,
       since,
       ...statuses,
@@ -224,9 +224,9 @@ export const runsTable = {
       args.push(filter.toMs);
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows = yield* all<RunRow>(sql(`${RUN_SELECT} ${clause} ORDER BY r.queued_at DESC, r.id DESC LIMIT ? OFFSET ?`), ...args, filter.limit, filter.offset);
+    const rows = yield* all<RunRow>(dynamicSql(`${RUN_SELECT} ${clause} ORDER BY r.queued_at DESC, r.id DESC LIMIT ? OFFSET ?`), ...args, filter.limit, filter.offset);
     const total =
-      filter.offset === 0 && rows.length < filter.limit ? rows.length : (yield* get<{ n: number }>(sql(`SELECT COUNT(*) AS n FROM runs r ${clause}`), ...args))!.n;
+      filter.offset === 0 && rows.length < filter.limit ? rows.length : (yield* get<{ n: number }>(dynamicSql(`SELECT COUNT(*) AS n FROM runs r ${clause}`), ...args))!.n;
     return { rows, total };
   },
 

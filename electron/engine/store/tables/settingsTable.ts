@@ -3,6 +3,11 @@ import { get, run, sql, type Work } from '../work';
 
 const GET = sql('SELECT value FROM settings WHERE key = ?');
 const SET = sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+// One statement, so two writers never lose an increment (a read, then a write, would under PostgreSQL's read committed).
+const INCREMENT = sql(
+  "INSERT INTO settings (key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(settings.value AS INTEGER) + 1 AS TEXT)",
+  "INSERT INTO settings (key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(settings.value AS bigint) + 1 AS text)",
+);
 
 export const settingsTable = {
   *get<T>(key: string, fallback: T): Work<T> {
@@ -12,5 +17,10 @@ export const settingsTable = {
 
   *set(key: string, value: unknown): Work<void> {
     yield* run(SET, key, JSON.stringify(value));
+  },
+
+  /** Adds one to a counter setting (a missing one becomes 1). */
+  *increment(key: string): Work<void> {
+    yield* run(INCREMENT, key);
   },
 };

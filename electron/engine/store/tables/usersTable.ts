@@ -40,7 +40,11 @@ const GET = sql(`SELECT * FROM users WHERE ${BY_NAME.sqlite}`, sql(`SELECT * FRO
 const LIST = sql('SELECT * FROM users ORDER BY name COLLATE NOCASE', 'SELECT * FROM users ORDER BY lower(name COLLATE "C")');
 const ADD = sql('INSERT INTO users (name, role, created_at) VALUES (?, ?, ?)');
 const REMOVE = sql(`DELETE FROM users WHERE ${BY_NAME.sqlite}`, sql(`DELETE FROM users WHERE ${BY_NAME.pg}`).pg);
-const TOKENS_OF = sql('SELECT id, user_name, created_at, last_used_at, revoked_at, expires_at FROM tokens WHERE user_name = ? ORDER BY created_at, id');
+// SQLite lists tokens of one millisecond in the order they were made (rowid); PostgreSQL's tokens have no such order, so by id.
+const TOKENS_OF = sql(
+  'SELECT id, user_name, created_at, last_used_at, revoked_at, expires_at FROM tokens WHERE user_name = ? ORDER BY created_at',
+  'SELECT id, user_name, created_at, last_used_at, revoked_at, expires_at FROM tokens WHERE user_name = ? ORDER BY created_at, id',
+);
 const INSERT_TOKEN = sql('INSERT INTO tokens (id, user_name, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)');
 const TOKEN_REVOKED = sql('SELECT revoked_at FROM tokens WHERE id = ?');
 const REVOKE = sql('UPDATE tokens SET revoked_at = ? WHERE id = ?');
