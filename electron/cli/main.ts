@@ -10,6 +10,7 @@ import { EXIT, exitCodeOfError } from './exitCodes';
 import { registerJobs } from './commands/jobs';
 import { registerLogin } from './commands/login';
 import { registerMigrate } from './commands/migrate';
+import { registerNodes } from './commands/nodes';
 import { registerNotify } from './commands/notify';
 import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerTransfer(program, globals);
   registerMigrate(program, globals);
   registerScheduler(program, globals);
+  registerNodes(program, globals);
   registerServe(program, globals);
   registerService(program, globals);
   registerUsers(program, globals);

@@ -120,11 +120,15 @@ export class Engine {
     return engine;
   }
 
-  /** Starts firing schedules (serve calls it once it listens). Idempotent. */
-  startScheduling(): void {
+  /**
+   * Starts firing schedules (serve calls it once it listens, with its URL as
+   * this node's address). Idempotent.
+   */
+  startScheduling(address?: string): void {
     const { scheduler, port } = this.parts;
     if (!scheduler || this.scheduling || this.closing) return;
     this.scheduling = true;
+    this.parts.keeper?.start(address ?? this.config.nodeAddress);
     if (port instanceof LauncherPool) port.warmUp();
     scheduler.start(this.store.settings.get(PAUSED_SETTING, false));
   }
@@ -215,6 +219,8 @@ export class Engine {
       this.config.onError(err);
     } finally {
       p.sender.close();
+      // Listed as stopped (not lost): its runs have ended.
+      p.keeper?.stop();
       // Its connection closes first, so the engine's close is the last one and removes the log.
       await this.checkpointer?.stop();
       this.schedulerLock?.release();

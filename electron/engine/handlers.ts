@@ -9,6 +9,7 @@ import type { RunsService } from './services/runsService';
 import type { NotifyService } from './services/notifyService';
 import type { SchedulerService } from './services/schedulerService';
 import type { TaskRunsService } from './services/taskRunsService';
+import type { NodesService } from './services/nodesService';
 import type { UsersService } from './services/usersService';
 import type { Store } from './store/store';
 
@@ -19,6 +20,7 @@ export interface Services {
   notify: NotifyService;
   scheduler: SchedulerService;
   users: UsersService;
+  nodes: NodesService;
   /** Read-only access for the audit log and the dashboard. */
   store: Pick<Store, 'audit' | 'dashboard'>;
   /** The engine's clock (ms): the dashboard's "now". */
@@ -83,6 +85,9 @@ function buildHandlers(s: Services): Handlers {
     'scheduler.pause': async (_input, ctx) => s.scheduler.pause(ctx),
     'scheduler.resume': async (_input, ctx) => s.scheduler.resume(ctx),
     'scheduler.restart': async (input, ctx) => s.scheduler.restart(ctx, input.process === true),
+    'nodes.list': async () => s.nodes.list(),
+    'nodes.drain': async ({ id }, ctx) => s.nodes.setDraining(id, true, ctx),
+    'nodes.undrain': async ({ id }, ctx) => s.nodes.setDraining(id, false, ctx),
     'locks.list': async () => s.scheduler.locks(),
     'locks.break': async ({ name, force }, ctx) => {
       s.scheduler.breakLock(name, force ?? false, ctx);

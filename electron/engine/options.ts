@@ -112,6 +112,17 @@ export interface EngineOptions {
    */
   restartProcess?: () => void;
   /**
+   * Where this engine serves, as the node list shows it (`serve` gives its
+   * URL when it starts scheduling). Default `local`.
+   */
+  nodeAddress?: string;
+  /**
+   * A node whose heartbeat is older than this is declared lost by the others
+   * (its runs fail "node lost"); heartbeats go every third of it. Default
+   * 30 s, at least 1 s.
+   */
+  nodeLeaseMs?: number;
+  /**
    * better-sqlite3 native binding to load (the desktop app's Electron build).
    * Default: JOBDECK_NATIVE_BINDING, which the app sets for the CLI and the
    * service it runs with its own executable as Node.
@@ -158,6 +169,8 @@ export function resolveEngineOptions(o: EngineOptions): EngineConfig {
     launchers: Math.floor(positive('launchers', o.launchers, defaultLauncherCount())),
     startLaunchers: o.startLaunchers ?? false,
     backgroundCheckpoints: o.backgroundCheckpoints ?? true,
+    nodeAddress: o.nodeAddress ?? 'local',
+    nodeLeaseMs: positive('nodeLeaseMs', o.nodeLeaseMs, 30_000, 1000),
     warmMax: Math.min(16, Math.floor(positive('warmMax', o.warmMax, LAUNCHER_DEFAULTS.warmMax, 0))),
     warmWindowMs: positive('warmWindowMs', o.warmWindowMs, LAUNCHER_DEFAULTS.warmWindowMs, 100),
     killGraceMs: positive('killGraceMs', o.killGraceMs, 5000, 0),

@@ -34,6 +34,9 @@ import { describeStoreFailure } from './store/database';
 import { dbFile } from './paths';
 import { Writer } from './writer';
 import { ExternalSync } from './externalSync';
+import { NodeKeeper } from './nodeKeeper';
+import { NodesService } from './services/nodesService';
+import { VERSION } from './version';
 
 /** Lines and bytes of one page of a log replayed to a subscriber. */
 const REPLAY_LINES = 5000;
@@ -68,7 +71,9 @@ export interface Parts {
   sender: NotificationSender;
   summaries: JobSummaries;
   external: ExternalSync;
-  services: { jobs: JobsService; runs: RunsService; tasks: TaskRunsService; notify: NotifyService; scheduler: SchedulerService; users: UsersService };
+  services: { jobs: JobsService; runs: RunsService; tasks: TaskRunsService; notify: NotifyService; scheduler: SchedulerService; users: UsersService; nodes: NodesService };
+  /** This engine as a node of its store (null: it does not schedule). */
+  keeper: NodeKeeper | null;
   handlers: Handlers;
   recover(): void;
   /** Queues the jobs whose dependencies have all finished (also those finished while this engine was not running). */
@@ -224,6 +229,9 @@ export function wire(ctx: WiringContext): Parts {
       rm(join(config.dataDir, 'runs', String(jobId)), { recursive: true, force: true }).catch(config.onError);
     },
   });
+  const keeper = ctx.schedules
+    ? new NodeKeeper({ store, machine, dispatcher, id: owner, version: VERSION, leaseMs: config.nodeLeaseMs, logger: config.logger, onError, changed: () => statusChanged() })
+    : null;
   const services = {
     jobs,
     runs,
@@ -242,6 +250,7 @@ export function wire(ctx: WiringContext): Parts {
       restartProcess: config.restartProcess,
     }),
     users: new UsersService(store, config.clock),
+    nodes: new NodesService({ store, clock: config.clock, keeper }),
   };
 
   const external = new ExternalSync({
@@ -275,6 +284,7 @@ export function wire(ctx: WiringContext): Parts {
     summaries,
     external,
     services,
+    keeper,
     handlers: createHandlers({ ...services, store, now: () => config.clock.now() }, explain),
     recover,
     checkDependents,

@@ -115,6 +115,8 @@ async function start(): Promise<void> {
   const options = {
     dataDir,
     hostKind: 'Jobdeck desktop',
+    // How the node list shows this app.
+    nodeAddress: 'desktop',
     nativeBinding,
     launcherPath: join(here, 'launcher.js'),
     helperPath: app.isPackaged ? join(process.resourcesPath, 'helpers', 'jobdeck.cjs') : undefined,

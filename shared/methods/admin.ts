@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { dashboardSchema } from '../model/dashboard';
 import { lockNameSchema } from '../model/job';
-import { auditEntrySchema, lockInfoSchema, ROLES, schedulerStatusSchema, userNameSchema, userSchema } from '../model/misc';
+import { auditEntrySchema, lockInfoSchema, nodeInfoSchema, ROLES, schedulerStatusSchema, userNameSchema, userSchema } from '../model/misc';
 import { isoTime } from '../model/time';
 import { empty, id, limit, listResult, m, offset, ok, tokenLifetime } from './common';
 
@@ -42,6 +42,27 @@ export const adminMethods = {
     http: { method: 'POST', path: '/api/scheduler/restart' },
     input: z.strictObject({ process: z.boolean().optional() }),
     output: schedulerStatusSchema,
+  }),
+  'nodes.list': m({
+    summary: 'The processes serving this store (a serve, the desktop app): address, version, start, last heartbeat, runs in progress, draining, state',
+    role: 'viewer',
+    http: { method: 'GET', path: '/api/nodes' },
+    input: empty,
+    output: z.array(nodeInfoSchema),
+  }),
+  'nodes.drain': m({
+    summary: 'Stop a node from starting queued runs (runs in progress go on), so it can be stopped or upgraded without interrupting anything',
+    role: 'superadmin',
+    http: { method: 'POST', path: '/api/nodes/:id/drain' },
+    input: z.strictObject({ id: z.string().min(1).max(100) }),
+    output: nodeInfoSchema,
+  }),
+  'nodes.undrain': m({
+    summary: 'Let a drained node start queued runs again',
+    role: 'superadmin',
+    http: { method: 'POST', path: '/api/nodes/:id/undrain' },
+    input: z.strictObject({ id: z.string().min(1).max(100) }),
+    output: nodeInfoSchema,
   }),
   'locks.list': m({
     summary: 'Locks held by runs',

@@ -22,6 +22,27 @@ export const schedulerStatusSchema = z.object({
 });
 export type SchedulerStatus = z.infer<typeof schedulerStatusSchema>;
 
+/** A process serving the store (a `serve`, the desktop app): nodes of one store share its jobs and runs. */
+export const nodeInfoSchema = z.object({
+  id: z.string(),
+  /** Where it serves (its URL), or `desktop` / `local`. */
+  address: z.string(),
+  version: z.string(),
+  host: z.string(),
+  pid: z.number().int(),
+  startedAt: isoTime,
+  heartbeatAt: isoTime,
+  leaseSeconds: z.number(),
+  /** Starts no queued run (runs in progress go on). */
+  draining: z.boolean(),
+  /** alive: heartbeat within its lease; late: past it, not yet declared lost; lost: declared lost (its runs failed); stopped: closed cleanly. */
+  state: z.enum(['alive', 'late', 'lost', 'stopped']),
+  runsInProgress: z.number().int(),
+  /** The node answering this call. */
+  self: z.boolean(),
+});
+export type NodeInfo = z.infer<typeof nodeInfoSchema>;
+
 export const lockInfoSchema = z.object({
   name: z.string(),
   runId: z.number().int(),

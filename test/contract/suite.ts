@@ -256,6 +256,20 @@ export function contractSuite(name: string, open: () => Promise<Harness>): void 
     );
 
     it(
+      'lists the nodes serving the store (this one answering) and drains and undrains one',
+      withClient(async (c) => {
+        const [self, ...others] = await c.call('nodes.list', {});
+        expect(others).toEqual([]);
+        expect(self).toMatchObject({ state: 'alive', self: true, draining: false, runsInProgress: 0 });
+        expect(await c.call('nodes.drain', { id: self!.id })).toMatchObject({ id: self!.id, draining: true });
+        expect(await c.call('nodes.undrain', { id: self!.id })).toMatchObject({ id: self!.id, draining: false });
+        const unknown = await failure(c.call('nodes.drain', { id: 'nobody' }));
+        expect([unknown.code, unknown.field]).toEqual(['NOT_FOUND', 'node']);
+        expect((await failure(c.call('nodes.drain', { id: '' }))).code).toBe('VALIDATION_FAILED');
+      }),
+    );
+
+    it(
       'reads the dashboard from real runs: failing jobs with their last stderr line, runs in progress, locks, next fires, hours',
       withClient(async (c) => {
         const ok = await c.call('jobs.create', { name: 'fine', script: 'echo fine', schedule: { kind: 'manual' } });

@@ -113,7 +113,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
         await engine.close(0);
         throw new UsageError(`cannot listen on ${o.host}:${port}: ${(err as Error).message}`);
       }
-      engine.startScheduling();
+      engine.startScheduling(server.url);
       // Under a service manager: ready only now (listening, recovery done), then heartbeats.
       const notifier = serviceNotifier(process.env, (m) => process.stderr.write(`WARNING: ${m}\n`));
       const jobs = engine.services.jobs.list({ limit: 1 }).total;

@@ -34,6 +34,7 @@ export class Dispatcher {
   private holding = 0;
   private held = false;
   private closed = false;
+  private drained = false;
   private wake: unknown = null;
   private wakeAt = Infinity;
 
@@ -49,6 +50,17 @@ export class Dispatcher {
 
   get concurrency(): number {
     return this.deps.concurrency;
+  }
+
+  /** Drained: no queued run starts here (they wait; runs in progress go on) until it is lifted. */
+  get draining(): boolean {
+    return this.drained;
+  }
+
+  setDraining(draining: boolean): void {
+    if (this.drained === draining) return;
+    this.drained = draining;
+    if (!draining) this.pump();
   }
 
   /** Adds runs at the back of the queue and starts what can start. */
@@ -88,7 +100,7 @@ export class Dispatcher {
 
   /** Starts every queued run that can start now. */
   pump(): void {
-    if (this.closed) return;
+    if (this.closed || this.drained) return;
     if (this.holding > 0) {
       this.held = true;
       return;

@@ -19,6 +19,7 @@ import type { JobRow, RunRow } from '../store/rows';
 import { toRun } from '../store/rows';
 import { toTaskRun } from '../store/taskRows';
 import type { ClaimResult, EndRecord, FireRecord, MissedFire, QueueRequest, RunOp } from '../store/runsStore';
+import type { LostNode } from '../store/nodesStore';
 import type { Store } from '../store/store';
 import type { Writer } from '../writer';
 
@@ -246,6 +247,24 @@ export class RunStateMachine {
     for (const row of retries) this.publish(row.id);
     if (retries.length) this.deps.onQueued(retries);
     return interrupted;
+  }
+
+  /**
+   * QUEUED | IN_PROGRESS -> FAILED ("node lost") for the runs of every node
+   * whose lease ran out; their retries are queued here. Returns the nodes.
+   */
+  reapLostNodes(): LostNode[] {
+    const lost = this.deps.store.nodes.reapLost(this.deps.owner);
+    for (const { interrupted, retries } of lost) {
+      for (const row of interrupted) {
+        this.publish(row.id);
+        this.publishTasks(row.id);
+        this.settle(row.id);
+      }
+      for (const row of retries) this.publish(row.id);
+      if (retries.length) this.deps.onQueued(retries);
+    }
+    return lost;
   }
 
   // ----- events and waiting -----

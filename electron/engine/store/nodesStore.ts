@@ -40,6 +40,7 @@ const reads = {
   },
 
   get: nodesTable.get,
+  runsInProgress: nodesTable.runsInProgress,
 };
 
 const writes = {
@@ -96,6 +97,8 @@ const writes = {
   /** Takes or renews a chore for `leaseMs`: true for the one node that may do it now. */
   claimChore: nodesTable.claimChore,
   releaseChore: nodesTable.releaseChore,
+  /** Forgets nodes that stopped or were declared lost longer than `ageMs` ago. */
+  forget: nodesTable.forget,
 };
 
 export const nodesPart: StorePart<typeof reads, typeof writes> = { reads, writes };

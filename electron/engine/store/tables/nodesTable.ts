@@ -54,6 +54,8 @@ const CLAIM_CHORE = both(
     WHERE chores.owner = excluded.owner OR chores.until < ${now}`,
 );
 const RELEASE_CHORE = sql('DELETE FROM chores WHERE name = ? AND owner = ?');
+const IN_PROGRESS_BY_NODE = sql("SELECT owner, COUNT(*) AS n FROM runs WHERE status = 'IN_PROGRESS' GROUP BY owner");
+const FORGET = both((now) => `DELETE FROM nodes WHERE COALESCE(stopped_at, lost_at) < ${now} - ?`);
 
 export const nodesTable = {
   *now(): Work<number> {
@@ -101,5 +103,15 @@ export const nodesTable = {
 
   *releaseChore(name: string, owner: string): Work<void> {
     yield* run(RELEASE_CHORE, name, owner);
+  },
+
+  /** Runs in progress by the node (owner) executing them. */
+  *runsInProgress(): Work<Map<string, number>> {
+    return new Map((yield* all<{ owner: string; n: number }>(IN_PROGRESS_BY_NODE)).map((r) => [r.owner, Number(r.n)]));
+  },
+
+  /** Forgets nodes that stopped or were declared lost longer than `ageMs` ago; returns how many. */
+  forget(ageMs: number): Work<number> {
+    return run(FORGET, ageMs);
   },
 };

@@ -1,0 +1,92 @@
+/**
+ * This engine as a node of its store: registered when it starts scheduling,
+ * its heartbeat renewed every third of its lease, stopped when it closes.
+ * Each heartbeat also declares lost the nodes whose lease ran out (their
+ * runs fail "node lost"; see store/nodesStore.ts) and follows this node's
+ * own draining flag, which another process may have set: a drained node
+ * starts no queued run until the flag is lifted. A node declared lost itself
+ * (its heartbeats stopped for longer than its lease, e.g. a frozen process)
+ * stops starting runs: another node may already have taken them over.
+ */
+import { hostname } from 'node:os';
+import type { Dispatcher } from './runs/dispatcher';
+import type { RunStateMachine } from './runs/stateMachine';
+import type { Store } from './store/store';
+import type { Logger } from './logger';
+
+/** Nodes that stopped or were lost are listed for a week, then forgotten. */
+const FORGET_AFTER_MS = 7 * 86_400_000;
+
+export interface NodeKeeperDeps {
+  store: Store;
+  machine: RunStateMachine;
+  dispatcher: Dispatcher;
+  id: string;
+  version: string;
+  leaseMs: number;
+  logger: Logger;
+  onError(err: unknown): void;
+  /** The node's state changed (listeners hear of it). */
+  changed(): void;
+}
+
+export class NodeKeeper {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private registered = false;
+  private lost = false;
+
+  constructor(private readonly deps: NodeKeeperDeps) {}
+
+  get id(): string {
+    return this.deps.id;
+  }
+
+  /** Registers this node (at `address`: the server's URL, or where it runs) and starts its heartbeats. */
+  start(address: string): void {
+    if (this.registered) return;
+    const { store, id, version, leaseMs } = this.deps;
+    store.nodes.register({ id, address, version, host: hostname(), pid: process.pid, leaseMs });
+    store.nodes.forget(FORGET_AFTER_MS);
+    this.registered = true;
+    this.beat();
+    this.timer = setInterval(() => this.beat(), Math.max(250, Math.floor(leaseMs / 3)));
+    this.timer.unref();
+  }
+
+  /** Renews the heartbeat, follows the draining flag, and reaps lost nodes. */
+  beat(): void {
+    if (!this.registered) return;
+    try {
+      const { ok, draining } = this.deps.store.nodes.heartbeat(this.deps.id);
+      if (!ok) {
+        if (!this.lost) this.deps.logger.error(`this node (${this.deps.id}) was declared lost by another node: it starts no more runs; restart it to rejoin`);
+        this.lost = true;
+      }
+      this.applyDraining(draining || this.lost);
+      if (this.deps.machine.reapLostNodes().length) this.deps.changed();
+    } catch (err) {
+      this.deps.onError(err);
+    }
+  }
+
+  /** Drains or undrains this node at once (the flag is already stored). */
+  applyDraining(draining: boolean): void {
+    if (this.deps.dispatcher.draining === draining) return;
+    this.deps.dispatcher.setDraining(draining);
+    this.deps.logger.info(draining ? 'draining: no queued run starts on this node' : 'no longer draining: queued runs start again');
+    this.deps.changed();
+  }
+
+  /** A clean stop: no more heartbeats, and the node is listed as stopped. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (!this.registered) return;
+    this.registered = false;
+    try {
+      if (this.deps.store.isOpen) this.deps.store.nodes.stop(this.deps.id);
+    } catch (err) {
+      this.deps.onError(err);
+    }
+  }
+}

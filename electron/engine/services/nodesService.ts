@@ -1,0 +1,52 @@
+/** The nodes serving this store: listed with their state and runs, drained and undrained. */
+import type { CallContext } from '../../../shared/contract';
+import { iso } from '../../../shared/dates';
+import type { NodeInfo } from '../../../shared/model/misc';
+import type { Clock } from '../clock';
+import type { NodeKeeper } from '../nodeKeeper';
+import type { NodeState } from '../store/nodesStore';
+import type { Store } from '../store/store';
+
+export interface NodesServiceDeps {
+  store: Store;
+  clock: Clock;
+  /** This engine as a node (null: it does not schedule, e.g. the CLI). */
+  keeper: NodeKeeper | null;
+}
+
+const stateOf = (n: NodeState): NodeInfo['state'] => (n.lost_at !== null ? 'lost' : n.stopped_at !== null ? 'stopped' : n.alive ? 'alive' : 'late');
+
+export class NodesService {
+  constructor(private readonly deps: NodesServiceDeps) {}
+
+  list(): NodeInfo[] {
+    const { store, keeper } = this.deps;
+    const running = store.nodes.runsInProgress();
+    return store.nodes.list().map((n) => this.info(n, running.get(n.id) ?? 0, keeper?.id === n.id));
+  }
+
+  /** Sets a node's draining flag; this node follows at once, another at its next heartbeat (a third of its lease). */
+  setDraining(id: string, draining: boolean, ctx: CallContext): NodeInfo {
+    const { store, keeper, clock } = this.deps;
+    store.nodes.setDraining(id, draining, ctx.actor, clock.now());
+    if (keeper?.id === id) keeper.applyDraining(draining);
+    return this.list().find((n) => n.id === id)!;
+  }
+
+  private info(n: NodeState, runsInProgress: number, self: boolean): NodeInfo {
+    return {
+      id: n.id,
+      address: n.address,
+      version: n.version,
+      host: n.host,
+      pid: n.pid,
+      startedAt: iso(n.started_at)!,
+      heartbeatAt: iso(n.heartbeat_at)!,
+      leaseSeconds: n.lease_ms / 1000,
+      draining: n.draining === 1,
+      state: stateOf(n),
+      runsInProgress,
+      self,
+    };
+  }
+}
