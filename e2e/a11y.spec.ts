@@ -35,6 +35,7 @@ test('every page in both themes: no serious or critical axe-core violations', as
     ['run', `#/runs/${run.id}`],
     ['audit', '#/audit'],
     ['notifications', '#/notifications'],
+    ['nodes', '#/nodes'],
   ];
   const found: string[] = [];
   for (const scheme of ['light', 'dark'] as const) {

@@ -35,6 +35,7 @@ test('every page fits from a 1024-wide window to 4K: nothing scrolls sideways, t
     ['run', `#/runs/${run.id}`, 'All runs of this job'],
     ['audit', '#/audit', null],
     ['notifications', '#/notifications', null],
+    ['nodes', '#/nodes', 'Drain'],
   ];
   const problems: string[] = [];
   for (const size of SIZES) {

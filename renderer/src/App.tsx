@@ -7,6 +7,7 @@ import { Login } from './components/Login';
 import { SchedulerBar } from './components/SchedulerBar';
 import { AuditScreen } from './screens/AuditScreen';
 import { JobsScreen } from './screens/JobsScreen';
+import { NodesScreen } from './screens/NodesScreen';
 import { NotificationsScreen } from './screens/NotificationsScreen';
 import { RunDetail } from './screens/RunDetail';
 import { RunsScreen } from './screens/RunsScreen';
@@ -38,13 +39,15 @@ function Screen({ route }: { route: Route }) {
       return <RunDetail id={route.id} />;
     case 'audit':
       return <AuditScreen />;
+    case 'nodes':
+      return <NodesScreen />;
     case 'notifications':
       return <NotificationsScreen />;
   }
 }
 
 const section = (r: Route) =>
-  r.name === 'run' || r.name === 'runs' ? 'runs' : r.name === 'audit' || r.name === 'notifications' || r.name === 'dashboard' ? r.name : 'jobs';
+  r.name === 'run' || r.name === 'runs' ? 'runs' : r.name === 'audit' || r.name === 'notifications' || r.name === 'nodes' || r.name === 'dashboard' ? r.name : 'jobs';
 
 function Shell() {
   const route = useRouteStore((s) => s.route);
@@ -71,7 +74,7 @@ function Shell() {
   }, []);
   const current = section(route);
   const stale = useConnectionStore((s) => s.live === 'closed');
-  const link = (name: 'dashboard' | 'jobs' | 'runs' | 'audit' | 'notifications', text: string) => (
+  const link = (name: 'dashboard' | 'jobs' | 'runs' | 'audit' | 'notifications' | 'nodes', text: string) => (
     <a href={hrefOf({ name } as Route)} aria-current={current === name ? 'page' : undefined}>
       {text}
     </a>
@@ -91,6 +94,7 @@ function Shell() {
           {link('runs', 'Runs')}
           {link('audit', 'Audit log')}
           {link('notifications', 'Notifications')}
+          {link('nodes', 'Nodes')}
         </nav>
         <div className="spacer" />
         <SchedulerBar />

@@ -18,6 +18,8 @@ export const schedulerStatusSchema = z.object({
   owner: z.string().nullable(),
   /** A service manager restarts this engine's process when it stops: a whole-process restart is offered. */
   supervised: z.boolean(),
+  /** This node is drained (jobdeck nodes drain): no queued run starts here. */
+  draining: z.boolean(),
   startedAt: isoTime,
 });
 export type SchedulerStatus = z.infer<typeof schedulerStatusSchema>;

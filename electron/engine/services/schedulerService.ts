@@ -40,6 +40,7 @@ export class SchedulerService {
       nextFires: (scheduler?.upcoming(10) ?? []).map((f) => ({ jobId: f.jobId, jobName: f.name, at: iso(f.at)! })),
       owner: scheduler ? null : this.deps.ownerDescription(),
       supervised: this.deps.restartProcess !== undefined,
+      draining: dispatcher.draining,
       startedAt: iso(this.deps.startedAt)!,
     };
   }

@@ -40,6 +40,11 @@ export function SchedulerBar() {
         <span data-testid="scheduler-state">
           {state === 'on' ? 'Scheduler running' : state === 'paused' ? 'Scheduler paused' : state === 'unknown' ? 'Scheduler unknown (disconnected)' : 'Scheduler off'}
         </span>
+        {state !== 'unknown' && status.draining && (
+          <a href={hrefOf({ name: 'nodes' })} className="muted small" data-testid="draining" title="No queued run starts on this node until it is undrained">
+            · drained
+          </a>
+        )}
       </span>
       <span className="count" data-testid="running-count">
         <strong>{status.running}</strong> running

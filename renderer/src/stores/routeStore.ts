@@ -13,7 +13,8 @@ export type Route =
   | { name: 'runs' }
   | { name: 'run'; id: number }
   | { name: 'audit' }
-  | { name: 'notifications' };
+  | { name: 'notifications' }
+  | { name: 'nodes' };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '') || '/';
@@ -30,6 +31,7 @@ export function parseRoute(hash: string): Route {
   if ((m = /^\/runs\/(\d+)$/.exec(path))) return { name: 'run', id: Number(m[1]) };
   if (path === '/audit') return { name: 'audit' };
   if (path === '/notifications') return { name: 'notifications' };
+  if (path === '/nodes') return { name: 'nodes' };
   return { name: 'dashboard' };
 }
 
@@ -51,6 +53,8 @@ export function hrefOf(route: Route): string {
       return '#/audit';
     case 'notifications':
       return '#/notifications';
+    case 'nodes':
+      return '#/nodes';
   }
 }
 
