@@ -5,7 +5,7 @@
  * imports, and the scheduler's reads.
  */
 import { expect, it } from 'vitest';
-import type { JobdeckError } from '../../shared/errors';
+import { refusal } from './refusal';
 import { JOB_DEFAULTS, type JobSpec } from '../../shared/model/job';
 import type { JobWrite } from '../../electron/engine/store/jobsStore';
 import type { ContractBackend } from './storeContract';
@@ -27,14 +27,6 @@ const write = (name: string, extra: WriteExtra = {}): JobWrite => ({
   spec: spec(name, extra.spec),
 });
 
-async function refusal(promise: Promise<unknown>): Promise<JobdeckError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as JobdeckError;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
 
 export function jobsContract(backend: string, withStore: WithStore): void {
   it(

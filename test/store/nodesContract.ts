@@ -7,7 +7,7 @@
  * them to run out (the database's clock cannot be injected).
  */
 import { expect, it } from 'vitest';
-import type { JobdeckError } from '../../shared/errors';
+import { refusal } from './refusal';
 import { JOB_DEFAULTS, type JobSpec } from '../../shared/model/job';
 import type { ContractBackend } from './storeContract';
 
@@ -16,14 +16,6 @@ type WithStore = (fn: (b: ContractBackend) => Promise<void>) => () => Promise<vo
 const node = (id: string, leaseMs = 30_000) => ({ id, address: `http://10.0.0.${id.length}:8080`, version: '0.1.0', host: `host-${id}`, pid: 100 + id.length, leaseMs });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function refusal(promise: Promise<unknown>): Promise<JobdeckError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as JobdeckError;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
 
 export function nodesContract(backend: string, withStore: WithStore): void {
   it(

@@ -8,6 +8,7 @@
  */
 import { expect, it } from 'vitest';
 import type { JobdeckError } from '../../shared/errors';
+import { refusal } from './refusal';
 import { JOB_DEFAULTS, type JobSpec } from '../../shared/model/job';
 import type { EndRecord } from '../../electron/engine/store/runsStore';
 import { PENDING_STATE } from '../../electron/engine/store/taskRows';
@@ -15,14 +16,6 @@ import type { ContractBackend } from './storeContract';
 
 type WithStore = (fn: (b: ContractBackend) => Promise<void>) => () => Promise<void>;
 
-async function refusal(promise: Promise<unknown>): Promise<JobdeckError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as JobdeckError;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
 
 const end = (runId: number, jobId: number, over: Partial<EndRecord['end']> = {}, extra: Partial<EndRecord> = {}): EndRecord => ({
   runId,

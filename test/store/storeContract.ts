@@ -18,6 +18,7 @@ import type { TasksStore } from '../../electron/engine/store/tasksStore';
 import type { UsersStore } from '../../electron/engine/store/usersStore';
 import type { Promised } from '../../electron/engine/store/work';
 import { jobsContract } from './jobsContract';
+import { refusal } from './refusal';
 import { nodesContract } from './nodesContract';
 import { concurrencyContract, runsContract } from './runsContract';
 
@@ -42,14 +43,6 @@ export interface ContractBackend {
   close(): Promise<void>;
 }
 
-export async function refusal(promise: Promise<unknown>): Promise<JobdeckError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as JobdeckError;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
 
 /** A test body given a fresh store, closed after it. */
 export const withStoreOf =

@@ -239,6 +239,12 @@ export class RunStateMachine {
   /** QUEUED | IN_PROGRESS -> FAILED (INTERRUPTED) for every run of a dead process; retries queued here when asked. */
   interrupt(owner: string, retry: boolean): RunRow[] {
     const { interrupted, retries } = this.deps.store.runs.interruptOwner(owner, this.deps.clock.now(), retry ? this.deps.owner : null);
+    this.interrupted(interrupted, retries);
+    return interrupted;
+  }
+
+  /** Runs the store ended as interrupted, and the retries it queued for them: published, waiters settled, retries taken. */
+  private interrupted(interrupted: readonly RunRow[], retries: RunRow[]): void {
     for (const row of interrupted) {
       this.publish(row.id);
       this.publishTasks(row.id);
@@ -246,7 +252,6 @@ export class RunStateMachine {
     }
     for (const row of retries) this.publish(row.id);
     if (retries.length) this.deps.onQueued(retries);
-    return interrupted;
   }
 
   /**
@@ -255,15 +260,7 @@ export class RunStateMachine {
    */
   reapLostNodes(): LostNode[] {
     const lost = this.deps.store.nodes.reapLost(this.deps.owner);
-    for (const { interrupted, retries } of lost) {
-      for (const row of interrupted) {
-        this.publish(row.id);
-        this.publishTasks(row.id);
-        this.settle(row.id);
-      }
-      for (const row of retries) this.publish(row.id);
-      if (retries.length) this.deps.onQueued(retries);
-    }
+    for (const { interrupted, retries } of lost) this.interrupted(interrupted, retries);
     return lost;
   }
 
