@@ -124,4 +124,42 @@ export function jobsContract(backend: string, withStore: WithStore): void {
       expect(await store.jobs.hasDependents()).toBe(true);
     }),
   );
+
+  it(
+    `jobs (${backend}): deleted with their runs, logs and files in one intent; refused while a run waits, while another job needs it, or at a stale revision; ids never given again`,
+    withStore(async ({ store }) => {
+      const doomed = await store.jobs.create(write('doomed', { spec: { overlap: 'queue' } }));
+      const keep = await store.jobs.create(write('keep'));
+      const run = await store.runs.queue({ jobId: doomed, trigger: 'api', by: 'ada' }, 'node-a', 1000);
+      const row = async () => (await store.jobs.get(doomed))!;
+      const busy = await refusal(store.jobDeletion.delete(await row(), 'ada', 2000, () => {}));
+      expect([busy.code, busy.message]).toEqual(['INVALID_STATE', `job "doomed" has run #${run.id} queued: cancel it or let it end, then delete the job`]);
+      await store.runs.claim([run.id], 'node-a', 2001);
+      await store.runs.commitBatch(
+        [1, 2, 3].map((seq) => ({ runId: run.id, seq, ts: 0, stream: 1, text: `line ${seq}`, task: null })),
+        [{ kind: 'end', record: { runId: run.id, jobId: doomed, end: { status: 'SUCCEEDED', failure: null, finishedAt: 2100, exitCode: 0, signal: null, error: null, lastSeq: 3, resultFile: null }, files: [{ name: 'out.csv', size: 3, sha256: 'h' }], lock: null, retry: null } }],
+      );
+      const needed = await refusal(store.jobDeletion.delete(await row(), 'ada', 2200, (jobs) => {
+        if (jobs.some((j) => j.id === keep)) throw new Error('keep needs it');
+      }));
+      expect(needed.message).toBe('keep needs it');
+      const stale = await refusal(store.jobDeletion.delete({ ...(await row()), revision: 9 }, 'ada', 2300, () => {}));
+      expect([stale.code, stale.message]).toEqual(['CONFLICT', 'job "doomed" was changed while it was being deleted; look again and retry']);
+
+      const version = await store.jobs.version();
+      expect(await store.jobDeletion.delete(await row(), 'ada', 2400, () => {})).toEqual({ runs: 1, logLines: 3, files: 1 });
+      expect(await store.jobs.get(doomed)).toBeUndefined();
+      expect(await store.runs.get(run.id)).toBeUndefined();
+      expect(await store.runs.files(run.id)).toEqual([]);
+      expect(await store.logs.page(run.id, 0, 10)).toEqual([]);
+      expect(await store.jobs.version()).toBe(version + 1);
+      expect((await store.audit.list({ jobId: doomed, limit: 1, offset: 0 })).items[0]).toMatchObject({ action: 'job.delete', details: { runs: 1, logLines: 3, files: 1 } });
+      // The deleted job's and run's ids are not given out again.
+      const next = await store.jobs.create(write('next'));
+      expect(next).toBeGreaterThan(doomed);
+      expect(next).toBeGreaterThan(keep);
+      const nextRun = await store.runs.queue({ jobId: next, trigger: 'api', by: 'ada' }, 'node-a', 3000);
+      expect(nextRun.id).toBeGreaterThan(run.id);
+    }),
+  );
 }

@@ -17,6 +17,7 @@ storeContract('SQLite', async () => {
       logs: promised(s.logs),
       notify: promised(s.notify),
       nodes: promised(s.nodes),
+      jobDeletion: promised(s.jobDeletion),
     },
     async addLockedRun(lock, jobName, owner) {
       const jobId = (s.db.prepare(FIXTURE.job).get(jobName) as { id: number }).id;

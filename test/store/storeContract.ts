@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobdeckError } from '../../shared/errors';
 import type { AsyncSettingsStore, AuditStore, LocksStore } from '../../electron/engine/store/controlStore';
+import type { JobDeletion } from '../../electron/engine/store/jobDeletion';
 import type { JobsStore } from '../../electron/engine/store/jobsStore';
 import type { LogsStore } from '../../electron/engine/store/logsStore';
 import type { NodesStore } from '../../electron/engine/store/nodesStore';
@@ -34,6 +35,7 @@ export interface ContractStore {
   logs: Promised<LogsStore>;
   notify: Promised<NotifyStore>;
   nodes: Promised<NodesStore>;
+  jobDeletion: Promised<JobDeletion>;
 }
 
 export interface ContractBackend {

@@ -189,8 +189,8 @@ export class JobsService {
    */
   delete(id: number, ctx: CallContext): JobDeletionResult {
     const row = this.row(id);
-    const counts = this.deps.store.jobDeletion.delete(row, ctx.actor, this.deps.clock.now(), () => {
-      const needed = jobsNaming(this.deps.store.jobs.all(), row.name);
+    const counts = this.deps.store.jobDeletion.delete(row, ctx.actor, this.deps.clock.now(), (jobs) => {
+      const needed = jobsNaming(jobs, row.name);
       if (needed.length > 0) {
         const shown = needed.slice(0, 5).join(', ') + (needed.length > 5 ? ` and ${needed.length - 5} more` : '');
         throw new JobdeckError('CONFLICT', `job "${row.name}" is needed by ${shown}: change them first`, 'id');

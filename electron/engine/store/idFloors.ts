@@ -5,7 +5,7 @@
  * links would then name the wrong job or run. Deleting records the highest id
  * seen as a floor in settings; inserts take the larger of the two plus one.
  */
-import type { Db } from './database';
+import { run, sql, type Work } from './work';
 
 export type IdTable = 'jobs' | 'runs';
 
@@ -17,13 +17,21 @@ export function nextIdSql(table: IdTable): string {
     COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE key = '${floorKey(table)}'), 0)) + 1)`;
 }
 
+/**
+ * The statements raising each floor to the highest id in use. PostgreSQL's
+ * identities never go back, so its floors only record what was given out
+ * (a store moved back and forth keeps them).
+ */
+const RAISE_FLOORS = (['jobs', 'runs'] as const).map((table) =>
+  sql(
+    `INSERT INTO settings (key, value) VALUES ('${floorKey(table)}', (SELECT COALESCE(MAX(id), 0) FROM ${table}))
+      ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`,
+    `INSERT INTO settings (key, value) VALUES ('${floorKey(table)}', (SELECT COALESCE(MAX(id), 0) FROM ${table})::text)
+      ON CONFLICT(key) DO UPDATE SET value = GREATEST(CAST(settings.value AS bigint), CAST(excluded.value AS bigint))::text`,
+  ),
+);
+
 /** Raises the floors to the highest ids in use; called in the transaction that deletes rows. */
-export function raiseIdFloorsStatement(db: Db): () => void {
-  const stmts = (['jobs', 'runs'] as const).map((table) =>
-    db.prepare(`INSERT INTO settings (key, value) VALUES ('${floorKey(table)}', (SELECT COALESCE(MAX(id), 0) FROM ${table}))
-      ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`),
-  );
-  return () => {
-    for (const s of stmts) s.run();
-  };
+export function* raiseIdFloors(): Work<void> {
+  for (const statement of RAISE_FLOORS) yield* run(statement);
 }

@@ -4,14 +4,17 @@
  * and the locks its runs left. One transaction, which also writes the audit
  * entry (the audit log keeps the job's earlier entries: who did what stays
  * known) and raises the id floors, so its ids are never given out again.
- * The run folders on disk go afterwards (the service removes them).
+ * The run folders on disk go afterwards (the service removes them). Written
+ * once for both backends (work.ts).
  */
 import { JobdeckError } from '../../../shared/errors';
-import type { Db } from './database';
+import { raiseIdFloors } from './idFloors';
 import { JOBS_VERSION } from './jobsStore';
-import { raiseIdFloorsStatement } from './idFloors';
 import type { JobRow } from './rows';
-import type { Tables, Tx } from './tables';
+import { auditTable } from './tables/auditTable';
+import { jobsTable } from './tables/jobsTable';
+import { settingsTable } from './tables/settingsTable';
+import { get, run, sql, type Performed, type StorePart, type Work } from './work';
 
 export interface JobDeletionCounts {
   runs: number;
@@ -19,56 +22,45 @@ export interface JobDeletionCounts {
   files: number;
 }
 
-export class JobDeletion {
-  private readonly countsStmt;
-  private readonly filesStmt;
-  private readonly activeStmt;
-  private readonly logsStmt;
-  private readonly locksStmt;
-  private readonly jobStmt;
-  private readonly raiseFloors;
+const COUNTS = sql('SELECT COUNT(*) AS runs, COALESCE(SUM(last_seq), 0) AS "logLines" FROM runs WHERE job_id = ?');
+const FILES = sql('SELECT COUNT(*) AS n FROM result_files WHERE run_id IN (SELECT id FROM runs WHERE job_id = ?)');
+const ACTIVE = sql("SELECT id, status FROM runs WHERE job_id = ? AND status IN ('QUEUED','IN_PROGRESS') ORDER BY id LIMIT 1");
+const DELETE_LOGS = sql('DELETE FROM log_lines WHERE run_id IN (SELECT id FROM runs WHERE job_id = ?)');
+const DELETE_LOCKS = sql('DELETE FROM locks WHERE job_id = ?');
+// Runs, result files, task runs, plans, script versions and the incident follow by ON DELETE CASCADE.
+const DELETE_JOB = sql('DELETE FROM jobs WHERE id = ? AND revision = ?');
 
-  constructor(
-    db: Db,
-    private readonly t: Tables,
-    private readonly tx: Tx,
-  ) {
-    this.countsStmt = db.prepare('SELECT COUNT(*) AS runs, COALESCE(SUM(last_seq), 0) AS logLines FROM runs WHERE job_id = ?');
-    this.filesStmt = db.prepare('SELECT COUNT(*) FROM result_files WHERE run_id IN (SELECT id FROM runs WHERE job_id = ?)').pluck();
-    this.activeStmt = db.prepare("SELECT id, status FROM runs WHERE job_id = ? AND status IN ('QUEUED','IN_PROGRESS') ORDER BY id LIMIT 1");
-    this.logsStmt = db.prepare('DELETE FROM log_lines WHERE run_id IN (SELECT id FROM runs WHERE job_id = ?)');
-    this.locksStmt = db.prepare('DELETE FROM locks WHERE job_id = ?');
-    // Runs, result files, task runs, plans, script versions and the incident follow by ON DELETE CASCADE.
-    this.jobStmt = db.prepare('DELETE FROM jobs WHERE id = ? AND revision = ?');
-    this.raiseFloors = raiseIdFloorsStatement(db);
-  }
-
+const writes = {
   /**
-   * Deletes the job as read at `revision`; `refuse` runs inside the
-   * transaction and throws when something else still needs the job. Throws
-   * INVALID_STATE while a run of it is queued or in progress, CONFLICT when
-   * it was changed since it was read.
+   * Deletes the job as read at `revision`; `refuse` is given every job (read
+   * inside the transaction) and throws when one of them still needs this one.
+   * Throws INVALID_STATE while a run of it is queued or in progress, CONFLICT
+   * when it was changed since it was read.
    */
-  delete(row: JobRow, by: string, at: number, refuse: () => void): JobDeletionCounts {
-    return this.tx(() => {
-      const active = this.activeStmt.get(row.id) as { id: number; status: string } | undefined;
-      if (active) {
-        const what = active.status === 'QUEUED' ? 'queued' : 'in progress';
-        throw new JobdeckError('INVALID_STATE', `job "${row.name}" has run #${active.id} ${what}: cancel it or let it end, then delete the job`, 'id');
-      }
-      refuse();
-      const counts = this.countsStmt.get(row.id) as { runs: number; logLines: number };
-      const files = this.filesStmt.get(row.id) as number;
-      this.raiseFloors();
-      this.logsStmt.run(row.id);
-      this.locksStmt.run(row.id);
-      if (this.jobStmt.run(row.id, row.revision).changes !== 1) {
-        throw new JobdeckError('CONFLICT', `job "${row.name}" was changed while it was being deleted; look again and retry`, 'id');
-      }
-      const result = { runs: counts.runs, logLines: counts.logLines, files };
-      this.t.audit.add({ at, actor: by, action: 'job.delete', targetType: 'job', targetId: row.id, targetName: row.name, jobId: row.id, details: result });
-      this.t.settings.increment(JOBS_VERSION);
-      return result;
-    });
-  }
-}
+  *delete(row: JobRow, by: string, at: number, refuse: (jobs: JobRow[]) => void): Work<JobDeletionCounts> {
+    // Locked first on PostgreSQL: no run of it is queued meanwhile.
+    yield* jobsTable.getForUpdate(row.id);
+    const active = yield* get<{ id: number; status: string }>(ACTIVE, row.id);
+    if (active) {
+      const what = active.status === 'QUEUED' ? 'queued' : 'in progress';
+      throw new JobdeckError('INVALID_STATE', `job "${row.name}" has run #${active.id} ${what}: cancel it or let it end, then delete the job`, 'id');
+    }
+    refuse(yield* jobsTable.all());
+    const counts = (yield* get<{ runs: number; logLines: number }>(COUNTS, row.id))!;
+    const files = (yield* get<{ n: number }>(FILES, row.id))!.n;
+    yield* raiseIdFloors();
+    yield* run(DELETE_LOGS, row.id);
+    yield* run(DELETE_LOCKS, row.id);
+    if ((yield* run(DELETE_JOB, row.id, row.revision)) !== 1) {
+      throw new JobdeckError('CONFLICT', `job "${row.name}" was changed while it was being deleted; look again and retry`, 'id');
+    }
+    const result = { runs: Number(counts.runs), logLines: Number(counts.logLines), files: Number(files) };
+    yield* auditTable.add({ at, actor: by, action: 'job.delete', targetType: 'job', targetId: row.id, targetName: row.name, jobId: row.id, details: result });
+    yield* settingsTable.increment(JOBS_VERSION);
+    return result;
+  },
+};
+
+export const jobDeletionPart: StorePart<Record<string, never>, typeof writes> = { reads: {}, writes };
+
+export type JobDeletion = Performed<typeof writes>;

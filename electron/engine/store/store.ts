@@ -6,7 +6,7 @@
  * so that an asynchronous implementation (PostgreSQL) changes signatures,
  * not the logic of its callers.
  */
-import { JobDeletion } from './jobDeletion';
+import { jobDeletionPart, type JobDeletion } from './jobDeletion';
 import { DashboardStore } from './dashboardStore';
 import { notifyPart, type NotifyStore } from './notifyStore';
 import { openDatabase, type Db, type OpenOptions } from './database';
@@ -15,10 +15,9 @@ import { runsPart, type RunsStore } from './runsStore';
 import { tasksPart, type TasksStore } from './tasksStore';
 import { usersPart, type UsersStore } from './usersStore';
 import { auditPart, locksPart, settingsPart, type AuditStore, type LocksStore, type SettingsStore } from './controlStore';
-import { makeTables, type Tx } from './tables';
 import { logsPart, type LogsStore } from './logsStore';
 import { nodesPart, type NodesStore } from './nodesStore';
-import { SqliteSteps, sqlitePart } from './work';
+import { SqliteSteps, sqlitePart, type Tx } from './work';
 
 export class Store {
   readonly jobs: JobsStore;
@@ -38,7 +37,6 @@ export class Store {
   /** `db` is exposed for tests and the bench only (they inspect and doctor rows). */
   constructor(readonly db: Db) {
     const steps = new SqliteSteps(db);
-    const t = makeTables(steps);
     const tx: Tx = (fn) => (db.inTransaction ? fn() : db.transaction(fn).immediate());
     this.jobs = sqlitePart(steps, tx, jobsPart);
     // Nothing to store opens no transaction (one would wait for another process's write lock).
@@ -56,7 +54,7 @@ export class Store {
     this.notify = sqlitePart(steps, tx, notifyPart);
     this.nodes = sqlitePart(steps, tx, nodesPart);
     this.dashboard = new DashboardStore(db);
-    this.jobDeletion = new JobDeletion(db, t, tx);
+    this.jobDeletion = sqlitePart(steps, tx, jobDeletionPart);
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();
   }
 

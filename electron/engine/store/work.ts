@@ -192,6 +192,9 @@ export class SqliteSteps {
   }
 }
 
+/** Runs fn in one SQLite write transaction; nested calls join the outer one. */
+export type Tx = <T>(fn: () => T) => T;
+
 /** The synchronous form of an object of work functions: each call performed at once on SQLite. */
 export type Performed<F> = {
   [K in keyof F]: F[K] extends (...args: infer A) => Work<infer R> ? (...args: A) => R : never;

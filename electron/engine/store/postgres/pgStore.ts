@@ -5,6 +5,7 @@
  * (../store.ts) performs the same work synchronously.
  */
 import { auditPart, locksPart, settingsPart, type AsyncSettingsStore } from '../controlStore';
+import { jobDeletionPart } from '../jobDeletion';
 import { jobsPart } from '../jobsStore';
 import { nodesPart } from '../nodesStore';
 import { notifyPart } from '../notifyStore';
@@ -26,6 +27,7 @@ export class PgStore {
   readonly logs;
   readonly notify;
   readonly nodes;
+  readonly jobDeletion;
 
   private constructor(readonly steps: PgSteps) {
     this.users = pgPart(steps, usersPart);
@@ -38,6 +40,7 @@ export class PgStore {
     this.logs = pgPart(steps, logsPart);
     this.notify = pgPart(steps, notifyPart);
     this.nodes = pgPart(steps, nodesPart);
+    this.jobDeletion = pgPart(steps, jobDeletionPart);
   }
 
   /** Connects, brings the schema up to date (under the schema's advisory lock) and opens a pool. */
