@@ -154,40 +154,36 @@ describe.skipIf(missing)(`jobdeck migrate into PostgreSQL${missing ? ` (skipped:
     expect(await server.query(url.split('/').pop()!, `SELECT to_regclass('jobdeck.jobs')::text AS t, to_regnamespace('jobdeck')::text AS s`)).toEqual([{ t: null, s: null }]);
   });
 
-  it('the verification catches a target that stores something else than it was given', async () => {
+  /** A filled folder's store, and a PostgreSQL connection inside a transaction that has just created the schema (rolled back after). */
+  async function withSchemaReady(fn: (pg: Awaited<ReturnType<typeof connectPostgres>>, store: Store) => Promise<void>): Promise<void> {
     const dataDir = await filledFolder();
-    const url = await server.createDatabase();
-    const pg = await connectPostgres(url);
+    const pg = await connectPostgres(await server.createDatabase());
     const store = Store.open(dbFile(dataDir));
     try {
       await pg.query('BEGIN');
       await migratePostgres(pg, Date.now());
+      await fn(pg, store);
+      await pg.query('ROLLBACK');
+    } finally {
+      store.close();
+      await pg.end();
+    }
+  }
+
+  it('the verification catches a target that stores something else than it was given', async () => {
+    await withSchemaReady(async (pg, store) => {
       // A trigger that changes each log line on its way in: same count, other contents.
       await pg.query(`CREATE FUNCTION jobdeck.shout() RETURNS trigger AS $$ BEGIN NEW.text := upper(NEW.text); RETURN NEW; END $$ LANGUAGE plpgsql`);
       await pg.query(`CREATE TRIGGER shout BEFORE INSERT ON log_lines FOR EACH ROW EXECUTE FUNCTION jobdeck.shout()`);
       await expect(copyStore(store.db, pg)).rejects.toThrow(/verification failed for table log_lines: \d+ rows read from SQLite, \d+ in PostgreSQL \(the same count, but different contents\)/);
-      await pg.query('ROLLBACK');
-    } finally {
-      store.close();
-      await pg.end();
-    }
+    });
   });
 
   it('refuses a schema whose columns differ from the SQLite store', async () => {
-    const dataDir = await filledFolder();
-    const url = await server.createDatabase();
-    const pg = await connectPostgres(url);
-    const store = Store.open(dbFile(dataDir));
-    try {
-      await pg.query('BEGIN');
-      await migratePostgres(pg, Date.now());
+    await withSchemaReady(async (pg, store) => {
       await pg.query('ALTER TABLE webhooks DROP COLUMN style');
       await expect(copyStore(store.db, pg)).rejects.toThrow(/table webhooks differs between the SQLite store \(.*style.*\) and the PostgreSQL schema/);
-      await pg.query('ROLLBACK');
-    } finally {
-      store.close();
-      await pg.end();
-    }
+    });
   });
 
   it('every SQLite table is copied, in an order that respects the foreign keys', () => {
