@@ -23,7 +23,7 @@ function runsHere(args) {
   if (process.env.JOBDECK_SERVER || args.some((a) => a === '--server' || a.startsWith('--server='))) return false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] ?? '';
-    if (a === '--data-dir' || a === '--token') i += 1;
+    if (a === '--data-dir' || a === '--token' || a === '--database') i += 1;
     else if (!a.startsWith('-')) return a === 'run';
   }
   return false;

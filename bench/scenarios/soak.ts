@@ -112,7 +112,7 @@ clearInterval(sampler);
 await sleep(3000);
 const endHeap = heapMb();
 const endRss = process.memoryUsage().rss / 1024 / 1024;
-const runsDone = engine.services.runs.list({ limit: 1 }).total;
+const runsDone = (await engine.services.runs.list({ limit: 1 })).total;
 const owner = engine.instanceId;
 await server.close(10_000);
 // Whatever the runs started must be gone with them.

@@ -11,6 +11,7 @@ import type WebSocketClass from 'ws';
 import { lazyPackage } from '../engine/lazyPackage';
 import { createHttpClient, type SocketLike } from '../../shared/client/httpClient';
 import { resolveDataDir } from '../engine/paths';
+import { parseDatabaseUrl } from '../engine/store/postgres/pgDatabase';
 import { LOG_LEVELS, streamLogger, type Logger, type LogLevel } from '../engine/logger';
 
 /** The WebSocket client, loaded only by commands that talk to a server. */
@@ -41,6 +42,21 @@ export interface GlobalOptions {
   /** A jobdeck serve to work against instead of a data folder. */
   server?: string;
   token?: string;
+  /** A PostgreSQL URL: the store is that database instead of the folder's SQLite file. */
+  database?: string;
+}
+
+/** The PostgreSQL store asked for (--database, else JOBDECK_DATABASE_URL), or undefined for the folder's SQLite file. */
+export function databaseOf(opts: GlobalOptions): string | undefined {
+  const fromFlag = opts.database !== undefined;
+  const url = (opts.database ?? process.env.JOBDECK_DATABASE_URL ?? '').trim();
+  if (!url) return undefined;
+  const option = fromFlag ? '--database' : 'JOBDECK_DATABASE_URL';
+  try {
+    return parseDatabaseUrl(url, option);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** The server the CLI talks to (--server, else JOBDECK_SERVER), or null for a local data folder. */
@@ -48,6 +64,7 @@ export function serverOf(opts: GlobalOptions): { url: string; token: string } | 
   const url = (opts.server ?? process.env.JOBDECK_SERVER ?? '').trim();
   if (!url) return null;
   if (opts.dataDir) throw new UsageError('give --data-dir or --server, not both');
+  if (opts.database) throw new UsageError('give --database or --server, not both');
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -94,8 +111,9 @@ export async function withEngine<T>(
       client.close?.();
     }
   }
-  const engine = Engine.open({
+  const engine = await Engine.connect({
     dataDir: dataDirOf(opts),
+    database: databaseOf(opts),
     scheduler: false,
     // Runs start from the launcher, which stops them if this process is killed (even with kill -9).
     spawner: 'launcher',

@@ -27,6 +27,7 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'data folder (default: $JOBDECK_DATA_DIR, else the per-user app-data folder)')
     .option('--server <url>', 'work against a jobdeck serve instead of a data folder (default: $JOBDECK_SERVER)')
     .option('--token <token>', 'API token for --server (default: $JOBDECK_TOKEN)')
+    .option('--database <url>', 'keep the data in this PostgreSQL database (postgres://user:password@host/db), shared by the nodes of a cluster, instead of the data folder\'s SQLite file (default: $JOBDECK_DATABASE_URL)')
     .enablePositionalOptions()
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();

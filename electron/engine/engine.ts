@@ -21,6 +21,9 @@ import { LauncherPool } from './runner/launcherPool';
 import { PAUSED_SETTING } from './services/schedulerService';
 import { Checkpointer } from './store/checkpointer';
 import { Store } from './store/store';
+import { sqliteEngineStore, type EngineStore } from './store/engineStore';
+import { PgStore } from './store/postgres/pgStore';
+import { FollowingClock, systemClock } from './clock';
 import { wire, type Parts } from './wiring';
 
 export type { EngineOptions } from './options';
@@ -40,36 +43,46 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Engine {
   readonly config: EngineConfig;
-  readonly store: Store;
+  /** The data store, SQLite or PostgreSQL, as every part of the engine uses it. */
+  readonly data: EngineStore;
   readonly handlers: Handlers;
   readonly services: Parts['services'];
   readonly startedAt = Date.now();
+  /** Resolves once start-up (recovery, dependents, the first schedule load) is done. */
+  readonly ready: Promise<void>;
   private readonly parts: Parts;
   private readonly instance: InstanceLock;
   private readonly schedulerLock: SchedulerLock | null;
+  private readonly sqlite: Store | null;
+  private readonly pg: PgStore | null;
   /** Runs the store's WAL checkpoints off the engine's thread (null: SQLite runs them in commits). */
   readonly checkpointer: Checkpointer | null;
   private closing: Promise<void> | null = null;
   private hurry: (() => void) | null = null;
-  private scheduling = false;
+  private scheduling: Promise<void> | null = null;
 
-  private constructor(options: EngineOptions) {
-    this.config = resolveEngineOptions(options);
-    const { dataDir, nativeBinding } = this.config;
-    mkdirSync(dataDir, { recursive: true });
-    this.store = Store.open(dbFile(dataDir), { nativeBinding });
+  private constructor(config: EngineConfig, store: { sqlite: Store } | { pg: PgStore }) {
+    this.config = config;
+    const { dataDir, nativeBinding } = config;
+    this.sqlite = 'sqlite' in store ? store.sqlite : null;
+    this.pg = 'pg' in store ? store.pg : null;
+    this.data = this.sqlite ? sqliteEngineStore(this.sqlite) : this.pg!;
+    const closeStore = () => {
+      this.sqlite?.close();
+      void this.pg?.close();
+    };
     try {
       this.instance = new InstanceLock(dataDir, nativeBinding);
     } catch (err) {
-      this.store.close();
+      closeStore();
       throw err;
     }
     let schedulerLock: SchedulerLock | null = null;
-    if (this.config.scheduler) {
-      const got = SchedulerLock.acquire(dataDir, { kind: this.config.hostKind, instance: this.instance.id }, nativeBinding);
+    if (config.scheduler) {
+      const got = SchedulerLock.acquire(dataDir, { kind: config.hostKind, instance: this.instance.id }, nativeBinding);
       if (!(got instanceof SchedulerLock)) {
         this.instance.release();
-        this.store.close();
+        closeStore();
         throw new JobdeckError(
           'SCHEDULER_LOCKED',
           `The data folder ${dataDir} is already scheduled by ${describeOwner(got)}. Stop it first, or use another --data-dir.`,
@@ -79,58 +92,119 @@ export class Engine {
     }
     this.schedulerLock = schedulerLock;
     this.parts = wire({
-      config: this.config,
-      store: this.store,
+      config,
+      store: this.data,
       owner: this.instance.id,
       schedules: schedulerLock !== null,
       startedAt: this.startedAt,
-      helperPath: this.config.helperPath ?? findHelper(),
-      isAlive: (owner) => InstanceLock.isAlive(dataDir, owner, nativeBinding),
-      forgetOwner: (owner) => InstanceLock.forget(dataDir, owner),
+      helperPath: config.helperPath ?? findHelper(),
+      // On PostgreSQL the runs of other nodes are theirs until their lease runs out (the node keeper reaps
+      // them then); the folder's instance locks say only who uses this folder.
+      isAlive: (owner) => (this.pg ? true : InstanceLock.isAlive(dataDir, owner, nativeBinding)),
+      forgetOwner: (owner) => {
+        if (!this.pg) InstanceLock.forget(dataDir, owner);
+      },
       ownerDescription: () => {
         const info = SchedulerLock.owner(dataDir);
         return info ? describeOwner(info) : null;
       },
       isClosing: () => this.closing !== null,
     });
-    this.handlers = this.parts.handlers;
+    // Calls wait for start-up (recovery, the first schedule load): every answer sees the engine as opened.
+    const handlers: Record<string, (input: never, ctx: never) => Promise<unknown>> = {};
+    for (const [name, handler] of Object.entries(this.parts.handlers) as [string, (input: never, ctx: never) => Promise<unknown>][]) {
+      handlers[name] = async (input, ctx) => {
+        await this.ready;
+        return handler(input, ctx);
+      };
+    }
+    this.handlers = handlers as unknown as Handlers;
     this.services = this.parts.services;
     // The engine that schedules the folder lives long and commits often: its checkpoints go to a worker thread.
     this.checkpointer =
-      schedulerLock && this.config.backgroundCheckpoints
-        ? new Checkpointer({ file: dbFile(dataDir), db: this.store.db, nativeBinding, onProblem: (m) => this.config.logger.warn(m) })
+      this.sqlite && schedulerLock && config.backgroundCheckpoints
+        ? new Checkpointer({ file: dbFile(dataDir), db: this.sqlite.db, nativeBinding, onProblem: (m) => config.logger.warn(m) })
         : null;
+    this.ready = this.start();
+    // Reported as a background error; Engine.connect() also rejects with it.
+    this.ready.catch((err: unknown) => config.onError(err));
   }
 
-  /** Opens a data folder: interrupts runs of dead processes, then (unless told to wait) starts scheduling. */
+  /**
+   * Opens a data folder's SQLite store: interrupts runs of dead processes,
+   * then (unless told to wait) starts scheduling. Start-up goes on after it
+   * returns (`ready`); calls made meanwhile are answered in order.
+   */
   static open(options: EngineOptions): Engine {
-    const engine = new Engine(options);
+    if (options.database) throw new JobdeckError('VALIDATION_FAILED', 'an engine on PostgreSQL is opened with Engine.connect()', 'database');
+    const config = resolveEngineOptions(options);
+    mkdirSync(config.dataDir, { recursive: true });
+    const store = Store.open(dbFile(config.dataDir), { nativeBinding: config.nativeBinding });
+    return new Engine(config, { sqlite: store });
+  }
+
+  /** Opens an engine on either store (PostgreSQL when `database` is given) and waits for its start-up. */
+  static async connect(options: EngineOptions): Promise<Engine> {
+    if (!options.database) {
+      const engine = Engine.open(options);
+      await engine.ready;
+      return engine;
+    }
+    const config = resolveEngineOptions({ ...options, clock: new FollowingClock(options.clock ?? systemClock) });
+    mkdirSync(config.dataDir, { recursive: true });
+    const store = await PgStore.open(options.database);
+    const engine = new Engine(config, { pg: store });
+    await engine.ready;
+    return engine;
+  }
+
+  private async start(): Promise<void> {
+    const { parts, config } = this;
     try {
-      if (engine.config.startLaunchers && engine.parts.port instanceof LauncherPool) engine.parts.port.warmUp();
-      engine.parts.recover();
-      engine.parts.checkDependents();
-      engine.parts.external.start();
-      engine.parts.sender.start();
-      if (engine.config.startScheduler) engine.startScheduling();
-      engine.parts.summaries.warm(() => engine.closing !== null, engine.config.onError);
+      if (config.startLaunchers && parts.port instanceof LauncherPool) parts.port.warmUp();
+      if (config.clock instanceof FollowingClock) await this.followDatabaseClock(config.clock);
+      await parts.recover();
+      await parts.checkDependents();
+      await parts.external.start();
+      parts.sender.start();
+      if (config.startScheduler) await this.startScheduling();
+      parts.summaries.warm(() => this.closing !== null, config.onError);
     } catch (err) {
-      void engine.close(0);
+      if (this.closing) return;
+      void this.close(0);
       throw err;
     }
-    return engine;
+  }
+
+  /** Sets this node's clock to the database's (due times and leases then agree across nodes). */
+  private async followDatabaseClock(clock: FollowingClock): Promise<void> {
+    const sent = clock.baseNow();
+    const theirs = await this.data.nodes.now();
+    clock.follow(theirs, sent, clock.baseNow());
+    if (Math.abs(clock.offsetMs) > 1000) {
+      this.config.logger.warn(`this machine's clock is ${Math.round(clock.offsetMs / 1000)} s ${clock.offsetMs > 0 ? 'behind' : 'ahead of'} the database's: schedules follow the database's`);
+    }
   }
 
   /**
    * Starts firing schedules (serve calls it once it listens, with its URL as
    * this node's address). Idempotent.
    */
-  startScheduling(address?: string): void {
+  startScheduling(address?: string): Promise<void> {
     const { scheduler, port } = this.parts;
-    if (!scheduler || this.scheduling || this.closing) return;
-    this.scheduling = true;
-    this.parts.keeper?.start(address ?? this.config.nodeAddress);
-    if (port instanceof LauncherPool) port.warmUp();
-    scheduler.start(this.store.settings.get(PAUSED_SETTING, false));
+    if (!scheduler || this.closing) return Promise.resolve();
+    this.scheduling ??= (async () => {
+      await this.parts.keeper?.start(address ?? this.config.nodeAddress);
+      if (port instanceof LauncherPool) port.warmUp();
+      await scheduler.start(await this.data.settings.get(PAUSED_SETTING, false));
+    })();
+    return this.scheduling;
+  }
+
+  /** The SQLite store (tests and the bench inspect its rows); an engine on PostgreSQL has none. */
+  get store(): Store {
+    if (!this.sqlite) throw new JobdeckError('INVALID_STATE', 'this engine keeps its data in PostgreSQL, not a SQLite file');
+    return this.sqlite;
   }
 
   get dataDir(): string {
@@ -196,7 +270,9 @@ export class Engine {
       p.external.stop();
       p.stopStatusEvents();
       p.dispatcher.close();
-      for (const e of p.dispatcher.drain()) p.machine.cancelQueued(e.runId, by);
+      await p.scheduler?.settled();
+      await p.dispatcher.whenIdle();
+      for (const e of p.dispatcher.drain()) await p.machine.cancelQueued(e.runId, by);
       let hurried = false;
       this.hurry = () => {
         hurried = true;
@@ -213,19 +289,21 @@ export class Engine {
       await p.sender.drain(this.config.notifyDrainMs);
       p.sender.close();
       // Runs whose end could not be recorded (a launcher that never answered): say so now, not at the next start.
-      if (p.machine.size > 0) p.machine.interrupt(this.instance.id, false);
+      if (p.machine.size > 0) await p.machine.interrupt(this.instance.id, false);
       await p.janitor.close();
+      await p.machine.delivered();
     } catch (err) {
       this.config.onError(err);
     } finally {
       p.sender.close();
       // Listed as stopped (not lost): its runs have ended.
-      p.keeper?.stop();
+      await p.keeper?.stop().catch((err: unknown) => this.config.onError(err));
       // Its connection closes first, so the engine's close is the last one and removes the log.
       await this.checkpointer?.stop();
       this.schedulerLock?.release();
       this.instance.release();
-      this.store.close();
+      this.sqlite?.close();
+      await this.pg?.close().catch((err: unknown) => this.config.onError(err));
     }
   }
 }

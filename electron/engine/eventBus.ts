@@ -21,9 +21,9 @@ interface Sub {
 
 export interface Backlog {
   /** A page of stored lines of a run after a sequence number (bounded in lines and bytes), and whether more follow. */
-  logs(runId: number, afterSeq: number): { lines: LogLine[]; more: boolean };
+  logs(runId: number, afterSeq: number): Promise<{ lines: LogLine[]; more: boolean }>;
   /** The run as stored now. */
-  run(runId: number): Run | undefined;
+  run(runId: number): Promise<Run | undefined>;
 }
 
 export class EventBus {
@@ -58,7 +58,7 @@ export class EventBus {
     const entry: Sub = { sub, listener, seq: sub.afterSeq ?? 0, held: null };
     this.subs.add(entry);
     if (sub.runId !== undefined) this.runSubs += 1;
-    if (sub.runId !== undefined && sub.afterSeq !== undefined) this.deliverBacklog(entry, sub.runId);
+    if (sub.runId !== undefined && sub.afterSeq !== undefined) void this.deliverBacklog(entry, sub.runId);
     return () => {
       if (this.subs.delete(entry) && sub.runId !== undefined) this.runSubs -= 1;
     };
@@ -90,31 +90,27 @@ export class EventBus {
    * Sends stored lines after s.seq, a page per event-loop turn (a long
    * backlog must not stall the engine), then releases held live events.
    */
-  private deliverBacklog(s: Sub, runId: number): void {
+  private async deliverBacklog(s: Sub, runId: number): Promise<void> {
     s.held = [];
-    const first = this.backlog.run(runId);
-    const jobId = first?.jobId ?? 0;
-    const page = (): void => {
-      if (!this.subs.has(s)) return;
-      let more = false;
-      try {
-        const next = this.backlog.logs(runId, s.seq);
-        more = next.more;
+    try {
+      const first = await this.backlog.run(runId);
+      const jobId = first?.jobId ?? 0;
+      // Bounded: each page delivers at least one line past s.seq, or ends the replay.
+      for (;;) {
+        if (!this.subs.has(s)) return;
+        const next = await this.backlog.logs(runId, s.seq);
         if (next.lines.length > 0) this.deliver(s, { type: 'log', runId, jobId, lines: next.lines });
-      } catch {
-        more = false; // the store went away (shutdown): stop replaying
-      }
-      if (more) {
-        setImmediate(page);
-        return;
+        if (!next.more) break;
+        await new Promise((r) => setImmediate(r));
       }
       // Where the run is now (a client resuming a finished run learns it finished).
-      const now = this.backlog.run(runId);
+      const now = await this.backlog.run(runId);
       if (now) this.deliver(s, { type: 'run', run: now });
-      const held = s.held ?? [];
-      s.held = null;
-      for (const event of held) this.deliver(s, event);
-    };
-    page();
+    } catch {
+      // The store went away (shutdown): stop replaying.
+    }
+    const held = s.held ?? [];
+    s.held = null;
+    for (const event of held) this.deliver(s, event);
   }
 }

@@ -5,7 +5,7 @@
  * of processes that died (recovery). Polled: SQLite's data_version tells
  * cheaply whether another connection committed anything.
  */
-import type { Store } from './store/store';
+import type { EngineStore as Store } from './store/engineStore';
 
 export interface ExternalSyncDeps {
   store: Store;
@@ -13,29 +13,35 @@ export interface ExternalSyncDeps {
   pollMs: number;
   recoveryEveryMs: number;
   /** A cancel was requested (by another process) for a run of this engine. */
-  cancel(runId: number, by: string): void;
+  cancel(runId: number, by: string): Promise<void>;
   /** Job definitions changed elsewhere. */
-  jobsChanged(): void;
+  jobsChanged(): Promise<void>;
   /** Something changed elsewhere: queued runs may be able to start. */
-  pump(): void;
-  recover(): void;
+  pump(): Promise<void>;
+  recover(): Promise<void>;
   onError(err: unknown): void;
 }
 
 export class ExternalSync {
   private timer: NodeJS.Timeout | null = null;
-  private lastVersion: number;
-  private lastJobsVersion: number;
+  private lastVersion: number | null = null;
+  private lastJobsVersion: number | null = null;
   private lastRecovery = Date.now();
+  private checking: Promise<void> | null = null;
 
-  constructor(private readonly deps: ExternalSyncDeps) {
-    this.lastVersion = deps.store.externalVersion();
-    this.lastJobsVersion = deps.store.jobs.version();
-  }
+  constructor(private readonly deps: ExternalSyncDeps) {}
 
-  start(): void {
+  /** Takes the store's versions as they are now, then looks for changes every pollMs. */
+  async start(): Promise<void> {
     if (this.timer) return;
-    this.timer = setInterval(() => this.check(), this.deps.pollMs);
+    this.lastVersion = this.deps.store.externalVersion();
+    this.lastJobsVersion = await this.deps.store.jobs.version();
+    this.timer = setInterval(() => {
+      // One check at a time: a slow store must not pile them up.
+      this.checking ??= this.check().finally(() => {
+        this.checking = null;
+      });
+    }, this.deps.pollMs);
     this.timer.unref();
   }
 
@@ -44,25 +50,26 @@ export class ExternalSync {
     this.timer = null;
   }
 
-  check(): void {
+  /** Looks for what other processes changed (on PostgreSQL, where no commit counter tells, every time). */
+  async check(): Promise<void> {
     const { deps } = this;
     try {
       if (Date.now() - this.lastRecovery > deps.recoveryEveryMs) {
         this.lastRecovery = Date.now();
-        deps.recover();
+        await deps.recover();
       }
       const version = deps.store.externalVersion();
-      if (version === this.lastVersion) return;
+      if (version !== null && version === this.lastVersion) return;
       this.lastVersion = version;
-      for (const { id, cancel_by } of deps.store.runs.cancelRequested(deps.owner)) deps.cancel(id, cancel_by);
-      const jobsVersion = deps.store.jobs.version();
+      for (const { id, cancel_by } of await deps.store.runs.cancelRequested(deps.owner)) await deps.cancel(id, cancel_by);
+      const jobsVersion = await deps.store.jobs.version();
       if (jobsVersion !== this.lastJobsVersion) {
         this.lastJobsVersion = jobsVersion;
-        deps.jobsChanged();
+        await deps.jobsChanged();
       }
-      deps.pump();
+      await deps.pump();
     } catch (err) {
-      deps.onError(err);
+      if (deps.store.isOpen) deps.onError(err);
     }
   }
 }

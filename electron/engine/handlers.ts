@@ -11,7 +11,7 @@ import type { SchedulerService } from './services/schedulerService';
 import type { TaskRunsService } from './services/taskRunsService';
 import type { NodesService } from './services/nodesService';
 import type { UsersService } from './services/usersService';
-import type { Store } from './store/store';
+import type { EngineStore as Store } from './store/engineStore';
 
 export interface Services {
   jobs: JobsService;
@@ -65,7 +65,7 @@ function buildHandlers(s: Services): Handlers {
     'jobs.import': async ({ document, dryRun }, ctx) => s.jobs.import(document, dryRun ?? false, ctx),
 
     'runs.trigger': async (input, ctx) => {
-      if (input.task !== undefined) s.tasks.checkTaskTrigger(input.jobId, input.task);
+      if (input.task !== undefined) await s.tasks.checkTaskTrigger(input.jobId, input.task);
       return s.runs.trigger(input, ctx);
     },
     'runs.tasks': async ({ id }) => s.tasks.tasks(id),
@@ -90,7 +90,7 @@ function buildHandlers(s: Services): Handlers {
     'nodes.undrain': async ({ id }, ctx) => s.nodes.setDraining(id, false, ctx),
     'locks.list': async () => s.scheduler.locks(),
     'locks.break': async ({ name, force }, ctx) => {
-      s.scheduler.breakLock(name, force ?? false, ctx);
+      await s.scheduler.breakLock(name, force ?? false, ctx);
       return ok;
     },
 
@@ -104,31 +104,31 @@ function buildHandlers(s: Services): Handlers {
     'notify.deliveries': async (input) => s.notify.deliveries(input),
     'notify.jobList': async ({ to }) => {
       // Every job, in the list's own order: next execution first, disabled and archived last.
-      const jobs = s.jobs.list({ order: 'schedule', archived: 'include', limit: 100_000 }).items;
-      return s.notify.jobList(to, jobs, s.jobs.export());
+      const jobs = (await s.jobs.list({ order: 'schedule', archived: 'include', limit: 100_000 })).items;
+      return s.notify.jobList(to, jobs, await s.jobs.export());
     },
     'recipients.list': async () => s.notify.groups(),
     'recipients.set': async (input, ctx) => s.notify.setGroup(input, ctx),
     'recipients.remove': async ({ name }, ctx) => {
-      s.notify.removeGroup(name, ctx);
+      await s.notify.removeGroup(name, ctx);
       return ok;
     },
     'webhooks.list': async () => s.notify.webhooks(),
     'webhooks.add': async (input, ctx) => s.notify.addWebhook(input, ctx),
     'webhooks.remove': async ({ name }, ctx) => {
-      s.notify.removeWebhook(name, ctx);
+      await s.notify.removeWebhook(name, ctx);
       return ok;
     },
 
     'users.list': async () => s.users.list(),
     'users.add': async ({ name, role, expiresInSeconds }, ctx) => s.users.add(name, role, ctx, expiresInSeconds),
     'users.remove': async ({ name }, ctx) => {
-      s.users.remove(name, ctx);
+      await s.users.remove(name, ctx);
       return ok;
     },
     'tokens.create': async ({ name, expiresInSeconds }, ctx) => s.users.createToken(name, ctx, expiresInSeconds),
     'tokens.revoke': async ({ tokenId }, ctx) => {
-      s.users.revokeToken(tokenId, ctx);
+      await s.users.revokeToken(tokenId, ctx);
       return ok;
     },
     'auth.whoami': async (_input, ctx) => ({

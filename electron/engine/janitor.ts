@@ -14,7 +14,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runDir } from './paths';
-import type { Store } from './store/store';
+import type { EngineStore as Store } from './store/engineStore';
 
 /** Runs deleted per transaction, at most. */
 export const BATCH_RUNS = 500;
@@ -73,7 +73,7 @@ export class Janitor {
         await this.collect();
         if (this.stopped || this.pending.size === 0) continue;
         const batch = [...this.pending.keys()].slice(0, BATCH_RUNS);
-        const { deleted, kept } = this.store.runs.deleteFinishedRuns(batch, BATCH_LINES);
+        const { deleted, kept } = await this.store.runs.deleteFinishedRuns(batch, BATCH_LINES);
         // Runs the batch did not reach (a long log took its line budget) stay pending, first in line.
         const folders = deleted.map((runId) => runDir(this.dataDir, this.pending.get(runId)!, runId));
         for (const runId of [...deleted, ...kept]) this.pending.delete(runId);
@@ -97,14 +97,14 @@ export class Janitor {
     while (!this.stopped && this.pending.size < BATCH_RUNS && this.jobs.size > 0) {
       const jobId = this.jobs.values().next().value as number;
       this.jobs.delete(jobId);
-      const job = this.store.jobs.get(jobId);
+      const job = await this.store.jobs.get(jobId);
       if (!job) continue;
       if (!this.sparesChecked.has(jobId)) {
         this.sparesChecked.add(jobId);
         spares.push(this.dropOldSpares(jobId));
       }
       const room = BATCH_RUNS - this.pending.size;
-      const runIds = this.store.runs.beyondRetention(jobId, job.retention, room);
+      const runIds = await this.store.runs.beyondRetention(jobId, job.retention, room);
       for (const runId of runIds) if (!this.pending.has(runId)) this.pending.set(runId, jobId);
       // A full page may have more behind it: check the job again after this batch (not in this
       // loop, whose page would be the same).

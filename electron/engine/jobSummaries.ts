@@ -7,7 +7,7 @@ import { iso } from '../../shared/dates';
 import type { JobSummary } from '../../shared/model/job';
 import type { JobListFilter } from './store/jobsStore';
 import { toJobSummary } from './store/rows';
-import type { Store } from './store/store';
+import type { EngineStore as Store } from './store/engineStore';
 
 const CHUNK = 500;
 
@@ -34,26 +34,26 @@ export class JobSummaries {
   warm(isClosed: () => boolean, onError: (err: unknown) => void): void {
     // Even the ids are read a page per turn: start-up reads none of them.
     let after = 0;
-    const step = (): void => {
+    const step = async (): Promise<void> => {
       if (isClosed()) return;
       try {
-        const page = this.store.jobs.revisions(after, CHUNK);
+        const page = await this.store.jobs.revisions(after, CHUNK);
         if (page.length === 0) return;
         after = page[page.length - 1]![0];
         const chunk = page.filter(([id, revision]) => this.cache.get(id)?.revision !== revision);
-        if (chunk.length) this.load(chunk.map(([id]) => id));
+        if (chunk.length) await this.load(chunk.map(([id]) => id));
       } catch (err) {
         // A warm-up is only a head start: stop it, and let listings load what they need.
-        onError(err);
+        if (!isClosed()) onError(err);
         return;
       }
-      setImmediate(step);
+      setImmediate(() => void step());
     };
-    setImmediate(step);
+    setImmediate(() => void step());
   }
 
-  private load(ids: number[]): void {
-    for (const row of this.store.jobs.summaries(ids)) {
+  private async load(ids: number[]): Promise<void> {
+    for (const row of await this.store.jobs.summaries(ids)) {
       const summary = toJobSummary(row);
       this.cache.set(row.id, {
         revision: row.revision,
@@ -70,11 +70,11 @@ export class JobSummaries {
     this.cache.delete(jobId);
   }
 
-  list(filter: JobListFilter): { items: JobSummary[]; total: number } {
-    const { rows, total } = this.store.jobs.listKeys(filter);
+  async list(filter: JobListFilter): Promise<{ items: JobSummary[]; total: number }> {
+    const { rows, total } = await this.store.jobs.listKeys(filter);
     const stale: number[] = [];
     for (const [id, revision] of rows) if (this.cache.get(id)?.revision !== revision) stale.push(id);
-    for (let i = 0; i < stale.length; i += CHUNK) this.load(stale.slice(i, i + CHUNK));
+    for (let i = 0; i < stale.length; i += CHUNK) await this.load(stale.slice(i, i + CHUNK));
     const items: JobSummary[] = [];
     for (const [id, , nextFireAt, lastRunId, lastStatus, lastRunAt] of rows) {
       const e = this.cache.get(id);

@@ -6,7 +6,7 @@
  */
 import type { Download } from '../../shared/contract';
 import { toLogLine } from './store/rows';
-import type { Store } from './store/store';
+import type { EngineStore as Store } from './store/engineStore';
 
 const LABEL = { stdout: 'OUT', stderr: 'ERR', system: 'JOBDECK' } as const;
 const PAGE_LINES = 10_000;
@@ -18,7 +18,7 @@ async function* logChunks(store: Store, runId: number): AsyncGenerator<Uint8Arra
   let after = 0;
   for (;;) {
     if (!store.isOpen) return;
-    const rows = store.logs.page(runId, after, PAGE_LINES, PAGE_BYTES);
+    const rows = await store.logs.page(runId, after, PAGE_LINES, PAGE_BYTES);
     if (rows.length === 0) return;
     after = rows[rows.length - 1]!.seq;
     yield Buffer.from(rows.map((r) => {

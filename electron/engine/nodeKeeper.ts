@@ -11,7 +11,7 @@
 import { hostname } from 'node:os';
 import type { Dispatcher } from './runs/dispatcher';
 import type { RunStateMachine } from './runs/stateMachine';
-import type { Store } from './store/store';
+import type { EngineStore as Store } from './store/engineStore';
 import type { Logger } from './logger';
 
 /** Nodes that stopped or were lost are listed for a week, then forgotten. */
@@ -34,6 +34,7 @@ export class NodeKeeper {
   private timer: ReturnType<typeof setInterval> | null = null;
   private registered = false;
   private lost = false;
+  private beating: Promise<void> | null = null;
 
   constructor(private readonly deps: NodeKeeperDeps) {}
 
@@ -42,30 +43,35 @@ export class NodeKeeper {
   }
 
   /** Registers this node (at `address`: the server's URL, or where it runs) and starts its heartbeats. */
-  start(address: string): void {
+  async start(address: string): Promise<void> {
     if (this.registered) return;
     const { store, id, version, leaseMs } = this.deps;
-    store.nodes.register({ id, address, version, host: hostname(), pid: process.pid, leaseMs });
-    store.nodes.forget(FORGET_AFTER_MS);
+    await store.nodes.register({ id, address, version, host: hostname(), pid: process.pid, leaseMs });
+    await store.nodes.forget(FORGET_AFTER_MS);
     this.registered = true;
-    this.beat();
-    this.timer = setInterval(() => this.beat(), Math.max(250, Math.floor(leaseMs / 3)));
+    await this.beat();
+    this.timer = setInterval(() => {
+      // One heartbeat at a time: a slow store must not pile them up.
+      this.beating ??= this.beat().finally(() => {
+        this.beating = null;
+      });
+    }, Math.max(250, Math.floor(leaseMs / 3)));
     this.timer.unref();
   }
 
   /** Renews the heartbeat, follows the draining flag, and reaps lost nodes. */
-  beat(): void {
+  async beat(): Promise<void> {
     if (!this.registered) return;
     try {
-      const { ok, draining } = this.deps.store.nodes.heartbeat(this.deps.id);
+      const { ok, draining } = await this.deps.store.nodes.heartbeat(this.deps.id);
       if (!ok) {
         if (!this.lost) this.deps.logger.error(`this node (${this.deps.id}) was declared lost by another node: it starts no more runs; restart it to rejoin`);
         this.lost = true;
       }
       this.applyDraining(draining || this.lost);
-      if (this.deps.machine.reapLostNodes().length) this.deps.changed();
+      if ((await this.deps.machine.reapLostNodes()).length) this.deps.changed();
     } catch (err) {
-      this.deps.onError(err);
+      if (this.registered) this.deps.onError(err);
     }
   }
 
@@ -78,13 +84,14 @@ export class NodeKeeper {
   }
 
   /** A clean stop: no more heartbeats, and the node is listed as stopped. */
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (!this.registered) return;
     this.registered = false;
+    await this.beating;
     try {
-      if (this.deps.store.isOpen) this.deps.store.nodes.stop(this.deps.id);
+      if (this.deps.store.isOpen) await this.deps.store.nodes.stop(this.deps.id);
     } catch (err) {
       this.deps.onError(err);
     }

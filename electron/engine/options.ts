@@ -27,8 +27,14 @@ export interface DesktopNotice {
 }
 
 export interface EngineOptions {
-  /** The data folder (created when missing). */
+  /** The data folder (created when missing): the store (unless `database`), run folders, result files and scripts. */
   dataDir: string;
+  /**
+   * A PostgreSQL URL: the store is that database, shared with the other
+   * nodes of a cluster, instead of the folder's SQLite file. Open such an
+   * engine with Engine.connect().
+   */
+  database?: string;
   /** Fire schedules. Needs the folder's scheduler lock (one owner per folder). Default true. */
   scheduler?: boolean;
   /**
@@ -145,8 +151,8 @@ export interface EngineOptions {
 }
 
 export type EngineConfig = Readonly<
-  Required<Omit<EngineOptions, 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier' | 'restartProcess'>> &
-    Pick<EngineOptions, 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier' | 'restartProcess'>
+  Required<Omit<EngineOptions, 'database' | 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier' | 'restartProcess'>> &
+    Pick<EngineOptions, 'database' | 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier' | 'restartProcess'>
 >;
 
 function positive(name: string, value: number | undefined, fallback: number, min = 1): number {

@@ -13,7 +13,7 @@ import { JobdeckError, notFound } from '../../shared/errors';
 import { resultNameProblem } from './runner/protocol';
 import { outputDir } from './paths';
 import { lazyPackage } from './lazyPackage';
-import type { Store } from './store/store';
+import type { EngineStore as Store } from './store/engineStore';
 
 const mime = lazyPackage<typeof mimeTypes>('mime-types');
 
@@ -41,16 +41,16 @@ function checkName(name: string): void {
 /** A recorded result file of a run. `name` null means the run's primary file (or its only one). */
 export async function openResultFile(store: Store, dataDir: string, runId: number, name: string | null): Promise<OpenedFile> {
   if (name !== null) checkName(name);
-  const run = store.runs.get(runId);
+  const run = await store.runs.get(runId);
   if (!run) throw notFound('run', runId);
   let fileName = name;
   if (fileName === null) {
     // The primary file (::result, or the only one), else the first by name: a run that made a file always has one to give.
-    fileName = run.result_file ?? store.runs.files(runId)[0]?.name ?? null;
+    fileName = run.result_file ?? (await store.runs.files(runId))[0]?.name ?? null;
     if (!fileName) throw new JobdeckError('NOT_FOUND', `run ${runId} has no result file`, 'name');
     checkName(fileName);
   }
-  const row = store.runs.file(runId, fileName);
+  const row = await store.runs.file(runId, fileName);
   if (!row) throw new JobdeckError('NOT_FOUND', `run ${runId} has no result file named ${JSON.stringify(fileName)}`, 'name');
   const path = resolveInside(outputDir(dataDir, run.job_id, runId), fileName);
   let st;

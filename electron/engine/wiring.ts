@@ -29,7 +29,7 @@ import { PAUSED_SETTING, SchedulerService } from './services/schedulerService';
 import { TaskRunsService } from './services/taskRunsService';
 import { NotifyService } from './services/notifyService';
 import { UsersService } from './services/usersService';
-import type { Store } from './store/store';
+import type { EngineStore as Store } from './store/engineStore';
 import { describeStoreFailure } from './store/database';
 import { dbFile } from './paths';
 import { Writer } from './writer';
@@ -75,9 +75,9 @@ export interface Parts {
   /** This engine as a node of its store (null: it does not schedule). */
   keeper: NodeKeeper | null;
   handlers: Handlers;
-  recover(): void;
+  recover(): Promise<void>;
   /** Queues the jobs whose dependencies have all finished (also those finished while this engine was not running). */
-  checkDependents(): void;
+  checkDependents(): Promise<void>;
   /** Scheduled fires refused because the job was still running or queued. */
   skippedFires(): number;
   stopStatusEvents(): void;
@@ -89,24 +89,24 @@ export function wire(ctx: WiringContext): Parts {
   const onError = (err: unknown) => config.onError(explain(err));
 
   const bus = new EventBus({
-    logs: (runId, afterSeq) => {
+    logs: async (runId, afterSeq) => {
       // A page that returned anything may have a next one; an empty page ends the replay.
-      const rows = store.logs.page(runId, afterSeq, REPLAY_LINES, REPLAY_BYTES);
+      const rows = await store.logs.page(runId, afterSeq, REPLAY_LINES, REPLAY_BYTES);
       return { lines: rows.map(toLogLine), more: rows.length > 0 };
     },
-    run: (runId) => {
-      const row = store.runs.get(runId);
+    run: async (runId) => {
+      const row = await store.runs.get(runId);
       return row ? toRun(row) : undefined;
     },
   });
 
   // Jobs waiting for others are queued by the engine that schedules the folder (not while paused).
-  const checkDependents = (): void => {
-    if (!ctx.schedules || ctx.isClosing() || store.settings.get(PAUSED_SETTING, false)) return;
+  const checkDependents = async (): Promise<void> => {
     try {
-      machine.queueDependents();
+      if (!ctx.schedules || ctx.isClosing() || (await store.settings.get(PAUSED_SETTING, false))) return;
+      await machine.queueDependents();
     } catch (err) {
-      onError(err);
+      if (!ctx.isClosing()) onError(err);
     }
   };
 
@@ -115,7 +115,13 @@ export function wire(ctx: WiringContext): Parts {
     if (statusTimer || !bus.hasGeneralListeners) return;
     statusTimer = setTimeout(() => {
       statusTimer = null;
-      if (!ctx.isClosing()) bus.publish({ type: 'scheduler', status: services.scheduler.status() });
+      if (!ctx.isClosing())
+        services.scheduler.status().then(
+          (status) => bus.publish({ type: 'scheduler', status }),
+          (err: unknown) => {
+            if (!ctx.isClosing()) onError(err);
+          },
+        );
     }, STATUS_EVERY_MS);
   };
 
@@ -152,7 +158,7 @@ export function wire(ctx: WiringContext): Parts {
     },
     onEnded: (run) => {
       janitor.check(run.jobId);
-      checkDependents();
+      void checkDependents();
       sender.wake();
     },
     onError,
@@ -186,18 +192,18 @@ export function wire(ctx: WiringContext): Parts {
   const scheduler = ctx.schedules
     ? new Scheduler({
         clock: config.clock,
-        load: (from) => ({ upcoming: store.jobs.nextFiresFrom(from), rows: store.jobs.schedulableToCompute(from) }),
+        load: async (from) => ({ upcoming: await store.jobs.nextFiresFrom(from), rows: await store.jobs.schedulableToCompute(from) }),
         loadOne: (id) => store.jobs.schedulableOne(id),
-        fire: (fires, next, missed = []) => {
-          if (fires.length > 0 || missed.length > 0) skipped += machine.recordFires(fires, next, missed).refused;
-          else if (next.length > 0) store.jobs.setNextFires(next);
+        fire: async (fires, next, missed = []) => {
+          if (fires.length > 0 || missed.length > 0) skipped += (await machine.recordFires(fires, next, missed)).refused;
+          else if (next.length > 0) await store.jobs.setNextFires(next);
         },
         onError,
       })
     : null;
 
-  const recover = (): void => {
-    recoverDeadOwners({ store, machine, me: owner, isAlive: ctx.isAlive, forget: ctx.forgetOwner, retry: ctx.schedules });
+  const recover = async (): Promise<void> => {
+    await recoverDeadOwners({ store, machine, me: owner, isAlive: ctx.isAlive, forget: ctx.forgetOwner, retry: ctx.schedules });
   };
 
   const runs = new RunsService({
@@ -216,10 +222,10 @@ export function wire(ctx: WiringContext): Parts {
     store,
     clock: config.clock,
     summaries,
-    changed: (jobId) => {
-      scheduler?.upsert(jobId);
+    changed: async (jobId) => {
+      await scheduler?.upsert(jobId);
       if (bus.hasGeneralListeners) {
-        const row = store.jobs.get(jobId);
+        const row = await store.jobs.get(jobId);
         bus.publish({ type: 'job', jobId, job: row ? toJobSummary(row) : null });
       }
     },
@@ -259,12 +265,12 @@ export function wire(ctx: WiringContext): Parts {
     pollMs: config.pollMs,
     recoveryEveryMs: config.recoveryEveryMs,
     cancel: (runId, by) => runs.cancelHere(runId, by),
-    jobsChanged: () => {
-      scheduler?.resync();
+    jobsChanged: async () => {
+      await scheduler?.resync();
       statusChanged();
     },
-    pump: () => {
-      checkDependents();
+    pump: async () => {
+      await checkDependents();
       dispatcher.pump();
     },
     recover,

@@ -13,7 +13,7 @@ import type { EventBus } from './eventBus';
 import type { BatchResult, RunOp } from './store/runsStore';
 import type { PendingLine } from './store/tables/logsTable';
 import { STREAM_CODES, STREAM_NAMES } from './store/rows';
-import type { Store } from './store/store';
+import type { EngineStore as Store } from './store/engineStore';
 
 export interface WriterOptions {
   /** Longest a line waits before it is written (ms). */
@@ -45,6 +45,12 @@ export class Writer {
   private immediate: NodeJS.Immediate | null = null;
   private failing = false;
   private closed = false;
+  /** The commit in flight (the store answers asynchronously): one at a time, in order. */
+  private inFlight: Promise<void> | null = null;
+  /** Asked to write while a commit was in flight: write again once it is done. */
+  private again = false;
+  /** The job of each run with lines waiting (a run may be forgotten before its last lines are published). */
+  private lineJobs = new Map<number, number>();
 
   constructor(
     private readonly store: Store,
@@ -71,6 +77,7 @@ export class Writer {
     const state = this.seqs.get(runId);
     if (!state) throw new Error(`run ${runId} is not open for logging`);
     const code = STREAM_CODES[stream];
+    this.lineJobs.set(runId, state.jobId);
     for (const text of texts) {
       this.lines.push({ runId, seq: ++state.seq, ts, stream: code, text, task });
       this.lineBytes += text.length;
@@ -109,27 +116,43 @@ export class Writer {
     });
   }
 
-  /** Writes everything queued now. */
+  /** Writes everything queued now (after the commit in flight, if any). */
   flush(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
     if (this.lines.length === 0 && this.ops.length === 0) return;
+    if (this.inFlight) {
+      this.again = true;
+      return;
+    }
     const lines = this.lines;
     const ops = this.ops;
+    const jobs = this.lineJobs;
     this.lines = [];
     this.lineBytes = 0;
     this.ops = [];
+    this.lineJobs = new Map();
+    this.inFlight = this.commit(lines, ops, jobs).finally(() => {
+      this.inFlight = null;
+      if (this.again) {
+        this.again = false;
+        if (!this.failing) this.flush();
+      }
+    });
+  }
+
+  private async commit(lines: PendingLine[], ops: Pending[], jobs: Map<number, number>): Promise<void> {
     let result: BatchResult;
     try {
-      result = this.store.runs.commitBatch(
+      result = await this.store.runs.commitBatch(
         lines,
         ops.map((p) => p.op),
       );
       this.failing = false;
     } catch (err) {
-      this.requeue(lines, ops);
+      this.requeue(lines, ops, jobs);
       if (!this.failing) this.options.onError(err);
       this.failing = true;
       if (!this.closed && !this.timer) {
@@ -140,7 +163,7 @@ export class Writer {
       }
       return;
     }
-    if (lines.length > 0 && this.bus.size > 0) this.publishLines(lines);
+    if (lines.length > 0 && this.bus.size > 0) this.publishLines(lines, jobs);
     const callbacks = () => {
       for (const p of ops) {
         if (!p.after) continue;
@@ -156,7 +179,9 @@ export class Writer {
   }
 
   /** Puts a batch that failed back in front of what came since, in order. */
-  private requeue(lines: PendingLine[], ops: Pending[]): void {
+  private requeue(lines: PendingLine[], ops: Pending[], jobs: Map<number, number>): void {
+    for (const [runId, jobId] of this.lineJobs) jobs.set(runId, jobId);
+    this.lineJobs = jobs;
     this.lines = lines.concat(this.lines);
     this.lineBytes = this.lines.reduce((n, l) => n + l.text.length, 0);
     this.ops = ops.concat(this.ops);
@@ -164,10 +189,15 @@ export class Writer {
 
   /** Whether anything is waiting to be written. */
   get idle(): boolean {
-    return this.lines.length === 0 && this.ops.length === 0;
+    return this.lines.length === 0 && this.ops.length === 0 && this.inFlight === null;
   }
 
-  private publishLines(lines: PendingLine[]): void {
+  /** Resolves once the commit in flight (if any) is done. */
+  settled(): Promise<void> {
+    return this.inFlight ?? Promise.resolve();
+  }
+
+  private publishLines(lines: PendingLine[], jobs: Map<number, number>): void {
     let start = 0;
     while (start < lines.length) {
       const runId = lines[start]!.runId;
@@ -175,7 +205,7 @@ export class Writer {
       let bytes = lines[start]!.text.length;
       while (end < lines.length && lines[end]!.runId === runId && bytes < EVENT_BYTES) bytes += lines[end++]!.text.length;
       if (this.bus.wantsLogs(runId)) {
-        const jobId = this.seqs.get(runId)?.jobId ?? this.store.runs.get(runId)?.job_id ?? 0;
+        const jobId = jobs.get(runId) ?? 0;
         this.bus.publish({ type: 'log', runId, jobId, lines: lines.slice(start, end).map(toLine) });
       }
       start = end;
@@ -186,9 +216,11 @@ export class Writer {
   async close(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     this.flush();
+    await this.settled();
     while (!this.idle && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, RETRY_MS));
+      if (this.failing) await new Promise((r) => setTimeout(r, RETRY_MS));
       this.flush();
+      await this.settled();
     }
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);

@@ -14,6 +14,7 @@ import { Engine } from '../engine/engine';
 import { streamLogger } from '../engine/logger';
 import { runDir } from '../engine/paths';
 import type { Run } from '../../shared/model/run';
+import type { SchedulerStatus } from '../../shared/model/misc';
 import { spawn } from 'node:child_process';
 import { Downloads } from './downloads';
 import { issueServiceToken, LocalService, type CommandResult } from './localService';
@@ -50,7 +51,11 @@ function showWindow(hash?: string): void {
 
 function updateTray(): void {
   if (!tray || !engine) return;
-  const status = engine.services.scheduler.status();
+  void engine.services.scheduler.status().then(drawTray, () => {});
+}
+
+function drawTray(status: SchedulerStatus): void {
+  if (!tray) return;
   const text = `${status.running} running, ${status.queued} queued, ${failedSinceStart} failed since start${status.paused ? ' (paused)' : ''}`;
   tray.setToolTip(`Jobdeck: ${text}`);
   if (process.platform === 'darwin') tray.setTitle(status.running ? String(status.running) : '');
@@ -233,13 +238,17 @@ function watchEngine(current: Engine): void {
   stopWatching = current.subscribe({}, (event) => {
     if (event.type === 'run' && event.run.status === 'FAILED' && event.run.finishedAt) {
       failedSinceStart += 1;
+      const run = event.run;
       // Jobs with notification rules say themselves whom to tell (`desktop` among them, or not).
-      const ruled = engine?.store.jobs.get(event.run.jobId)?.notify !== 'null';
-      if (!ruled && Notification.isSupported()) {
-        const n = new Notification({ title: `Run failed: ${event.run.jobName}`, body: event.run.error ?? 'The run failed.' });
-        n.on('click', () => showWindow(`#/runs/${event.run.id}`));
-        n.show();
-      }
+      void current.data.jobs.get(run.jobId).then(
+        (job) => {
+          if (job?.notify !== 'null' || !Notification.isSupported()) return;
+          const n = new Notification({ title: `Run failed: ${run.jobName}`, body: run.error ?? 'The run failed.' });
+          n.on('click', () => showWindow(`#/runs/${run.id}`));
+          n.show();
+        },
+        () => {},
+      );
     }
     if (event.type === 'scheduler' || (event.type === 'run' && event.run.finishedAt)) updateTray();
   });

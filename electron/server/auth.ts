@@ -72,7 +72,7 @@ export class AuthGuard {
     const session = req.cookies?.[SESSION_COOKIE];
     if (session) {
       if (!SAFE_METHODS.has(req.method) || req.headers.upgrade) this.requireSameOrigin(req);
-      const caller = this.engine.services.users.authenticateSession(session);
+      const caller = await this.engine.services.users.authenticateSession(session);
       if (caller) return { ...caller, secret: session };
       throw new JobdeckError('UNAUTHORIZED', 'the console session has ended (signed out, expired, or its token was revoked); sign in again');
     }
@@ -96,7 +96,7 @@ export class AuthGuard {
    */
   async verify(ip: string, token: string): Promise<Identity> {
     const now = Date.now();
-    const caller = token ? this.engine.services.users.authenticate(token) : null;
+    const caller = token ? await this.engine.services.users.authenticate(token) : null;
     if (caller) return { ...caller, secret: token };
     this.refuseIfLimited(ip);
     if (this.failures.size > 10_000) {
@@ -110,9 +110,9 @@ export class AuthGuard {
   }
 
   /** Is an identity still good (its token not revoked or expired, its session not ended, its user still there)? */
-  stillValid(identity: Identity): boolean {
+  async stillValid(identity: Identity): Promise<boolean> {
     const users = this.engine.services.users;
-    const again = identity.via === 'token' ? users.authenticate(identity.secret) : users.authenticateSession(identity.secret);
+    const again = identity.via === 'token' ? await users.authenticate(identity.secret) : await users.authenticateSession(identity.secret);
     return again !== null && again.role === identity.role;
   }
 

@@ -102,7 +102,13 @@ export class EventSockets {
   /** Closes the sockets whose credential stopped working. */
   recheck(): void {
     for (const c of [...this.conns]) {
-      if (!this.auth.stillValid(c.identity)) this.drop(c, WS_CLOSE.unauthorized, 'the token or session is no longer valid');
+      this.auth.stillValid(c.identity).then(
+        (valid) => {
+          if (!valid) this.drop(c, WS_CLOSE.unauthorized, 'the token or session is no longer valid');
+        },
+        // The store could not say (it is closing): the socket goes, as for a credential that stopped working.
+        () => this.drop(c, WS_CLOSE.unauthorized, 'the token or session could not be checked'),
+      );
     }
   }
 
@@ -170,7 +176,13 @@ export function registerEventsRoute(app: FastifyInstance, engine: Engine, auth: 
         socket.send(JSON.stringify(msg));
         sockets.enforceBudget();
       };
+      // Messages are handled one at a time, in the order they came (each may wait for the store).
+      let handling: Promise<void> = Promise.resolve();
       socket.on('message', (data) => {
+        handling = handling.then(() => onMessage(data)).catch(() => sockets.drop(conn, WS_CLOSE.unauthorized, 'the token or session could not be checked'));
+      });
+      const onMessage = async (data: unknown): Promise<void> => {
+        if (conn.closed) return;
         let raw: unknown;
         try {
           raw = JSON.parse(String(data));
@@ -178,7 +190,7 @@ export function registerEventsRoute(app: FastifyInstance, engine: Engine, auth: 
           return send({ type: 'error', error: { code: 'VALIDATION_FAILED', message: 'messages must be JSON' } });
         }
         if (isSeedSocketMessage(raw)) {
-          if (!auth.stillValid(conn.identity)) return sockets.drop(conn, WS_CLOSE.unauthorized, 'the token or session is no longer valid');
+          if (!(await auth.stillValid(conn.identity))) return sockets.drop(conn, WS_CLOSE.unauthorized, 'the token or session is no longer valid');
           void handleSeedMessage(raw, { subs: conn.subs, maxSubscriptions: limits.subscriptions, ctx: conn.identity, send, isClosed: () => conn.closed }, engine, call);
           return;
         }
@@ -191,21 +203,22 @@ export function registerEventsRoute(app: FastifyInstance, engine: Engine, auth: 
           conn.subs.delete(msg.id);
           return;
         }
-        if (!auth.stillValid(conn.identity)) return sockets.drop(conn, WS_CLOSE.unauthorized, 'the token or session is no longer valid');
+        if (!(await auth.stillValid(conn.identity))) return sockets.drop(conn, WS_CLOSE.unauthorized, 'the token or session is no longer valid');
         if (!conn.subs.has(msg.id) && conn.subs.size >= limits.subscriptions) {
           return send({ type: 'error', id: msg.id, error: { code: 'VALIDATION_FAILED', message: `at most ${limits.subscriptions} subscriptions per connection; unsubscribe one first` } });
         }
         try {
-          if (msg.sub.runId !== undefined) engine.services.runs.get(msg.sub.runId);
-          if (msg.sub.jobId !== undefined) engine.services.jobs.get(msg.sub.jobId);
+          if (msg.sub.runId !== undefined) await engine.services.runs.get(msg.sub.runId);
+          if (msg.sub.jobId !== undefined) await engine.services.jobs.get(msg.sub.jobId);
         } catch (err) {
           const data = toErrorData(err);
           return send({ type: 'error', id: msg.id, error: { ...data, field: msg.sub.runId !== undefined ? 'runId' : 'jobId' } });
         }
+        if (conn.closed) return;
         conn.subs.get(msg.id)?.();
         send({ type: 'subscribed', id: msg.id });
         conn.subs.set(msg.id, engine.subscribe(msg.sub, (event) => send({ type: 'event', id: msg.id, event })));
-      });
+      };
       socket.on('close', () => {
         conn.closed = true;
         for (const off of conn.subs.values()) off();

@@ -95,7 +95,7 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
-    json(req, text, done);
+    void json(req, text, done);
   });
   // Common clients send an empty POST (the seeds' trigger calls) with a form or text type: read it as no body.
   app.addContentTypeParser(['application/x-www-form-urlencoded', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => {
@@ -132,7 +132,7 @@ export async function createApp(options: ServerOptions): Promise<FastifyInstance
   registerCrossOrigin(app, options.allowedOrigins ?? []);
 
   app.get('/api/health', async () => {
-    const status = engine.services.scheduler.status();
+    const status = await engine.services.scheduler.status();
     return { status: 'ok', version: VERSION, scheduler: status.active ? (status.paused ? 'paused' : 'running') : 'off' };
   });
   app.get('/api/openapi.json', async () => openApiDocument(VERSION));

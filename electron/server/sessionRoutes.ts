@@ -35,9 +35,9 @@ export function registerSessionRoutes(app: FastifyInstance, engine: Engine, auth
       // A one-time sign-in link (first start) is checked like a token, then exchanged for a token of its own.
       const caller =
         'link' in parsed.data
-          ? new SignInLinks(engine.store, engine.services.users).redeem(await auth.verify(req.ip, parsed.data.link).catch((err: unknown) => (err instanceof JobdeckError && err.code === 'UNAUTHORIZED' ? refusedLink() : Promise.reject(err))))
+          ? await new SignInLinks(engine.data, engine.services.users).redeem(await auth.verify(req.ip, parsed.data.link).catch((err: unknown) => (err instanceof JobdeckError && err.code === 'UNAUTHORIZED' ? refusedLink() : Promise.reject(err))))
           : await auth.verify(req.ip, parsed.data.token);
-      const session = engine.services.users.startSession(caller, auth.sessionMs);
+      const session = await engine.services.users.startSession(caller, auth.sessionMs);
       reply.setCookie(SESSION_COOKIE, session.id, {
         httpOnly: true,
         sameSite: 'strict',
@@ -56,7 +56,7 @@ export function registerSessionRoutes(app: FastifyInstance, engine: Engine, auth
       const session = req.cookies?.[SESSION_COOKIE];
       if (session) {
         if (!fromThisOrigin(req)) throw new JobdeckError('FORBIDDEN', `cross-site sign-out refused: sign out from a page of ${req.host}`);
-        engine.services.users.endSession(session);
+        await engine.services.users.endSession(session);
       }
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { ok: true };

@@ -102,7 +102,7 @@ describe('desktop app: the scheduler as a service', () => {
       const info = await a.d.bridge.connection();
       expect(info.target).toBe(`http://127.0.0.1:${port}`);
       expect(await a.d.client.call('scheduler.status', {})).toMatchObject({ active: true, owner: null });
-      expect(a.engine().services.scheduler.status()).toMatchObject({ active: false, owner: expect.stringMatching(/jobdeck serve/) });
+      expect(await a.engine().services.scheduler.status()).toMatchObject({ active: false, owner: expect.stringMatching(/jobdeck serve/) });
       expect((await a.d.client.call('auth.whoami', {})).name).toBe(`desktop-${LOCAL.actor}`);
       expect((await a.d.client.call('jobs.get', { id: (job as { id: number }).id })).name).toBe('nightly');
       expect(await a.d.bridge.profiles()).toEqual([expect.objectContaining({ name: 'This computer (service)', hasToken: true })]);

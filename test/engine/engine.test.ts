@@ -135,16 +135,16 @@ describe('scheduling', () => {
     const clock = new ManualClock(T0);
     const { engine, client } = openEngine({ clock });
     const job = await client.call('jobs.create', { name: 'tick', script: 'true', schedule: { kind: 'interval', seconds: 1 } });
-    clock.advance(1000);
+    await clock.advanceAsync(1000);
     const first = await until(async () => (await client.call('runs.list', { jobId: job.id })).items[0]);
     expect(first).toMatchObject({ trigger: 'schedule', triggeredBy: 'scheduler', dueAt: new Date(T0 + 1000).toISOString() });
     await engine.waitForRun(first.id);
     await client.call('jobs.archive', { id: job.id });
-    clock.advance(5000);
+    await clock.advanceAsync(5000);
     expect((await client.call('runs.list', { jobId: job.id })).total).toBe(1);
     expect((await client.call('jobs.get', { id: job.id })).nextRunAt).toBeNull();
     await client.call('jobs.unarchive', { id: job.id });
-    clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect((await client.call('runs.list', { jobId: job.id })).total).toBe(2);
   });
 
@@ -161,7 +161,7 @@ describe('scheduling', () => {
     });
     await first.engine.close(0);
     // Down for ten minutes.
-    clock.advance(10 * 60_000 + 5_000);
+    await clock.advanceAsync(10 * 60_000 + 5_000);
     const second = openEngine({ dataDir, clock });
     const runs = await second.client.call('runs.list', {});
     expect(runs.items.map((r) => [r.jobId, r.trigger])).toEqual([[once.id, 'catch-up']]);
@@ -170,7 +170,7 @@ describe('scheduling', () => {
     }
   });
 
-  it('refuses a second scheduler on the same folder, naming the owner', () => {
+  it('refuses a second scheduler on the same folder, naming the owner', async () => {
     const { dataDir } = openEngine({ hostKind: 'jobdeck serve' });
     let err: unknown;
     try {
@@ -181,7 +181,7 @@ describe('scheduling', () => {
     expect(err).toMatchObject({ code: 'SCHEDULER_LOCKED' });
     expect(String((err as Error).message)).toMatch(new RegExp(`jobdeck serve \\(pid ${process.pid} on `));
     const cli = openEngine({ dataDir, scheduler: false });
-    expect(cli.engine.services.scheduler.status()).toMatchObject({ active: false, owner: expect.stringContaining('jobdeck serve') });
+    expect(await cli.engine.services.scheduler.status()).toMatchObject({ active: false, owner: expect.stringContaining('jobdeck serve') });
   });
 
   it('picks up job edits made by another process', async () => {
@@ -200,15 +200,15 @@ describe('scheduling', () => {
     const a = openEngine({ dataDir, clock });
     await a.client.call('jobs.create', { name: 't', script: 'true', schedule: { kind: 'interval', seconds: 1 } });
     expect((await a.client.call('scheduler.pause', {})).paused).toBe(true);
-    clock.advance(5000);
+    await clock.advanceAsync(5000);
     expect((await a.client.call('runs.list', {})).total).toBe(0);
     await a.engine.close(0);
     const b = openEngine({ dataDir, clock });
     expect((await b.client.call('scheduler.status', {})).paused).toBe(true);
-    clock.advance(5000);
+    await clock.advanceAsync(5000);
     expect((await b.client.call('runs.list', {})).total).toBe(0);
     await b.client.call('scheduler.resume', {});
-    clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect((await b.client.call('runs.list', {})).total).toBe(1);
     const restarted = await b.client.call('scheduler.restart', {});
     expect(restarted.nextFires).toHaveLength(1);

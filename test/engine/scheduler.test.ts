@@ -33,9 +33,9 @@ function setup(rows: SchedulableRow[], start = T0) {
   const scheduler = new Scheduler({
     clock,
     // As the store answers: jobs with a stored next fire from `from` on as [id, at] pairs, the rest whole.
-    load: (from) => split([...table.values()].map((r) => ({ ...r })), from),
-    loadOne: (id) => (table.has(id) ? { ...table.get(id)! } : undefined),
-    fire: (fs, next) => {
+    load: async (from) => split([...table.values()].map((r) => ({ ...r })), from),
+    loadOne: async (id) => (table.has(id) ? { ...table.get(id)! } : undefined),
+    fire: async (fs, next) => {
       for (const f of fs) fires.push({ ...f, at: clock.now() });
       for (const [id, at] of next) if (table.has(id)) table.get(id)!.next_fire_at = at;
     },
@@ -47,11 +47,11 @@ function setup(rows: SchedulableRow[], start = T0) {
 }
 
 describe('scheduler', () => {
-  it('fires interval jobs on their cadence and persists the next fire time', () => {
+  it('fires interval jobs on their cadence and persists the next fire time', async () => {
     const { clock, fires, scheduler, table } = setup([row(1, { interval_s: 10 }), row(2, { interval_s: 25 })]);
-    scheduler.start(false);
+    await scheduler.start(false);
     expect(table.get(1)!.next_fire_at).toBe(T0 + 10_000);
-    clock.advance(60_000);
+    await clock.advanceAsync(60_000);
     expect(fires.filter((f) => f.jobId === 1).map((f) => f.dueAt - T0)).toEqual([10, 20, 30, 40, 50, 60].map((s) => s * 1000));
     expect(fires.filter((f) => f.jobId === 2).map((f) => f.dueAt - T0)).toEqual([25_000, 50_000]);
     // Fired exactly when due on the manual clock.
@@ -59,24 +59,24 @@ describe('scheduler', () => {
     expect(table.get(1)!.next_fire_at).toBe(T0 + 70_000);
   });
 
-  it('lists upcoming fires in time order', () => {
+  it('lists upcoming fires in time order', async () => {
     const { scheduler } = setup([row(1, { interval_s: 30 }), row(2, { interval_s: 5 }), row(3, { interval_s: 12 })]);
-    scheduler.start(false);
-    expect(scheduler.upcoming(3).map((u) => u.jobId)).toEqual([2, 3, 1]);
+    await scheduler.start(false);
+    expect((await scheduler.upcoming(3)).map((u) => u.jobId)).toEqual([2, 3, 1]);
   });
 
-  it('fires cron jobs in their time zone', () => {
+  it('fires cron jobs in their time zone', async () => {
     const { clock, fires, scheduler } = setup(
       [row(1, { schedule_kind: 'cron', interval_s: null, cron_expr: '0 0 9 * * *', timezone: 'Asia/Tokyo' })],
       Date.UTC(2026, 10, 23, 0, 0, 0),
     );
-    scheduler.start(false);
-    clock.advance(48 * 3600_000);
+    await scheduler.start(false);
+    await clock.advanceAsync(48 * 3600_000);
     // 09:00 in Tokyo is 00:00 UTC: fires on the two following midnights UTC.
     expect(fires.map((f) => new Date(f.dueAt).toISOString())).toEqual(['2026-11-24T00:00:00.000Z', '2026-11-25T00:00:00.000Z']);
   });
 
-  it('gives each job firing in the same tick the next fire of its own pattern and time zone', () => {
+  it('gives each job firing in the same tick the next fire of its own pattern and time zone', async () => {
     const cron = (id: number, expr: string, tz: string | null) => row(id, { schedule_kind: 'cron', interval_s: null, cron_expr: expr, timezone: tz });
     // Six jobs due at 09:00 UTC on 27 March 2027, which is 09:00 in London (still on GMT) and 18:00 in
     // Tokyo; three share a pattern and zone. London moves to summer time the next night.
@@ -91,8 +91,8 @@ describe('scheduler', () => {
       ],
       Date.UTC(2027, 2, 27, 8, 0, 0),
     );
-    scheduler.start(false);
-    clock.advance(3600_000);
+    await scheduler.start(false);
+    await clock.advanceAsync(3600_000);
     expect(fires.map((f) => f.jobId).sort()).toEqual([1, 2, 3, 4, 5, 6]);
     expect(new Set(fires.map((f) => f.at))).toEqual(new Set([Date.UTC(2027, 2, 27, 9, 0, 0)]));
     const next = (id: number) => new Date(table.get(id)!.next_fire_at!).toISOString();
@@ -102,38 +102,38 @@ describe('scheduler', () => {
     expect(next(4)).toBe('2027-03-28T08:00:00.000Z');
     expect(next(5)).toBe('2027-03-28T09:00:00.000Z');
     // A tick later on, the shared step is not carried over: each fires again on its own next time.
-    clock.advance(12 * 3600_000);
+    await clock.advanceAsync(12 * 3600_000);
     expect(fires.filter((f) => f.jobId === 3).length).toBe(2);
     expect(next(3)).toBe('2027-03-28T09:00:00.000Z');
   });
 
-  it('records many fires due at once in chunks, each carrying exactly its own jobs\' next fires', () => {
+  it('records many fires due at once in chunks, each carrying exactly its own jobs\' next fires', async () => {
     const rows = Array.from({ length: 2 * FIRE_CHUNK + 5 }, (_, i) => row(i + 1, { interval_s: 10 }));
     const { clock, scheduler, table } = setup(rows);
     const calls: { fired: number[]; next: number[] }[] = [];
-    const deps = (scheduler as unknown as { deps: { fire: (f: Fire[], n: [number, number | null][]) => void } }).deps;
+    const deps = (scheduler as unknown as { deps: { fire: (f: Fire[], n: [number, number | null][]) => Promise<void> } }).deps;
     const fire = deps.fire;
-    deps.fire = (fs, next) => {
+    deps.fire = async (fs, next) => {
       calls.push({ fired: fs.map((f) => f.jobId), next: next.map(([id]) => id) });
-      fire(fs, next);
+      await fire(fs, next);
     };
-    scheduler.start(false);
+    await scheduler.start(false);
     calls.length = 0;
-    clock.advance(10_000);
+    await clock.advanceAsync(10_000);
     expect(calls.map((c) => c.fired.length)).toEqual([FIRE_CHUNK, FIRE_CHUNK, 5]);
     for (const c of calls) expect(c.next).toEqual(c.fired);
     expect(calls.flatMap((c) => c.fired).sort((a, b) => a - b)).toEqual(rows.map((r) => r.id));
     expect([...table.values()].every((r) => r.next_fire_at === T0 + 20_000)).toBe(true);
   });
 
-  it('applies the misfire policy to fires missed while down', () => {
+  it('applies the misfire policy to fires missed while down', async () => {
     const missedAt = T0 - 95_000;
     const { fires, scheduler, table } = setup([
       row(1, { next_fire_at: missedAt, misfire: 'run-once' }),
       row(2, { next_fire_at: missedAt, misfire: 'skip' }),
       row(3, { next_fire_at: T0 - 300 }),
     ]);
-    scheduler.start(false);
+    await scheduler.start(false);
     expect(fires.map((f) => [f.jobId, f.trigger, f.dueAt])).toEqual([[1, 'catch-up', missedAt]]);
     // The cadence is kept: next fire on the 10 s grid of the missed one.
     expect(table.get(1)!.next_fire_at).toBe(missedAt + 100_000);
@@ -142,49 +142,49 @@ describe('scheduler', () => {
     expect(table.get(3)!.next_fire_at).toBe(T0 - 300);
   });
 
-  it('keeps the stored next fire time across a restart', () => {
+  it('keeps the stored next fire time across a restart', async () => {
     const { clock, fires, scheduler, table } = setup([row(1, { interval_s: 10 })]);
-    scheduler.start(false);
-    clock.advance(15_000);
+    await scheduler.start(false);
+    await clock.advanceAsync(15_000);
     scheduler.stop();
     const stored = table.get(1)!.next_fire_at;
     expect(stored).toBe(T0 + 20_000);
     const again = setup([table.get(1)!], clock.now());
-    again.scheduler.start(false);
-    again.clock.advance(10_000);
+    await again.scheduler.start(false);
+    await again.clock.advanceAsync(10_000);
     expect(again.fires.map((f) => f.dueAt)).toEqual([T0 + 20_000]);
     expect(fires).toHaveLength(1);
   });
 
-  it('stops firing a removed job at once, and takes edits at once', () => {
+  it('stops firing a removed job at once, and takes edits at once', async () => {
     const { clock, fires, scheduler, table } = setup([row(1), row(2)]);
-    scheduler.start(false);
-    clock.advance(10_000);
+    await scheduler.start(false);
+    await clock.advanceAsync(10_000);
     expect(fires.map((f) => f.jobId).sort()).toEqual([1, 2]);
     table.delete(1); // archived or disabled: no longer schedulable
-    scheduler.remove(1);
+    await scheduler.remove(1);
     table.get(2)!.next_fire_at = clock.now() + 3000; // edited to fire sooner
     table.get(2)!.interval_s = 3;
-    scheduler.upsert(2);
-    clock.advance(10_000);
+    await scheduler.upsert(2);
+    await clock.advanceAsync(10_000);
     expect(fires.filter((f) => f.jobId === 1)).toHaveLength(1);
     expect(fires.filter((f) => f.jobId === 2).map((f) => f.dueAt - T0)).toEqual([10_000, 13_000, 16_000, 19_000]);
   });
 
-  it('does not fire while paused, and resumes on the cadence without a burst', () => {
+  it('does not fire while paused, and resumes on the cadence without a burst', async () => {
     const { clock, fires, scheduler } = setup([row(1, { interval_s: 10 })]);
-    scheduler.start(false);
-    clock.advance(10_000);
+    await scheduler.start(false);
+    await clock.advanceAsync(10_000);
     scheduler.pause();
-    clock.advance(35_000);
+    await clock.advanceAsync(35_000);
     expect(fires).toHaveLength(1);
-    scheduler.resume();
+    await scheduler.resume();
     expect(fires).toHaveLength(1);
-    clock.advance(5_000);
+    await clock.advanceAsync(5_000);
     expect(fires.map((f) => f.dueAt - T0)).toEqual([10_000, 50_000]);
   });
 
-  it('loads jobs with a stored next fire as pairs, reading a job only when it is due or listed; one no longer scheduled then is dropped unfired', () => {
+  it('loads jobs with a stored next fire as pairs, reading a job only when it is due or listed; one no longer scheduled then is dropped unfired', async () => {
     const { clock, fires, scheduler, table } = setup([
       row(1, { interval_s: 10, next_fire_at: T0 + 10_000 }),
       row(2, { interval_s: 10, next_fire_at: T0 + 20_000 }),
@@ -193,33 +193,33 @@ describe('scheduler', () => {
     const read: number[] = [];
     const loadOne = scheduler['deps'].loadOne;
     scheduler['deps'].loadOne = (id) => (read.push(id), loadOne(id));
-    scheduler.start(false);
+    await scheduler.start(false);
     expect(scheduler.size).toBe(3);
     expect(read).toEqual([]);
     // Job 2 is disabled (the store no longer lists it as scheduled) before it is due.
     table.delete(2);
-    expect(scheduler.upcoming(2)).toEqual([
+    expect(await scheduler.upcoming(2)).toEqual([
       { jobId: 1, name: 'job1', at: T0 + 10_000 },
       { jobId: 3, name: 'job3', at: T0 + 30_000 },
     ]);
     expect(read).toEqual([1, 2, 3]);
-    clock.advance(30_000);
+    await clock.advanceAsync(30_000);
     expect(fires.map((f) => `${f.jobId}@${f.dueAt - T0}`).sort()).toEqual(['1@10000', '1@20000', '1@30000', '3@30000']);
     // Each job read once: its name and schedule are kept from then on.
     expect(read).toEqual([1, 2, 3]);
     expect(scheduler.size).toBe(2);
   });
 
-  it('fires many jobs due at the same instant in the same tick', () => {
+  it('fires many jobs due at the same instant in the same tick', async () => {
     const batches: number[] = [];
     const perTick = new Map<number, number>();
     const clock = new ManualClock(T0);
     const rows = Array.from({ length: 200 }, (_, i) => row(i + 1, { interval_s: 1, next_fire_at: T0 + 1000 }));
     const scheduler = new Scheduler({
       clock,
-      load: () => ({ upcoming: [], rows }),
-      loadOne: () => undefined,
-      fire: (fs) => {
+      load: async () => ({ upcoming: [], rows }),
+      loadOne: async () => undefined,
+      fire: async (fs) => {
         if (!fs.length) return;
         batches.push(fs.length);
         perTick.set(clock.now(), (perTick.get(clock.now()) ?? 0) + fs.length);
@@ -228,8 +228,8 @@ describe('scheduler', () => {
         throw e;
       },
     });
-    scheduler.start(false);
-    clock.advance(3000);
+    await scheduler.start(false);
+    await clock.advanceAsync(3000);
     expect([...perTick.values()]).toEqual([200, 200, 200]);
     expect(Math.max(...batches)).toBe(FIRE_CHUNK);
   });

@@ -47,7 +47,7 @@ describe('README › Jobs and runs', () => {
     }
     let most = 0;
     const sampler = setInterval(() => {
-      most = Math.max(most, engine.services.scheduler.status().running);
+      most = Math.max(most, engine.services.scheduler.running);
     }, 5);
     const runs = await Promise.all(ids.map((id) => engine.waitForRun(id)));
     clearInterval(sampler);

@@ -3,9 +3,10 @@ import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { Engine } from '../../engine/engine';
 import { pinoAdapter } from '../../engine/logger';
-import { collect, dataDirOf, parseIntOption, UsageError, type GlobalOptions } from '../context';
+import { collect, dataDirOf, databaseOf, parseIntOption, UsageError, type GlobalOptions } from '../context';
 import { serviceNotifier } from '../service/notifySocket';
 import { SignInLinks } from '../../engine/services/signInLinks';
+import { redactUrl } from '../../engine/store/postgres/pgDatabase';
 
 interface ServeOptions {
   host: string;
@@ -18,6 +19,7 @@ interface ServeOptions {
   concurrency?: string;
   launchers?: string;
   allowOrigin?: string[];
+  nodeLease: string;
   logLevel: string;
 }
 
@@ -64,6 +66,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
     .option('--concurrency <runs>', 'most runs at once (default 2 x CPU count)')
     .option('--launchers <n>', 'launcher processes that start runs side by side (default: the number of cores)')
     .option('--allow-origin <origin>', 'let pages of this origin (an app embedding jobdeck/react) call the API with a token; repeatable, "*" for any (also JOBDECK_ALLOWED_ORIGINS, comma-separated)', collect)
+    .option('--node-lease <seconds>', 'on a shared database: a node silent this long is declared lost by the others, its runs failed "node lost" (heartbeats go every third of it)', '30')
     .addOption(new Option('--log-level <level>', 'request log level').choices(['info', 'warn', 'error', 'silent']).default('info'))
     .action(async (o: ServeOptions) => {
       const port = parseIntOption('--port', o.port);
@@ -81,6 +84,10 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
         process.stderr.write(`WARNING: serving plain HTTP on ${o.host} (--insecure): tokens and job output travel unencrypted.\n`);
       }
       const dataDir = dataDirOf(globals());
+      const database = databaseOf(globals());
+      // What this node serves, in words (a database's password never shown).
+      const serving = database ? `the PostgreSQL database ${redactUrl(database)} (this node's run folders in ${dataDir})` : dataDir;
+      const storeFlag = database ? '--database URL' : `--data-dir ${JSON.stringify(dataDir)}`;
       // Loaded here, not when the CLI starts: only serve needs the HTTP server (a third of the CLI's start-up otherwise).
       const [{ default: pino }, { startServer }] = await Promise.all([import('pino'), import('../../server/server')]);
       // One logger for the engine and the request log: JSON lines on standard output.
@@ -88,14 +95,16 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
       // Under a service manager that restarts it (the units jobdeck service writes say so), a restart request stops the process.
       let restartRequested: (() => void) | null = null;
       const supervised = process.env.JOBDECK_SUPERVISED === '1';
-      const engine = Engine.open({
+      const engine = await Engine.connect({
         ...(supervised ? { restartProcess: () => restartRequested?.() } : {}),
         dataDir,
+        database,
         hostKind: 'jobdeck serve',
         // Nothing fires until the server listens: one that cannot bind its port must not run catch-up runs.
         startScheduler: false,
         concurrency: o.concurrency ? parseIntOption('--concurrency', o.concurrency, 1) : undefined,
         launchers: o.launchers ? parseIntOption('--launchers', o.launchers, 1) : undefined,
+        nodeLeaseMs: parseIntOption('--node-lease', o.nodeLease, 1) * 1000,
         logger: pinoAdapter(log),
       });
       let server;
@@ -113,27 +122,24 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
         await engine.close(0);
         throw new UsageError(`cannot listen on ${o.host}:${port}: ${(err as Error).message}`);
       }
-      engine.startScheduling(server.url);
+      await engine.startScheduling(server.url);
       // Under a service manager: ready only now (listening, recovery done), then heartbeats.
       const notifier = serviceNotifier(process.env, (m) => process.stderr.write(`WARNING: ${m}\n`));
-      const jobs = engine.services.jobs.list({ limit: 1 }).total;
-      await notifier.send({ READY: '1', STATUS: `Serving ${dataDir} at ${server.url} (${jobs} job${jobs === 1 ? '' : 's'})` });
+      const jobs = (await engine.services.jobs.list({ limit: 1 })).total;
+      await notifier.send({ READY: '1', STATUS: `Serving ${serving} at ${server.url} (${jobs} job${jobs === 1 ? '' : 's'})` });
       const stopWatchdog = notifier.watchdog(() => {
-        try {
-          return !engine.isClosed && engine.services.scheduler.status() !== null;
-        } catch {
-          return false;
-        }
+        // The event loop answers (this runs) and the engine is open.
+        return !engine.isClosed;
       });
       // First start on an empty folder: a superadmin and a link that signs the browser in once.
-      const first = new SignInLinks(engine.store, engine.services.users).firstStart();
+      const first = await new SignInLinks(engine.data, engine.services.users).firstStart();
       const noUsers = first
         ? `First start: created the superadmin "${first.user}". Open this link to sign in (it works once, until ${first.expiresAt}):\n` +
           `  ${server.url}/#signin=${first.secret}\n` +
-          `API tokens for the CLI and scripts: jobdeck tokens create ${first.user} --data-dir ${JSON.stringify(dataDir)}\n`
+          `API tokens for the CLI and scripts: jobdeck tokens create ${first.user} ${storeFlag}\n`
         : '';
       process.stderr.write(
-        `${noUsers}Jobdeck is serving ${dataDir}\n  console  ${server.url}/\n  API      ${server.url}/api (OpenAPI: ${server.url}/api/openapi.json)\n`,
+        `${noUsers}Jobdeck is serving ${serving}\n  console  ${server.url}/\n  API      ${server.url}/api (OpenAPI: ${server.url}/api/openapi.json)\n`,
       );
       await new Promise<void>((resolve) => {
         let signals = 0;
@@ -145,7 +151,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
             return;
           }
           stopWatchdog();
-          const running = engine.services.scheduler.status().running;
+          const running = engine.services.scheduler.running;
           void notifier.send({ STOPPING: '1', STATUS: `Stopping: ${running} run${running === 1 ? '' : 's'} in flight` });
           process.stderr.write(
             `${signal}: stopped firing; ${running ? `waiting up to ${grace} s for ${running} running run${running > 1 ? 's' : ''}` : 'no runs in flight'}…\n`,

@@ -15,7 +15,7 @@ import type { Clock } from '../clock';
 import type { DesktopNotice } from '../options';
 import { outputDir } from '../paths';
 import type { OutboxRow } from '../store/notifyStore';
-import type { Store } from '../store/store';
+import type { EngineStore as Store } from '../store/engineStore';
 import { sendEmail, sendWebhook, webhookBody, type Answer, type Attachment } from './channels';
 import { DEFAULT_TEMPLATES, render, type MessageEvent, type Templates } from './render';
 
@@ -48,8 +48,8 @@ export interface SenderDeps {
 }
 
 /** The SMTP settings in force: stored ones, else JOBDECK_SMTP_URL (with JOBDECK_SMTP_FROM). */
-export function smtpSettings(store: Store, env: NodeJS.ProcessEnv): SmtpSettings | null {
-  const stored = store.settings.get<SmtpSettings | null>(SMTP_SETTING, null);
+export async function smtpSettings(store: Store, env: NodeJS.ProcessEnv): Promise<SmtpSettings | null> {
+  const stored = await store.settings.get<SmtpSettings | null>(SMTP_SETTING, null);
   if (stored) return stored;
   if (!env.JOBDECK_SMTP_URL) return null;
   return { url: env.JOBDECK_SMTP_URL, from: env.JOBDECK_SMTP_FROM || 'jobdeck@localhost', allowSelfSigned: env.JOBDECK_SMTP_ALLOW_SELF_SIGNED === '1' };
@@ -71,11 +71,14 @@ export class NotificationSender {
   /** Looks at the outbox now, if anything is due (after a run end: cheap when it queued nothing). */
   wake(): void {
     if (this.closed || !this.deps.store.isOpen) return;
-    try {
-      if (this.deps.store.notify.hasDue(this.deps.clock.now())) void this.tick(false);
-    } catch (err) {
-      this.deps.onError(err);
-    }
+    this.deps.store.notify.hasDue(this.deps.clock.now()).then(
+      (due) => {
+        if (due && !this.closed) void this.tick(false);
+      },
+      (err: unknown) => {
+        if (!this.closed) this.deps.onError(err);
+      },
+    );
   }
 
   /** One pass: follow-ups due (periodic passes), then the due messages; passes never overlap. */
@@ -92,12 +95,12 @@ export class NotificationSender {
   private async pass(followUps: boolean): Promise<void> {
     const { store, clock } = this.deps;
     if (!store.isOpen) return;
-    if (followUps) store.notify.followUps(clock.now());
+    if (followUps) await store.notify.followUps(clock.now());
     // One message claimed at a time, just before it is sent: a slow server cannot outlast the
     // lease of messages waiting behind it (another process would then send them too).
     // Bounded: at most PASS_MAX per pass; the next pass goes on.
     for (let n = 0; n < PASS_MAX && !this.closed; n++) {
-      const [row] = store.notify.claim(this.deps.owner, clock.now(), LEASE_MS, 1, this.channels());
+      const [row] = await store.notify.claim(this.deps.owner, clock.now(), LEASE_MS, 1, await this.channels());
       if (!row) return;
       await this.deliver(row);
     }
@@ -108,9 +111,9 @@ export class NotificationSender {
    * process sharing the folder may have one in its environment), the
    * desktop only in the desktop app; the rest waits for a process that can.
    */
-  private channels(): NotifyChannel[] {
+  private async channels(): Promise<NotifyChannel[]> {
     const out: NotifyChannel[] = ['webhook'];
-    if (smtpSettings(this.deps.store, this.deps.env)) out.push('email');
+    if (await smtpSettings(this.deps.store, this.deps.env)) out.push('email');
     if (this.deps.desktop) out.push('desktop');
     return out;
   }
@@ -120,7 +123,7 @@ export class NotificationSender {
     let subject = '';
     let answer: Answer;
     try {
-      const built = this.build(row);
+      const built = await this.build(row);
       subject = built.subject;
       answer = await built.send();
     } catch (err) {
@@ -131,20 +134,20 @@ export class NotificationSender {
     const now = clock.now();
     const status = answer.ok ? 'sent' : answer.permanent || attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
     const delay = Math.min(this.deps.retryMs * 2 ** (attempts - 1), 3_600_000);
-    store.notify.settle(row.id, this.deps.owner, { status, subject, answer: answer.answer, next: status === 'pending' ? now + delay : now, at: now });
+    await store.notify.settle(row.id, this.deps.owner, { status, subject, answer: answer.answer, next: status === 'pending' ? now + delay : now, at: now });
   }
 
   /** Renders a message from what is stored now, and how to send it. */
-  private build(row: OutboxRow): { subject: string; send(): Promise<Answer> } {
+  private async build(row: OutboxRow): Promise<{ subject: string; send(): Promise<Answer> }> {
     const { store } = this.deps;
-    const run = row.run_id !== null ? (store.runs.get(row.run_id) ?? null) : null;
-    const job = row.job_id !== null ? (store.jobs.get(row.job_id) ?? null) : null;
-    const incident = row.job_id !== null && (row.event === 'still-failing' || row.event === 'failure') ? (store.notify.incidentOf(row.job_id) ?? null) : null;
-    const log = run ? store.logs.tail(run.id, LOG_LINES) : [];
-    const publicUrl = store.settings.get<string | null>(PUBLIC_URL_SETTING, null) ?? this.deps.env.JOBDECK_PUBLIC_URL ?? null;
-    const templates = { ...DEFAULT_TEMPLATES, ...store.settings.get<Partial<Templates>>(TEMPLATES_SETTING, {}) };
+    const run = row.run_id !== null ? ((await store.runs.get(row.run_id)) ?? null) : null;
+    const job = row.job_id !== null ? ((await store.jobs.get(row.job_id)) ?? null) : null;
+    const incident = row.job_id !== null && (row.event === 'still-failing' || row.event === 'failure') ? ((await store.notify.incidentOf(row.job_id)) ?? null) : null;
+    const log = run ? await store.logs.tail(run.id, LOG_LINES) : [];
+    const publicUrl = (await store.settings.get<string | null>(PUBLIC_URL_SETTING, null)) ?? this.deps.env.JOBDECK_PUBLIC_URL ?? null;
+    const templates = { ...DEFAULT_TEMPLATES, ...(await store.settings.get<Partial<Templates>>(TEMPLATES_SETTING, {})) };
     const msg = render(templates, { event: row.event as MessageEvent, attach: row.attach, detail: row.detail, job, run, incident, log, publicUrl });
-    const id = `msg_${this.idPrefix()}${row.id}`;
+    const id = `msg_${await this.idPrefix()}${row.id}`;
     if (row.channel === 'desktop') {
       const show = this.deps.desktop!;
       const body = [run?.error, msg.text.split('\n')[0]].filter(Boolean).join('\n').slice(0, 300);
@@ -157,16 +160,16 @@ export class NotificationSender {
       };
     }
     if (row.channel === 'webhook') {
-      const hook = store.notify.webhook(row.target);
+      const hook = await store.notify.webhook(row.target);
       if (!hook) throw new Error(`no webhook is named "${row.target}"`);
       const facts = { event: row.event, jobId: row.job_id, jobName: job?.name ?? null, runId: row.run_id, status: run?.status ?? null, error: run?.error ?? null };
       const body = webhookBody(hook.style, { subject: msg.subject, text: msg.text, facts });
       return { subject: msg.subject, send: () => sendWebhook(hook, { id, body, at: new Date() }) };
     }
     if (!row.target.includes('@')) throw new Error(`"${row.target}" is neither an email address nor a recipient group`);
-    const smtp = smtpSettings(store, this.deps.env);
+    const smtp = await smtpSettings(store, this.deps.env);
     if (!smtp) throw new Error('no SMTP server is configured (jobdeck notify smtp URL, or JOBDECK_SMTP_URL)');
-    const attachments = run && job ? this.attachments(job.id, run.id, row.attach) : [];
+    const attachments = run && job ? await this.attachments(job.id, run.id, row.attach) : [];
     return {
       subject: msg.subject,
       send: () => sendEmail(smtp, { id, to: row.target, subject: msg.subject, text: msg.text, html: msg.html, attachments }, this.deps.smtpTimeoutMs),
@@ -174,12 +177,12 @@ export class NotificationSender {
   }
 
   /** The run's result files up to the size limit (larger ones are left for the link). */
-  private attachments(jobId: number, runId: number, only: string | null): Attachment[] {
-    const max = this.deps.store.settings.get<number>(ATTACH_SETTING, ATTACH_DEFAULT);
+  private async attachments(jobId: number, runId: number, only: string | null): Promise<Attachment[]> {
+    const max = await this.deps.store.settings.get<number>(ATTACH_SETTING, ATTACH_DEFAULT);
     const dir = outputDir(this.deps.dataDir, jobId, runId);
     const out: Attachment[] = [];
     let total = 0;
-    for (const f of this.deps.store.runs.files(runId)) {
+    for (const f of await this.deps.store.runs.files(runId)) {
       if (only !== null && f.name !== only) continue;
       const path = join(dir, f.name);
       if (total + f.size > max || !existsSync(path) || !statSync(path).isFile()) continue;
@@ -190,12 +193,12 @@ export class NotificationSender {
   }
 
   /** Message ids are unique per data folder: a random prefix made once keeps two folders' ids apart. */
-  private idPrefix(): string {
+  private async idPrefix(): Promise<string> {
     const { settings } = this.deps.store;
-    let prefix = settings.get<string | null>(ID_PREFIX_SETTING, null);
+    let prefix = await settings.get<string | null>(ID_PREFIX_SETTING, null);
     if (!prefix) {
       prefix = `${randomBytes(6).toString('hex')}_`;
-      settings.set(ID_PREFIX_SETTING, prefix);
+      await settings.set(ID_PREFIX_SETTING, prefix);
     }
     return prefix;
   }

@@ -37,6 +37,9 @@ export class Dispatcher {
   private drained = false;
   private wake: unknown = null;
   private wakeAt = Infinity;
+  private readonly idleWaiters: (() => void)[] = [];
+  /** The claim in flight (the store answers asynchronously) and the runs it covers. */
+  private claiming: { ids: Set<number>; done: Promise<void> } | null = null;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -71,6 +74,11 @@ export class Dispatcher {
 
   has(runId: number): boolean {
     return this.queue.some((e) => e.runId === runId);
+  }
+
+  /** Resolves when the claim in flight that includes this run is in (null: it is not being claimed). */
+  claimOf(runId: number): Promise<void> | null {
+    return this.claiming?.ids.has(runId) ? this.claiming.done : null;
   }
 
   /** Takes a run out of the queue (cancelled before it started). */
@@ -110,21 +118,35 @@ export class Dispatcher {
       return;
     }
     this.pumping = true;
+    void this.pumpRounds();
+  }
+
+  /** Pumps until nobody asked again meanwhile (claims are awaited: pumps asked for during one join the next round). */
+  private async pumpRounds(): Promise<void> {
     try {
       // Each round either starts something or ends; bounded by the queue's length.
       let rounds = this.queue.length + 1;
       do {
         this.again = false;
-        this.pumpOnce();
-      } while (this.again && --rounds > 0);
+        await this.pumpOnce();
+      } while (this.again && --rounds > 0 && !this.closed);
     } catch (err) {
       this.deps.onError(err);
     } finally {
       this.pumping = false;
+      this.idleWaiters.splice(0).forEach((fn) => fn());
     }
+    // Asked again after the bound: once more at the next turn, so no request is lost.
+    if (this.again && !this.closed) setImmediate(() => this.pump());
   }
 
-  private pumpOnce(): void {
+  /** Resolves when no pump is running (tests and shutdown wait for claims in flight). */
+  whenIdle(): Promise<void> {
+    if (!this.pumping) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async pumpOnce(): Promise<void> {
     const now = this.deps.clock.now();
     const blocked = new Set<number>();
     let nextWake = Infinity;
@@ -146,24 +168,36 @@ export class Dispatcher {
         chosen.push(e);
       }
       if (chosen.length === 0) break;
-      const results = this.deps.machine.claim(chosen.map((e) => e.runId));
-      const done = new Set<number>();
-      for (const r of results) {
-        if (r.outcome === 'blocked') blocked.add(r.runId);
-        else done.add(r.runId);
-      }
-      this.queue = this.queue.filter((e) => !done.has(e.runId));
-      for (const r of results) {
-        if (r.outcome !== 'started') continue;
-        try {
-          this.deps.start(r.run, r.job);
-        } catch (err) {
-          this.deps.onError(err);
-        }
+      let release = () => {};
+      this.claiming = { ids: new Set(chosen.map((e) => e.runId)), done: new Promise<void>((r) => (release = r)) };
+      try {
+        await this.claimAndStart(chosen, blocked);
+      } finally {
+        this.claiming = null;
+        release();
       }
     }
     for (const e of this.queue) if (e.notBefore > now) nextWake = Math.min(nextWake, e.notBefore);
     this.setWake(nextWake);
+  }
+
+  /** One claim of the chosen runs; starts those it started (a cancel waiting on the claim acts after). */
+  private async claimAndStart(chosen: QueueEntry[], blocked: Set<number>): Promise<void> {
+    const results = await this.deps.machine.claim(chosen.map((e) => e.runId));
+    const done = new Set<number>();
+    for (const r of results) {
+      if (r.outcome === 'blocked') blocked.add(r.runId);
+      else done.add(r.runId);
+    }
+    this.queue = this.queue.filter((e) => !done.has(e.runId));
+    for (const r of results) {
+      if (r.outcome !== 'started') continue;
+      try {
+        this.deps.start(r.run, r.job);
+      } catch (err) {
+        this.deps.onError(err);
+      }
+    }
   }
 
   private setWake(at: number): void {

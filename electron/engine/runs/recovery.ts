@@ -5,7 +5,7 @@
  * are left alone. Owners are told apart by the OS file lock each engine
  * instance holds (ownership.ts), which a process lets go of even when killed.
  */
-import type { Store } from '../store/store';
+import type { EngineStore as Store } from '../store/engineStore';
 import type { RunStateMachine } from './stateMachine';
 
 export interface RecoveryDeps {
@@ -20,13 +20,13 @@ export interface RecoveryDeps {
 }
 
 /** Interrupts the runs of every dead owner; returns how many runs were interrupted. */
-export function recoverDeadOwners(deps: RecoveryDeps): number {
+export async function recoverDeadOwners(deps: RecoveryDeps): Promise<number> {
   let count = 0;
-  for (const owner of deps.store.runs.unfinishedOwners()) {
+  for (const owner of await deps.store.runs.unfinishedOwners()) {
     if (owner === deps.me || deps.isAlive(owner)) continue;
-    count += deps.machine.interrupt(owner, deps.retry).length;
+    count += (await deps.machine.interrupt(owner, deps.retry)).length;
     deps.forget(owner);
   }
-  deps.store.locks.releaseDead((owner) => owner === deps.me || deps.isAlive(owner));
+  await deps.store.locks.releaseDead((owner) => owner === deps.me || deps.isAlive(owner));
   return count;
 }

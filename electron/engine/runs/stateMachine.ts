@@ -20,7 +20,7 @@ import { toRun } from '../store/rows';
 import { toTaskRun } from '../store/taskRows';
 import type { ClaimResult, EndRecord, FireRecord, MissedFire, QueueRequest, RunOp } from '../store/runsStore';
 import type { LostNode } from '../store/nodesStore';
-import type { Store } from '../store/store';
+import type { EngineStore as Store } from '../store/engineStore';
 import type { Writer } from '../writer';
 
 export interface ActiveRun {
@@ -57,6 +57,12 @@ export interface MachineDeps {
 export class RunStateMachine {
   private readonly active = new Map<number, ActiveRun>();
   private readonly waiters = new Map<number, ((run: Run) => void)[]>();
+  /**
+   * Events go out in the order of the transitions they follow. Each reads
+   * its run as soon as asked (on SQLite at once, so it carries exactly that
+   * state) and is delivered after every event asked for before it.
+   */
+  private events: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: MachineDeps) {}
 
@@ -91,34 +97,34 @@ export class RunStateMachine {
   // ----- transitions -----
 
   /** -> QUEUED: a run asked for now (trigger) or later (retry delay). */
-  queue(req: QueueRequest): RunRow {
-    const row = this.deps.store.runs.queue(req, this.deps.owner, this.deps.clock.now());
+  async queue(req: QueueRequest): Promise<RunRow> {
+    const row = await this.deps.store.runs.queue(req, this.deps.owner, this.deps.clock.now());
     this.publish(row.id);
     this.deps.onQueued([row]);
     return row;
   }
 
   /** -> QUEUED for each due fire the job's policy allows; stores next fire times with them. */
-  recordFires(fires: readonly FireRecord[], next: readonly [number, number | null][], missed: readonly MissedFire[] = []): { created: RunRow[]; refused: number } {
-    const result = this.deps.store.runs.recordFires(fires, next, this.deps.owner, this.deps.clock.now(), missed);
+  async recordFires(fires: readonly FireRecord[], next: readonly [number, number | null][], missed: readonly MissedFire[] = []): Promise<{ created: RunRow[]; refused: number }> {
+    const result = await this.deps.store.runs.recordFires(fires, next, this.deps.owner, this.deps.clock.now(), missed);
     for (const row of [...result.created, ...result.skipped]) this.publish(row.id);
     if (result.created.length) this.deps.onQueued(result.created);
     return result;
   }
 
   /** -> QUEUED for each job whose dependencies have all finished since its last run. */
-  queueDependents(): RunRow[] {
-    if (!this.deps.store.jobs.hasDependents()) return [];
-    const rows = this.deps.store.runs.queueDependents(this.deps.owner, this.deps.clock.now());
+  async queueDependents(): Promise<RunRow[]> {
+    if (!(await this.deps.store.jobs.hasDependents())) return [];
+    const rows = await this.deps.store.runs.queueDependents(this.deps.owner, this.deps.clock.now());
     for (const row of rows) this.publish(row.id);
     if (rows.length) this.deps.onQueued(rows);
     return rows;
   }
 
   /** QUEUED -> STARTING for the runs that may start; the caller spawns the started ones. */
-  claim(runIds: readonly number[]): ClaimResult[] {
+  async claim(runIds: readonly number[]): Promise<ClaimResult[]> {
     if (runIds.length === 0) return [];
-    const results = this.deps.store.runs.claim(runIds, this.deps.owner, this.deps.clock.now());
+    const results = await this.deps.store.runs.claim(runIds, this.deps.owner, this.deps.clock.now());
     for (const r of results) {
       if (r.outcome === 'started') this.track(r.run, r.job);
       if (r.outcome === 'started' || r.outcome === 'cancelled') this.publish(r.runId);
@@ -213,8 +219,8 @@ export class RunStateMachine {
   }
 
   /** A finished workflow run -> QUEUED again (a re-run in place), with the given task runs reset. */
-  reopen(runId: number, reset: readonly number[], note: string, by: string): RunRow {
-    const row = this.deps.store.runs.reopen(runId, reset, note, by, this.deps.owner, this.deps.clock.now());
+  async reopen(runId: number, reset: readonly number[], note: string, by: string): Promise<RunRow> {
+    const row = await this.deps.store.runs.reopen(runId, reset, note, by, this.deps.owner, this.deps.clock.now());
     this.publish(row.id);
     this.publishTasks(row.id);
     this.deps.onQueued([row]);
@@ -222,8 +228,8 @@ export class RunStateMachine {
   }
 
   /** QUEUED -> CANCELLED, for a run that never started; false when it was no longer queued. */
-  cancelQueued(runId: number, by: string): boolean {
-    if (!this.deps.store.runs.cancelQueued(runId, by, this.deps.clock.now())) return false;
+  async cancelQueued(runId: number, by: string): Promise<boolean> {
+    if (!(await this.deps.store.runs.cancelQueued(runId, by, this.deps.clock.now()))) return false;
     this.publish(runId);
     this.publishTasks(runId);
     this.settle(runId);
@@ -231,14 +237,14 @@ export class RunStateMachine {
   }
 
   /** Records that someone asked to cancel a run (shown on the run at once; the process running it acts on it). */
-  requestCancel(row: RunRow, by: string): void {
-    this.deps.store.runs.requestCancel(row, by, this.deps.clock.now());
+  async requestCancel(row: RunRow, by: string): Promise<void> {
+    await this.deps.store.runs.requestCancel(row, by, this.deps.clock.now());
     this.publish(row.id);
   }
 
   /** QUEUED | IN_PROGRESS -> FAILED (INTERRUPTED) for every run of a dead process; retries queued here when asked. */
-  interrupt(owner: string, retry: boolean): RunRow[] {
-    const { interrupted, retries } = this.deps.store.runs.interruptOwner(owner, this.deps.clock.now(), retry ? this.deps.owner : null);
+  async interrupt(owner: string, retry: boolean): Promise<RunRow[]> {
+    const { interrupted, retries } = await this.deps.store.runs.interruptOwner(owner, this.deps.clock.now(), retry ? this.deps.owner : null);
     this.interrupted(interrupted, retries);
     return interrupted;
   }
@@ -258,8 +264,8 @@ export class RunStateMachine {
    * QUEUED | IN_PROGRESS -> FAILED ("node lost") for the runs of every node
    * whose lease ran out; their retries are queued here. Returns the nodes.
    */
-  reapLostNodes(): LostNode[] {
-    const lost = this.deps.store.nodes.reapLost(this.deps.owner);
+  async reapLostNodes(): Promise<LostNode[]> {
+    const lost = await this.deps.store.nodes.reapLost(this.deps.owner);
     for (const { interrupted, retries } of lost) this.interrupted(interrupted, retries);
     return lost;
   }
@@ -272,28 +278,49 @@ export class RunStateMachine {
    */
   private publishTasks(runId: number): void {
     if (!this.deps.bus.wantsLogs(runId)) return;
-    const row = this.deps.store.runs.get(runId);
-    if (!row || row.tasks === null) return;
-    const now = Date.now();
-    this.deps.bus.publish({ type: 'tasks', runId, jobId: row.job_id, tasks: this.deps.store.tasks.list(runId).map((t) => toTaskRun(t, now)) });
+    const { runs, tasks } = this.deps.store;
+    const read = Promise.all([runs.get(runId), tasks.list(runId)]);
+    this.inOrder(read, ([row, list]) => {
+      if (!row || row.tasks === null) return;
+      const now = Date.now();
+      this.deps.bus.publish({ type: 'tasks', runId, jobId: row.job_id, tasks: list.map((t) => toTaskRun(t, now)) });
+    });
   }
 
   /** Publishes a run's committed state, when someone listens. */
   publish(runId: number): void {
     if (!this.waiters.has(runId) && !this.deps.bus.wantsRun(runId)) return;
-    const row = this.deps.store.runs.get(runId);
-    if (row) this.deps.bus.publish({ type: 'run', run: toRun(row) });
+    this.inOrder(this.deps.store.runs.get(runId), (row) => {
+      if (row) this.deps.bus.publish({ type: 'run', run: toRun(row) });
+    });
+  }
+
+  /** Delivers what a read answers after every event asked for before it. */
+  private inOrder<T>(read: Promise<T>, deliver: (value: T) => void): void {
+    read.catch(() => {}); // awaited below, in turn; not an unhandled rejection meanwhile
+    this.events = this.events
+      .then(() => read)
+      .then(deliver)
+      .catch((err: unknown) => {
+        if (this.deps.store.isOpen) this.deps.onError(err);
+      });
+  }
+
+  /** Resolves once every event asked for so far is delivered. */
+  delivered(): Promise<void> {
+    return this.events;
   }
 
   /** Resolves the waiters of a run that has ended. */
   private settle(runId: number): void {
-    const list = this.waiters.get(runId);
-    if (!list) return;
-    const row = this.deps.store.runs.get(runId);
-    if (!row || row.status === 'QUEUED' || row.status === 'IN_PROGRESS') return;
-    this.waiters.delete(runId);
-    const run = toRun(row);
-    for (const fn of list) fn(run);
+    if (!this.waiters.has(runId)) return;
+    this.inOrder(this.deps.store.runs.get(runId), (row) => {
+      const list = this.waiters.get(runId);
+      if (!list || !row || row.status === 'QUEUED' || row.status === 'IN_PROGRESS') return;
+      this.waiters.delete(runId);
+      const run = toRun(row);
+      for (const fn of list) fn(run);
+    });
   }
 
   /** Resolves when a run of this engine has ended (its end committed); cancel() stops waiting. */

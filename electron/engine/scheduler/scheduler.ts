@@ -43,14 +43,14 @@ export interface SchedulerDeps {
    * their next fire must be computed now. At 100,000 jobs the pairs come
    * from an index alone, where whole rows cost most of a second.
    */
-  load(from: number): SchedulerLoad;
+  load(from: number): Promise<SchedulerLoad>;
   /** One job, if it is still enabled, unarchived and scheduled. */
-  loadOne(jobId: number): SchedulableRow | undefined;
+  loadOne(jobId: number): Promise<SchedulableRow | undefined>;
   /**
    * Creates the runs for these fires and stores the jobs' new next fire
    * times, in one transaction.
    */
-  fire(fires: Fire[], nextFires: [jobId: number, at: number | null][], missed?: MissedFire[]): void;
+  fire(fires: Fire[], nextFires: [jobId: number, at: number | null][], missed?: MissedFire[]): Promise<void>;
   onError(err: unknown): void;
 }
 
@@ -76,6 +76,8 @@ export class Scheduler {
   private readonly entries = new Map<number, Entry>();
   private timer: unknown = null;
   private started = false;
+  /** The store answers asynchronously: changes to the heap are made one at a time, in order. */
+  private turn: Promise<void> = Promise.resolve();
   paused = false;
   /** Fires made since start (schedule and catch-up). */
   fired = 0;
@@ -87,10 +89,17 @@ export class Scheduler {
   }
 
   /** Loads every job; applies misfire policies to fires missed while down. */
-  start(paused: boolean): void {
+  start(paused: boolean): Promise<void> {
     this.paused = paused;
     this.started = true;
-    this.load(true);
+    return this.serial(() => this.load(true));
+  }
+
+  /** Runs fn after every change queued before it (none of them interleave). */
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.turn.then(fn).catch((err: unknown) => this.deps.onError(err));
+    this.turn = next;
+    return next;
   }
 
   stop(): void {
@@ -104,42 +113,54 @@ export class Scheduler {
   }
 
   /** Resumes firing; fires missed while paused are skipped, keeping the cadence. */
-  resume(): void {
-    if (!this.paused) return;
+  resume(): Promise<void> {
+    if (!this.paused) return this.turn;
     this.paused = false;
+    return this.serial(() => this.resumed());
+  }
+
+  private async resumed(): Promise<void> {
     const now = this.deps.clock.now();
     const updates: [number, number | null][] = [];
     for (const entry of [...this.entries.values()]) {
       if (entry.at > now) continue;
-      const e = this.detailed(entry);
+      const e = await this.detailed(entry);
       if (!e) continue;
       const next = nextFireAfter(e.schedule, now, e.at);
       this.set(e.jobId, e.name, e.schedule, next);
       updates.push([e.jobId, next]);
     }
-    if (updates.length) this.safely(() => this.deps.fire([], updates));
+    if (updates.length) await this.safely(() => this.deps.fire([], updates));
     this.arm();
   }
 
   /** Drops all state and loads every job again from the store. */
-  restart(): void {
-    this.disarm();
-    this.entries.clear();
-    this.heap.clear();
-    this.load(true);
+  restart(): Promise<void> {
+    return this.serial(() => {
+      this.disarm();
+      this.entries.clear();
+      this.heap.clear();
+      return this.load(true);
+    });
   }
 
   /** Reloads after another process changed jobs (its next fire times are already stored). */
-  resync(): void {
-    this.disarm();
-    this.entries.clear();
-    this.heap.clear();
-    this.load(false);
+  resync(): Promise<void> {
+    return this.serial(() => {
+      this.disarm();
+      this.entries.clear();
+      this.heap.clear();
+      return this.load(false);
+    });
   }
 
   /** A job was created or changed here: take its stored next fire time (or drop it). */
-  upsert(jobId: number): void {
-    const row = this.deps.loadOne(jobId);
+  upsert(jobId: number): Promise<void> {
+    return this.serial(() => this.upserted(jobId));
+  }
+
+  private async upserted(jobId: number): Promise<void> {
+    const row = await this.deps.loadOne(jobId);
     if (!row) {
       this.entries.delete(jobId);
     } else {
@@ -147,24 +168,32 @@ export class Scheduler {
       let at = row.next_fire_at;
       if (at === null) {
         at = nextFireAfter(schedule, this.deps.clock.now());
-        this.safely(() => this.deps.fire([], [[jobId, at]]));
+        const first = at;
+        await this.safely(() => this.deps.fire([], [[jobId, first]]));
       }
       this.set(jobId, row.name, schedule, at);
     }
     this.arm();
   }
 
-  remove(jobId: number): void {
-    this.entries.delete(jobId);
-    this.arm();
+  remove(jobId: number): Promise<void> {
+    return this.serial(async () => {
+      this.entries.delete(jobId);
+      this.arm();
+    });
+  }
+
+  /** Resolves once every change queued so far is made (tests, shutdown). */
+  settled(): Promise<void> {
+    return this.turn;
   }
 
   /** The earliest `count` fires. */
-  upcoming(count: number): { jobId: number; name: string; at: number }[] {
+  async upcoming(count: number): Promise<{ jobId: number; name: string; at: number }[]> {
     const out: { jobId: number; name: string; at: number }[] = [];
     for (const entry of [...this.entries.values()].sort((a, b) => a.at - b.at)) {
       if (out.length >= count) break;
-      const e = this.detailed(entry);
+      const e = await this.detailed(entry);
       if (e) out.push({ jobId: e.jobId, name: e.name, at: e.at });
     }
     return out;
@@ -174,17 +203,18 @@ export class Scheduler {
    * The entry with its name and schedule, read now if it was loaded as a
    * pair; null (and the entry dropped) when the job is no longer scheduled.
    */
-  private detailed(entry: Entry): Detailed | null {
+  private async detailed(entry: Entry): Promise<Detailed | null> {
     if (entry.name !== null && entry.schedule !== null) return entry as Detailed;
     let row: SchedulableRow | undefined;
     try {
-      row = this.deps.loadOne(entry.jobId);
+      row = await this.deps.loadOne(entry.jobId);
     } catch (err) {
       this.deps.onError(err);
       return null;
     }
     if (!row) {
-      this.entries.delete(entry.jobId);
+      // Dropped unless it was changed meanwhile (upsert replaced the entry).
+      if (this.entries.get(entry.jobId) === entry) this.entries.delete(entry.jobId);
       return null;
     }
     entry.name = row.name;
@@ -192,7 +222,7 @@ export class Scheduler {
     return entry as Detailed;
   }
 
-  private load(applyMisfire: boolean): void {
+  private async load(applyMisfire: boolean): Promise<void> {
     const now = this.deps.clock.now();
     const fires: Fire[] = [];
     const updates: [number, number | null][] = [];
@@ -200,7 +230,7 @@ export class Scheduler {
     let loaded: SchedulerLoad;
     try {
       // Stored fires this late are missed fires (at start-up), so their jobs come whole.
-      loaded = this.deps.load(now - MISFIRE_GRACE_MS);
+      loaded = await this.deps.load(now - MISFIRE_GRACE_MS);
     } catch (err) {
       this.deps.onError(err);
       return;
@@ -229,8 +259,8 @@ export class Scheduler {
       }
       this.set(row.id, row.name, schedule, at);
     }
-    if (fires.length || updates.length) this.safely(() => this.deps.fire(fires, updates, missed));
     this.fired += fires.length;
+    if (fires.length || updates.length) await this.safely(() => this.deps.fire(fires, updates, missed));
     this.arm();
   }
 
@@ -267,11 +297,14 @@ export class Scheduler {
     const top = this.peek();
     if (!top) return;
     const wait = Math.min(Math.max(0, top.at - this.deps.clock.now()), MAX_WAIT_MS);
-    this.timer = this.deps.clock.setTimeout(() => this.tick(), wait);
+    this.timer = this.deps.clock.setTimeout(() => {
+      this.timer = null;
+      void this.serial(() => this.tick());
+    }, wait);
   }
 
-  private tick(): void {
-    this.timer = null;
+  private async tick(): Promise<void> {
+    if (!this.started || this.paused) return;
     const now = this.deps.clock.now();
     const fires: Fire[] = [];
     const updates: [number, number | null][] = [];
@@ -288,7 +321,7 @@ export class Scheduler {
       }
       this.heap.pop();
       // A job loaded as a pair is read now; one no longer scheduled (disabled, archived, manual) does not fire.
-      const e = this.detailed(top);
+      const e = await this.detailed(top);
       if (!e) continue;
       fires.push({ jobId: e.jobId, dueAt: e.at, trigger: 'schedule' });
       const next = this.nextAfter(e, now, sameCron);
@@ -299,10 +332,11 @@ export class Scheduler {
     // Recorded in chunks, each with its own jobs' next fires (fires[i] goes with updates[i]), so the
     // first runs are claimed and their spawns sent while the rest are still being recorded; a crash
     // between chunks leaves the unrecorded jobs' stored next fire as it was: a missed fire at restart.
-    for (let i = 0; i < fires.length; i += FIRE_CHUNK) {
-      this.safely(() => this.deps.fire(fires.slice(i, i + FIRE_CHUNK), updates.slice(i, i + FIRE_CHUNK)));
-    }
+    // The timer is armed first: a slow store must not delay the next second's fires behind this one's.
     this.arm();
+    for (let i = 0; i < fires.length; i += FIRE_CHUNK) {
+      await this.safely(() => this.deps.fire(fires.slice(i, i + FIRE_CHUNK), updates.slice(i, i + FIRE_CHUNK)));
+    }
   }
 
   /**
@@ -324,9 +358,9 @@ export class Scheduler {
     }
   }
 
-  private safely(fn: () => void): void {
+  private async safely(fn: () => Promise<void>): Promise<void> {
     try {
-      fn();
+      await fn();
     } catch (err) {
       this.deps.onError(err);
     }

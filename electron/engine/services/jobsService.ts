@@ -13,8 +13,9 @@ import type { Clock } from '../clock';
 import type { JobSummaries } from '../jobSummaries';
 import { nameTaken, type JobListFilter, type JobReplace, type JobWrite } from '../store/jobsStore';
 import { specOf, toJob, type JobRow } from '../store/rows';
-import type { Store } from '../store/store';
+import type { EngineStore as Store } from '../store/engineStore';
 import { jobsNaming } from './jobReferences';
+import { checkWithLookup } from '../nameLookup';
 import { copyNames, diffSpecs, md5, nextFireFor, sameJson } from './jobSpec';
 
 export interface JobsServiceDeps {
@@ -22,9 +23,9 @@ export interface JobsServiceDeps {
   clock: Clock;
   summaries: JobSummaries;
   /** A job was created or changed here: its schedule and listeners hear of it. */
-  changed(jobId: number): void;
+  changed(jobId: number): Promise<void>;
   /** Cancels the job's waiting runs (an archived job is out of use). */
-  cancelQueued(jobId: number, ctx: CallContext): void;
+  cancelQueued(jobId: number, ctx: CallContext): Promise<void>;
   /** A job was deleted: forget what is kept of it and remove its run folders from disk (in the background). */
   deleted(jobId: number): void;
 }
@@ -42,10 +43,16 @@ function checkWorkflow(spec: JobSpec, lookup: (name: string) => JobRef | undefin
   buildPlan(parseWorkflow(spec.script, field), spec.name, lookup, field);
 }
 
+/** A job's workflow and dependencies checked against the stored jobs. */
+async function checkReferences(spec: JobSpec, store: Store): Promise<void> {
+  await checkWithLookup(jobRefLookup(store), (lookup) => checkWorkflow(spec, lookup));
+  await checkWithLookup(storedDependencies(store), (lookup) => checkDependencies(spec, lookup));
+}
+
 /** What the dependency check needs of stored jobs. */
-function storedDependencies(store: Store): (name: string) => DependencyInfo | undefined {
-  return (name) => {
-    const row = store.jobs.getByName(name);
+function storedDependencies(store: Store): (name: string) => Promise<DependencyInfo | undefined> {
+  return async (name) => {
+    const row = await store.jobs.getByName(name);
     if (!row) return undefined;
     const spec = specOf(row);
     return { name: row.name, after: spec.after, gated: spec.gate !== null };
@@ -63,34 +70,34 @@ function checkParams(spec: JobSpec, prefix = ''): void {
 export class JobsService {
   constructor(private readonly deps: JobsServiceDeps) {}
 
-  private row(id: number): JobRow {
-    const row = this.deps.store.jobs.get(id);
+  private async row(id: number): Promise<JobRow> {
+    const row = await this.deps.store.jobs.get(id);
     if (!row) throw notFound('job', id);
     return row;
   }
 
-  get(id: number): Job {
-    return toJob(this.row(id));
+  async get(id: number): Promise<Job> {
+    return toJob(await this.row(id));
   }
 
   /** One job by its name (names compare without case). */
-  find(name: string): Job {
-    const row = this.deps.store.jobs.getByName(name);
+  async find(name: string): Promise<Job> {
+    const row = await this.deps.store.jobs.getByName(name);
     if (!row) throw new JobdeckError('NOT_FOUND', `no job named "${name}"`, 'name');
     return toJob(row);
   }
 
-  list(filter: JobListFilter): { items: JobSummary[]; total: number } {
+  list(filter: JobListFilter): Promise<{ items: JobSummary[]; total: number }> {
     return this.deps.summaries.list({ ...filter, limit: filter.limit ?? JOBS_PAGE_DEFAULT });
   }
 
-  groups(): string[] {
+  groups(): Promise<string[]> {
     return this.deps.store.jobs.groups();
   }
 
-  history(id: number): ScriptVersion[] {
-    this.row(id);
-    return this.deps.store.jobs.history(id).map((v) => ({
+  async history(id: number): Promise<ScriptVersion[]> {
+    await this.row(id);
+    return (await this.deps.store.jobs.history(id)).map((v) => ({
       version: v.version,
       md5: v.md5,
       script: v.script,
@@ -99,14 +106,13 @@ export class JobsService {
     }));
   }
 
-  create(input: ParsedInput<'jobs.create'>, ctx: CallContext): Job {
+  async create(input: ParsedInput<'jobs.create'>, ctx: CallContext): Promise<Job> {
     const spec = { ...JOB_DEFAULTS, ...normaliseWorkflow(input) } as JobSpec;
     checkParams(spec);
-    checkWorkflow(spec, jobRefLookup(this.deps.store));
-    checkDependencies(spec, storedDependencies(this.deps.store));
+    await checkReferences(spec, this.deps.store);
     const now = this.deps.clock.now();
     const { script: _s, ...details } = spec;
-    const id = this.deps.store.jobs.create({
+    const id = await this.deps.store.jobs.create({
       spec,
       md5: md5(spec.script),
       archived: false,
@@ -115,13 +121,13 @@ export class JobsService {
       at: now,
       audit: { action: 'job.create', targetType: 'job', targetName: spec.name, details: { ...details, scriptMd5: md5(spec.script) } },
     });
-    this.deps.changed(id);
+    await this.deps.changed(id);
     return this.get(id);
   }
 
-  update(input: ParsedInput<'jobs.update'>, ctx: CallContext): Job {
+  async update(input: ParsedInput<'jobs.update'>, ctx: CallContext): Promise<Job> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const row = this.row(input.id);
+      const row = await this.row(input.id);
       if (input.ifRevision !== undefined && input.ifRevision !== row.revision) {
         throw new JobdeckError(
           'CONFLICT',
@@ -132,8 +138,7 @@ export class JobsService {
       const before = specOf(row);
       const after = { ...before, ...normaliseWorkflow(input.changes as JobChanges) } as JobSpec;
       checkParams(after);
-      checkWorkflow(after, jobRefLookup(this.deps.store));
-      checkDependencies(after, storedDependencies(this.deps.store));
+      await checkReferences(after, this.deps.store);
       const diff = diffSpecs(before, after);
       if (Object.keys(diff).length === 0) return toJob(row);
       const now = this.deps.clock.now();
@@ -148,8 +153,8 @@ export class JobsService {
         at: now,
         audit: { action: 'job.update', targetType: 'job', targetName: after.name, details: { changes: diff } },
       };
-      if (this.deps.store.jobs.replace(row.id, row.revision, write)) {
-        this.deps.changed(row.id);
+      if (await this.deps.store.jobs.replace(row.id, row.revision, write)) {
+        await this.deps.changed(row.id);
         return this.get(row.id);
       }
       // Saved by someone else between the read and the write: read again (or say so, with ifRevision).
@@ -157,13 +162,13 @@ export class JobsService {
     throw new JobdeckError('CONFLICT', `job ${input.id} keeps changing; try again`, 'id');
   }
 
-  setArchived(id: number, archived: boolean, ctx: CallContext): Job {
+  async setArchived(id: number, archived: boolean, ctx: CallContext): Promise<Job> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const row = this.row(id);
+      const row = await this.row(id);
       if ((row.archived === 1) === archived) return toJob(row);
       const spec = specOf(row);
       const now = this.deps.clock.now();
-      const done = this.deps.store.jobs.replace(row.id, row.revision, {
+      const done = await this.deps.store.jobs.replace(row.id, row.revision, {
         spec,
         md5: row.script_md5,
         archived,
@@ -174,9 +179,9 @@ export class JobsService {
         audit: { action: archived ? 'job.archive' : 'job.unarchive', targetType: 'job', targetName: row.name },
       });
       if (!done) continue;
-      this.deps.changed(id);
+      await this.deps.changed(id);
       // An archived job is out of use: its waiting runs are cancelled (running ones finish).
-      if (archived) this.deps.cancelQueued(id, ctx);
+      if (archived) await this.deps.cancelQueued(id, ctx);
       return this.get(id);
     }
     throw new JobdeckError('CONFLICT', `job ${id} keeps changing; try again`, 'id');
@@ -187,27 +192,27 @@ export class JobsService {
    * Refused while a run of it is queued or in progress, and while another
    * job waits for it or runs it as a workflow task (naming them).
    */
-  delete(id: number, ctx: CallContext): JobDeletionResult {
-    const row = this.row(id);
-    const counts = this.deps.store.jobDeletion.delete(row, ctx.actor, this.deps.clock.now(), (jobs) => {
+  async delete(id: number, ctx: CallContext): Promise<JobDeletionResult> {
+    const row = await this.row(id);
+    const counts = await this.deps.store.jobDeletion.delete(row, ctx.actor, this.deps.clock.now(), (jobs) => {
       const needed = jobsNaming(jobs, row.name);
       if (needed.length > 0) {
         const shown = needed.slice(0, 5).join(', ') + (needed.length > 5 ? ` and ${needed.length - 5} more` : '');
         throw new JobdeckError('CONFLICT', `job "${row.name}" is needed by ${shown}: change them first`, 'id');
       }
     });
-    this.deps.changed(id);
+    await this.deps.changed(id);
     this.deps.deleted(id);
     return { id, name: row.name, ...counts };
   }
 
   /** A disabled copy under a new name: the given one, or the first free "(copy N)". */
-  duplicate(id: number, name: string | undefined, ctx: CallContext): Job {
-    const row = this.row(id);
+  async duplicate(id: number, name: string | undefined, ctx: CallContext): Promise<Job> {
+    const row = await this.row(id);
     let newName = name;
     if (!newName) {
       for (const candidate of copyNames(row.name)) {
-        if (!this.deps.store.jobs.getByName(candidate)) {
+        if (!(await this.deps.store.jobs.getByName(candidate))) {
           newName = candidate;
           break;
         }
@@ -215,8 +220,8 @@ export class JobsService {
       if (!newName) throw nameTaken(`${row.name} (copy …)`, 'name');
     }
     const spec = { ...specOf(row), name: newName, enabled: false };
-    const job = this.create(spec, ctx);
-    this.deps.store.audit.record({
+    const job = await this.create(spec, ctx);
+    await this.deps.store.audit.record({
       at: this.deps.clock.now(),
       actor: ctx.actor,
       action: 'job.duplicate',
@@ -230,8 +235,8 @@ export class JobsService {
   }
 
   /** Every job, or only the one given, as a document `import` takes. */
-  export(jobId?: number): ExportDocument {
-    const rows = jobId === undefined ? this.deps.store.jobs.all() : [this.row(jobId)];
+  async export(jobId?: number): Promise<ExportDocument> {
+    const rows = jobId === undefined ? await this.deps.store.jobs.all() : [await this.row(jobId)];
     return {
       format: 'jobdeck-export',
       version: 1,
@@ -241,7 +246,7 @@ export class JobsService {
   }
 
   /** Creates or updates (by name) every job of an export document, all or nothing. */
-  import(document: unknown, dryRun: boolean, ctx: CallContext): ImportReport {
+  async import(document: unknown, dryRun: boolean, ctx: CallContext): Promise<ImportReport> {
     const parsed = exportDocumentSchema.safeParse(document);
     if (!parsed.success) throw validationError(parsed.error.issues, 'document');
     const doc = parsed.data;
@@ -257,23 +262,23 @@ export class JobsService {
     // References resolve against the document first: it may bring the jobs a workflow names.
     const stored = jobRefLookup(this.deps.store);
     const inDocument = new Map(doc.jobs.map((j) => [j.name.toLowerCase(), j]));
-    const lookup = (name: string): JobRef | undefined => {
+    const lookup = async (name: string): Promise<JobRef | undefined> => {
       const j = inDocument.get(name.toLowerCase());
       return j ? { name: j.name, runtime: j.runtime, script: j.script, timeoutSeconds: j.timeoutSeconds ?? null, archived: j.archived } : stored(name);
     };
-    doc.jobs.forEach((job, i) => checkWorkflow(job, lookup, `document.jobs.${i}.workflow`));
+    await checkWithLookup(lookup, (found) => doc.jobs.forEach((job, i) => checkWorkflow(job, found, `document.jobs.${i}.workflow`)));
     const storedDeps = storedDependencies(this.deps.store);
-    const depLookup = (name: string): DependencyInfo | undefined => {
+    const depLookup = async (name: string): Promise<DependencyInfo | undefined> => {
       const j = inDocument.get(name.toLowerCase());
       return j ? { name: j.name, after: j.after ?? [], gated: (j.gate ?? null) !== null } : storedDeps(name);
     };
-    doc.jobs.forEach((job, i) => checkDependencies(job, depLookup, `document.jobs.${i}.`));
+    await checkWithLookup(depLookup, (found) => doc.jobs.forEach((job, i) => checkDependencies(job, found, `document.jobs.${i}.`)));
     const report: ImportReport = { dryRun, created: [], updated: [], unchanged: [] };
     const now = this.deps.clock.now();
     const creates: JobWrite[] = [];
     const replaces: { id: number; revision: number; write: JobReplace }[] = [];
     for (const { archived, ...spec } of doc.jobs) {
-      const row = this.deps.store.jobs.getByName(spec.name);
+      const row = await this.deps.store.jobs.getByName(spec.name);
       const base = { spec, md5: md5(spec.script), archived, nextFireAt: nextFireFor(spec, archived, now), by: ctx.actor, at: now, audit: null };
       if (!row) {
         report.created.push(spec.name);
@@ -289,14 +294,14 @@ export class JobsService {
       replaces.push({ id: row.id, revision: row.revision, write: { ...base, scriptChanged: before.script !== spec.script } });
     }
     if (dryRun || (creates.length === 0 && replaces.length === 0)) return report;
-    const touched = this.deps.store.jobs.importAll(creates, replaces, {
+    const touched = await this.deps.store.jobs.importAll(creates, replaces, {
       at: now,
       actor: ctx.actor,
       action: 'jobs.import',
       targetType: 'import',
       details: { created: report.created, updated: report.updated, unchanged: report.unchanged.length },
     });
-    for (const id of touched) this.deps.changed(id);
+    for (const id of touched) await this.deps.changed(id);
     return report;
   }
 }

@@ -5,7 +5,7 @@ import type { NodeInfo } from '../../../shared/model/misc';
 import type { Clock } from '../clock';
 import type { NodeKeeper } from '../nodeKeeper';
 import type { NodeState } from '../store/nodesStore';
-import type { Store } from '../store/store';
+import type { EngineStore as Store } from '../store/engineStore';
 
 export interface NodesServiceDeps {
   store: Store;
@@ -19,18 +19,18 @@ const stateOf = (n: NodeState): NodeInfo['state'] => (n.lost_at !== null ? 'lost
 export class NodesService {
   constructor(private readonly deps: NodesServiceDeps) {}
 
-  list(): NodeInfo[] {
+  async list(): Promise<NodeInfo[]> {
     const { store, keeper } = this.deps;
-    const running = store.nodes.runsInProgress();
-    return store.nodes.list().map((n) => this.info(n, running.get(n.id) ?? 0, keeper?.id === n.id));
+    const running = await store.nodes.runsInProgress();
+    return (await store.nodes.list()).map((n) => this.info(n, running.get(n.id) ?? 0, keeper?.id === n.id));
   }
 
   /** Sets a node's draining flag; this node follows at once, another at its next heartbeat (a third of its lease). */
-  setDraining(id: string, draining: boolean, ctx: CallContext): NodeInfo {
+  async setDraining(id: string, draining: boolean, ctx: CallContext): Promise<NodeInfo> {
     const { store, keeper, clock } = this.deps;
-    store.nodes.setDraining(id, draining, ctx.actor, clock.now());
+    await store.nodes.setDraining(id, draining, ctx.actor, clock.now());
     if (keeper?.id === id) keeper.applyDraining(draining);
-    return this.list().find((n) => n.id === id)!;
+    return (await this.list()).find((n) => n.id === id)!;
   }
 
   private info(n: NodeState, runsInProgress: number, self: boolean): NodeInfo {

@@ -11,7 +11,7 @@ import { newWebhookSecret, sendEmail, sendWebhook, webhookBody } from '../notify
 import { DEFAULT_TEMPLATES, render, type Templates } from '../notify/render';
 import { ATTACH_SETTING, PUBLIC_URL_SETTING, SMTP_SETTING, smtpSettings, TEMPLATES_SETTING } from '../notify/sender';
 import type { OutboxRow, WebhookRow } from '../store/notifyStore';
-import type { Store } from '../store/store';
+import type { EngineStore as Store } from '../store/engineStore';
 
 const ATTACH_DEFAULT = 5 * 1024 * 1024;
 
@@ -39,19 +39,19 @@ const toDelivery = (r: OutboxRow): Delivery => ({
 export class NotifyService {
   constructor(private readonly deps: { store: Store; clock: Clock; env: NodeJS.ProcessEnv; wake(): void }) {}
 
-  settings() {
+  async settings() {
     const { store, env } = this.deps;
-    const smtp = store.settings.get<SmtpSettings | null>(SMTP_SETTING, null);
+    const smtp = await store.settings.get<SmtpSettings | null>(SMTP_SETTING, null);
     return {
       smtp: smtp ? { url: maskUrl(smtp.url), from: smtp.from, allowSelfSigned: smtp.allowSelfSigned ?? false } : null,
       smtpFromEnvironment: !smtp && Boolean(env.JOBDECK_SMTP_URL),
-      publicUrl: store.settings.get<string | null>(PUBLIC_URL_SETTING, null),
-      attachMaxBytes: store.settings.get<number>(ATTACH_SETTING, ATTACH_DEFAULT),
-      templates: store.settings.get<Partial<Templates>>(TEMPLATES_SETTING, {}),
+      publicUrl: await store.settings.get<string | null>(PUBLIC_URL_SETTING, null),
+      attachMaxBytes: await store.settings.get<number>(ATTACH_SETTING, ATTACH_DEFAULT),
+      templates: await store.settings.get<Partial<Templates>>(TEMPLATES_SETTING, {}),
     };
   }
 
-  configure(input: ParsedInput<'notify.configure'>, ctx: CallContext) {
+  async configure(input: ParsedInput<'notify.configure'>, ctx: CallContext) {
     const { store, clock } = this.deps;
     const audit = (what: string) => ({ at: clock.now(), actor: ctx.actor, action: 'notify.configure', targetType: 'notify' as const, targetName: what });
     if (input.templates) {
@@ -64,10 +64,10 @@ export class NotifyService {
         if (rendered.includes('the template could not be rendered')) throw new JobdeckError('VALIDATION_FAILED', `templates.${key}: ${rendered}`, `templates.${key}`);
       }
     }
-    if (input.smtp !== undefined) store.settings.set(SMTP_SETTING, input.smtp ? this.keepPassword(input.smtp) : null, audit('smtp'));
-    if (input.publicUrl !== undefined) store.settings.set(PUBLIC_URL_SETTING, input.publicUrl, audit('publicUrl'));
-    if (input.attachMaxBytes !== undefined) store.settings.set(ATTACH_SETTING, input.attachMaxBytes, audit('attachMaxBytes'));
-    if (input.templates !== undefined) store.settings.set(TEMPLATES_SETTING, input.templates ?? {}, audit('templates'));
+    if (input.smtp !== undefined) await store.settings.set(SMTP_SETTING, input.smtp ? await this.keepPassword(input.smtp) : null, audit('smtp'));
+    if (input.publicUrl !== undefined) await store.settings.set(PUBLIC_URL_SETTING, input.publicUrl, audit('publicUrl'));
+    if (input.attachMaxBytes !== undefined) await store.settings.set(ATTACH_SETTING, input.attachMaxBytes, audit('attachMaxBytes'));
+    if (input.templates !== undefined) await store.settings.set(TEMPLATES_SETTING, input.templates ?? {}, audit('templates'));
     return this.settings();
   }
 
@@ -76,8 +76,8 @@ export class NotifyService {
    * when user and server are the same: the from-address can be changed
    * without typing the password again.
    */
-  private keepPassword(smtp: SmtpSettings): SmtpSettings {
-    const stored = this.deps.store.settings.get<SmtpSettings | null>(SMTP_SETTING, null);
+  private async keepPassword(smtp: SmtpSettings): Promise<SmtpSettings> {
+    const stored = await this.deps.store.settings.get<SmtpSettings | null>(SMTP_SETTING, null);
     if (!stored || !smtp.url.includes(':***@')) return smtp;
     if (maskUrl(stored.url) !== smtp.url) {
       throw new JobdeckError('VALIDATION_FAILED', 'smtp.url: give the password (*** stands for the stored one only with the same user and server)', 'smtp.url');
@@ -88,22 +88,22 @@ export class NotifyService {
   /** Sends a test message at once (not through the outbox) and answers with what the server said. */
   async test(input: ParsedInput<'notify.test'>): Promise<{ ok: boolean; answer: string }> {
     const { store, env } = this.deps;
-    const msg = render({ ...DEFAULT_TEMPLATES, ...store.settings.get<Partial<Templates>>(TEMPLATES_SETTING, {}) }, {
+    const msg = render({ ...DEFAULT_TEMPLATES, ...(await store.settings.get<Partial<Templates>>(TEMPLATES_SETTING, {})) }, {
       event: 'test',
       job: null,
       run: null,
       incident: null,
       log: [],
-      publicUrl: store.settings.get<string | null>(PUBLIC_URL_SETTING, null) ?? env.JOBDECK_PUBLIC_URL ?? null,
+      publicUrl: (await store.settings.get<string | null>(PUBLIC_URL_SETTING, null)) ?? env.JOBDECK_PUBLIC_URL ?? null,
     });
     const id = `msg_test_${randomBytes(8).toString('hex')}`;
     if (input.webhook !== undefined) {
-      const hook = store.notify.webhook(input.webhook);
+      const hook = await store.notify.webhook(input.webhook);
       if (!hook) throw notFound('webhook', input.webhook, 'webhook');
       const answer = await sendWebhook(hook, { id, body: webhookBody(hook.style, { subject: msg.subject, text: msg.text, facts: { event: 'test' } }), at: new Date() });
       return { ok: answer.ok, answer: answer.answer };
     }
-    const smtp = smtpSettings(store, env);
+    const smtp = await smtpSettings(store, env);
     if (!smtp) throw new JobdeckError('INVALID_STATE', 'no SMTP server is configured: set one (jobdeck notify smtp URL --from ADDRESS) or JOBDECK_SMTP_URL', 'email');
     const answer = await sendEmail(smtp, { id, to: input.email!, subject: msg.subject, text: msg.text, html: msg.html, attachments: [] });
     return { ok: answer.ok, answer: answer.answer };
@@ -116,13 +116,13 @@ export class NotifyService {
     for (const target of to) {
       if (isEmailAddress(target)) addresses.add(target);
       else {
-        const members = store.notify.group(target);
+        const members = await store.notify.group(target);
         if (!members) throw new JobdeckError('NOT_FOUND', `to: "${target}" is neither an email address nor a recipient group`, 'to');
         for (const m of members) if (isEmailAddress(m)) addresses.add(m);
       }
     }
     if (addresses.size === 0) throw new JobdeckError('VALIDATION_FAILED', 'to: the groups given have no email addresses', 'to');
-    const smtp = smtpSettings(store, env);
+    const smtp = await smtpSettings(store, env);
     if (!smtp) throw new JobdeckError('INVALID_STATE', 'no SMTP server is configured: set one (jobdeck notify smtp URL --from ADDRESS) or JOBDECK_SMTP_URL', 'to');
     const report = jobListReport(jobs);
     const answer = await sendEmail(smtp, {
@@ -134,17 +134,17 @@ export class NotifyService {
     return { ok: answer.ok, answer: answer.answer, jobs: jobs.length, to: [...addresses] };
   }
 
-  deliveries(input: ParsedInput<'notify.deliveries'>): Delivery[] {
-    return this.deps.store.notify.list({ runId: input.runId, status: input.status, channel: input.channel }, input.limit ?? 100).map(toDelivery);
+  async deliveries(input: ParsedInput<'notify.deliveries'>): Promise<Delivery[]> {
+    return (await this.deps.store.notify.list({ runId: input.runId, status: input.status, channel: input.channel }, input.limit ?? 100)).map(toDelivery);
   }
 
-  groups(): RecipientGroup[] {
+  groups(): Promise<RecipientGroup[]> {
     return this.deps.store.notify.groups();
   }
 
-  setGroup(group: RecipientGroup, ctx: CallContext): RecipientGroup {
+  async setGroup(group: RecipientGroup, ctx: CallContext): Promise<RecipientGroup> {
     const members = [...new Set(group.members)];
-    this.deps.store.notify.setGroup(group.name, members, {
+    await this.deps.store.notify.setGroup(group.name, members, {
       at: this.deps.clock.now(),
       actor: ctx.actor,
       action: 'recipients.set',
@@ -155,25 +155,25 @@ export class NotifyService {
     return { name: group.name, members };
   }
 
-  removeGroup(name: string, ctx: CallContext): void {
-    const removed = this.deps.store.notify.removeGroup(name, { at: this.deps.clock.now(), actor: ctx.actor, action: 'recipients.remove', targetType: 'notify', targetName: name });
+  async removeGroup(name: string, ctx: CallContext): Promise<void> {
+    const removed = await this.deps.store.notify.removeGroup(name, { at: this.deps.clock.now(), actor: ctx.actor, action: 'recipients.remove', targetType: 'notify', targetName: name });
     if (!removed) throw notFound('recipient group', name, 'name');
   }
 
-  webhooks(): WebhookInfo[] {
-    return this.deps.store.notify.webhooks().map(toWebhook);
+  async webhooks(): Promise<WebhookInfo[]> {
+    return (await this.deps.store.notify.webhooks()).map(toWebhook);
   }
 
-  addWebhook(input: ParsedInput<'webhooks.add'>, ctx: CallContext): { webhook: WebhookInfo; secret: string } {
+  async addWebhook(input: ParsedInput<'webhooks.add'>, ctx: CallContext): Promise<{ webhook: WebhookInfo; secret: string }> {
     const { store, clock } = this.deps;
-    if (store.notify.webhook(input.name)) throw new JobdeckError('NAME_TAKEN', `a webhook is already named "${input.name}"`, 'name');
+    if (await store.notify.webhook(input.name)) throw new JobdeckError('NAME_TAKEN', `a webhook is already named "${input.name}"`, 'name');
     const row: WebhookRow = { name: input.name, url: input.url, style: input.style ?? 'json', secret: newWebhookSecret(randomBytes(32)), created_at: clock.now(), created_by: ctx.actor };
-    store.notify.addWebhook(row, { at: row.created_at, actor: ctx.actor, action: 'webhooks.add', targetType: 'notify', targetName: input.name, details: { url: input.url, style: row.style } });
+    await store.notify.addWebhook(row, { at: row.created_at, actor: ctx.actor, action: 'webhooks.add', targetType: 'notify', targetName: input.name, details: { url: input.url, style: row.style } });
     return { webhook: toWebhook(row), secret: row.secret };
   }
 
-  removeWebhook(name: string, ctx: CallContext): void {
-    const removed = this.deps.store.notify.removeWebhook(name, { at: this.deps.clock.now(), actor: ctx.actor, action: 'webhooks.remove', targetType: 'notify', targetName: name });
+  async removeWebhook(name: string, ctx: CallContext): Promise<void> {
+    const removed = await this.deps.store.notify.removeWebhook(name, { at: this.deps.clock.now(), actor: ctx.actor, action: 'webhooks.remove', targetType: 'notify', targetName: name });
     if (!removed) throw notFound('webhook', name, 'name');
   }
 }

@@ -11,7 +11,7 @@ import type { Dispatcher } from '../runs/dispatcher';
 import type { RunStateMachine } from '../runs/stateMachine';
 import type { Runner } from '../runner/runner';
 import { toLogLine, toRun, type RunRow } from '../store/rows';
-import type { Store } from '../store/store';
+import type { EngineStore as Store } from '../store/engineStore';
 
 export interface RunsServiceDeps {
   store: Store;
@@ -24,7 +24,7 @@ export interface RunsServiceDeps {
   /** Is another engine instance (another process) still running? */
   isAlive(owner: string): boolean;
   /** Interrupts the runs of dead processes. */
-  recover(): void;
+  recover(): Promise<void>;
   isClosing(): boolean;
 }
 
@@ -35,29 +35,29 @@ const WAIT_POLL_MS = 250;
 export class RunsService {
   constructor(private readonly deps: RunsServiceDeps) {}
 
-  private row(id: number): RunRow {
-    const row = this.deps.store.runs.get(id);
+  private async row(id: number): Promise<RunRow> {
+    const row = await this.deps.store.runs.get(id);
     if (!row) throw notFound('run', id);
     return row;
   }
 
-  get(id: number): Run {
-    return toRun(this.row(id));
+  async get(id: number): Promise<Run> {
+    return toRun(await this.row(id));
   }
 
-  trigger(input: ParsedInput<'runs.trigger'>, ctx: CallContext): Run {
+  async trigger(input: ParsedInput<'runs.trigger'>, ctx: CallContext): Promise<Run> {
     if (this.deps.isClosing()) throw new JobdeckError('UNAVAILABLE', 'the engine is shutting down');
     // As queued (it may be starting already; its events tell).
     return toRun(
-      this.deps.machine.queue({ jobId: input.jobId, args: input.args, params: input.params, trigger: input.trigger ?? 'api', by: ctx.actor, task: input.task }),
+      await this.deps.machine.queue({ jobId: input.jobId, args: input.args, params: input.params, trigger: input.trigger ?? 'api', by: ctx.actor, task: input.task }),
     );
   }
 
-  list(input: ParsedInput<'runs.list'>): { items: Run[]; total: number } {
+  async list(input: ParsedInput<'runs.list'>): Promise<{ items: Run[]; total: number }> {
     const from = input.from ? parseDate(input.from) : null;
     const to = input.to ? parseDate(input.to) : null;
     if (from && to && fromBound(from) >= toBound(to)) throw new JobdeckError('VALIDATION_FAILED', 'from: must be before to', 'from');
-    const { rows, total } = this.deps.store.runs.list({
+    const { rows, total } = await this.deps.store.runs.list({
       jobId: input.jobId,
       statuses: input.status,
       fromMs: from ? fromBound(from) : undefined,
@@ -73,52 +73,59 @@ export class RunsService {
    * stopped at once; a live process sharing the folder picks the request up
    * within a second; the runs of a dead one are interrupted.
    */
-  cancel(id: number, ctx: CallContext): Run {
-    const row = this.row(id);
+  async cancel(id: number, ctx: CallContext): Promise<Run> {
+    const row = await this.row(id);
     if (isFinished(row.status)) throw new JobdeckError('INVALID_STATE', `run ${id} has already finished (${row.status})`, 'id');
-    this.deps.machine.requestCancel(row, ctx.actor);
-    if (row.owner === this.deps.owner) this.cancelHere(id, ctx.actor);
-    else if (!this.deps.isAlive(row.owner)) this.deps.recover();
+    await this.deps.machine.requestCancel(row, ctx.actor);
+    if (row.owner === this.deps.owner) await this.cancelHere(id, ctx.actor);
+    else if (!this.deps.isAlive(row.owner)) await this.deps.recover();
     return this.get(id);
   }
 
   /** Cancels a run of this engine: stops its process, or records it cancelled if it has not started. */
-  cancelHere(id: number, by: string): void {
+  async cancelHere(id: number, by: string): Promise<void> {
     if (this.deps.runner.cancel(id, by)) return;
-    if (this.deps.dispatcher.remove(id)) this.deps.machine.cancelQueued(id, by);
+    // Being claimed right now: once the claim is in, it has started (stop it) or was recorded cancelled.
+    const claim = this.deps.dispatcher.claimOf(id);
+    if (claim) {
+      await claim;
+      this.deps.runner.cancel(id, by);
+      return;
+    }
+    if (this.deps.dispatcher.remove(id)) await this.deps.machine.cancelQueued(id, by);
   }
 
   /** Cancels a job's waiting runs (its running one finishes). */
-  cancelQueuedOf(jobId: number, ctx: CallContext): void {
-    for (const row of this.deps.store.runs.unfinished()) {
+  async cancelQueuedOf(jobId: number, ctx: CallContext): Promise<void> {
+    for (const row of await this.deps.store.runs.unfinished()) {
       if (row.job_id !== jobId || row.status !== 'QUEUED') continue;
       try {
-        this.cancel(row.id, ctx);
+        await this.cancel(row.id, ctx);
       } catch {
         /* it started or ended meanwhile */
       }
     }
   }
 
-  logs(input: ParsedInput<'runs.logs'>): LogPage {
-    const row = this.row(input.id);
+  async logs(input: ParsedInput<'runs.logs'>): Promise<LogPage> {
+    const row = await this.row(input.id);
     const after = input.afterSeq ?? 0;
     const max = input.limit ?? DEFAULT_LOG_LINES;
-    const lines = this.deps.store.logs.page(input.id, after, max, this.deps.config.logPageBytes, input.task).map(toLogLine);
+    const lines = (await this.deps.store.logs.page(input.id, after, max, this.deps.config.logPageBytes, input.task)).map(toLogLine);
     const lastSeq = lines.length ? lines[lines.length - 1]!.seq : after;
     return { lines, lastSeq, done: isFinished(row.status) && lastSeq >= row.last_seq };
   }
 
-  search(input: ParsedInput<'runs.search'>): { seqs: number[]; truncated: boolean } {
-    this.row(input.id);
+  async search(input: ParsedInput<'runs.search'>): Promise<{ seqs: number[]; truncated: boolean }> {
+    await this.row(input.id);
     const max = input.limit ?? 1000;
-    const seqs = this.deps.store.logs.search(input.id, input.text, max + 1);
+    const seqs = await this.deps.store.logs.search(input.id, input.text, max + 1);
     return { seqs: seqs.slice(0, max), truncated: seqs.length > max };
   }
 
-  files(id: number): ResultFile[] {
-    this.row(id);
-    return this.deps.store.runs.files(id).map((f) => ({ name: f.name, size: f.size, sha256: f.sha256, primary: f.is_primary === 1 }));
+  async files(id: number): Promise<ResultFile[]> {
+    await this.row(id);
+    return (await this.deps.store.runs.files(id)).map((f) => ({ name: f.name, size: f.size, sha256: f.sha256, primary: f.is_primary === 1 }));
   }
 
   readFile(input: ParsedInput<'runs.readFile'>) {
@@ -129,14 +136,14 @@ export class RunsService {
     return fileDownload(await openResultFile(this.deps.store, this.deps.config.dataDir, input.id, input.name ?? null));
   }
 
-  logExport(id: number): Download {
-    const row = this.row(id);
+  async logExport(id: number): Promise<Download> {
+    const row = await this.row(id);
     return logDownload(this.deps.store, id, row.job_name);
   }
 
   /** The run once it has finished, or as it is when the timeout passes (null: no timeout). */
   async wait(id: number, timeoutSeconds: number | null = 30): Promise<Run> {
-    const row = this.row(id);
+    const row = await this.row(id);
     if (isFinished(row.status) || timeoutSeconds === 0) return toRun(row);
     const deadline = timeoutSeconds === null ? Infinity : Date.now() + timeoutSeconds * 1000;
     if (row.owner === this.deps.owner) {
@@ -154,7 +161,7 @@ export class RunsService {
     }
     // Executed by another process: look at the store until it ends.
     for (;;) {
-      const now = this.row(id);
+      const now = await this.row(id);
       if (isFinished(now.status) || Date.now() >= deadline) return toRun(now);
       await new Promise((r) => setTimeout(r, Math.min(WAIT_POLL_MS, Math.max(1, deadline - Date.now()))));
     }

@@ -6,7 +6,7 @@ import type { LockInfo, SchedulerStatus } from '../../../shared/model/misc';
 import type { Clock } from '../clock';
 import type { Dispatcher } from '../runs/dispatcher';
 import type { Scheduler } from '../scheduler/scheduler';
-import type { Store } from '../store/store';
+import type { EngineStore as Store } from '../store/engineStore';
 
 export interface SchedulerServiceDeps {
   store: Store;
@@ -29,15 +29,21 @@ export const PAUSED_SETTING = 'scheduler.paused';
 export class SchedulerService {
   constructor(private readonly deps: SchedulerServiceDeps) {}
 
-  status(): SchedulerStatus {
+  /** Runs executing here now. */
+  get running(): number {
+    return this.deps.dispatcher.running;
+  }
+
+  async status(): Promise<SchedulerStatus> {
     const { scheduler, dispatcher } = this.deps;
+    const upcoming = scheduler ? await scheduler.upcoming(10) : [];
     return {
       active: scheduler !== null,
       paused: scheduler?.paused ?? false,
       running: dispatcher.running,
       queued: dispatcher.queued,
       concurrency: dispatcher.concurrency,
-      nextFires: (scheduler?.upcoming(10) ?? []).map((f) => ({ jobId: f.jobId, jobName: f.name, at: iso(f.at)! })),
+      nextFires: upcoming.map((f) => ({ jobId: f.jobId, jobName: f.name, at: iso(f.at)! })),
       owner: scheduler ? null : this.deps.ownerDescription(),
       supervised: this.deps.restartProcess !== undefined,
       draining: dispatcher.draining,
@@ -57,18 +63,18 @@ export class SchedulerService {
     return { at: this.deps.clock.now(), actor: ctx.actor, action, targetType: 'scheduler' as const };
   }
 
-  pause(ctx: CallContext): SchedulerStatus {
+  async pause(ctx: CallContext): Promise<SchedulerStatus> {
     const scheduler = this.requireScheduler();
     scheduler.pause();
-    this.deps.store.settings.set(PAUSED_SETTING, true, this.audit('scheduler.pause', ctx));
+    await this.deps.store.settings.set(PAUSED_SETTING, true, this.audit('scheduler.pause', ctx));
     this.deps.changed();
     return this.status();
   }
 
-  resume(ctx: CallContext): SchedulerStatus {
+  async resume(ctx: CallContext): Promise<SchedulerStatus> {
     const scheduler = this.requireScheduler();
-    scheduler.resume();
-    this.deps.store.settings.set(PAUSED_SETTING, false, this.audit('scheduler.resume', ctx));
+    await scheduler.resume();
+    await this.deps.store.settings.set(PAUSED_SETTING, false, this.audit('scheduler.resume', ctx));
     this.deps.changed();
     return this.status();
   }
@@ -78,7 +84,7 @@ export class SchedulerService {
    * `process`, the whole process drains and stops after answering, and its
    * service manager starts it again.
    */
-  restart(ctx: CallContext, process = false): SchedulerStatus {
+  async restart(ctx: CallContext, process = false): Promise<SchedulerStatus> {
     if (process) {
       const restartProcess = this.deps.restartProcess;
       if (!restartProcess) {
@@ -88,21 +94,21 @@ export class SchedulerService {
           'process',
         );
       }
-      this.deps.store.audit.record(this.audit('scheduler.restart-process', ctx));
+      await this.deps.store.audit.record(this.audit('scheduler.restart-process', ctx));
       // After the answer has gone out.
       setTimeout(restartProcess, 100);
       return this.status();
     }
     const scheduler = this.requireScheduler();
-    scheduler.restart();
+    await scheduler.restart();
     this.deps.dispatcher.pump();
-    this.deps.store.audit.record(this.audit('scheduler.restart', ctx));
+    await this.deps.store.audit.record(this.audit('scheduler.restart', ctx));
     this.deps.changed();
     return this.status();
   }
 
-  locks(): LockInfo[] {
-    return this.deps.store.locks.list().map((l) => ({
+  async locks(): Promise<LockInfo[]> {
+    return (await this.deps.store.locks.list()).map((l) => ({
       name: l.name,
       runId: l.run_id,
       jobId: l.job_id,
@@ -120,8 +126,8 @@ export class SchedulerService {
    * Breaks a lock. One whose run is still executing is broken only with
    * `force` (two jobs meant never to overlap then may): the refusal names it.
    */
-  breakLock(name: string, force: boolean, ctx: CallContext): void {
-    const lock = this.deps.store.locks.get(name);
+  async breakLock(name: string, force: boolean, ctx: CallContext): Promise<void> {
+    const lock = await this.deps.store.locks.get(name);
     if (lock && !force && this.holderAlive(lock.run_status, lock.owner)) {
       throw new JobdeckError(
         'LOCK_HELD',
@@ -129,7 +135,7 @@ export class SchedulerService {
         'force',
       );
     }
-    this.deps.store.locks.break(name, ctx.actor, this.deps.clock.now(), force ? { forced: true } : {});
+    await this.deps.store.locks.break(name, ctx.actor, this.deps.clock.now(), force ? { forced: true } : {});
     this.deps.dispatcher.pump();
   }
 }

@@ -6,7 +6,7 @@
  * token of the same user that is never shown.
  */
 import { JobdeckError } from '../../../shared/errors';
-import type { Store } from '../store/store';
+import type { EngineStore as Store } from '../store/engineStore';
 import type { AuthenticatedCaller, UsersService } from './usersService';
 
 export const SIGN_IN_LINK_SETTING = 'signin.link';
@@ -21,30 +21,30 @@ export class SignInLinks {
   ) {}
 
   /** With no users yet: makes the superadmin and its link (the secret is in the result only). Null when users exist. */
-  firstStart(): { user: string; secret: string; expiresAt: string } | null {
-    if (this.users.count() > 0) return null;
+  async firstStart(): Promise<{ user: string; secret: string; expiresAt: string } | null> {
+    if ((await this.users.count()) > 0) return null;
     // The user's first token is never shown: the link is the way in, API tokens come from `jobdeck tokens create admin`.
-    this.users.add(FIRST_USER, 'superadmin', SERVE);
-    const link = this.users.createToken(FIRST_USER, SERVE, LINK_LIFETIME_S);
-    this.store.settings.set(SIGN_IN_LINK_SETTING, { tokenId: link.id });
+    await this.users.add(FIRST_USER, 'superadmin', SERVE);
+    const link = await this.users.createToken(FIRST_USER, SERVE, LINK_LIFETIME_S);
+    await this.store.settings.set(SIGN_IN_LINK_SETTING, { tokenId: link.id });
     return { user: FIRST_USER, secret: link.token, expiresAt: link.expiresAt! };
   }
 
   /**
    * Exchanges the caller of a link's secret (already checked as a token) for
    * a caller on a fresh token of the same user; the link is void from then
-   * on. Synchronous, so two redeems cannot both succeed.
+   * on. The link is taken in one statement, so of two redeems (from any
+   * node) only one succeeds.
    */
-  redeem(caller: AuthenticatedCaller): AuthenticatedCaller {
-    const saved = this.store.settings.get<{ tokenId: string } | null>(SIGN_IN_LINK_SETTING, null);
-    if (!saved || saved.tokenId !== caller.tokenId) {
+  async redeem(caller: AuthenticatedCaller): Promise<AuthenticatedCaller> {
+    const taken = await this.store.settings.replaceIf(SIGN_IN_LINK_SETTING, { tokenId: caller.tokenId }, null);
+    if (!taken) {
       throw new JobdeckError('UNAUTHORIZED', 'this is not a sign-in link, or it has been used already: sign in with an API token (on the server: jobdeck tokens create admin)');
     }
     const ctx = { actor: caller.actor, role: caller.role };
-    this.store.settings.set(SIGN_IN_LINK_SETTING, null);
-    this.users.revokeToken(caller.tokenId, ctx);
-    const fresh = this.users.createToken(caller.actor, ctx);
-    const session = this.users.authenticate(fresh.token);
+    await this.users.revokeToken(caller.tokenId, ctx);
+    const fresh = await this.users.createToken(caller.actor, ctx);
+    const session = await this.users.authenticate(fresh.token);
     if (!session) throw new JobdeckError('INTERNAL', 'the new token of the sign-in link does not work');
     return session;
   }

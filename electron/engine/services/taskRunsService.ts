@@ -5,7 +5,8 @@ import { isFinished, type Run } from '../../../shared/model/run';
 import { WORKFLOW_RUNTIME, type TaskRun } from '../../../shared/model/workflow';
 import type { RunStateMachine } from '../runs/stateMachine';
 import { toRun } from '../store/rows';
-import type { Store } from '../store/store';
+import { checkWithLookup } from '../nameLookup';
+import type { EngineStore as Store } from '../store/engineStore';
 import { toTaskRun } from '../store/taskRows';
 import { buildPlan, jobRefLookup, numberPlan, parseWorkflow, readPlan, subtree } from '../workflows/plan';
 import { ownPartDone } from '../workflows/treeWalk';
@@ -13,18 +14,18 @@ import { ownPartDone } from '../workflows/treeWalk';
 export class TaskRunsService {
   constructor(private readonly deps: { store: Store; machine: RunStateMachine }) {}
 
-  tasks(id: number): TaskRun[] {
-    if (!this.deps.store.runs.get(id)) throw notFound('run', id);
+  async tasks(id: number): Promise<TaskRun[]> {
+    if (!(await this.deps.store.runs.get(id))) throw notFound('run', id);
     const now = Date.now();
-    return this.deps.store.tasks.list(id).map((r) => toTaskRun(r, now));
+    return (await this.deps.store.tasks.list(id)).map((r) => toTaskRun(r, now));
   }
 
   /** Refuses a one-task run of a job that is not a workflow, or of a path its workflow lacks. */
-  checkTaskTrigger(jobId: number, task: string): void {
-    const job = this.deps.store.jobs.get(jobId);
+  async checkTaskTrigger(jobId: number, task: string): Promise<void> {
+    const job = await this.deps.store.jobs.get(jobId);
     if (!job) throw notFound('job', jobId, 'jobId');
     if (job.runtime !== WORKFLOW_RUNTIME) throw new JobdeckError('VALIDATION_FAILED', `task: job "${job.name}" is a script, not a workflow`, 'task');
-    const nodes = numberPlan(buildPlan(parseWorkflow(job.script ?? ''), job.name, jobRefLookup(this.deps.store)));
+    const nodes = numberPlan(await checkWithLookup(jobRefLookup(this.deps.store), (lookup) => buildPlan(parseWorkflow(job.script ?? ''), job.name, lookup)));
     if (!nodes.some((n) => n.path === task)) {
       throw new JobdeckError('NOT_FOUND', `task: workflow "${job.name}" has no task ${task} (its tasks: ${nodes.slice(0, 8).map((n) => n.path).join(', ')}${nodes.length > 8 ? ', …' : ''})`, 'task');
     }
@@ -35,21 +36,22 @@ export class TaskRunsService {
    * subtasks, or every task that did not succeed. The others keep their
    * outcome; the successful ones are reused (not executed again).
    */
-  rerun(input: ParsedInput<'runs.rerun'>, ctx: CallContext): Run {
+  async rerun(input: ParsedInput<'runs.rerun'>, ctx: CallContext): Promise<Run> {
     const { store } = this.deps;
-    const row = store.runs.get(input.id);
+    const row = await store.runs.get(input.id);
     if (!row) throw notFound('run', input.id);
     if (!isFinished(row.status)) throw new JobdeckError('INVALID_STATE', `run ${input.id} has not finished (${row.status}); re-run it once it has`, 'id');
-    const stored = store.tasks.plan(input.id)?.plan;
+    const plan = await store.tasks.plan(input.id);
+    const stored = plan?.plan;
     if (!stored) {
-      const why = row.tasks === null && !store.tasks.plan(input.id) ? 'is not a workflow run' : 'never started';
+      const why = row.tasks === null && !plan ? 'is not a workflow run' : 'never started';
       throw new JobdeckError('INVALID_STATE', `run ${input.id} ${why}: there are no tasks to re-run; trigger a new run instead`, 'id');
     }
-    const job = store.jobs.get(row.job_id);
+    const job = await store.jobs.get(row.job_id);
     if (!job || job.archived) throw new JobdeckError('INVALID_STATE', `job "${row.job_name}" is archived: unarchive it to re-run its runs`, 'id');
     if (job.runtime !== WORKFLOW_RUNTIME) throw new JobdeckError('INVALID_STATE', `job "${job.name}" is no longer a workflow: trigger a new run instead`, 'id');
     const { nodes } = readPlan(stored);
-    const rows = store.tasks.list(input.id);
+    const rows = await store.tasks.list(input.id);
     let reset: number[];
     let note: string;
     if (input.task !== undefined) {
@@ -63,6 +65,6 @@ export class TaskRunsService {
       if (reset.length === 0) throw new JobdeckError('INVALID_STATE', `every task of run ${input.id} succeeded: nothing failed to re-run`, 'failed');
       note = `the ${reset.length} task${reset.length > 1 ? 's' : ''} that did not succeed`;
     }
-    return toRun(this.deps.machine.reopen(input.id, reset, note, ctx.actor));
+    return toRun(await this.deps.machine.reopen(input.id, reset, note, ctx.actor));
   }
 }

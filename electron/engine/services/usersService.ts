@@ -3,7 +3,7 @@ import type { CallContext } from '../../../shared/contract';
 import { JobdeckError } from '../../../shared/errors';
 import type { Role, User } from '../../../shared/model/misc';
 import type { Clock } from '../clock';
-import type { Store } from '../store/store';
+import type { EngineStore as Store } from '../store/engineStore';
 import type { Credential } from '../store/usersStore';
 
 /** A caller signed in with a token or a console session. */
@@ -22,33 +22,33 @@ export class UsersService {
     private readonly clock: Clock,
   ) {}
 
-  list(): User[] {
+  list(): Promise<User[]> {
     return this.store.users.list();
   }
 
-  count(): number {
+  count(): Promise<number> {
     return this.store.users.count();
   }
 
-  add(name: string, role: Role, ctx: CallContext, expiresInSeconds?: number): { user: User; token: string } {
+  add(name: string, role: Role, ctx: CallContext, expiresInSeconds?: number): Promise<{ user: User; token: string }> {
     const now = this.clock.now();
     return this.store.users.add(name, role, ctx.actor, now, expiresInSeconds ? now + expiresInSeconds * 1000 : null);
   }
 
-  remove(name: string, ctx: CallContext): void {
+  async remove(name: string, ctx: CallContext): Promise<void> {
     if (name.toLowerCase() === ctx.actor.toLowerCase()) throw new JobdeckError('INVALID_STATE', 'you cannot remove yourself; ask another superadmin', 'name');
-    this.store.users.remove(name, ctx.actor, this.clock.now());
+    await this.store.users.remove(name, ctx.actor, this.clock.now());
     this.changed();
   }
 
-  createToken(name: string, ctx: CallContext, expiresInSeconds?: number): { id: string; token: string; expiresAt: string | null } {
+  async createToken(name: string, ctx: CallContext, expiresInSeconds?: number): Promise<{ id: string; token: string; expiresAt: string | null }> {
     const now = this.clock.now();
     const expiresAt = expiresInSeconds ? now + expiresInSeconds * 1000 : null;
-    return { ...this.store.users.createToken(name, ctx.actor, now, expiresAt), expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() };
+    return { ...(await this.store.users.createToken(name, ctx.actor, now, expiresAt)), expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() };
   }
 
-  revokeToken(tokenId: string, ctx: CallContext): void {
-    this.store.users.revokeToken(tokenId, ctx.actor, this.clock.now());
+  async revokeToken(tokenId: string, ctx: CallContext): Promise<void> {
+    await this.store.users.revokeToken(tokenId, ctx.actor, this.clock.now());
     this.changed();
   }
 
@@ -67,23 +67,23 @@ export class UsersService {
   }
 
   /** The caller a clear-text token stands for, if it is valid. */
-  authenticate(token: string): AuthenticatedCaller | null {
-    return toCaller(this.store.users.authenticate(token, Date.now()), 'token');
+  async authenticate(token: string): Promise<AuthenticatedCaller | null> {
+    return toCaller(await this.store.users.authenticate(token, Date.now()), 'token');
   }
 
   /** The caller a console session id stands for, if the session and its token are valid. */
-  authenticateSession(sessionId: string): AuthenticatedCaller | null {
-    return toCaller(this.store.users.authenticateSession(sessionId, Date.now()), 'session');
+  async authenticateSession(sessionId: string): Promise<AuthenticatedCaller | null> {
+    return toCaller(await this.store.users.authenticateSession(sessionId, Date.now()), 'session');
   }
 
   /** Starts a console session for a caller signed in with a token; returns the session id and when it ends. */
-  startSession(caller: AuthenticatedCaller, lifetimeMs: number): { id: string; expiresAt: number } {
+  async startSession(caller: AuthenticatedCaller, lifetimeMs: number): Promise<{ id: string; expiresAt: number }> {
     const now = Date.now();
     const expiresAt = caller.expiresAt === null || caller.expiresAt === undefined ? now + lifetimeMs : Math.min(caller.expiresAt, now + lifetimeMs);
-    return { id: this.store.users.startSession(caller.tokenId, now, expiresAt), expiresAt };
+    return { id: await this.store.users.startSession(caller.tokenId, now, expiresAt), expiresAt };
   }
 
-  endSession(sessionId: string): void {
-    if (this.store.users.endSession(sessionId)) this.changed();
+  async endSession(sessionId: string): Promise<void> {
+    if (await this.store.users.endSession(sessionId)) this.changed();
   }
 }

@@ -58,6 +58,7 @@ export const settingsPart = {
       yield* settingsTable.set(key, value);
       if (audit) yield* auditTable.add(audit);
     },
+    replaceIf: settingsTable.replaceIf,
   },
 };
 
@@ -65,8 +66,10 @@ export const settingsPart = {
 export interface SettingsStore {
   get<T>(key: string, fallback: T): T;
   set(key: string, value: unknown, audit?: NewAudit): void;
+  replaceIf(key: string, expected: unknown, value: unknown): boolean;
 }
 export interface AsyncSettingsStore {
   get<T>(key: string, fallback: T): Promise<T>;
   set(key: string, value: unknown, audit?: NewAudit): Promise<void>;
+  replaceIf(key: string, expected: unknown, value: unknown): Promise<boolean>;
 }

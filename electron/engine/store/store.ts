@@ -7,7 +7,7 @@
  * not the logic of its callers.
  */
 import { jobDeletionPart, type JobDeletion } from './jobDeletion';
-import { DashboardStore } from './dashboardStore';
+import { dashboardPart, type DashboardStore } from './dashboardStore';
 import { notifyPart, type NotifyStore } from './notifyStore';
 import { openDatabase, type Db, type OpenOptions } from './database';
 import { jobsPart, type JobsStore } from './jobsStore';
@@ -53,7 +53,9 @@ export class Store {
     this.settings = sqlitePart(steps, tx, settingsPart) as SettingsStore;
     this.notify = sqlitePart(steps, tx, notifyPart);
     this.nodes = sqlitePart(steps, tx, nodesPart);
-    this.dashboard = new DashboardStore(db);
+    // A deferred transaction: one snapshot for every query, without taking the write lock.
+    const readDashboard = db.transaction((now: number) => steps.perform(dashboardPart.reads.dashboard(now)));
+    this.dashboard = { dashboard: (now) => readDashboard.deferred(now) };
     this.jobDeletion = sqlitePart(steps, tx, jobDeletionPart);
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();
   }

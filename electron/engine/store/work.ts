@@ -242,8 +242,10 @@ export type Promised<T> = {
 
 export function promised<T extends object>(sync: T): Promised<T> {
   const out: Record<string, unknown> = {};
+  const target = sync as Record<string, (...a: unknown[]) => unknown>;
   for (const [name, fn] of Object.entries(sync)) {
-    if (typeof fn === 'function') out[name] = async (...args: unknown[]) => (fn as (...a: unknown[]) => unknown)(...args);
+    // Looked up at each call: a function replaced on the synchronous part (a test's spy) is the one called.
+    if (typeof fn === 'function') out[name] = async (...args: unknown[]) => target[name]!(...args);
   }
   return out as Promised<T>;
 }

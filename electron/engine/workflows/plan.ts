@@ -23,7 +23,7 @@ import {
 } from '../../../shared/model/workflow';
 import { BUILTIN_RUNTIMES } from '../../../shared/model/job';
 import { customCommand } from '../runner/runtimes';
-import type { Store } from '../store/store';
+import type { EngineStore as Store } from '../store/engineStore';
 import type { TaskPlace } from '../store/taskRows';
 import { conditionProblem, templateProblem } from './expressions';
 
@@ -205,10 +205,10 @@ export function readPlan(json: string): { plan: Plan; nodes: PlanNode[] } {
 }
 
 /** Looks a job up by name for a workflow's `job` references. */
-export function jobRefLookup(store: Store): (name: string) => JobRef | undefined {
-  return (name) => {
+export function jobRefLookup(store: Store): (name: string) => Promise<JobRef | undefined> {
+  return async (name) => {
     // The row by name holds every column, the script too.
-    const row = store.jobs.getByName(name);
+    const row = await store.jobs.getByName(name);
     if (!row) return undefined;
     return { name: row.name, runtime: row.runtime, script: row.script ?? '', timeoutSeconds: row.timeout_s, archived: row.archived === 1 };
   };

@@ -21,7 +21,8 @@ import { collectResultFiles, type FoundFile } from '../runner/resultFiles';
 import { runtimeCommand, scriptDigest, scriptFileFor, splitArgs } from '../runner/runtimes';
 import { formatDuration, LogBudget, paramEnv, type Outcome } from '../runner/supervision';
 import type { JobRow, RunRow } from '../store/rows';
-import type { Store } from '../store/store';
+import { checkWithLookup } from '../nameLookup';
+import type { EngineStore as Store } from '../store/engineStore';
 import { PENDING_STATE, type TaskState } from '../store/taskRows';
 import type { Writer } from '../writer';
 import { buildPlan, jobRefLookup, numberPlan, parseWorkflow, readPlan, type Plan, type PlanNode } from './plan';
@@ -64,6 +65,8 @@ interface WorkflowRun {
 export class WorkflowRunner {
   private readonly runs = new Map<number, WorkflowRun>();
   private readonly procs = new Map<number, TaskProcess>();
+  /** Runs whose plan is being read or stored (the store answers asynchronously), and who cancelled them meanwhile. */
+  private readonly preparing = new Map<number, { cancelledBy: string | null }>();
   private nextExecId = -1;
 
   constructor(private readonly deps: WorkflowDeps) {}
@@ -73,7 +76,7 @@ export class WorkflowRunner {
   }
 
   get size(): number {
-    return this.runs.size;
+    return this.runs.size + this.preparing.size;
   }
 
   /** Starts a workflow run the state machine just claimed (STARTING). */
@@ -81,9 +84,20 @@ export class WorkflowRunner {
     const { deps } = this;
     deps.writer.open(run.id, job.id, run.last_seq);
     const startedAt = Date.now();
+    const pending = { cancelledBy: null as string | null };
+    this.preparing.set(run.id, pending);
+    void this.begin(run, job, startedAt, pending)
+      .catch((err: unknown) => deps.config.onError(err))
+      .finally(() => this.preparing.delete(run.id));
+  }
+
+  private async begin(run: RunRow, job: JobRow, startedAt: number, pending: { cancelledBy: string | null }): Promise<void> {
+    const { deps } = this;
     let prepared: { plan: Plan; nodes: PlanNode[]; states: TaskState[]; only: string | null };
+    let logBytes: number;
     try {
-      prepared = this.prepare(run, job);
+      prepared = await this.prepare(run, job);
+      logBytes = run.round > 0 ? await deps.store.logs.bytes(run.id) : 0;
     } catch (err) {
       const message = `could not prepare the workflow: ${(err as Error).message}`;
       this.say(run.id, job, null, message);
@@ -99,7 +113,7 @@ export class WorkflowRunner {
       root: new Stop(),
       dir: runDir(deps.config.dataDir, job.id, run.id),
       outputDir: outputDir(deps.config.dataDir, job.id, run.id),
-      log: new LogBudget(deps.config.logMaxBytes, run.round > 0 ? deps.store.logs.bytes(run.id) : 0),
+      log: new LogBudget(deps.config.logMaxBytes, logBytes),
       resultName: null,
       cancelledBy: null,
       timedOut: false,
@@ -109,6 +123,7 @@ export class WorkflowRunner {
       unsettled: new Set(),
     };
     this.runs.set(run.id, wf);
+    this.preparing.delete(run.id);
     const what = prepared.only ? `task ${prepared.only} of ` : '';
     this.say(run.id, job, null, `Starting ${what}workflow ${job.name} (round ${run.round}, ${prepared.nodes.length} tasks, at most ${prepared.plan.maxParallel} at a time)`);
     if (job.timeout_s) {
@@ -119,6 +134,8 @@ export class WorkflowRunner {
         wf.root.fire(`timeout after ${job.timeout_s} s`);
       }, job.timeout_s * 1000);
     }
+    // Cancelled while its plan was being prepared: it stops before any task starts.
+    if (pending.cancelledBy !== null) this.cancel(run.id, pending.cancelledBy);
     void this.execute(wf, prepared.only).catch((err) => {
       deps.config.onError(err);
       const error = `the workflow stopped: ${(err as Error).message}`;
@@ -130,21 +147,21 @@ export class WorkflowRunner {
   }
 
   /** The run's plan and task runs: built and stored in its first round, read back in a re-run. */
-  private prepare(run: RunRow, job: JobRow): { plan: Plan; nodes: PlanNode[]; states: TaskState[]; only: string | null } {
+  private async prepare(run: RunRow, job: JobRow): Promise<{ plan: Plan; nodes: PlanNode[]; states: TaskState[]; only: string | null }> {
     const { store } = this.deps;
-    const stored = store.tasks.plan(run.id);
+    const stored = await store.tasks.plan(run.id);
     const only = stored?.only_path ?? null;
     if (stored?.plan) {
       const { plan, nodes } = readPlan(stored.plan);
-      const rows = store.tasks.list(run.id);
+      const rows = await store.tasks.list(run.id);
       if (rows.length !== nodes.length) throw new Error(`the run's task runs (${rows.length}) do not match its plan (${nodes.length})`);
       return { plan, nodes, states: rows.map((r) => stateOf(r)), only };
     }
-    const plan = buildPlan(parseWorkflow(job.script ?? ''), job.name, jobRefLookup(store));
+    const plan = await checkWithLookup(jobRefLookup(store), (lookup) => buildPlan(parseWorkflow(job.script ?? ''), job.name, lookup));
     const nodes = numberPlan(plan);
     if (only && only !== '#' && !nodes.some((n) => n.path === only)) throw new Error(`the workflow has no task ${only}`);
     const places = nodes.map((n) => ({ idx: n.idx, path: n.path, name: n.name, parent: n.parent, depth: n.depth, kind: n.kind, ...PENDING_STATE }));
-    store.tasks.recordPlan(run.id, JSON.stringify(plan), places);
+    await store.tasks.recordPlan(run.id, JSON.stringify(plan), places);
     return { plan, nodes, states: places.map((p) => stateOf(p)), only };
   }
 
@@ -284,7 +301,12 @@ export class WorkflowRunner {
   /** Stops every task of a run and records it cancelled; false when the run is not executing here. */
   cancel(runId: number, by: string): boolean {
     const wf = this.runs.get(runId);
-    if (!wf) return false;
+    if (!wf) {
+      const pending = this.preparing.get(runId);
+      if (!pending) return false;
+      pending.cancelledBy ??= by;
+      return true;
+    }
     if (wf.cancelledBy || wf.root.reason) return true;
     wf.cancelledBy = by;
     this.say(runId, wf.job, null, `Cancelled by ${by}: stopping every task`);
@@ -293,7 +315,7 @@ export class WorkflowRunner {
   }
 
   cancelAll(by: string): void {
-    for (const id of [...this.runs.keys()]) this.cancel(id, by);
+    for (const id of [...this.runs.keys(), ...this.preparing.keys()]) this.cancel(id, by);
   }
 
   private finish(wf: WorkflowRun, outcome: Outcome): void {

@@ -5,6 +5,7 @@
  * (../store.ts) performs the same work synchronously.
  */
 import { auditPart, locksPart, settingsPart, type AsyncSettingsStore } from '../controlStore';
+import { dashboardPart } from '../dashboardStore';
 import { jobDeletionPart } from '../jobDeletion';
 import { jobsPart } from '../jobsStore';
 import { nodesPart } from '../nodesStore';
@@ -15,8 +16,11 @@ import { tasksPart } from '../tasksStore';
 import { usersPart } from '../usersStore';
 import { connectPostgres, describePgError, migratePostgres } from './pgDatabase';
 import { PgSteps, pgPart } from './pgSteps';
+import type { EngineStore } from '../engineStore';
 
-export class PgStore {
+export class PgStore implements EngineStore {
+  readonly backend = 'postgres' as const;
+  private closed = false;
   readonly users;
   readonly locks;
   readonly audit;
@@ -28,6 +32,7 @@ export class PgStore {
   readonly notify;
   readonly nodes;
   readonly jobDeletion;
+  readonly dashboard;
 
   private constructor(readonly steps: PgSteps) {
     this.users = pgPart(steps, usersPart);
@@ -41,6 +46,7 @@ export class PgStore {
     this.notify = pgPart(steps, notifyPart);
     this.nodes = pgPart(steps, nodesPart);
     this.jobDeletion = pgPart(steps, jobDeletionPart);
+    this.dashboard = pgPart(steps, dashboardPart);
   }
 
   /** Connects, brings the schema up to date (under the schema's advisory lock) and opens a pool. */
@@ -59,7 +65,17 @@ export class PgStore {
     return new PgStore(PgSteps.create(url, { max: options.max }));
   }
 
+  /** Nodes look for other nodes' changes on every poll: PostgreSQL has no cheap commit counter. */
+  externalVersion(): null {
+    return null;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
   close(): Promise<void> {
+    this.closed = true;
     return this.steps.close();
   }
 }

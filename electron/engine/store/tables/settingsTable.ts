@@ -9,6 +9,8 @@ const INCREMENT = sql(
   "INSERT INTO settings (key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(settings.value AS bigint) + 1 AS text)",
 );
 
+const REPLACE_IF = sql('UPDATE settings SET value = ? WHERE key = ? AND value = ?');
+
 export const settingsTable = {
   *get<T>(key: string, fallback: T): Work<T> {
     const row = yield* get<{ value: string }>(GET, key);
@@ -17,6 +19,11 @@ export const settingsTable = {
 
   *set(key: string, value: unknown): Work<void> {
     yield* run(SET, key, JSON.stringify(value));
+  },
+
+  /** Replaces a setting only if it still holds `expected` (one statement: of two callers, one wins); true if it did. */
+  *replaceIf(key: string, expected: unknown, value: unknown): Work<boolean> {
+    return (yield* run(REPLACE_IF, JSON.stringify(value), key, JSON.stringify(expected))) === 1;
   },
 
   /** Adds one to a counter setting (a missing one becomes 1). */
