@@ -55,6 +55,14 @@ export function buildProgram(): Command {
           if (dir) program.setOptionValue('dataDir', dir);
         });
       }
+      // … and --database (a PostgreSQL store), except where it means something else (migrate's target is --to).
+      if (sub.commands.length === 0 && !sub.options.some((o) => o.long === '--database')) {
+        sub.option('--database <url>', 'PostgreSQL database to keep the data in (default: $JOBDECK_DATABASE_URL)');
+        sub.hook('preAction', (_this, action) => {
+          const url = action.opts<GlobalOptions>().database;
+          if (url) program.setOptionValue('database', url);
+        });
+      }
       sub.exitOverride();
     }
   };

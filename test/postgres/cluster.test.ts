@@ -1,0 +1,213 @@
+/**
+ * Several `jobdeck serve` nodes, each a process of its own with its own data
+ * folder, sharing one PostgreSQL database: every due fire runs once across
+ * them, a node killed with SIGKILL has its runs ended "node lost" within
+ * its lease while the others go on firing its share, one run per job is in
+ * progress at every moment, logs are whole. Nodes whose clocks are minutes
+ * off (libfaketime) fire on the database's time. Bounded: some twenty jobs
+ * each second for about fifteen seconds.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli';
+import { postgresMissing, startPostgres, type TestPostgres } from '../helpers/postgres';
+import { serve } from '../helpers/serveProcess';
+import { tempDir } from '../helpers/temp';
+
+const missing = postgresMissing();
+const LEASE_S = 3;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function faketimeMissing(): string | null {
+  try {
+    execFileSync('faketime', ['-f', '+0', 'true'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    if (process.env.CI) throw new Error('libfaketime is not installed (apt-get install faketime): the clock-skew test needs it in CI');
+    return 'faketime is not installed (apt-get install faketime)';
+  }
+}
+
+/** Polls until fn answers something truthy, for at most ms (a bounded wait for a condition). */
+async function until<T>(fn: () => Promise<T>, ms: number, what: string): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe.skipIf(missing)(`a cluster of serve nodes on one PostgreSQL${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let server: TestPostgres;
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(async () => server?.stop());
+
+  /** A database with an admin; its URL, the admin's token, and a query on it. */
+  async function cluster() {
+    const url = await server.createDatabase();
+    const added = await cli(['--database', url, 'users', 'add', 'ops', '--role', 'superadmin'], { dataDir: tempDir() });
+    expect([added.code, added.stderr]).toEqual([0, 'Added ops (superadmin). API token, shown only now; keep it safe:\n']);
+    const token = added.stdout.trim();
+    const db = url.slice(url.lastIndexOf('/') + 1);
+    const query = <T extends Record<string, unknown>>(sql: string, values?: unknown[]) => server.query<T>(db, sql, values);
+    const api = async <T,>(base: string, path: string, body?: unknown): Promise<T> => {
+      const res = await fetch(`${base}/api${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
+      return JSON.parse(text) as T;
+    };
+    return { url, token, query, api };
+  }
+
+  /**
+   * Runs recorded twice for one fire, and fires no node recorded. A job
+   * whose policy is `queue` keeps one run waiting: a fire while one waits
+   * is refused by the policy, not lost (a dead node's run holds its job
+   * until the lease ends, so the run queued behind it waits that long).
+   */
+  async function firesOnce(query: Awaited<ReturnType<typeof cluster>>['query']) {
+    const twice = await query(`SELECT job_id, due_at, count(*) AS n FROM jobdeck.runs WHERE due_at IS NOT NULL GROUP BY job_id, due_at HAVING count(*) > 1`);
+    const runs = await query<{ job_id: number; due_at: string | null; queued_at: string; started_at: string | null; finished_at: string | null; trigger: string }>(
+      `SELECT job_id, due_at, queued_at, started_at, finished_at, trigger FROM jobdeck.runs ORDER BY job_id, id`,
+    );
+    const byJob = new Map<number, typeof runs>();
+    for (const r of runs) byJob.set(r.job_id, [...(byJob.get(r.job_id) ?? []), r]);
+    const lost: string[] = [];
+    let refused = 0;
+    let fires = 0;
+    for (const [jobId, list] of byJob) {
+      const dues = list.filter((r) => r.trigger === 'schedule').map((r) => Number(r.due_at)).sort((a, b) => a - b);
+      fires += dues.length;
+      for (let i = 1; i < dues.length; i++) {
+        for (let t = dues[i - 1]! + 1000; t < dues[i]!; t += 1000) {
+          // Waiting at t: queued by then (the fire is tried a moment after its due time), not yet started.
+          const waiting = list.some((r) => Number(r.queued_at) <= t + 500 && Number(r.started_at ?? r.finished_at ?? Infinity) >= t);
+          if (waiting) refused += 1;
+          else lost.push(`job ${jobId}: the fire due at ${t}`);
+        }
+        if (dues[i]! - dues[i - 1]! < 1000) lost.push(`job ${jobId}: fires ${dues[i - 1]} and ${dues[i]} less than a second apart`);
+      }
+    }
+    return { twice, lost, refused, jobs: byJob.size, fires };
+  }
+
+  it(
+    'runs each fire once across three nodes; a node killed with SIGKILL has its runs ended "node lost" within its lease, the others fire its share; one run per job in progress; logs whole',
+    async () => {
+      const { url, query, api } = await cluster();
+      const nodes = await Promise.all([0, 1, 2].map(() => serve(['--database', url, '--node-lease', String(LEASE_S)], tempDir())));
+      const ids = await Promise.all(nodes.map(async (n) => (await api<{ id: string; self: boolean }[]>(n.url, '/nodes')).find((x) => x.self)!.id));
+      const JOBS = 20;
+      for (let i = 0; i < JOBS; i++) {
+        await api(nodes[i % 3]!.url, '/jobs', {
+          name: `tick-${i}`,
+          script: 'echo "start $JOBDECK_RUN_ID"; sleep 0.2; echo "done $JOBDECK_RUN_ID"',
+          schedule: { kind: 'interval', seconds: 1 },
+          overlap: 'queue',
+        });
+      }
+      // One run in progress per job at every moment, as the database sees it (sampled while it all runs).
+      let overlapping = 0;
+      let samples = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const [row] = await query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT job_id FROM jobdeck.runs WHERE status = 'IN_PROGRESS' GROUP BY job_id HAVING count(*) > 1) x`);
+          overlapping += Number(row!.n);
+          samples += 1;
+          await sleep(100);
+        }
+      })();
+
+      await sleep(5000);
+      // Killed while a run of its own is in progress.
+      const victim = ids[1]!;
+      await until(async () => Number((await query<{ n: string }>(`SELECT count(*) AS n FROM jobdeck.runs WHERE owner = $1 AND status = 'IN_PROGRESS'`, [victim]))[0]!.n) > 0, 10_000, 'a run in progress on the node to kill');
+      nodes[1]!.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await until(async () => (await query(`SELECT 1 FROM jobdeck.nodes WHERE id = $1 AND lost_at IS NOT NULL`, [victim])).length > 0, (LEASE_S + 5) * 1000, 'the killed node declared lost');
+      const reapedAfter = Date.now() - killedAt;
+      // Its lease, plus at most one heartbeat of the finder (a third of the lease), plus slack for a loaded machine.
+      expect(reapedAfter).toBeLessThan(LEASE_S * 1000 + 1000 + 2500);
+      await sleep(4000);
+      for (const n of [nodes[0]!, nodes[2]!]) n.child.kill('SIGTERM');
+      await Promise.all([nodes[0]!, nodes[2]!].map((n) => new Promise((r) => (n.child.exitCode !== null ? r(null) : n.child.once('exit', r)))));
+      sampling = false;
+      await sampler;
+
+      expect(samples).toBeGreaterThan(50);
+      expect(overlapping).toBe(0);
+      const { twice, lost: gaps, jobs, fires } = await firesOnce(query);
+      expect(twice).toEqual([]);
+      expect(gaps).toEqual([]);
+      expect(jobs).toBe(JOBS);
+      expect(fires).toBeGreaterThan(JOBS * 8);
+      // Nothing left waiting or running once the nodes have stopped (the graceful ones cancel their queue).
+      expect(await query(`SELECT id, status FROM jobdeck.runs WHERE status IN ('QUEUED', 'IN_PROGRESS')`)).toEqual([]);
+      // The killed node's unfinished runs: FAILED "node lost", with the lines received and the reason.
+      const lost = await query<{ id: number; status: string; error: string | null }>(`SELECT id, status, error FROM jobdeck.runs WHERE owner = $1 AND status <> 'SUCCEEDED'`, [victim]);
+      expect(lost.length).toBeGreaterThan(0);
+      for (const r of lost) expect(r).toMatchObject({ status: 'FAILED', error: 'node lost' });
+      const reasons = await query<{ n: string }>(`SELECT count(*) AS n FROM jobdeck.log_lines WHERE run_id = ANY($1) AND text LIKE 'Interrupted: node ${victim} %stopped answering%'`, [lost.map((r) => r.id)]);
+      expect(Number(reasons[0]!.n)).toBe(lost.length);
+      // Every successful run kept both of its lines, in order, numbered without a gap.
+      const broken = await query(`SELECT r.id FROM jobdeck.runs r WHERE r.status = 'SUCCEEDED' AND (
+          (SELECT string_agg(split_part(text, ' ', 1), ',' ORDER BY seq) FROM jobdeck.log_lines l WHERE l.run_id = r.id AND l.stream = 1) IS DISTINCT FROM 'start,done'
+          OR (SELECT count(*) FROM jobdeck.log_lines l WHERE l.run_id = r.id) <> r.last_seq)`);
+      expect(broken).toEqual([]);
+      // The survivors both worked, before and after the kill.
+      const owners = await query<{ owner: string; n: string }>(`SELECT owner, count(*) AS n FROM jobdeck.runs WHERE status = 'SUCCEEDED' GROUP BY owner`);
+      for (const id of [ids[0]!, ids[2]!]) expect(Number(owners.find((o) => o.owner === id)?.n ?? 0)).toBeGreaterThan(0);
+    },
+    90_000,
+  );
+
+  const noFaketime = missing ? null : faketimeMissing();
+  it.skipIf(noFaketime)(
+    `follows the database's clock: nodes 5 minutes ahead and 5 minutes behind fire each second once, on time, and neither is declared lost${noFaketime ? ` (skipped: ${noFaketime})` : ''}`,
+    async () => {
+      const { url, query, api } = await cluster();
+      // Only the wall clock is moved (timers keep their pace), as on a machine whose clock is set wrong.
+      const env = { FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+      const ahead = await serve(['--database', url, '--node-lease', String(LEASE_S)], tempDir(), env, ['faketime', '-f', '+5m']);
+      const behind = await serve(['--database', url, '--node-lease', String(LEASE_S)], tempDir(), env, ['faketime', '-f', '-5m']);
+      const started = Date.now();
+      for (let i = 0; i < 4; i++) await api(i % 2 ? behind.url : ahead.url, '/jobs', { name: `skew-${i}`, script: 'echo on time', schedule: { kind: 'interval', seconds: 1 }, overlap: 'queue' });
+      await sleep(6000);
+      const both = await api<{ id: string; state: string }[]>(ahead.url, '/nodes');
+      expect(both.map((n) => n.state)).toEqual(['alive', 'alive']);
+      // Each node still runs what is asked of it (neither starves): a manual trigger on each runs there.
+      for (const node of [ahead, behind]) {
+        const run = await api<{ id: number }>(node.url, '/jobs/1/runs', {});
+        await until(async () => (await api<{ status: string }>(node.url, `/runs/${run.id}`)).status === 'SUCCEEDED', 10_000, 'a triggered run');
+      }
+      for (const n of [ahead, behind]) n.child.kill('SIGTERM');
+      await Promise.all([ahead, behind].map((n) => new Promise((r) => (n.child.exitCode !== null ? r(null) : n.child.once('exit', r)))));
+      const ended = Date.now();
+
+      const { twice, lost: gaps, refused, fires } = await firesOnce(query);
+      expect(refused).toBe(0);
+      expect(twice).toEqual([]);
+      expect(gaps).toEqual([]);
+      expect(fires).toBeGreaterThanOrEqual(4 * 4);
+      // Due on the database's (the real) time, and recorded when due: not five minutes early or late.
+      const runs = await query<{ due_at: string; queued_at: string }>(`SELECT due_at, queued_at FROM jobdeck.runs WHERE trigger = 'schedule'`);
+      for (const r of runs) {
+        expect(Number(r.due_at)).toBeGreaterThan(started - 1000);
+        expect(Number(r.due_at)).toBeLessThan(ended + 1000);
+        expect(Number(r.queued_at) - Number(r.due_at)).toBeGreaterThanOrEqual(-250);
+        expect(Number(r.queued_at) - Number(r.due_at)).toBeLessThan(2000);
+      }
+      expect(await query(`SELECT id FROM jobdeck.nodes WHERE lost_at IS NOT NULL`)).toEqual([]);
+    },
+    60_000,
+  );
+});
