@@ -109,6 +109,7 @@ export class Engine {
         return info ? describeOwner(info) : null;
       },
       isClosing: () => this.closing !== null,
+      events: this.pg?.events,
     });
     // Calls wait for start-up (recovery, the first schedule load): every answer sees the engine as opened.
     const handlers: Record<string, (input: never, ctx: never) => Promise<unknown>> = {};
@@ -163,6 +164,7 @@ export class Engine {
     try {
       if (config.startLaunchers && parts.port instanceof LauncherPool) parts.port.warmUp();
       if (config.clock instanceof FollowingClock) await this.followDatabaseClock(config.clock);
+      await parts.relay?.start();
       await parts.recover();
       await parts.checkDependents();
       await parts.external.start();
@@ -297,6 +299,7 @@ export class Engine {
     } finally {
       p.sender.close();
       // Listed as stopped (not lost): its runs have ended.
+      await p.relay?.close();
       await p.keeper?.stop().catch((err: unknown) => this.config.onError(err));
       // Its connection closes first, so the engine's close is the last one and removes the log.
       await this.checkpointer?.stop();

@@ -54,6 +54,20 @@ export class EventBus {
     return false;
   }
 
+  /** The lowest log sequence number a subscriber of this run has (null: nobody follows its log). */
+  lowestSeq(runId: number): number | null {
+    let low: number | null = null;
+    for (const s of this.subs) if (s.sub.runId === runId && (low === null || s.seq < low)) low = s.seq;
+    return low;
+  }
+
+  /** Runs some subscriber follows by id. */
+  followedRuns(): number[] {
+    const ids = new Set<number>();
+    for (const s of this.subs) if (s.sub.runId !== undefined) ids.add(s.sub.runId);
+    return [...ids];
+  }
+
   subscribe(sub: Subscription, listener: Listener): () => void {
     const entry: Sub = { sub, listener, seq: sub.afterSeq ?? 0, held: null };
     this.subs.add(entry);

@@ -36,6 +36,7 @@ import { Writer } from './writer';
 import { ExternalSync } from './externalSync';
 import { NodeKeeper } from './nodeKeeper';
 import { NodesService } from './services/nodesService';
+import { ClusterRelay, type EventChannel } from './clusterRelay';
 import { VERSION } from './version';
 
 /** Lines and bytes of one page of a log replayed to a subscriber. */
@@ -57,6 +58,8 @@ export interface WiringContext {
   forgetOwner(owner: string): void;
   ownerDescription(): string | null;
   isClosing(): boolean;
+  /** The shared database's event channel (PostgreSQL): live events of every node's runs. */
+  events?: EventChannel;
 }
 
 export interface Parts {
@@ -74,6 +77,8 @@ export interface Parts {
   services: { jobs: JobsService; runs: RunsService; tasks: TaskRunsService; notify: NotifyService; scheduler: SchedulerService; users: UsersService; nodes: NodesService };
   /** This engine as a node of its store (null: it does not schedule). */
   keeper: NodeKeeper | null;
+  /** Live events across nodes (null: one process uses the store). */
+  relay: ClusterRelay | null;
   handlers: Handlers;
   recover(): Promise<void>;
   /** Queues the jobs whose dependencies have all finished (also those finished while this engine was not running). */
@@ -125,7 +130,16 @@ export function wire(ctx: WiringContext): Parts {
     }, STATUS_EVERY_MS);
   };
 
-  const writer = new Writer(store, bus, { flushMs: config.flushMs, maxBatch: config.maxBatch, onError, together: (fn) => dispatcher.batch(fn) });
+  const relay = ctx.events ? new ClusterRelay({ channel: ctx.events, bus, store, owner, logger: config.logger, onError }) : null;
+  const writer = new Writer(store, bus, {
+    flushMs: config.flushMs,
+    maxBatch: config.maxBatch,
+    onError,
+    together: (fn) => dispatcher.batch(fn),
+    committedLines: relay ? (runIds) => {
+      for (const id of runIds) relay.changed(id);
+    } : undefined,
+  });
   const janitor = new Janitor(store, config.dataDir, config.retentionRecheckMs, onError);
   const sender = new NotificationSender({
     store,
@@ -161,6 +175,7 @@ export function wire(ctx: WiringContext): Parts {
       void checkDependents();
       sender.wake();
     },
+    announce: relay ? (runId) => relay.changed(runId) : undefined,
     onError,
   });
   const dispatcher: Dispatcher = new Dispatcher({
@@ -291,6 +306,7 @@ export function wire(ctx: WiringContext): Parts {
     external,
     services,
     keeper,
+    relay,
     handlers: createHandlers({ ...services, store, now: () => config.clock.now() }, explain),
     recover,
     checkDependents,

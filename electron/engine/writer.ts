@@ -23,6 +23,8 @@ export interface WriterOptions {
   onError(err: unknown): void;
   /** Runs the committed batch's callbacks together (the dispatcher's batch: runs freed together start together). */
   together?(fn: () => void): void;
+  /** Runs whose lines a batch committed (other nodes of a shared database hear of them). */
+  committedLines?(runIds: Iterable<number>): void;
 }
 
 /** A batch this large in bytes is written at once, whatever its line count. */
@@ -164,6 +166,7 @@ export class Writer {
       return;
     }
     if (lines.length > 0 && this.bus.size > 0) this.publishLines(lines, jobs);
+    if (lines.length > 0) this.options.committedLines?.(jobs.keys());
     const callbacks = () => {
       for (const p of ops) {
         if (!p.after) continue;

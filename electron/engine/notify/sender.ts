@@ -28,6 +28,9 @@ const ID_PREFIX_SETTING = 'notify.idPrefix';
 const MAX_ATTEMPTS = 8;
 const LEASE_MS = 120_000;
 const PASS_MAX = 100;
+/** The follow-ups chore, and how long a node keeps it without renewing (it renews on every pass). */
+const FOLLOW_UPS_CHORE = 'notify.follow-ups';
+const FOLLOW_UPS_LEASE_MS = 60_000;
 const LOG_LINES = 20;
 const ATTACH_DEFAULT = 5 * 1024 * 1024;
 
@@ -95,7 +98,11 @@ export class NotificationSender {
   private async pass(followUps: boolean): Promise<void> {
     const { store, clock } = this.deps;
     if (!store.isOpen) return;
-    if (followUps) await store.notify.followUps(clock.now());
+    // Follow-ups are a cluster-wide chore: on a shared database one node at a time makes them (it keeps
+    // the chore while it lives; another takes it over once its lease has run out).
+    if (followUps && (store.backend === 'sqlite' || (await store.nodes.claimChore(FOLLOW_UPS_CHORE, this.deps.owner, FOLLOW_UPS_LEASE_MS)))) {
+      await store.notify.followUps(clock.now());
+    }
     // One message claimed at a time, just before it is sent: a slow server cannot outlast the
     // lease of messages waiting behind it (another process would then send them too).
     // Bounded: at most PASS_MAX per pass; the next pass goes on.

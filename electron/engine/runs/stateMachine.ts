@@ -51,6 +51,8 @@ export interface MachineDeps {
   onFreed(): void;
   /** A run of this engine ended (its end is committed). */
   onEnded(run: ActiveRun): void;
+  /** A run's committed state changed (other nodes of a shared database hear of it). */
+  announce?(runId: number): void;
   onError(err: unknown): void;
 }
 
@@ -289,6 +291,7 @@ export class RunStateMachine {
 
   /** Publishes a run's committed state, when someone listens. */
   publish(runId: number): void {
+    this.deps.announce?.(runId);
     if (!this.waiters.has(runId) && !this.deps.bus.wantsRun(runId)) return;
     this.inOrder(this.deps.store.runs.get(runId), (row) => {
       if (row) this.deps.bus.publish({ type: 'run', run: toRun(row) });

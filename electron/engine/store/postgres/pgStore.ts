@@ -17,6 +17,7 @@ import { usersPart } from '../usersStore';
 import { connectPostgres, describePgError, migratePostgres } from './pgDatabase';
 import { PgSteps, pgPart } from './pgSteps';
 import type { EngineStore } from '../engineStore';
+import { PgEvents } from './pgEvents';
 
 export class PgStore implements EngineStore {
   readonly backend = 'postgres' as const;
@@ -34,7 +35,14 @@ export class PgStore implements EngineStore {
   readonly jobDeletion;
   readonly dashboard;
 
-  private constructor(readonly steps: PgSteps) {
+  /** The nodes' event channel (LISTEN/NOTIFY). */
+  readonly events: PgEvents;
+
+  private constructor(
+    readonly steps: PgSteps,
+    url: string,
+  ) {
+    this.events = new PgEvents(url, steps.pool);
     this.users = pgPart(steps, usersPart);
     this.locks = pgPart(steps, locksPart);
     this.audit = pgPart(steps, auditPart);
@@ -62,7 +70,7 @@ export class PgStore implements EngineStore {
     } finally {
       await client.end().catch(() => {});
     }
-    return new PgStore(PgSteps.create(url, { max: options.max }));
+    return new PgStore(PgSteps.create(url, { max: options.max }), url);
   }
 
   /** Nodes look for other nodes' changes on every poll: PostgreSQL has no cheap commit counter. */
@@ -74,8 +82,9 @@ export class PgStore implements EngineStore {
     return !this.closed;
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.closed = true;
-    return this.steps.close();
+    await this.events.close();
+    await this.steps.close();
   }
 }

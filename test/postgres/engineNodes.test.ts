@@ -1,0 +1,80 @@
+/**
+ * Two engines (two nodes, each with its own data folder) on one PostgreSQL
+ * database, in this process: a subscriber of one node follows, live and in
+ * order, a run the other node executes; the follow-ups chore is taken by
+ * one node at a time.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../electron/engine/engine';
+import { createLocalClient } from '../../electron/engine/localClient';
+import type { EngineEvent } from '../../shared/events';
+import { recordEngineError, until } from '../helpers/engine';
+import { postgresMissing, startPostgres, type TestPostgres } from '../helpers/postgres';
+import { tempDir } from '../helpers/temp';
+
+const missing = postgresMissing();
+const ADMIN = { actor: 'tester', role: 'superadmin' as const };
+
+describe.skipIf(missing)(`nodes of one PostgreSQL database, in one process${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let server: TestPostgres;
+  const engines: Engine[] = [];
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(async () => {
+    for (const e of engines.splice(0)) await e.close(0);
+    await server?.stop();
+  });
+
+  async function node(database: string, extra: Parameters<typeof Engine.connect>[0] extends infer O ? Partial<O> : never = {}) {
+    const dataDir = tempDir();
+    const engine = await Engine.connect({ dataDir, database, killGraceMs: 500, onError: recordEngineError(dataDir), ...extra });
+    engines.push(engine);
+    return { engine, client: createLocalClient(engine, ADMIN) };
+  }
+
+  it('a subscriber of one node follows a run executed by another, its lines in order and its end', async () => {
+    const database = await server.createDatabase();
+    const a = await node(database);
+    const b = await node(database);
+    const job = await a.client.call('jobs.create', {
+      name: 'talker',
+      script: 'for i in 1 2 3 4 5 6; do echo "line $i"; sleep 0.15; done',
+      schedule: { kind: 'manual' },
+    });
+    // Triggered on b: b executes it.
+    const queued = await b.client.call('runs.trigger', { jobId: job.id });
+    const seen: EngineEvent[] = [];
+    const off = a.engine.subscribe({ runId: queued.id, afterSeq: 0 }, (e) => seen.push(e));
+    const ended = await b.engine.waitForRun(queued.id);
+    expect(ended.status).toBe('SUCCEEDED');
+    await until(() => seen.some((e) => e.type === 'run' && e.run.status === 'SUCCEEDED'), 10_000, 'the end on the other node');
+    off();
+    const lines = seen.flatMap((e) => (e.type === 'log' ? e.lines.filter((l) => l.stream === 'stdout').map((l) => l.text) : []));
+    expect(lines).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'line 6']);
+    const seqs = seen.flatMap((e) => (e.type === 'log' ? e.lines.map((l) => l.seq) : []));
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    // Live, not only at the end: lines arrived in more than one event.
+    expect(seen.filter((e) => e.type === 'log').length).toBeGreaterThan(1);
+    const [run] = await a.client.call('runs.list', {}).then((r) => r.items);
+    expect(run).toMatchObject({ id: queued.id, status: 'SUCCEEDED' });
+  });
+
+  it('makes notification follow-ups on one node at a time', async () => {
+    const database = await server.createDatabase();
+    const a = await node(database, { notifyPollMs: 50 });
+    const b = await node(database, { notifyPollMs: 50 });
+    const db = database.slice(database.lastIndexOf('/') + 1);
+    const owners = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      const rows = await server.query<{ owner: string }>(db, `SELECT owner FROM jobdeck.chores WHERE name = 'notify.follow-ups'`);
+      expect(rows.length).toBeLessThanOrEqual(1);
+      for (const r of rows) owners.add(r.owner);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // One node holds it while it lives (it renews on every pass).
+    expect(owners.size).toBe(1);
+    expect([a.engine.instanceId, b.engine.instanceId]).toContain([...owners][0]);
+  });
+});
