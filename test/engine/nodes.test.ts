@@ -56,8 +56,13 @@ describe('the engine as a node', () => {
       // A node that registered, queued a run, and stopped answering.
       other.nodes.register({ id: 'frozen', address: 'http://10.1.1.1:7070', version: '0.1.0', host: 'elsewhere', pid: 4242, leaseMs: 1000 });
       const orphan = other.runs.queue({ jobId: job.id, trigger: 'api', by: 'ops' }, 'frozen', Date.now());
+      other.runs.claim([orphan.id], 'frozen', Date.now());
+      const waiting = other.runs.queue({ jobId: job.id, trigger: 'api', by: 'ops' }, 'frozen', Date.now());
       await until(() => other.runs.get(orphan.id)?.status === 'FAILED', 10_000, 'the frozen node to be declared lost');
       expect(other.runs.get(orphan.id)).toMatchObject({ failure: 'INTERRUPTED', error: 'node lost' });
+      // Its run that had not started is handed over to this node, which runs it.
+      await until(() => other.runs.get(waiting.id)?.status === 'SUCCEEDED', 10_000, 'the handed-over run to run here');
+      expect(other.runs.get(waiting.id)).toMatchObject({ owner: engine.instanceId, attempt: 1 });
       expect((await client.call('nodes.list', {})).find((n) => n.id === 'frozen')).toMatchObject({ state: 'lost', self: false, host: 'elsewhere' });
 
       // This node is declared lost (its heartbeats stopped too long, as far as the others can tell): it starts nothing more.

@@ -69,7 +69,10 @@ export function nodesContract(backend: string, withStore: WithStore): void {
       const [lost, ...more] = await store.nodes.reapLost('live');
       expect(more).toEqual([]);
       expect(lost!.node.id).toBe('gone');
-      expect(lost!.interrupted.map((r) => r.id).sort()).toEqual([running.id, waiting.id].sort());
+      expect(lost!.interrupted.map((r) => r.id)).toEqual([running.id]);
+      // The run that had not started is handed over to the finder, still queued, saying so.
+      expect(lost!.handedOver).toEqual([expect.objectContaining({ id: waiting.id, status: 'QUEUED', owner: 'live' })]);
+      expect((await store.logs.page(waiting.id, 0, 10)).map((l) => l.text)).toEqual(['Handed over to node live: node gone stopped answering before this run started']);
       expect(await store.runs.get(running.id)).toMatchObject({ status: 'FAILED', failure: 'INTERRUPTED', error: 'node lost' });
       expect((await store.logs.page(running.id, 0, 10)).map((l) => l.text)).toEqual([
         'halfway',
@@ -90,6 +93,7 @@ export function nodesContract(backend: string, withStore: WithStore): void {
       for (const id of ['n1', 'n2', 'n3']) await store.nodes.register(node(id, 200));
       const job = await store.jobs.create({ spec: { ...JOB_DEFAULTS, name: 'j', script: 'echo', schedule: { kind: 'manual' }, retries: { count: 3, delaySeconds: 0 } }, md5: 'x', archived: false, nextFireAt: null, by: 'ada', at: 100, audit: null });
       const run = await store.runs.queue({ jobId: job, trigger: 'api', by: 'ada' }, 'n2', 1000);
+      await store.runs.claim([run.id], 'n2', 1001);
       await store.nodes.register(node('finder-a'));
       await store.nodes.register(node('finder-b'));
       await sleep(350);

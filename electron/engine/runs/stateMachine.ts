@@ -263,12 +263,13 @@ export class RunStateMachine {
   }
 
   /**
-   * QUEUED | IN_PROGRESS -> FAILED ("node lost") for the runs of every node
-   * whose lease ran out; their retries are queued here. Returns the nodes.
+   * IN_PROGRESS -> FAILED ("node lost") for the runs of every node whose
+   * lease ran out; their retries, and their runs that had not started, are
+   * queued here. Returns the nodes.
    */
   async reapLostNodes(): Promise<LostNode[]> {
     const lost = await this.deps.store.nodes.reapLost(this.deps.owner);
-    for (const { interrupted, retries } of lost) this.interrupted(interrupted, retries);
+    for (const { interrupted, retries, handedOver } of lost) this.interrupted(interrupted, [...handedOver, ...retries]);
     return lost;
   }
 

@@ -7,7 +7,7 @@
  * retries are queued again for the node that found it.
  */
 import { JobdeckError } from '../../../shared/errors';
-import { endInterrupted } from './runEnds';
+import { appendSystemLine, endInterrupted } from './runEnds';
 import { auditTable } from './tables/auditTable';
 import { locksTable } from './tables/locksTable';
 import { nodesTable, type NewNode, type NodeRow } from './tables/nodesTable';
@@ -24,8 +24,11 @@ export interface NodeState extends NodeRow {
 
 export interface LostNode {
   node: NodeRow;
+  /** Its runs in progress, ended FAILED "node lost". */
   interrupted: RunRow[];
   retries: RunRow[];
+  /** Its runs that had not started, given to the node that found it lost (still QUEUED: nothing was lost). */
+  handedOver: RunRow[];
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
@@ -81,15 +84,23 @@ const writes = {
         error: 'node lost',
         text: `Interrupted: node ${node.id} (${node.host}, pid ${node.pid}) stopped answering: its last heartbeat was ${seconds(now - node.heartbeat_at)} ago, its lease ${seconds(node.lease_ms)}`,
       };
-      const interrupted = yield* runsTable.unfinished(node.id);
+      const interrupted: RunRow[] = [];
+      const handedOver: RunRow[] = [];
       const retries: RunRow[] = [];
-      for (const run of interrupted) {
+      for (const run of yield* runsTable.unfinished(node.id)) {
+        // A run that never started is safe to start elsewhere: the finder takes it over, queued as it was.
+        if (run.status === 'QUEUED' && retryOwner !== null && (yield* runsTable.handOver(run.id, node.id, retryOwner))) {
+          yield* appendSystemLine(run.id, now, `Handed over to node ${retryOwner}: node ${node.id} stopped answering before this run started`);
+          handedOver.push((yield* runsTable.get(run.id))!);
+          continue;
+        }
+        interrupted.push(run);
         const retry = yield* endInterrupted(run, now, retryOwner, cause);
         if (retry) retries.push(retry);
       }
       for (const lock of yield* locksTable.list()) if (lock.owner === node.id) yield* locksTable.break(lock.name);
-      yield* auditTable.add({ at: now, actor: 'cluster', action: 'node.lost', targetType: 'scheduler', targetId: node.id, details: { runs: interrupted.map((r) => r.id) } });
-      lost.push({ node, interrupted, retries });
+      yield* auditTable.add({ at: now, actor: 'cluster', action: 'node.lost', targetType: 'scheduler', targetId: node.id, details: { runs: interrupted.map((r) => r.id), handedOver: handedOver.map((r) => r.id) } });
+      lost.push({ node, interrupted, retries, handedOver });
     }
     return lost;
   },
