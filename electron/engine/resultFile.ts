@@ -39,7 +39,7 @@ function checkName(name: string): void {
 }
 
 /** A recorded result file of a run. `name` null means the run's primary file (or its only one). */
-export async function openResultFile(store: Store, dataDir: string, runId: number, name: string | null): Promise<OpenedFile> {
+export async function openResultFile(store: Store, dataDir: string, runId: number, name: string | null, here?: string): Promise<OpenedFile> {
   if (name !== null) checkName(name);
   const run = await store.runs.get(runId);
   if (!run) throw notFound('run', runId);
@@ -57,6 +57,15 @@ export async function openResultFile(store: Store, dataDir: string, runId: numbe
   try {
     st = await lstat(path);
   } catch {
+    // On a shared database each node keeps the files of the runs it executed.
+    const node = store.backend === 'postgres' ? await store.nodes.get(run.owner) : undefined;
+    if (node && node.id !== here) {
+      throw new JobdeckError(
+        'NOT_FOUND',
+        `result file ${fileName} of run ${runId} is kept by node ${node.id} (${node.address}, on ${node.host}), which ran it: download it from that node`,
+        'name',
+      );
+    }
     throw new JobdeckError('NOT_FOUND', `result file ${fileName} of run ${runId} is no longer on disk`, 'name');
   }
   if (!st.isFile()) throw new JobdeckError('NOT_FOUND', `result file ${fileName} of run ${runId} is not a regular file`, 'name');
@@ -77,8 +86,8 @@ export function fileDownload(file: OpenedFile): Download {
 }
 
 /** The first maxBytes of a result file as UTF-8 text (a cut character at the end is dropped). */
-export async function readResultFileStart(store: Store, dataDir: string, runId: number, name: string, maxBytes: number) {
-  const file = await openResultFile(store, dataDir, runId, name);
+export async function readResultFileStart(store: Store, dataDir: string, runId: number, name: string, maxBytes: number, here?: string) {
+  const file = await openResultFile(store, dataDir, runId, name, here);
   const handle = await open(file.path, 'r');
   try {
     const buf = Buffer.alloc(Math.min(maxBytes, file.size));

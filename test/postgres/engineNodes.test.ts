@@ -4,6 +4,7 @@
  * order, a run the other node executes; the follow-ups chore is taken by
  * one node at a time.
  */
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine';
 import { createLocalClient } from '../../electron/engine/localClient';
@@ -59,6 +60,23 @@ describe.skipIf(missing)(`nodes of one PostgreSQL database, in one process${miss
     expect(seen.filter((e) => e.type === 'log').length).toBeGreaterThan(1);
     const [run] = await a.client.call('runs.list', {}).then((r) => r.items);
     expect(run).toMatchObject({ id: queued.id, status: 'SUCCEEDED' });
+  });
+
+  it('serves a result file from the node that ran it; another node names that node', async () => {
+    const database = await server.createDatabase();
+    const a = await node(database, { nodeAddress: 'http://node-a.test:7070' });
+    const b = await node(database, { nodeAddress: 'http://node-b.test:7070' });
+    const job = await a.client.call('jobs.create', { name: 'reporter', script: 'echo "total,3" > "$JOBDECK_OUTPUT_DIR/report.csv"', schedule: { kind: 'manual' } });
+    const run = await b.engine.waitForRun((await b.client.call('runs.trigger', { jobId: job.id })).id);
+    expect(run.status).toBe('SUCCEEDED');
+    expect((await b.client.call('runs.readFile', { id: run.id, name: 'report.csv' })).text).toBe('total,3\n');
+    // Listed on every node (the list is in the database); the bytes are on b's disk.
+    expect((await a.client.call('runs.files', { id: run.id })).map((f) => f.name)).toEqual(['report.csv']);
+    const refused = await a.client.call('runs.readFile', { id: run.id, name: 'report.csv' }).catch((err: unknown) => err as Error & { code: string });
+    expect(refused).toMatchObject({ code: 'NOT_FOUND' });
+    expect((refused as Error).message).toBe(
+      `result file report.csv of run ${run.id} is kept by node ${b.engine.instanceId} (http://node-b.test:7070, on ${hostname()}), which ran it: download it from that node`,
+    );
   });
 
   it('makes notification follow-ups on one node at a time', async () => {

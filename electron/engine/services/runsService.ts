@@ -129,11 +129,11 @@ export class RunsService {
   }
 
   readFile(input: ParsedInput<'runs.readFile'>) {
-    return readResultFileStart(this.deps.store, this.deps.config.dataDir, input.id, input.name, input.maxBytes ?? 262_144);
+    return readResultFileStart(this.deps.store, this.deps.config.dataDir, input.id, input.name, input.maxBytes ?? 262_144, this.deps.owner);
   }
 
   async download(input: ParsedInput<'runs.download'>): Promise<Download> {
-    return fileDownload(await openResultFile(this.deps.store, this.deps.config.dataDir, input.id, input.name ?? null));
+    return fileDownload(await openResultFile(this.deps.store, this.deps.config.dataDir, input.id, input.name ?? null, this.deps.owner));
   }
 
   async logExport(id: number): Promise<Download> {
