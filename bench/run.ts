@@ -15,7 +15,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
-const SCENARIOS = ['dispatch', 'burst', 'throughput', 'logs', 'history', 'console', 'workflow', 'cli', 'growth', 'warm', 'soak'] as const;
+const SCENARIOS = ['dispatch', 'burst', 'throughput', 'logs', 'history', 'console', 'workflow', 'cli', 'growth', 'warm', 'soak', 'cluster'] as const;
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only'));
 const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1]! : process.argv[process.argv.indexOf(onlyArg) + 1]!).split(',') : null;
@@ -51,6 +51,10 @@ const figures = (r: Result): string => {
       return `lateness ${fmt(r.latenessMs)} ms; ${r.fired}/${r.expectedFires} fires (${r.runsPerSecond}/s), missed ${r.missedFires}`;
     case 'burst':
       return `${r.completedPerSecond}/s of ${r.expectedPerSecond}/s completed, logs persisted: ${r.persistedWithLogs}; lateness ${fmt(r.latenessMs)} ms; p99 = ${r.latenessRatio} x the bare loop's 200th start (${r.bareLastStartedMs} ms, ${r.bareBurstPerSecond} children/s) (concurrency ${r.concurrency})`;
+    case 'cluster': {
+      const f = (x: Record<string, unknown>) => `${x.runsPerSecond}/s, lateness p50 ${(x.latenessMs as Record<string, number>).p50} ms, p99 ${(x.latenessMs as Record<string, number>).p99} ms`;
+      return `SQLite: ${f(r.sqlite as Record<string, unknown>)}; PostgreSQL ${(r.postgres as Record<string, unknown>[]).map((x) => `${x.nodes} node${x.nodes === 1 ? '' : 's'}: ${f(x)}`).join('; ')} (${r.jobs} jobs each second)`;
+    }
     case 'throughput':
       return `${r.engineRunsPerSecond} runs/s = ${r.rateRatio} x bare (${r.bareRunsPerSecond}/s); CPU/run ${r.engineCpuPerRunMs} ms = ${r.cpuRatio} x bare (${r.bareCpuPerRunMs} ms), of which the run folder alone ${r.runFolderCpuPerRunMs} ms; split ${fmt(r.cpuSplitMs)}`;
     case 'logs':

@@ -13,9 +13,13 @@ import type { Dispatcher } from './runs/dispatcher';
 import type { RunStateMachine } from './runs/stateMachine';
 import type { EngineStore as Store } from './store/engineStore';
 import type { Logger } from './logger';
+import type { JobShares } from './scheduler/jobShares';
 
 /** Nodes that stopped or were lost are listed for a week, then forgotten. */
 const FORGET_AFTER_MS = 7 * 86_400_000;
+
+/** How often the nodes sharing the jobs are read again (ms). */
+const SHARES_EVERY_MS = 1000;
 
 export interface NodeKeeperDeps {
   store: Store;
@@ -28,6 +32,8 @@ export interface NodeKeeperDeps {
   onError(err: unknown): void;
   /** The node's state changed (listeners hear of it). */
   changed(): void;
+  /** Told, at each heartbeat, which nodes share the jobs (live and not drained). */
+  shares?: JobShares;
 }
 
 export class NodeKeeper {
@@ -35,6 +41,8 @@ export class NodeKeeper {
   private registered = false;
   private lost = false;
   private beating: Promise<void> | null = null;
+  private sharesTimer: ReturnType<typeof setInterval> | null = null;
+  private refreshing: Promise<void> | null = null;
 
   constructor(private readonly deps: NodeKeeperDeps) {}
 
@@ -57,6 +65,18 @@ export class NodeKeeper {
       });
     }, Math.max(250, Math.floor(leaseMs / 3)));
     this.timer.unref();
+    if (this.deps.shares) {
+      this.sharesTimer = setInterval(() => {
+        this.refreshing ??= this.refreshShares()
+          .catch((err: unknown) => {
+            if (this.registered) this.deps.onError(err);
+          })
+          .finally(() => {
+            this.refreshing = null;
+          });
+      }, SHARES_EVERY_MS);
+      this.sharesTimer.unref();
+    }
   }
 
   /** Renews the heartbeat, follows the draining flag, and reaps lost nodes. */
@@ -69,10 +89,23 @@ export class NodeKeeper {
         this.lost = true;
       }
       this.applyDraining(draining || this.lost);
+      await this.refreshShares();
       if ((await this.deps.machine.reapLostNodes()).length) this.deps.changed();
     } catch (err) {
       if (this.registered) this.deps.onError(err);
     }
+  }
+
+  /**
+   * Reads which nodes share the jobs (live, undrained; not this one while it
+   * is drained or lost). Every second besides each heartbeat: a node that
+   * joins takes its share within a second instead of a heartbeat.
+   */
+  private async refreshShares(): Promise<void> {
+    const { shares, store, id } = this.deps;
+    if (!shares || !this.registered) return;
+    const live = (await store.nodes.list()).filter((n) => n.alive && n.draining === 0).map((n) => n.id);
+    shares.update(this.lost || this.deps.dispatcher.draining ? live.filter((n) => n !== id) : live);
   }
 
   /** Drains or undrains this node at once (the flag is already stored). */
@@ -87,6 +120,9 @@ export class NodeKeeper {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.sharesTimer) clearInterval(this.sharesTimer);
+    this.sharesTimer = null;
+    await this.refreshing;
     if (!this.registered) return;
     this.registered = false;
     await this.beating;

@@ -37,6 +37,7 @@ import { ExternalSync } from './externalSync';
 import { NodeKeeper } from './nodeKeeper';
 import { NodesService } from './services/nodesService';
 import { ClusterRelay, type EventChannel } from './clusterRelay';
+import { JobShares } from './scheduler/jobShares';
 import { VERSION } from './version';
 
 /** Lines and bytes of one page of a log replayed to a subscriber. */
@@ -204,6 +205,8 @@ export function wire(ctx: WiringContext): Parts {
   });
 
   let skipped = 0;
+  // On a shared database, each job's fires are first recorded by one node (its runs then stay there).
+  const shares = ctx.schedules && store.backend === 'postgres' ? new JobShares(owner) : null;
   const scheduler = ctx.schedules
     ? new Scheduler({
         clock: config.clock,
@@ -213,6 +216,13 @@ export function wire(ctx: WiringContext): Parts {
           if (fires.length > 0 || missed.length > 0) skipped += (await machine.recordFires(fires, next, missed)).refused;
           else if (next.length > 0) await store.jobs.setNextFires(next);
         },
+        owns: shares ? (jobId) => shares.owns(jobId) : undefined,
+        // Another node's job: fired here only if still unrecorded a heartbeat after it was due (its owner died or lags).
+        fireBackups: async (fires) => {
+          const missing = await store.runs.unrecordedFires(fires);
+          if (missing.length > 0) skipped += (await machine.recordFires(missing, [])).refused;
+        },
+        backupDelayMs: Math.max(1000, Math.floor(config.nodeLeaseMs / 3)),
         onError,
       })
     : null;
@@ -251,7 +261,7 @@ export function wire(ctx: WiringContext): Parts {
     },
   });
   const keeper = ctx.schedules
-    ? new NodeKeeper({ store, machine, dispatcher, id: owner, version: VERSION, leaseMs: config.nodeLeaseMs, logger: config.logger, onError, changed: () => statusChanged() })
+    ? new NodeKeeper({ store, machine, dispatcher, id: owner, version: VERSION, leaseMs: config.nodeLeaseMs, logger: config.logger, onError, changed: () => statusChanged(), shares: shares ?? undefined })
     : null;
   const services = {
     jobs,

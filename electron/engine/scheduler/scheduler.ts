@@ -51,6 +51,17 @@ export interface SchedulerDeps {
    * times, in one transaction.
    */
   fire(fires: Fire[], nextFires: [jobId: number, at: number | null][], missed?: MissedFire[]): Promise<void>;
+  /**
+   * On a shared database: does this node fire the job first (jobShares.ts)?
+   * Absent: it fires every job.
+   */
+  owns?(jobId: number): boolean;
+  /**
+   * Fires of jobs another node owns, tried `backupDelayMs` after they were
+   * due: records those still unrecorded (the owner died or lags).
+   */
+  fireBackups?(fires: Fire[]): Promise<void>;
+  backupDelayMs?: number;
   onError(err: unknown): void;
 }
 
@@ -76,6 +87,9 @@ export class Scheduler {
   private readonly entries = new Map<number, Entry>();
   private timer: unknown = null;
   private started = false;
+  /** Fires of other nodes' jobs, to check once their delay has passed (in due order). */
+  private backups: Fire[] = [];
+  private backupTimer: unknown = null;
   /** The store answers asynchronously: changes to the heap are made one at a time, in order. */
   private turn: Promise<void> = Promise.resolve();
   paused = false;
@@ -105,6 +119,9 @@ export class Scheduler {
   stop(): void {
     this.started = false;
     this.disarm();
+    if (this.backupTimer !== null) this.deps.clock.clearTimeout(this.backupTimer);
+    this.backupTimer = null;
+    this.backups = [];
   }
 
   pause(): void {
@@ -323,9 +340,14 @@ export class Scheduler {
       // A job loaded as a pair is read now; one no longer scheduled (disabled, archived, manual) does not fire.
       const e = await this.detailed(top);
       if (!e) continue;
-      fires.push({ jobId: e.jobId, dueAt: e.at, trigger: 'schedule' });
+      const fire: Fire = { jobId: e.jobId, dueAt: e.at, trigger: 'schedule' };
       const next = this.nextAfter(e, now, sameCron);
       this.set(e.jobId, e.name, e.schedule, next);
+      if (this.deps.owns && !this.deps.owns(e.jobId)) {
+        this.backups.push(fire);
+        continue;
+      }
+      fires.push(fire);
       updates.push([e.jobId, next]);
     }
     this.fired += fires.length;
@@ -334,9 +356,30 @@ export class Scheduler {
     // between chunks leaves the unrecorded jobs' stored next fire as it was: a missed fire at restart.
     // The timer is armed first: a slow store must not delay the next second's fires behind this one's.
     this.arm();
+    this.armBackups();
     for (let i = 0; i < fires.length; i += FIRE_CHUNK) {
       await this.safely(() => this.deps.fire(fires.slice(i, i + FIRE_CHUNK), updates.slice(i, i + FIRE_CHUNK)));
     }
+  }
+
+  private armBackups(): void {
+    if (this.backupTimer !== null || this.backups.length === 0 || !this.deps.fireBackups) return;
+    const wait = Math.max(0, this.backups[0]!.dueAt + (this.deps.backupDelayMs ?? 1000) - this.deps.clock.now());
+    this.backupTimer = this.deps.clock.setTimeout(() => {
+      this.backupTimer = null;
+      void this.serial(() => this.checkBackups());
+    }, wait);
+  }
+
+  /** Records the fires of other nodes' jobs still unrecorded past their delay. */
+  private async checkBackups(): Promise<void> {
+    if (!this.started || !this.deps.fireBackups) return;
+    const until = this.deps.clock.now() - (this.deps.backupDelayMs ?? 1000);
+    let n = 0;
+    while (n < this.backups.length && this.backups[n]!.dueAt <= until) n++;
+    const due = this.backups.splice(0, n);
+    for (let i = 0; i < due.length; i += FIRE_CHUNK) await this.safely(() => this.deps.fireBackups!(due.slice(i, i + FIRE_CHUNK)));
+    this.armBackups();
   }
 
   /**

@@ -67,6 +67,12 @@ export interface BatchResult {
 
 const reads = {
   get: runsTable.get,
+  /** The fires no node has recorded a run for (of those given). */
+  *unrecordedFires(fires: readonly FireRecord[]): Work<FireRecord[]> {
+    const out: FireRecord[] = [];
+    for (const f of fires) if (!(yield* runsTable.fireRecorded(f.jobId, f.dueAt))) out.push(f);
+    return out;
+  },
   list: runsTable.list,
   files: runsTable.files,
   file: runsTable.file,
@@ -117,6 +123,7 @@ const writes = {
     now: number,
     missed: readonly MissedFire[] = [],
   ): Work<{ created: RunRow[]; skipped: RunRow[]; refused: number }> {
+    yield* jobsTable.lockInOrder([...fires.map((f) => f.jobId), ...missed.map((m) => m.jobId)]);
     for (const m of missed) yield* notifyMissed(m.jobId, m.dueAt, m.caughtUp, now);
     for (const [jobId, at] of next) yield* jobsTable.setNextFire(jobId, at);
     const created: RunRow[] = [];
@@ -150,6 +157,8 @@ const writes = {
 
   /** Log lines and changes of running runs, in one transaction (the writer's batch). */
   *commitBatch(lines: readonly PendingLine[], ops: readonly RunOp[]): Work<BatchResult> {
+    // The runs' ends lock their jobs' rows: all of them first, in one order (see lockInOrder).
+    yield* jobsTable.lockInOrder(ops.flatMap((op) => (op.kind === 'end' ? [op.record.jobId] : [])));
     yield* logsTable.insertMany(lines);
     const retries: RunRow[] = [];
     for (const op of ops) {

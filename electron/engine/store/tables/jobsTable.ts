@@ -137,6 +137,19 @@ export const jobsTable = {
    * runs or incident before writing them (queue, a run's end, follow-ups) take
    * it first, so two nodes acting on one job take turns.
    */
+  /**
+   * Locks jobs' rows in ascending id order (PostgreSQL; SQLite's write
+   * transaction already excludes other writers). Intents that lock several
+   * jobs take them all first, in one order, so two nodes never wait on each
+   * other in a circle.
+   */
+  *lockInOrder(ids: Iterable<number>): Work<void> {
+    const sorted = [...new Set(ids)].sort((a, b) => a - b);
+    if (sorted.length < 2) return;
+    const marks = sorted.map(() => '?').join(', ');
+    yield* all(dynamicSql(`SELECT id FROM jobs WHERE id IN (${marks}) ORDER BY id`, `SELECT id FROM jobs WHERE id IN (${marks}) ORDER BY id FOR UPDATE`), ...sorted);
+  },
+
   getForUpdate(id: number): Work<JobRow | undefined> {
     return get<JobRow>(BY_ID_FOR_UPDATE, id);
   },

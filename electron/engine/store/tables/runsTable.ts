@@ -95,6 +95,7 @@ const REOPEN = sql(`UPDATE runs SET status = 'QUEUED', phase = NULL, round = rou
   exit_code = NULL, signal = NULL, error = NULL, failure = NULL, cancel_by = NULL, owner = ?, not_before = NULL,
   progress_pct = NULL, progress_msg = NULL, pid = NULL WHERE id = ? AND status IN ${FINISHED}`);
 const SET_TASKS = sql('UPDATE runs SET tasks = ? WHERE id = ?');
+const FIRE_RECORDED = sql('SELECT 1 AS one FROM runs WHERE job_id = ? AND due_at = ?');
 const HAND_OVER = sql("UPDATE runs SET owner = ? WHERE id = ? AND owner = ? AND status = 'QUEUED'");
 const LATEST_QUEUED = sql('SELECT MAX(queued_at) AS at FROM runs WHERE job_id = ?');
 const UNFINISHED_ALL = sql(`${RUN_SELECT} WHERE r.status IN ${UNFINISHED} ORDER BY r.id`);
@@ -234,6 +235,11 @@ export const runsTable = {
   /** Unfinished runs, optionally only those of one owner. */
   unfinished(owner?: string): Work<RunRow[]> {
     return owner === undefined ? all<RunRow>(UNFINISHED_ALL) : all<RunRow>(UNFINISHED_OF, owner);
+  },
+
+  /** Has a run been recorded for this scheduled fire (by any node)? */
+  *fireRecorded(jobId: number, dueAt: number): Work<boolean> {
+    return (yield* get(FIRE_RECORDED, jobId, dueAt)) !== undefined;
   },
 
   /** Gives a QUEUED run of `from` to `to` (true if it was still queued there). */
