@@ -60,6 +60,8 @@ export class Engine {
   private closing: Promise<void> | null = null;
   private hurry: (() => void) | null = null;
   private scheduling: Promise<void> | null = null;
+  /** Start-up is done: calls go straight through. */
+  private started = false;
 
   private constructor(config: EngineConfig, store: { sqlite: Store } | { pg: PgStore }) {
     this.config = config;
@@ -115,7 +117,7 @@ export class Engine {
     const handlers: Record<string, (input: never, ctx: never) => Promise<unknown>> = {};
     for (const [name, handler] of Object.entries(this.parts.handlers) as [string, (input: never, ctx: never) => Promise<unknown>][]) {
       handlers[name] = async (input, ctx) => {
-        await this.ready;
+        if (!this.started) await this.ready;
         return handler(input, ctx);
       };
     }
@@ -126,7 +128,9 @@ export class Engine {
       this.sqlite && schedulerLock && config.backgroundCheckpoints
         ? new Checkpointer({ file: dbFile(dataDir), db: this.sqlite.db, nativeBinding, onProblem: (m) => config.logger.warn(m) })
         : null;
-    this.ready = this.start();
+    this.ready = this.start().then(() => {
+      this.started = true;
+    });
     // Reported as a background error; Engine.connect() also rejects with it.
     this.ready.catch((err: unknown) => config.onError(err));
   }

@@ -8,13 +8,9 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-/**
- * Starts `jobdeck serve`; resolves once it prints its URL. `wrap` runs it
- * under another command (faketime, for a node whose clock is off).
- */
-export function serve(args: string[], dataDir: string, env: Record<string, string> = {}, wrap: string[] = []): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const command = [...wrap, process.execPath, BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args];
-  const child = spawn(command[0]!, command.slice(1), {
+/** Starts `jobdeck serve`; resolves once it prints its URL. */
+export function serve(args: string[], dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], {
     env: { ...process.env, JOBDECK_DATA_DIR: dataDir, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
