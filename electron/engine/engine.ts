@@ -174,6 +174,7 @@ export class Engine {
       await parts.external.start();
       parts.sender.start();
       if (config.startScheduler) await this.startScheduling();
+      if (!parts.scheduler) await parts.keeper?.start(config.nodeAddress);
       parts.summaries.warm(() => this.closing !== null, config.onError);
     } catch (err) {
       if (this.closing) return;

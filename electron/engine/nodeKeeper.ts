@@ -34,6 +34,8 @@ export interface NodeKeeperDeps {
   changed(): void;
   /** Told, at each heartbeat, which nodes share the jobs (live and not drained). */
   shares?: JobShares;
+  /** Declares lost nodes and takes their queued runs (a scheduling node; not `jobdeck run`, which exits after its run). */
+  reaps: boolean;
 }
 
 export class NodeKeeper {
@@ -90,7 +92,7 @@ export class NodeKeeper {
       }
       this.applyDraining(draining || this.lost);
       await this.refreshShares();
-      if ((await this.deps.machine.reapLostNodes()).length) this.deps.changed();
+      if (this.deps.reaps && (await this.deps.machine.reapLostNodes()).length) this.deps.changed();
     } catch (err) {
       if (this.registered) this.deps.onError(err);
     }

@@ -123,6 +123,13 @@ export interface EngineOptions {
    */
   nodeAddress?: string;
   /**
+   * On a shared database (PostgreSQL): register as a node even without
+   * scheduling, because this process executes runs (`jobdeck run NAME`):
+   * if it dies, the other nodes end its runs when its lease runs out.
+   * Default false.
+   */
+  registerNode?: boolean;
+  /**
    * A node whose heartbeat is older than this is declared lost by the others
    * (its runs fail "node lost"); heartbeats go every third of it. Default
    * 30 s, at least 1 s.
@@ -176,6 +183,7 @@ export function resolveEngineOptions(o: EngineOptions): EngineConfig {
     startLaunchers: o.startLaunchers ?? false,
     backgroundCheckpoints: o.backgroundCheckpoints ?? true,
     nodeAddress: o.nodeAddress ?? 'local',
+    registerNode: o.registerNode ?? false,
     nodeLeaseMs: positive('nodeLeaseMs', o.nodeLeaseMs, 30_000, 1000),
     warmMax: Math.min(16, Math.floor(positive('warmMax', o.warmMax, LAUNCHER_DEFAULTS.warmMax, 0))),
     warmWindowMs: positive('warmWindowMs', o.warmWindowMs, LAUNCHER_DEFAULTS.warmWindowMs, 100),

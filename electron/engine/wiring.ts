@@ -260,8 +260,9 @@ export function wire(ctx: WiringContext): Parts {
       rm(join(config.dataDir, 'runs', String(jobId)), { recursive: true, force: true }).catch(config.onError);
     },
   });
-  const keeper = ctx.schedules
-    ? new NodeKeeper({ store, machine, dispatcher, id: owner, version: VERSION, leaseMs: config.nodeLeaseMs, logger: config.logger, onError, changed: () => statusChanged(), shares: shares ?? undefined })
+  // A process that runs jobs on a shared database is a node too, scheduling or not (its runs must end if it dies).
+  const keeper = ctx.schedules || (config.registerNode && store.backend === 'postgres')
+    ? new NodeKeeper({ store, machine, dispatcher, id: owner, version: VERSION, leaseMs: config.nodeLeaseMs, logger: config.logger, onError, changed: () => statusChanged(), shares: shares ?? undefined, reaps: ctx.schedules })
     : null;
   const services = {
     jobs,

@@ -10,7 +10,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli';
+import { spawn } from 'node:child_process';
+import { BIN, cli } from '../helpers/cli';
 import { postgresMissing, startPostgres, type TestPostgres } from '../helpers/postgres';
 import { serve } from '../helpers/serveProcess';
 import { tempDir } from '../helpers/temp';
@@ -178,6 +179,37 @@ describe.skipIf(missing)(`a cluster of serve nodes on one PostgreSQL${missing ? 
       // The survivors both worked, before and after the kill.
       const owners = await query<{ owner: string; n: string }>(`SELECT owner, count(*) AS n FROM jobdeck.runs WHERE status = 'SUCCEEDED' GROUP BY owner`);
       for (const id of [ids[0]!, ids[2]!]) expect(Number(owners.find((o) => o.owner === id)?.n ?? 0)).toBeGreaterThan(0);
+    },
+    90_000,
+  );
+
+  it(
+    'a `jobdeck run` on the shared database is a node while it runs: killed with SIGKILL mid-run, a serve node ends its run "node lost"',
+    async () => {
+      const { url, query, api } = await cluster();
+      const node = await serve(['--database', url, '--node-lease', String(LEASE_S)], tempDir());
+      const job = await api<{ id: number }>(node.url, '/jobs', { name: 'by-hand', script: 'echo "begun"; sleep 60', schedule: { kind: 'manual' } });
+      const child = spawn(process.execPath, [BIN, '--database', url, 'run', 'by-hand'], {
+        env: { ...process.env, JOBDECK_DATA_DIR: tempDir(), NO_COLOR: '1' },
+        stdio: 'ignore',
+      });
+      const run = await until(async () => (await query<{ id: string; owner: string }>(`SELECT r.id, r.owner FROM jobdeck.runs r JOIN jobdeck.log_lines l ON l.run_id = r.id WHERE r.job_id = $1 AND l.text = 'begun'`, [job.id]))[0], 15_000, 'the run to begin in jobdeck run');
+      // Listed as a node while it runs.
+      const listed = await api<{ id: string; address: string; state: string }[]>(node.url, '/nodes');
+      expect(listed.find((n) => n.id === run.owner)).toMatchObject({ address: 'jobdeck run', state: 'alive' });
+      child.kill('SIGKILL');
+      const ended = await until(
+        async () => {
+          const r = await api<{ status: string; error: string | null }>(node.url, `/runs/${run.id}`);
+          return r.status === 'IN_PROGRESS' ? null : r;
+        },
+        // A `jobdeck run` holds the default 30 s lease.
+        45_000,
+        'the run to end',
+      );
+      expect(ended).toMatchObject({ status: 'FAILED', error: 'node lost' });
+      node.child.kill('SIGTERM');
+      await new Promise((r) => (node.child.exitCode !== null ? r(null) : node.child.once('exit', r)));
     },
     90_000,
   );

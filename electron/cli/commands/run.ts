@@ -207,7 +207,8 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
       summary(run, copyOut(files, o.outputDir), run.tasks !== null ? await client.call('runs.tasks', { id: run.id }) : []);
       return exitCodeOf(run);
     },
-    { startLaunchers: true, ...terminalHooks() },
+    // On a shared database this process is a node while it runs the job (`jobdeck nodes` lists it).
+    { startLaunchers: true, registerNode: true, nodeAddress: 'jobdeck run', ...terminalHooks() },
   );
 }
 
