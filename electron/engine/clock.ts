@@ -34,15 +34,19 @@ export class ManualClock implements Clock {
   /** Moves time forward, firing due timers in time order. */
   advance(ms: number): void {
     const end = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.timers) if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = Math.max(this.t, next[1].at);
-      next[1].fn();
-    }
+    while (this.fireNext(end));
     this.t = end;
+  }
+
+  /** Fires the earliest timer due by `end` (time moves to it); false when none is. */
+  private fireNext(end: number): boolean {
+    let next: [number, { at: number; fn: () => void }] | undefined;
+    for (const entry of this.timers) if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
+    if (!next) return false;
+    this.timers.delete(next[0]);
+    this.t = Math.max(this.t, next[1].at);
+    next[1].fn();
+    return true;
   }
 
   /**
@@ -55,15 +59,7 @@ export class ManualClock implements Clock {
     const end = this.t + ms;
     await settle();
     // Bounded: each round fires one timer set before `end`; a timer that re-arms itself at once must still move time.
-    for (let fired = 0; fired < 1_000_000; fired++) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.timers) if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = Math.max(this.t, next[1].at);
-      next[1].fn();
-      await settle();
-    }
+    for (let fired = 0; fired < 1_000_000 && this.fireNext(end); fired++) await settle();
     this.t = end;
     await settle();
   }

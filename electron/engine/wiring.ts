@@ -216,13 +216,17 @@ export function wire(ctx: WiringContext): Parts {
           if (fires.length > 0 || missed.length > 0) skipped += (await machine.recordFires(fires, next, missed)).refused;
           else if (next.length > 0) await store.jobs.setNextFires(next);
         },
-        owns: shares ? (jobId) => shares.owns(jobId) : undefined,
-        // Another node's job: fired here only if still unrecorded a heartbeat after it was due (its owner died or lags).
-        fireBackups: async (fires) => {
-          const missing = await store.runs.unrecordedFires(fires);
-          if (missing.length > 0) skipped += (await machine.recordFires(missing, [])).refused;
-        },
-        backupDelayMs: Math.max(1000, Math.floor(config.nodeLeaseMs / 3)),
+        shared: shares
+          ? {
+              owns: (jobId) => shares.owns(jobId),
+              // Another node's job: fired here only if still unrecorded a heartbeat after it was due (its owner died or lags).
+              fireBackups: async (fires) => {
+                const missing = await store.runs.unrecordedFires(fires);
+                if (missing.length > 0) skipped += (await machine.recordFires(missing, [])).refused;
+              },
+              backupDelayMs: Math.max(1000, Math.floor(config.nodeLeaseMs / 3)),
+            }
+          : undefined,
         onError,
       })
     : null;

@@ -11,6 +11,7 @@ import type { Schedule } from '../../../shared/model/job';
 import type { Clock } from '../clock';
 import { scheduleOf } from '../store/rows';
 import type { SchedulableRow } from '../store/jobsStore';
+import { BackupFires } from './backupFires';
 import { MinHeap } from './minHeap';
 
 export interface Fire {
@@ -52,16 +53,12 @@ export interface SchedulerDeps {
    */
   fire(fires: Fire[], nextFires: [jobId: number, at: number | null][], missed?: MissedFire[]): Promise<void>;
   /**
-   * On a shared database: does this node fire the job first (jobShares.ts)?
+   * On a shared database: which jobs this node fires first (jobShares.ts),
+   * and what it does with another node's fire `backupDelayMs` after it was
+   * due (records it if it is still unrecorded: its owner died or lags).
    * Absent: it fires every job.
    */
-  owns?(jobId: number): boolean;
-  /**
-   * Fires of jobs another node owns, tried `backupDelayMs` after they were
-   * due: records those still unrecorded (the owner died or lags).
-   */
-  fireBackups?(fires: Fire[]): Promise<void>;
-  backupDelayMs?: number;
+  shared?: { owns(jobId: number): boolean; fireBackups(fires: Fire[]): Promise<void>; backupDelayMs: number };
   onError(err: unknown): void;
 }
 
@@ -87,16 +84,18 @@ export class Scheduler {
   private readonly entries = new Map<number, Entry>();
   private timer: unknown = null;
   private started = false;
-  /** Fires of other nodes' jobs, to check once their delay has passed (in due order). */
-  private backups: Fire[] = [];
-  private backupTimer: unknown = null;
+  /** Fires of other nodes' jobs, to check once their delay has passed. */
+  private readonly backups: BackupFires<Fire> | null;
   /** The store answers asynchronously: changes to the heap are made one at a time, in order. */
   private turn: Promise<void> = Promise.resolve();
   paused = false;
   /** Fires made since start (schedule and catch-up). */
   fired = 0;
 
-  constructor(private readonly deps: SchedulerDeps) {}
+  constructor(private readonly deps: SchedulerDeps) {
+    const shared = deps.shared;
+    this.backups = shared ? new BackupFires(deps.clock, shared.backupDelayMs, () => void this.serial(() => this.checkBackups(shared))) : null;
+  }
 
   get size(): number {
     return this.entries.size;
@@ -119,9 +118,7 @@ export class Scheduler {
   stop(): void {
     this.started = false;
     this.disarm();
-    if (this.backupTimer !== null) this.deps.clock.clearTimeout(this.backupTimer);
-    this.backupTimer = null;
-    this.backups = [];
+    this.backups?.clear();
   }
 
   pause(): void {
@@ -343,8 +340,8 @@ export class Scheduler {
       const fire: Fire = { jobId: e.jobId, dueAt: e.at, trigger: 'schedule' };
       const next = this.nextAfter(e, now, sameCron);
       this.set(e.jobId, e.name, e.schedule, next);
-      if (this.deps.owns && !this.deps.owns(e.jobId)) {
-        this.backups.push(fire);
+      if (this.backups && !this.deps.shared!.owns(e.jobId)) {
+        this.backups.add(fire);
         continue;
       }
       fires.push(fire);
@@ -356,30 +353,18 @@ export class Scheduler {
     // between chunks leaves the unrecorded jobs' stored next fire as it was: a missed fire at restart.
     // The timer is armed first: a slow store must not delay the next second's fires behind this one's.
     this.arm();
-    this.armBackups();
+    this.backups?.arm();
     for (let i = 0; i < fires.length; i += FIRE_CHUNK) {
       await this.safely(() => this.deps.fire(fires.slice(i, i + FIRE_CHUNK), updates.slice(i, i + FIRE_CHUNK)));
     }
   }
 
-  private armBackups(): void {
-    if (this.backupTimer !== null || this.backups.length === 0 || !this.deps.fireBackups) return;
-    const wait = Math.max(0, this.backups[0]!.dueAt + (this.deps.backupDelayMs ?? 1000) - this.deps.clock.now());
-    this.backupTimer = this.deps.clock.setTimeout(() => {
-      this.backupTimer = null;
-      void this.serial(() => this.checkBackups());
-    }, wait);
-  }
-
   /** Records the fires of other nodes' jobs still unrecorded past their delay. */
-  private async checkBackups(): Promise<void> {
-    if (!this.started || !this.deps.fireBackups) return;
-    const until = this.deps.clock.now() - (this.deps.backupDelayMs ?? 1000);
-    let n = 0;
-    while (n < this.backups.length && this.backups[n]!.dueAt <= until) n++;
-    const due = this.backups.splice(0, n);
-    for (let i = 0; i < due.length; i += FIRE_CHUNK) await this.safely(() => this.deps.fireBackups!(due.slice(i, i + FIRE_CHUNK)));
-    this.armBackups();
+  private async checkBackups(shared: NonNullable<SchedulerDeps['shared']>): Promise<void> {
+    if (!this.started || !this.backups) return;
+    const due = this.backups.take();
+    for (let i = 0; i < due.length; i += FIRE_CHUNK) await this.safely(() => shared.fireBackups(due.slice(i, i + FIRE_CHUNK)));
+    this.backups.arm();
   }
 
   /**
