@@ -194,14 +194,15 @@ export class Engine {
   }
 
   /**
-   * Starts firing schedules (serve calls it once it listens, with its URL as
-   * this node's address). Idempotent.
+   * Starts firing schedules (serve calls it once it listens, with the URL
+   * other nodes reach it at as this node's address, and its certificate's
+   * fingerprint when it serves HTTPS). Idempotent.
    */
-  startScheduling(address?: string): Promise<void> {
+  startScheduling(address?: string, certSha256?: string | null): Promise<void> {
     const { scheduler, port } = this.parts;
     if (!scheduler || this.closing) return Promise.resolve();
     this.scheduling ??= (async () => {
-      await this.parts.keeper?.start(address ?? this.config.nodeAddress);
+      await this.parts.keeper?.start(address ?? this.config.nodeAddress, certSha256 ?? null);
       if (port instanceof LauncherPool) port.warmUp();
       await scheduler.start(await this.data.settings.get(PAUSED_SETTING, false));
     })();

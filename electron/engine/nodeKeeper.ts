@@ -52,11 +52,15 @@ export class NodeKeeper {
     return this.deps.id;
   }
 
-  /** Registers this node (at `address`: the server's URL, or where it runs) and starts its heartbeats. */
-  async start(address: string): Promise<void> {
+  /**
+   * Registers this node (at `address`: the URL other nodes reach its server
+   * at, or where it runs; `certSha256`: its HTTPS certificate's fingerprint)
+   * and starts its heartbeats.
+   */
+  async start(address: string, certSha256: string | null = null): Promise<void> {
     if (this.registered) return;
     const { store, id, version, leaseMs } = this.deps;
-    await store.nodes.register({ id, address, version, host: hostname(), pid: process.pid, leaseMs });
+    await store.nodes.register({ id, address, version, host: hostname(), pid: process.pid, leaseMs, certSha256 });
     await store.nodes.forget(FORGET_AFTER_MS);
     this.registered = true;
     await this.beat();

@@ -14,6 +14,7 @@ import { resultNameProblem } from './runner/protocol';
 import { outputDir } from './paths';
 import { lazyPackage } from './lazyPackage';
 import type { EngineStore as Store } from './store/engineStore';
+import type { NodeRow } from './store/tables/nodesTable';
 
 const mime = lazyPackage<typeof mimeTypes>('mime-types');
 
@@ -38,8 +39,27 @@ function checkName(name: string): void {
   if (problem) throw new JobdeckError('VALIDATION_FAILED', `name: ${problem}`, 'name');
 }
 
-/** A recorded result file of a run. `name` null means the run's primary file (or its only one). */
-export async function openResultFile(store: Store, dataDir: string, runId: number, name: string | null, here?: string): Promise<OpenedFile> {
+/** A result file kept by another node of a shared database (its bytes are on that node's disk). */
+export interface FileElsewhere {
+  name: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  node: NodeRow;
+  runId: number;
+}
+
+function contentTypeOf(fileName: string): string {
+  const type = mime().lookup(fileName) || 'application/octet-stream';
+  return /^text\/|json|csv|xml/.test(type) ? `${type}; charset=utf-8` : type;
+}
+
+/**
+ * A recorded result file of a run: on this node's disk, or (on a shared
+ * database) kept by the node that ran it. `name` null means the run's primary
+ * file (or its only one).
+ */
+export async function locateResultFile(store: Store, dataDir: string, runId: number, name: string | null, here?: string): Promise<OpenedFile | FileElsewhere> {
   if (name !== null) checkName(name);
   const run = await store.runs.get(runId);
   if (!run) throw notFound('run', runId);
@@ -59,20 +79,14 @@ export async function openResultFile(store: Store, dataDir: string, runId: numbe
   } catch {
     // On a shared database each node keeps the files of the runs it executed.
     const node = store.backend === 'postgres' ? await store.nodes.get(run.owner) : undefined;
-    if (node && node.id !== here) {
-      throw new JobdeckError(
-        'NOT_FOUND',
-        `result file ${fileName} of run ${runId} is kept by node ${node.id} (${node.address}, on ${node.host}), which ran it: download it from that node`,
-        'name',
-      );
-    }
+    if (node && node.id !== here) return { name: fileName, size: row.size, sha256: row.sha256, contentType: contentTypeOf(fileName), node, runId };
     throw new JobdeckError('NOT_FOUND', `result file ${fileName} of run ${runId} is no longer on disk`, 'name');
   }
   if (!st.isFile()) throw new JobdeckError('NOT_FOUND', `result file ${fileName} of run ${runId} is not a regular file`, 'name');
-  const type = mime().lookup(fileName) || 'application/octet-stream';
-  const contentType = /^text\/|json|csv|xml/.test(type) ? `${type}; charset=utf-8` : type;
-  return { name: fileName, size: st.size, sha256: row.sha256, contentType, path };
+  return { name: fileName, size: st.size, sha256: row.sha256, contentType: contentTypeOf(fileName), path };
 }
+
+export const isElsewhere = (f: OpenedFile | FileElsewhere): f is FileElsewhere => 'node' in f;
 
 /** A result file as a download (streamed from disk on demand). */
 export function fileDownload(file: OpenedFile): Download {
@@ -85,17 +99,21 @@ export function fileDownload(file: OpenedFile): Download {
   };
 }
 
-/** The first maxBytes of a result file as UTF-8 text (a cut character at the end is dropped). */
-export async function readResultFileStart(store: Store, dataDir: string, runId: number, name: string, maxBytes: number, here?: string) {
-  const file = await openResultFile(store, dataDir, runId, name, here);
+/** The first maxBytes of a file on this node's disk, as UTF-8 text (see previewText). */
+export async function readFileStart(file: OpenedFile, maxBytes: number) {
   const handle = await open(file.path, 'r');
   try {
     const buf = Buffer.alloc(Math.min(maxBytes, file.size));
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    const text = new TextDecoder('utf-8', { fatal: false }).decode(buf.subarray(0, bytesRead));
-    const truncated = file.size > bytesRead;
-    return { text: truncated ? text.replace(/\uFFFD$/, '') : text, size: file.size, truncated };
+    return previewText(buf.subarray(0, bytesRead), file.size);
   } finally {
     await handle.close();
   }
+}
+
+/** The start of a file of `size` bytes as text (a character cut at the end is dropped). */
+export function previewText(start: Buffer, size: number) {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(start);
+  const truncated = size > start.length;
+  return { text: truncated ? text.replace(/\uFFFD$/, '') : text, size, truncated };
 }

@@ -36,6 +36,7 @@ import { Writer } from './writer';
 import { ExternalSync } from './externalSync';
 import { NodeKeeper } from './nodeKeeper';
 import { NodesService } from './services/nodesService';
+import { NodeFiles } from './nodeFiles';
 import { ClusterRelay, type EventChannel } from './clusterRelay';
 import { JobShares } from './scheduler/jobShares';
 import { VERSION } from './version';
@@ -235,6 +236,7 @@ export function wire(ctx: WiringContext): Parts {
     await recoverDeadOwners({ store, machine, me: owner, isAlive: ctx.isAlive, forget: ctx.forgetOwner, retry: ctx.schedules });
   };
 
+  const nodeFiles = new NodeFiles({ store, clock: config.clock, owner });
   const runs = new RunsService({
     store,
     clock: config.clock,
@@ -246,6 +248,7 @@ export function wire(ctx: WiringContext): Parts {
     isAlive: ctx.isAlive,
     recover,
     isClosing: ctx.isClosing,
+    nodeFiles,
   });
   const jobs = new JobsService({
     store,
@@ -286,7 +289,7 @@ export function wire(ctx: WiringContext): Parts {
       restartProcess: config.restartProcess,
     }),
     users: new UsersService(store, config.clock),
-    nodes: new NodesService({ store, clock: config.clock, keeper }),
+    nodes: new NodesService({ store, clock: config.clock, keeper, nodeFiles }),
   };
 
   const external = new ExternalSync({

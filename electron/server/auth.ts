@@ -13,6 +13,12 @@ import type {} from '@fastify/cookie';
 import { JobdeckError } from '../../shared/errors';
 import type { Engine } from '../engine/engine';
 import type { AuthenticatedCaller } from '../engine/services/usersService';
+import { NODE_AUTH_SCHEME } from '../engine/nodeFiles';
+import { contract } from '../../shared/contract';
+
+/** The one route another node's credential opens: a result file (see engine/nodeFiles.ts). */
+const NODE_ROUTE = contract['runs.download'].http.path;
+const NODE_CREDENTIAL = new RegExp(`^${NODE_AUTH_SCHEME}\\s+(\\S+)\\s*$`);
 
 export const SESSION_COOKIE = 'jobdeck_session';
 
@@ -67,6 +73,8 @@ export class AuthGuard {
 
   /** The caller of a request; throws UNAUTHORIZED (401), FORBIDDEN (403, a cross-site write) or RATE_LIMITED (429). */
   async identify(req: FastifyRequest): Promise<Identity> {
+    const node = NODE_CREDENTIAL.exec(req.headers.authorization ?? '');
+    if (node) return this.verifyNode(req, node[1]!);
     const bearer = AuthGuard.bearerOf(req) ?? subprotocolToken(req);
     if (bearer !== null) return this.verify(req.ip, bearer);
     const session = req.cookies?.[SESSION_COOKIE];
@@ -95,18 +103,27 @@ export class AuthGuard {
    * real users out.
    */
   async verify(ip: string, token: string): Promise<Identity> {
-    const now = Date.now();
     const caller = token ? await this.engine.services.users.authenticate(token) : null;
     if (caller) return { ...caller, secret: token };
     this.refuseIfLimited(ip);
-    if (this.failures.size > 10_000) {
-      for (const [key, rec] of this.failures) if (now - rec.since > this.windowMs) this.failures.delete(key);
-    }
-    const f = this.failures.get(ip) ?? { count: 0, since: now };
-    f.count += 1;
-    this.failures.set(ip, f);
-    if (f.count > 3) await sleep(Math.min(this.failureDelayMs * 2 ** (f.count - 4), 2000));
+    const count = this.countFailure(ip);
+    if (count > 3) await sleep(Math.min(this.failureDelayMs * 2 ** (count - 4), 2000));
     throw new JobdeckError('UNAUTHORIZED', 'the token is not valid (wrong, expired, revoked, or its user was removed)');
+  }
+
+  /** Another node of a shared database fetching a result file this node keeps. Failures count as wrong tokens do. */
+  private async verifyNode(req: FastifyRequest, credential: string): Promise<Identity> {
+    try {
+      if (req.routeOptions.url !== NODE_ROUTE || req.method !== 'GET') {
+        throw new JobdeckError('UNAUTHORIZED', `node credentials open result files only (GET ${NODE_ROUTE})`);
+      }
+      const from = await this.engine.services.nodes.authenticateNode(credential, req.method, req.url);
+      return { actor: `node ${from}`, role: 'admin', expiresAt: null, tokenId: '', via: 'node', secret: credential };
+    } catch (err) {
+      this.refuseIfLimited(req.ip);
+      this.countFailure(req.ip);
+      throw err;
+    }
   }
 
   /** Is an identity still good (its token not revoked or expired, its session not ended, its user still there)? */
@@ -114,6 +131,18 @@ export class AuthGuard {
     const users = this.engine.services.users;
     const again = identity.via === 'token' ? await users.authenticate(identity.secret) : await users.authenticateSession(identity.secret);
     return again !== null && again.role === identity.role;
+  }
+
+  /** Counts a failure against an address; returns its count in the window. */
+  private countFailure(ip: string): number {
+    const now = Date.now();
+    if (this.failures.size > 10_000) {
+      for (const [key, rec] of this.failures) if (now - rec.since > this.windowMs) this.failures.delete(key);
+    }
+    const f = this.failures.get(ip) ?? { count: 0, since: now };
+    f.count += 1;
+    this.failures.set(ip, f);
+    return f.count;
   }
 
   private refuseIfLimited(ip: string): void {

@@ -1,5 +1,6 @@
 /** `jobdeck serve` and `jobdeck users` as a user runs them. */
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,5 +95,17 @@ describe('jobdeck serve', () => {
     await exited(s.child);
     const missing = await cli(['serve', '--tls-cert', cert], { dataDir: tempDir() });
     expect([missing.code, missing.stderr]).toEqual([2, 'jobdeck: give both --tls-cert and --tls-key\n']);
+    // The URL other nodes reach it at: checked before anything starts.
+    const notHttps = await cli(['serve', '--tls-cert', cert, '--tls-key', key, '--node-url', 'http://node1.example.com:7070'], { dataDir: tempDir() });
+    expect([notHttps.code, notHttps.stderr]).toEqual([2, 'jobdeck: --node-url: this node serves HTTPS, so its URL must start with https://\n']);
+    const withPath = await cli(['serve', '--node-url', 'http://node1.example.com:7070/api'], { dataDir: tempDir() });
+    expect([withPath.code, withPath.stderr]).toEqual([2, 'jobdeck: --node-url: give the scheme, host and port only (http://node1.example.com:7070), not "http://node1.example.com:7070/api"\n']);
+    const notUrl = await cli(['serve', '--node-url', 'node1'], { dataDir: tempDir() });
+    expect([notUrl.code, notUrl.stderr]).toEqual([2, 'jobdeck: --node-url: "node1" is not a URL such as https://node1.example.com:7070\n']);
+    const badCert = join(tempDir(), 'bad.pem');
+    writeFileSync(badCert, 'not a certificate');
+    const unreadable = await cli(['serve', '--tls-cert', badCert, '--tls-key', key], { dataDir: tempDir() });
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toMatch(/^jobdeck: --tls-cert: not a PEM certificate \(/);
   });
 });

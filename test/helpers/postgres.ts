@@ -39,7 +39,7 @@ export function postgresMissing(): string | null {
   return why;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

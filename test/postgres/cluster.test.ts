@@ -218,7 +218,7 @@ describe.skipIf(missing)(`a cluster of serve nodes on one PostgreSQL${missing ? 
   it.skipIf(noFaketime)(
     `follows the database's clock: nodes 5 minutes ahead and 5 minutes behind fire each second once, on time, and neither is declared lost${noFaketime ? ` (skipped: ${noFaketime})` : ''}`,
     async () => {
-      const { url, query, api } = await cluster();
+      const { url, token, query, api } = await cluster();
       // Only the wall clock is moved (timers keep their pace), as on a machine whose clock is set wrong.
       const skewed = (offset: string) => ({ LD_PRELOAD: faketimeLibrary()!, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: '1' });
       const ahead = await serve(['--database', url, '--node-lease', String(LEASE_S)], tempDir(), skewed('+5m'));
@@ -233,6 +233,17 @@ describe.skipIf(missing)(`a cluster of serve nodes on one PostgreSQL${missing ? 
         const run = await api<{ id: number }>(node.url, '/jobs/1/runs', {});
         await until(async () => (await api<{ status: string }>(node.url, `/runs/${run.id}`)).status === 'SUCCEEDED', 10_000, 'a triggered run');
       }
+      // A result file downloads from the node that did not make it (fetched from the one that did, whose clock is 10 minutes
+      // off: the nodes' credentials expire on the database's time).
+      const reporter = await api<{ id: number }>(ahead.url, '/jobs', { name: 'reporter', script: 'echo "total,3" > "$JOBDECK_OUTPUT_DIR/report.csv"', schedule: { kind: 'manual' } });
+      const made = await api<{ id: number }>(behind.url, `/jobs/${reporter.id}/runs`, {});
+      await until(async () => (await api<{ status: string }>(behind.url, `/runs/${made.id}`)).status === 'SUCCEEDED', 10_000, 'the reporter');
+      const [{ owner }] = (await query<{ owner: string }>(`SELECT owner FROM jobdeck.runs WHERE id = $1`, [made.id])) as [{ owner: string }];
+      const selfOf = async (n: { url: string }) => (await api<{ id: string; self: boolean }[]>(n.url, '/nodes')).find((x) => x.self)!.id;
+      const other = (await selfOf(ahead)) === owner ? behind : ahead;
+      expect(await selfOf(other)).not.toBe(owner);
+      const file = await fetch(`${other.url}/api/runs/${made.id}/files/report.csv`, { headers: { authorization: `Bearer ${token}` } });
+      expect([file.status, await file.text()]).toEqual([200, 'total,3\n']);
       for (const n of [ahead, behind]) n.child.kill('SIGTERM');
       await Promise.all([ahead, behind].map((n) => new Promise((r) => (n.child.exitCode !== null ? r(null) : n.child.once('exit', r)))));
       const ended = Date.now();

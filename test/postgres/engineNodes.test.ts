@@ -62,10 +62,11 @@ describe.skipIf(missing)(`nodes of one PostgreSQL database, in one process${miss
     expect(run).toMatchObject({ id: queued.id, status: 'SUCCEEDED' });
   });
 
-  it('serves a result file from the node that ran it; another node names that node', async () => {
+  it('serves a result file from the node that ran it; another node names that node when it serves no HTTP', async () => {
+    // (Fetched from a node that serves HTTP: nodeFiles.test.ts.)
     const database = await server.createDatabase();
-    const a = await node(database, { nodeAddress: 'http://node-a.test:7070' });
-    const b = await node(database, { nodeAddress: 'http://node-b.test:7070' });
+    const a = await node(database, { nodeAddress: 'desktop' });
+    const b = await node(database, { nodeAddress: 'desktop' });
     const job = await a.client.call('jobs.create', { name: 'reporter', script: 'echo "total,3" > "$JOBDECK_OUTPUT_DIR/report.csv"', schedule: { kind: 'manual' } });
     const run = await b.engine.waitForRun((await b.client.call('runs.trigger', { jobId: job.id })).id);
     expect(run.status).toBe('SUCCEEDED');
@@ -75,7 +76,7 @@ describe.skipIf(missing)(`nodes of one PostgreSQL database, in one process${miss
     const refused = await a.client.call('runs.readFile', { id: run.id, name: 'report.csv' }).catch((err: unknown) => err as Error & { code: string });
     expect(refused).toMatchObject({ code: 'NOT_FOUND' });
     expect((refused as Error).message).toBe(
-      `result file report.csv of run ${run.id} is kept by node ${b.engine.instanceId} (http://node-b.test:7070, on ${hostname()}), which ran it: download it from that node`,
+      `result file report.csv of run ${run.id} is kept by node ${b.engine.instanceId} (desktop, on ${hostname()}), which serves no HTTP (a desktop app or a jobdeck run): open it on that machine`,
     );
   });
 

@@ -7,6 +7,7 @@ import { collect, dataDirOf, databaseOf, parseIntOption, UsageError, type Global
 import { serviceNotifier } from '../service/notifySocket';
 import { SignInLinks } from '../../engine/services/signInLinks';
 import { redactUrl } from '../../engine/store/postgres/pgDatabase';
+import { certificateFingerprint, nodeUrl } from '../nodeAddress';
 
 interface ServeOptions {
   host: string;
@@ -20,6 +21,7 @@ interface ServeOptions {
   launchers?: string;
   allowOrigin?: string[];
   nodeLease: string;
+  nodeUrl?: string;
   logLevel: string;
 }
 
@@ -67,6 +69,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
     .option('--launchers <n>', 'launcher processes that start runs side by side (default: the number of cores)')
     .option('--allow-origin <origin>', 'let pages of this origin (an app embedding jobdeck/react) call the API with a token; repeatable, "*" for any (also JOBDECK_ALLOWED_ORIGINS, comma-separated)', collect)
     .option('--node-lease <seconds>', 'on a shared database: a node silent this long is declared lost by the others, its runs failed "node lost" (heartbeats go every third of it)', '30')
+    .option('--node-url <url>', "on a shared database: the URL other nodes reach this one at, to fetch its runs' result files (default: the address it listens at, a wildcard host replaced by this machine's name)")
     .addOption(new Option('--log-level <level>', 'request log level').choices(['info', 'warn', 'error', 'silent']).default('info'))
     .action(async (o: ServeOptions) => {
       const port = parseIntOption('--port', o.port);
@@ -83,6 +86,8 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
       if (!isLoopback(o.host) && !tls) {
         process.stderr.write(`WARNING: serving plain HTTP on ${o.host} (--insecure): tokens and job output travel unencrypted.\n`);
       }
+      const certSha256 = tls ? certificateFingerprint(tls.cert) : null;
+      if (o.nodeUrl !== undefined) nodeUrl(`http://${o.host}:${port}`, o.nodeUrl, Boolean(tls)); // refused before anything starts
       const dataDir = dataDirOf(globals());
       const database = databaseOf(globals());
       // What this node serves, in words (a database's password never shown).
@@ -122,7 +127,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
         await engine.close(0);
         throw new UsageError(`cannot listen on ${o.host}:${port}: ${(err as Error).message}`);
       }
-      await engine.startScheduling(server.url);
+      await engine.startScheduling(nodeUrl(server.url, o.nodeUrl, Boolean(tls)), certSha256);
       // Under a service manager: ready only now (listening, recovery done), then heartbeats.
       const notifier = serviceNotifier(process.env, (m) => process.stderr.write(`WARNING: ${m}\n`));
       const jobs = (await engine.services.jobs.list({ limit: 1 })).total;

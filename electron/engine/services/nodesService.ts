@@ -4,6 +4,7 @@ import { iso } from '../../../shared/dates';
 import type { NodeInfo } from '../../../shared/model/misc';
 import type { Clock } from '../clock';
 import type { NodeKeeper } from '../nodeKeeper';
+import type { NodeFiles } from '../nodeFiles';
 import type { NodeState } from '../store/nodesStore';
 import type { EngineStore as Store } from '../store/engineStore';
 
@@ -12,6 +13,7 @@ export interface NodesServiceDeps {
   clock: Clock;
   /** This engine as a node (null: it does not schedule, e.g. the CLI). */
   keeper: NodeKeeper | null;
+  nodeFiles: NodeFiles;
 }
 
 const stateOf = (n: NodeState): NodeInfo['state'] => (n.lost_at !== null ? 'lost' : n.stopped_at !== null ? 'stopped' : n.alive ? 'alive' : 'late');
@@ -23,6 +25,15 @@ export class NodesService {
     const { store, keeper } = this.deps;
     const running = await store.nodes.runsInProgress();
     return (await store.nodes.list()).map((n) => this.info(n, running.get(n.id) ?? 0, keeper?.id === n.id));
+  }
+
+  /**
+   * The node a request from another node of the database comes from (its
+   * credential checked against the request's method and URL); throws
+   * UNAUTHORIZED.
+   */
+  authenticateNode(credential: string, method: string, url: string): Promise<string> {
+    return this.deps.nodeFiles.authenticate(credential, method, url);
   }
 
   /** Sets a node's draining flag; this node follows at once, another at its next heartbeat (a third of its lease). */

@@ -6,7 +6,8 @@ import { isFinished, type LogPage, type ResultFile, type Run } from '../../../sh
 import type { Clock } from '../clock';
 import { logDownload } from '../logText';
 import type { EngineConfig } from '../options';
-import { fileDownload, openResultFile, readResultFileStart } from '../resultFile';
+import { fileDownload, isElsewhere, locateResultFile, previewText, readFileStart } from '../resultFile';
+import type { NodeFiles } from '../nodeFiles';
 import type { Dispatcher } from '../runs/dispatcher';
 import type { RunStateMachine } from '../runs/stateMachine';
 import type { Runner } from '../runner/runner';
@@ -26,6 +27,8 @@ export interface RunsServiceDeps {
   /** Interrupts the runs of dead processes. */
   recover(): Promise<void>;
   isClosing(): boolean;
+  /** Result files kept by other nodes of a shared database. */
+  nodeFiles: NodeFiles;
 }
 
 const DEFAULT_LOG_LINES = 1000;
@@ -128,12 +131,33 @@ export class RunsService {
     return (await this.deps.store.runs.files(id)).map((f) => ({ name: f.name, size: f.size, sha256: f.sha256, primary: f.is_primary === 1 }));
   }
 
-  readFile(input: ParsedInput<'runs.readFile'>) {
-    return readResultFileStart(this.deps.store, this.deps.config.dataDir, input.id, input.name, input.maxBytes ?? 262_144, this.deps.owner);
+  async readFile(input: ParsedInput<'runs.readFile'>) {
+    const maxBytes = input.maxBytes ?? 262_144;
+    const file = await locateResultFile(this.deps.store, this.deps.config.dataDir, input.id, input.name, this.deps.owner);
+    if (!isElsewhere(file)) return readFileStart(file, maxBytes);
+    // Kept by another node: its first bytes, then the transfer is cut.
+    const { stream } = await this.deps.nodeFiles.fetch(file.node, file.runId, file.name, file.size);
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        bytes += chunk.length;
+        if (bytes >= maxBytes) break;
+      }
+    } catch (err) {
+      throw new JobdeckError('UNAVAILABLE', (err as Error).message);
+    } finally {
+      stream.destroy();
+    }
+    return previewText(Buffer.concat(chunks).subarray(0, maxBytes), file.size);
   }
 
   async download(input: ParsedInput<'runs.download'>): Promise<Download> {
-    return fileDownload(await openResultFile(this.deps.store, this.deps.config.dataDir, input.id, input.name ?? null, this.deps.owner));
+    const file = await locateResultFile(this.deps.store, this.deps.config.dataDir, input.id, input.name ?? null, this.deps.owner);
+    if (!isElsewhere(file)) return fileDownload(file);
+    const { stream } = await this.deps.nodeFiles.fetch(file.node, file.runId, file.name, file.size);
+    return { fileName: file.name.split('/').pop()!, contentType: file.contentType, size: file.size, sha256: file.sha256, chunks: () => stream };
   }
 
   async logExport(id: number): Promise<Download> {

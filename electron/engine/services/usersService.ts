@@ -9,7 +9,8 @@ import type { Credential } from '../store/usersStore';
 /** A caller signed in with a token or a console session. */
 export interface AuthenticatedCaller extends CallContext {
   tokenId: string;
-  via: 'token' | 'session';
+  /** How the caller signed in: an API token, a console session, or (another node of a shared database) a node credential. */
+  via: 'token' | 'session' | 'node';
 }
 
 function toCaller(c: Credential | undefined, via: AuthenticatedCaller['via']): AuthenticatedCaller | null {

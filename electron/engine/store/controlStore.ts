@@ -59,6 +59,7 @@ export const settingsPart = {
       if (audit) yield* auditTable.add(audit);
     },
     replaceIf: settingsTable.replaceIf,
+    claim: settingsTable.claim,
   },
 };
 
@@ -67,9 +68,11 @@ export interface SettingsStore {
   get<T>(key: string, fallback: T): T;
   set(key: string, value: unknown, audit?: NewAudit): void;
   replaceIf(key: string, expected: unknown, value: unknown): boolean;
+  claim<T>(key: string, value: T): T;
 }
 export interface AsyncSettingsStore {
   get<T>(key: string, fallback: T): Promise<T>;
   set(key: string, value: unknown, audit?: NewAudit): Promise<void>;
+  claim<T>(key: string, value: T): Promise<T>;
   replaceIf(key: string, expected: unknown, value: unknown): Promise<boolean>;
 }

@@ -17,6 +17,7 @@ import { JobdeckError } from '../../../../shared/errors';
 import { lazyPackage } from '../../lazyPackage';
 import * as m0001 from './migrations/0001-init';
 import * as m0002 from './migrations/0002-nodes';
+import * as m0003 from './migrations/0003-node-certificates';
 
 const pgModule = lazyPackage<typeof pg>('pg');
 
@@ -27,7 +28,7 @@ export interface PgMigration {
   sql: string;
 }
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [m0001, m0002];
+export const PG_MIGRATIONS: readonly PgMigration[] = [m0001, m0002, m0003];
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 

@@ -17,6 +17,8 @@ export interface NodeRow {
   draining: number;
   lost_at: number | null;
   stopped_at: number | null;
+  /** The SHA-256 fingerprint of the certificate it serves HTTPS with (other nodes pin it), or null. */
+  cert_sha256: string | null;
 }
 
 export interface NewNode {
@@ -26,6 +28,7 @@ export interface NewNode {
   host: string;
   pid: number;
   leaseMs: number;
+  certSha256?: string | null;
 }
 
 /** The database's clock in ms: SQLite's (this machine's), PostgreSQL's server's. */
@@ -34,7 +37,7 @@ const both = (text: (now: string) => string) => sql(text(NOW.sqlite), text(NOW.p
 
 const DB_NOW = both((now) => `SELECT ${now} AS now`);
 const REGISTER = both(
-  (now) => `INSERT INTO nodes (id, address, version, host, pid, started_at, heartbeat_at, lease_ms) VALUES (?, ?, ?, ?, ?, ${now}, ${now}, ?)`,
+  (now) => `INSERT INTO nodes (id, address, version, host, pid, started_at, heartbeat_at, lease_ms, cert_sha256) VALUES (?, ?, ?, ?, ?, ${now}, ${now}, ?, ?)`,
 );
 const HEARTBEAT = both((now) => `UPDATE nodes SET heartbeat_at = ${now} WHERE id = ? AND lost_at IS NULL AND stopped_at IS NULL`);
 const BY_ID = sql('SELECT * FROM nodes WHERE id = ?');
@@ -63,7 +66,7 @@ export const nodesTable = {
   },
 
   *register(n: NewNode): Work<void> {
-    yield* run(REGISTER, n.id, n.address, n.version, n.host, n.pid, n.leaseMs);
+    yield* run(REGISTER, n.id, n.address, n.version, n.host, n.pid, n.leaseMs, n.certSha256 ?? null);
   },
 
   /** Renews a node's heartbeat; false when it was declared lost or stopped (or never registered). */

@@ -1,0 +1,224 @@
+/**
+ * Result files across the nodes of a shared database. Each node keeps the
+ * files of the runs it executed; when a client of another node asks for one,
+ * that node fetches it from the keeper over HTTP(S) and passes the bytes on
+ * as they come. The request carries a credential only nodes can make: an
+ * HMAC, with a key kept in the database, over the keeper's id, the request
+ * and a near expiry (the database's clock, which every node follows). An
+ * HTTPS keeper is trusted by the certificate fingerprint it registered,
+ * checked before anything is sent, since nodes' certificates are often
+ * self-signed.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
+import { pipeline, Transform, type Readable } from 'node:stream';
+import { JobdeckError, type ErrorCode } from '../../shared/errors';
+import type { Clock } from './clock';
+import type { EngineStore } from './store/engineStore';
+import type { NodeRow } from './store/tables/nodesTable';
+
+export const NODE_AUTH_SCHEME = 'JobdeckNode';
+const KEY_SETTING = 'cluster.key';
+/** A credential is good this long after it is made (ms), and no credential claims longer. */
+const CREDENTIAL_MS = 60_000;
+/** Connecting, the TLS handshake and the keeper's answer (its headers) together (ms). */
+const ANSWER_MS = 10_000;
+/** The keeper sends nothing for this long: the transfer is cut (ms). */
+const IDLE_MS = 30_000;
+/** An error answer is read up to this many bytes. */
+const ERROR_BYTES = 64 * 1024;
+
+export interface NodeFilesDeps {
+  store: EngineStore;
+  clock: Clock;
+  /** This node's id. */
+  owner: string;
+}
+
+export interface FetchedFile {
+  /** The file's bytes, exactly `size` of them (more is an error, fewer too). */
+  stream: Readable;
+}
+
+/** The path of a run's result file on the native API (each segment of the name encoded). */
+export const filePath = (runId: number, name: string): string => `/api/runs/${runId}/files/${name.split('/').map(encodeURIComponent).join('/')}`;
+
+export class NodeFiles {
+  private key: Promise<Buffer> | null = null;
+
+  constructor(private readonly deps: NodeFilesDeps) {}
+
+  /** The cluster's key: made by the first node that needs it, the same for all after. */
+  private keyOf(): Promise<Buffer> {
+    this.key ??= this.deps.store.settings.claim(KEY_SETTING, randomBytes(32).toString('base64url')).then(
+      (k) => Buffer.from(k, 'base64url'),
+      (err: unknown) => {
+        this.key = null;
+        throw err;
+      },
+    );
+    return this.key;
+  }
+
+  private async mac(target: string, method: string, url: string, expires: number): Promise<Buffer> {
+    return createHmac('sha256', await this.keyOf()).update(`${target}\n${method}\n${url}\n${expires}`).digest();
+  }
+
+  /** The Authorization header for a request of this node to `target`. */
+  async credential(target: string, method: string, url: string): Promise<string> {
+    const expires = this.deps.clock.now() + CREDENTIAL_MS;
+    return `${NODE_AUTH_SCHEME} ${this.deps.owner}:${expires}:${(await this.mac(target, method, url, expires)).toString('base64url')}`;
+  }
+
+  /**
+   * The node a request's credential comes from; throws UNAUTHORIZED naming
+   * what is wrong. `token` is what follows the scheme.
+   */
+  async authenticate(token: string, method: string, url: string): Promise<string> {
+    const m = /^([0-9a-z-]{1,64}):(\d{1,15}):([A-Za-z0-9_-]{43})$/.exec(token);
+    if (!m) throw new JobdeckError('UNAUTHORIZED', 'node credential: not of the form NODE:EXPIRES:MAC');
+    const [, from, expiresText, macText] = m as unknown as [string, string, string, string];
+    const expires = Number(expiresText);
+    const now = this.deps.clock.now();
+    if (expires < now) throw new JobdeckError('UNAUTHORIZED', `node credential: expired ${Math.round((now - expires) / 1000)} s ago (are the nodes on one database?)`);
+    if (expires > now + CREDENTIAL_MS + 5000) throw new JobdeckError('UNAUTHORIZED', 'node credential: expires too far ahead');
+    const expected = await this.mac(this.deps.owner, method, url, expires);
+    const given = Buffer.from(macText, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new JobdeckError('UNAUTHORIZED', 'node credential: wrong signature (not made for this node and request, or by a node of another database)');
+    }
+    const node = await this.deps.store.nodes.get(from);
+    if (!node || node.lost_at !== null || node.stopped_at !== null) throw new JobdeckError('UNAUTHORIZED', `node credential: node ${from} is not a live node of this database`);
+    return from;
+  }
+
+  /** Opens a result file kept by `node`; resolves once the keeper answers with its bytes coming. */
+  async fetch(node: NodeRow, runId: number, name: string, size: number): Promise<FetchedFile> {
+    const where = `result file ${name} of run ${runId} is kept by node ${node.id} (${node.address}, on ${node.host})`;
+    if (node.lost_at !== null || node.stopped_at !== null) {
+      throw new JobdeckError('NOT_FOUND', `${where}, which ${node.lost_at !== null ? 'was declared lost' : 'has stopped'}: start it again to download the file`, 'name');
+    }
+    let base: URL;
+    try {
+      base = new URL(node.address);
+    } catch {
+      base = new URL('invalid:');
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new JobdeckError('NOT_FOUND', `${where}, which serves no HTTP (a desktop app or a jobdeck run): open it on that machine`, 'name');
+    }
+    const path = filePath(runId, name);
+    const authorization = await this.credential(node.id, 'GET', path);
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), ANSWER_MS);
+    let answer: IncomingMessage;
+    try {
+      const socket = base.protocol === 'https:' ? await pinnedConnection(base, node, deadline.signal) : undefined;
+      answer = await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = httpRequest({
+          host: base.hostname.replace(/^\[|\]$/g, ''),
+          port: base.port || (base.protocol === 'https:' ? 443 : 80),
+          path,
+          headers: { authorization, host: base.host },
+          signal: deadline.signal,
+          // A connection of its own, never pooled (the pinned one is given; `agent` must then be left out).
+          ...(socket ? { createConnection: () => socket } : { agent: false }),
+        });
+        req.once('response', resolve);
+        req.once('error', reject);
+        req.end();
+      });
+    } catch (err) {
+      if (err instanceof JobdeckError) throw err;
+      const why = deadline.signal.aborted ? `no answer within ${ANSWER_MS / 1000} s` : (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new JobdeckError('UNAVAILABLE', `${where}, which could not be reached (${why}); try again, or download it from that node`);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (answer.statusCode !== 200) throw await refusal(answer, where);
+    const length = answer.headers['content-length'];
+    if (length !== undefined && Number(length) !== size) {
+      answer.destroy();
+      throw new JobdeckError('CONFLICT', `${where}, which has it at ${length} bytes; ${size} were recorded`, 'name');
+    }
+    // A failure on either side (the keeper's connection, the client going away) ends both.
+    return { stream: pipeline(answer, exactly(size, where), () => {}) };
+  }
+}
+
+/** A TLS connection to `base` whose certificate is the one `node` registered (nothing is sent before it is checked). */
+function pinnedConnection(base: URL, node: NodeRow, signal: AbortSignal): Promise<TLSSocket> {
+  const host = base.hostname.replace(/^\[|\]$/g, '');
+  return new Promise<TLSSocket>((resolve, reject) => {
+    const socket = tlsConnect({ host, port: Number(base.port || 443), servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
+    const abort = () => socket.destroy(new Error('timed out'));
+    signal.addEventListener('abort', abort, { once: true });
+    socket.once('error', reject);
+    socket.once('secureConnect', () => {
+      signal.removeEventListener('abort', abort);
+      socket.off('error', reject);
+      const seen = socket.getPeerX509Certificate()?.fingerprint256;
+      if (!node.cert_sha256 || seen !== node.cert_sha256) {
+        socket.destroy();
+        reject(
+          new JobdeckError(
+            'UNAVAILABLE',
+            `node ${node.id} at ${node.address} answered with a certificate (${seen ?? 'none'}) other than the one it registered (${node.cert_sha256 ?? 'none'}): not fetched`,
+          ),
+        );
+        return;
+      }
+      resolve(socket);
+    });
+  });
+}
+
+/** The keeper's error answer as ours: its own message, under the code it gave (refused credentials: UNAVAILABLE). */
+async function refusal(answer: IncomingMessage, where: string): Promise<JobdeckError> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  try {
+    for await (const chunk of answer as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      bytes += chunk.length;
+      if (bytes > ERROR_BYTES) break;
+    }
+  } catch {
+    // What was read is enough.
+  }
+  answer.destroy();
+  let code: ErrorCode = 'UNAVAILABLE';
+  let message = `HTTP ${answer.statusCode}`;
+  try {
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { code?: unknown; message?: unknown };
+    if (typeof body.message === 'string') message = body.message.slice(0, 1000);
+    if (body.code === 'NOT_FOUND') code = 'NOT_FOUND';
+  } catch {
+    // Not our JSON: the status says enough.
+  }
+  return new JobdeckError(code, `${where}, which answered: ${message}`, code === 'NOT_FOUND' ? 'name' : undefined);
+}
+
+/** Passes on exactly `size` bytes: a keeper that sends more, or ends early, fails the transfer (never a silently wrong file). */
+function exactly(size: number, where: string): Transform {
+  let seen = 0;
+  let idle: NodeJS.Timeout | null = null;
+  const pass = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (idle) idle.refresh();
+      if (seen > size) done(new Error(`${where}: it sent more than the ${size} bytes recorded`));
+      else done(null, chunk);
+    },
+    flush(done) {
+      if (idle) clearTimeout(idle);
+      done(seen === size ? null : new Error(`${where}: the transfer ended after ${seen} of ${size} bytes`));
+    },
+  });
+  idle = setTimeout(() => pass.destroy(new Error(`${where}: nothing came for ${IDLE_MS / 1000} s`)), IDLE_MS);
+  idle.unref();
+  pass.once('close', () => idle && clearTimeout(idle));
+  return pass;
+}
