@@ -175,6 +175,7 @@ export class Engine {
       parts.sender.start();
       if (config.startScheduler) await this.startScheduling();
       if (!parts.scheduler) await parts.keeper?.start(config.nodeAddress);
+      parts.folderSweep?.start();
       parts.summaries.warm(() => this.closing !== null, config.onError);
     } catch (err) {
       if (this.closing) return;
@@ -235,6 +236,14 @@ export class Engine {
   /** How many listeners are subscribed to events (tests check subscriptions are released). */
   get listenerCount(): number {
     return this.parts.bus.size;
+  }
+
+  /**
+   * On a shared database: removes this node's run folders whose run is gone
+   * now, besides its timer (tests); resolves to how many. 0 elsewhere.
+   */
+  sweepRunFolders(): Promise<number> {
+    return this.parts.folderSweep?.sweep() ?? Promise.resolve(0);
   }
 
   /** The process port (the bench reads the launcher's pid). */
@@ -299,6 +308,7 @@ export class Engine {
       // Runs whose end could not be recorded (a launcher that never answered): say so now, not at the next start.
       if (p.machine.size > 0) await p.machine.interrupt(this.instance.id, false);
       await p.janitor.close();
+      await p.folderSweep?.close();
       await p.machine.delivered();
     } catch (err) {
       this.config.onError(err);

@@ -11,6 +11,7 @@ import { toJobSummary } from './store/rows';
 import { EventBus } from './eventBus';
 import { createHandlers } from './handlers';
 import { Janitor } from './janitor';
+import { FolderSweep } from './folderSweep';
 import { NotificationSender } from './notify/sender';
 import { JobSummaries } from './jobSummaries';
 import type { EngineConfig } from './options';
@@ -73,6 +74,7 @@ export interface Parts {
   runner: Runner;
   scheduler: Scheduler | null;
   janitor: Janitor;
+  folderSweep: FolderSweep | null;
   sender: NotificationSender;
   summaries: JobSummaries;
   external: ExternalSync;
@@ -143,6 +145,11 @@ export function wire(ctx: WiringContext): Parts {
     } : undefined,
   });
   const janitor = new Janitor(store, config.dataDir, config.retentionRecheckMs, onError);
+  // Only nodes of a shared database find folders of runs deleted elsewhere (on one folder, the janitor removes them all).
+  const folderSweep =
+    ctx.schedules && store.backend === 'postgres'
+      ? new FolderSweep({ store, dataDir: config.dataDir, everyMs: config.folderSweepMs, firstMs: Math.min(config.folderSweepMs, 30_000), onError })
+      : null;
   const sender = new NotificationSender({
     store,
     clock: config.clock,
@@ -319,6 +326,7 @@ export function wire(ctx: WiringContext): Parts {
     runner,
     scheduler,
     janitor,
+    folderSweep,
     sender,
     summaries,
     external,

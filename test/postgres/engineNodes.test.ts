@@ -4,7 +4,10 @@
  * order, a run the other node executes; the follow-ups chore is taken by
  * one node at a time.
  */
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { runDir } from '../../electron/engine/paths';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine';
 import { createLocalClient } from '../../electron/engine/localClient';
@@ -78,6 +81,36 @@ describe.skipIf(missing)(`nodes of one PostgreSQL database, in one process${miss
     expect((refused as Error).message).toBe(
       `result file report.csv of run ${run.id} is kept by node ${b.engine.instanceId} (desktop, on ${hostname()}), which serves no HTTP (a desktop app or a jobdeck run): open it on that machine`,
     );
+  });
+
+  it("removes a node's run folders of runs another node deleted (retention, a deleted job)", async () => {
+    const database = await server.createDatabase();
+    const a = await node(database, { nodeAddress: 'desktop' });
+    const b = await node(database, { nodeAddress: 'desktop' });
+    const job = await a.client.call('jobs.create', { name: 'kept-one', script: 'echo hi > "$JOBDECK_OUTPUT_DIR/out.txt"', schedule: { kind: 'manual' }, retention: 1 });
+    const other = await a.client.call('jobs.create', { name: 'deleted-later', script: 'echo hi', schedule: { kind: 'manual' } });
+    // b runs the first run of each; a runs the second of the first job, and its retention deletes b's run.
+    const first = await b.engine.waitForRun((await b.client.call('runs.trigger', { jobId: job.id })).id);
+    const doomed = await b.engine.waitForRun((await b.client.call('runs.trigger', { jobId: other.id })).id);
+    expect([first.status, doomed.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const onB = (jobId: number, runId: number) => runDir(b.engine.dataDir, jobId, runId);
+    expect([existsSync(onB(job.id, first.id)), existsSync(onB(other.id, doomed.id))]).toEqual([true, true]);
+    const second = await a.engine.waitForRun((await a.client.call('runs.trigger', { jobId: job.id })).id);
+    expect(second.status).toBe('SUCCEEDED');
+    await until(async () => (await a.client.call('runs.list', { jobId: job.id })).total === 1, 10_000, "a's retention");
+    await a.client.call('jobs.delete', { id: other.id });
+    // Still on b's disk until b looks.
+    expect(existsSync(onB(job.id, first.id))).toBe(true);
+    expect(await b.engine.sweepRunFolders()).toBe(2);
+    expect([existsSync(onB(job.id, first.id)), existsSync(onB(other.id, doomed.id))]).toEqual([false, false]);
+    // The deleted job's folder goes; the kept job's stays (its next run's folder is made inside it).
+    expect([existsSync(join(b.engine.dataDir, 'runs', String(job.id))), existsSync(join(b.engine.dataDir, 'runs', String(other.id)))]).toEqual([true, false]);
+    expect(await b.engine.sweepRunFolders()).toBe(0);
+    const third = await b.engine.waitForRun((await b.client.call('runs.trigger', { jobId: job.id })).id);
+    expect(third.status).toBe('SUCCEEDED');
+    expect(existsSync(onB(job.id, third.id))).toBe(true);
+    // a's own folders are a's janitor's: nothing of a live run is touched.
+    expect(await a.engine.sweepRunFolders()).toBe(0);
   });
 
   it('makes notification follow-ups on one node at a time', async () => {

@@ -67,6 +67,7 @@ export interface BatchResult {
 
 const reads = {
   get: runsTable.get,
+  existingAmong: runsTable.existingAmong,
   /** The fires no node has recorded a run for (of those given). */
   *unrecordedFires(fires: readonly FireRecord[]): Work<FireRecord[]> {
     const out: FireRecord[] = [];

@@ -112,6 +112,10 @@ const FINISHED_AMONG = sql(
   `SELECT r.id FROM json_each(?) AS j CROSS JOIN runs AS r ON r.id = j.value WHERE r.status IN ${FINISHED}`,
   `SELECT r.id FROM jsonb_array_elements_text(?::jsonb) AS j(value) JOIN runs AS r ON r.id = j.value::bigint WHERE r.status IN ${FINISHED}`,
 );
+const EXISTING_AMONG = sql(
+  'SELECT r.id FROM json_each(?) AS j CROSS JOIN runs AS r ON r.id = j.value',
+  'SELECT r.id FROM jsonb_array_elements_text(?::jsonb) AS j(value) JOIN runs AS r ON r.id = j.value::bigint',
+);
 // Only a finished run: one re-run meanwhile is kept.
 const DELETE = sql(`DELETE FROM runs WHERE id = ? AND status IN ${FINISHED}`);
 
@@ -264,6 +268,11 @@ export const runsTable = {
   /** Which of these runs are finished: one query for a batch, instead of a row read each. */
   *finishedAmong(ids: readonly number[]): Work<Set<number>> {
     return new Set((yield* all<{ id: number }>(FINISHED_AMONG, JSON.stringify(ids))).map((r) => r.id));
+  },
+
+  /** The ids of those given that are runs in the store. */
+  *existingAmong(ids: readonly number[]): Work<Set<number>> {
+    return new Set((yield* all<{ id: number }>(EXISTING_AMONG, JSON.stringify(ids))).map((r) => Number(r.id)));
   },
 
   *delete(id: number): Work<void> {
