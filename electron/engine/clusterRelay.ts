@@ -4,13 +4,15 @@
  * hundred per message); the other nodes read each announced run that one
  * of their own subscribers follows, and publish it on their bus: its new
  * log lines (the bus drops the ones a subscriber already has) and its
- * state. A console connected to any node so follows runs executing on
- * every node, and resumes as it does on one.
+ * state, and, for a workflow run, the task runs that changed since this
+ * node last published them. A console connected to any node so follows
+ * runs executing on every node, and resumes as it does on one.
  */
 import type { EventBus } from './eventBus';
 import type { Logger } from './logger';
 import type { EngineStore } from './store/engineStore';
 import { toLogLine, toRun } from './store/rows';
+import { toTaskRun } from './store/taskRows';
 
 /** The database's event channel (PostgreSQL's LISTEN/NOTIFY: store/postgres/pgEvents.ts). */
 export interface EventChannel {
@@ -28,6 +30,8 @@ const MAX_IDS_READ = 1000;
 const MAX_PAGES = 10;
 const PAGE_LINES = 5000;
 const PAGE_BYTES = 1024 * 1024;
+/** Workflow runs whose last published task states are kept (the oldest forgotten first: its next event then carries every task). */
+const TASK_MEMORY_RUNS = 1000;
 
 export interface RelayDeps {
   channel: EventChannel;
@@ -46,6 +50,8 @@ export class ClusterRelay {
   private readonly reading = new Map<number, Promise<void>>();
   private closed = false;
   private readonly sending = new Set<Promise<void>>();
+  /** Per workflow run followed here: each task's last published state (as text), to publish only changes. */
+  private readonly publishedTasks = new Map<number, Map<string, string>>();
 
   constructor(private readonly deps: RelayDeps) {}
 
@@ -124,9 +130,31 @@ export class ClusterRelay {
       bus.publish({ type: 'log', runId, jobId: row.job_id, lines: rows.map(toLogLine) });
       after = rows[rows.length - 1]!.seq;
     }
+    if (row.tasks !== null && bus.wantsLogs(runId)) await this.publishTasks(runId, row.job_id);
     // Its state after its lines (read again: it may have ended while they were read).
     const now = await store.runs.get(runId);
     if (now && !this.closed) bus.publish({ type: 'run', run: toRun(now) });
+    if (!now || now.finished_at !== null) this.publishedTasks.delete(runId);
+  }
+
+  /** A workflow run's task runs that changed since they were last published here. */
+  private async publishTasks(runId: number, jobId: number): Promise<void> {
+    const list = await this.deps.store.tasks.list(runId);
+    if (this.closed) return;
+    let seen = this.publishedTasks.get(runId);
+    if (!seen) {
+      if (this.publishedTasks.size >= TASK_MEMORY_RUNS) this.publishedTasks.delete(this.publishedTasks.keys().next().value!);
+      seen = new Map();
+      this.publishedTasks.set(runId, seen);
+    }
+    const now = Date.now();
+    const changed = list.filter((t) => {
+      const text = JSON.stringify(t);
+      if (seen.get(t.path) === text) return false;
+      seen.set(t.path, text);
+      return true;
+    });
+    if (changed.length) this.deps.bus.publish({ type: 'tasks', runId, jobId, tasks: changed.map((t) => toTaskRun(t, now)) });
   }
 
   /** Sends what is gathered (the last runs' ends), then reads and sends nothing more. */

@@ -199,7 +199,18 @@ export function wire(ctx: WiringContext): Parts {
     config.spawner === 'inline'
       ? new InlinePort(hostOptions)
       : new LauncherPool(config.launchers, { ...hostOptions, launcherPath: config.launcherPath, onProblem: (m) => config.logger.warn(m) });
-  const workflows = new WorkflowRunner({ machine, writer, bus, port, store, clock: config.clock, config, owner, helperPath: ctx.helperPath });
+  const workflows = new WorkflowRunner({
+    machine,
+    writer,
+    bus,
+    port,
+    store,
+    clock: config.clock,
+    config,
+    owner,
+    helperPath: ctx.helperPath,
+    announce: relay ? (runId) => relay.changed(runId) : undefined,
+  });
   const runner: Runner = new Runner({
     machine,
     writer,

@@ -65,6 +65,37 @@ describe.skipIf(missing)(`nodes of one PostgreSQL database, in one process${miss
     expect(run).toMatchObject({ id: queued.id, status: 'SUCCEEDED' });
   });
 
+  it("a subscriber of one node gets the task events of a workflow run another node executes", async () => {
+    const database = await server.createDatabase();
+    const a = await node(database);
+    const b = await node(database);
+    const job = await a.client.call('jobs.create', {
+      name: 'flow',
+      schedule: { kind: 'manual' },
+      workflow: {
+        tasks: [
+          { name: 'extract', script: 'sleep 0.3; echo e' },
+          { name: 'load', subtasks: [{ name: 'one', script: 'sleep 0.3; echo 1' }, { name: 'two', script: 'exit 3' }] },
+        ],
+      },
+    });
+    const queued = await b.client.call('runs.trigger', { jobId: job.id });
+    const seen: EngineEvent[] = [];
+    const off = a.engine.subscribe({ runId: queued.id, afterSeq: 0 }, (e) => seen.push(e));
+    const ended = await b.engine.waitForRun(queued.id);
+    expect(ended.status).toBe('FAILED');
+    await until(() => seen.some((e) => e.type === 'run' && e.run.status === 'FAILED'), 10_000, 'the end on the other node');
+    off();
+    const taskEvents = seen.flatMap((e) => (e.type === 'tasks' ? e.tasks.map((t) => `${t.path} ${t.status}`) : []));
+    // Live: a task seen running before it was seen done, and every task's last state as the store has it.
+    expect(taskEvents).toContain('#.extract RUNNING');
+    const last = new Map<string, string>();
+    for (const e of seen) if (e.type === 'tasks') for (const t of e.tasks) last.set(t.path, t.status);
+    const stored = await a.client.call('runs.tasks', { id: queued.id });
+    expect(Object.fromEntries(last)).toEqual(Object.fromEntries(stored.map((t) => [t.path, t.status])));
+    expect(last.get('#.load.two')).toBe('FAILED');
+  });
+
   it('serves a result file from the node that ran it; another node names that node when it serves no HTTP', async () => {
     // (Fetched from a node that serves HTTP: nodeFiles.test.ts.)
     const database = await server.createDatabase();

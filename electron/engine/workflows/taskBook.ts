@@ -25,7 +25,7 @@ export class TaskBook {
     private readonly jobId: number,
     readonly nodes: readonly PlanNode[],
     initial: readonly TaskState[],
-    private readonly deps: { writer: Writer; bus: EventBus; machine: RunStateMachine },
+    private readonly deps: { writer: Writer; bus: EventBus; machine: RunStateMachine; announce?: (runId: number) => void },
   ) {
     this.states = initial.map((s) => ({ ...s }));
     this.byPath = new Map(nodes.map((n) => [n.path, n.idx]));
@@ -46,6 +46,8 @@ export class TaskBook {
     const snapshot = { ...s };
     this.deps.writer.op({ kind: 'task', runId: this.runId, idx, state: snapshot }, () => {
       this.committed.set(idx, snapshot);
+      // Other nodes of a shared database hear of it too (their subscribers read the tasks from the store).
+      this.deps.announce?.(this.runId);
       this.publish();
     });
     if (isDone !== wasDone) this.progress();

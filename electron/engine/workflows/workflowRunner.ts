@@ -41,6 +41,8 @@ export interface WorkflowDeps {
   config: EngineConfig;
   owner: string;
   helperPath?: string;
+  /** A run's task runs changed (committed): other nodes of a shared database hear of it. */
+  announce?: (runId: number) => void;
 }
 
 interface WorkflowRun {
