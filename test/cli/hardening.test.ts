@@ -86,6 +86,13 @@ describe('jobdeck jobs add, hardened', () => {
     expect(r.stderr).toBe('jobdeck: --script: script is empty: give the commands the job runs\n');
     expect((await cli(['jobs', 'list', '--json'], { dataDir })).stdout.trim()).toBe('[]');
   });
+
+  it('refuses --node-lease off a shared database, and one that is not a whole number', async () => {
+    const off = await cli(['run', 'some-job', '--node-lease', '5'], { dataDir: tempDir() });
+    expect([off.code, off.stderr]).toEqual([2, 'jobdeck: --node-lease applies on a shared database (--database URL or JOBDECK_DATABASE_URL)\n']);
+    const bad = await cli(['--database', 'postgres://u@127.0.0.1:1/x', 'run', 'some-job', '--node-lease', 'soon'], { dataDir: tempDir() });
+    expect([bad.code, bad.stderr]).toEqual([2, 'jobdeck: --node-lease must be a whole number of at least 1, not "soon"\n']);
+  });
 });
 
 describe('jobdeck serve, hardened', () => {

@@ -189,25 +189,31 @@ describe.skipIf(missing)(`a cluster of serve nodes on one PostgreSQL${missing ? 
       const { url, query, api } = await cluster();
       const node = await serve(['--database', url, '--node-lease', String(LEASE_S)], tempDir());
       const job = await api<{ id: number }>(node.url, '/jobs', { name: 'by-hand', script: 'echo "begun"; sleep 60', schedule: { kind: 'manual' } });
-      const child = spawn(process.execPath, [BIN, '--database', url, 'run', 'by-hand'], {
+      const child = spawn(process.execPath, [BIN, '--database', url, 'run', 'by-hand', '--node-lease', String(LEASE_S)], {
         env: { ...process.env, JOBDECK_DATA_DIR: tempDir(), NO_COLOR: '1' },
-        stdio: 'ignore',
+        stdio: ['ignore', 'ignore', 'pipe'],
       });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       const run = await until(async () => (await query<{ id: string; owner: string }>(`SELECT r.id, r.owner FROM jobdeck.runs r JOIN jobdeck.log_lines l ON l.run_id = r.id WHERE r.job_id = $1 AND l.text = 'begun'`, [job.id]))[0], 15_000, 'the run to begin in jobdeck run');
       // Listed as a node while it runs.
       const listed = await api<{ id: string; address: string; state: string }[]>(node.url, '/nodes');
       expect(listed.find((n) => n.id === run.owner)).toMatchObject({ address: 'jobdeck run', state: 'alive' });
+      expect(await query(`SELECT lease_ms FROM jobdeck.nodes WHERE id = $1`, [run.owner])).toEqual([{ lease_ms: String(LEASE_S * 1000) }]);
       child.kill('SIGKILL');
+      const killedAt = Date.now();
       const ended = await until(
         async () => {
           const r = await api<{ status: string; error: string | null }>(node.url, `/runs/${run.id}`);
           return r.status === 'IN_PROGRESS' ? null : r;
         },
-        // A `jobdeck run` holds the default 30 s lease.
-        45_000,
+        // Its lease (--node-lease), then the serve's next heartbeat (a third of its own lease), then the poll.
+        (LEASE_S + 5) * 1000,
         'the run to end',
       );
       expect(ended).toMatchObject({ status: 'FAILED', error: 'node lost' });
+      expect(stderr).toMatch(/^\[jobdeck\] Starting attempt 1 of by-hand: sh \S+\/script\.sh\n$/);
+      expect(Date.now() - killedAt).toBeLessThan((LEASE_S + LEASE_S / 3 + 2) * 1000);
       node.child.kill('SIGTERM');
       await new Promise((r) => (node.child.exitCode !== null ? r(null) : node.child.once('exit', r)));
     },

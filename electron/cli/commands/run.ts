@@ -16,7 +16,7 @@ import type { TaskRun } from '../../../shared/model/workflow';
 import type { EngineOptions } from '../../engine/engine';
 import { WAIT_MAX_SECONDS } from '../../../shared/contract';
 import { outputDir } from '../../engine/paths';
-import { collect, findJob, localActor, parseIntOption, print, UsageError, withEngine, type GlobalOptions } from '../context';
+import { collect, databaseOf, findJob, localActor, parseIntOption, print, UsageError, withEngine, type GlobalOptions } from '../context';
 import { duration, paint, printLogLine, progressBar, runDuration, status } from '../format';
 import { parseParamValues } from '../jobOptions';
 import { followRun } from './follow';
@@ -30,6 +30,7 @@ interface RunOptions {
   runtime?: string;
   timeout?: string;
   outputDir?: string;
+  nodeLease?: string;
 }
 
 export function exitCodeOf(run: Run): number {
@@ -121,6 +122,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('--output-dir <dir>', 'copy the result files here')
     .option('--task <path>', "a workflow JOB: run only this task and its subtasks (e.g. '#.load.eu')")
     .option('--email <addresses>', "mail the run's summary to these addresses (comma-separated; a JOB: its recip parameter)")
+    .option('--node-lease <seconds>', 'a JOB on a shared database: if this process goes silent this long, the serve nodes end its run "node lost" (default 30)')
     .action(async (target: string, args: string[], o: RunOptions) => {
       const isFile = existsSync(target) && statSync(target).isFile();
       let code = 1;
@@ -176,6 +178,8 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
 async function runJob(ref: string, args: string[], o: RunOptions, globals: GlobalOptions): Promise<number> {
   if (o.runtime || o.timeout) throw new UsageError('--runtime and --timeout apply to script files; a stored job uses its own settings');
   if (o.task !== undefined && !/^#(\.[^.#]+)+$/.test(o.task)) throw new UsageError(`--task: "${o.task}" is not a task path (it looks like '#.load.eu')`);
+  if (o.nodeLease !== undefined && !databaseOf(globals)) throw new UsageError('--node-lease applies on a shared database (--database URL or JOBDECK_DATABASE_URL)');
+  const nodeLeaseMs = o.nodeLease === undefined ? undefined : parseIntOption('--node-lease', o.nodeLease, 1) * 1000;
   return withEngine(
     globals,
     async (client, engine) => {
@@ -208,7 +212,7 @@ async function runJob(ref: string, args: string[], o: RunOptions, globals: Globa
       return exitCodeOf(run);
     },
     // On a shared database this process is a node while it runs the job (`jobdeck nodes` lists it).
-    { startLaunchers: true, registerNode: true, nodeAddress: 'jobdeck run', ...terminalHooks() },
+    { startLaunchers: true, registerNode: true, nodeAddress: 'jobdeck run', nodeLeaseMs, ...terminalHooks() },
   );
 }
 
