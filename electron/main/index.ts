@@ -99,6 +99,7 @@ function buildMenu(): void {
           { label: 'Runs', accelerator: 'CmdOrCtrl+3', click: go('#/runs') },
           { label: 'Audit Log', accelerator: 'CmdOrCtrl+4', click: go('#/audit') },
           { label: 'Notifications', accelerator: 'CmdOrCtrl+5', click: go('#/notifications') },
+          { label: 'Nodes', accelerator: 'CmdOrCtrl+6', click: go('#/nodes') },
         ],
       },
       { role: 'viewMenu' },
