@@ -77,6 +77,8 @@ export class NodeFiles {
    * what is wrong. `token` is what follows the scheme.
    */
   async authenticate(token: string, method: string, url: string): Promise<string> {
+    // One data folder has no other nodes (and no key is made for a stranger's header).
+    if (this.deps.store.backend !== 'postgres') throw new JobdeckError('UNAUTHORIZED', 'node credentials are for nodes of a shared database; this server keeps a data folder');
     const m = /^([0-9a-z-]{1,64}):(\d{1,15}):([A-Za-z0-9_-]{43})$/.exec(token);
     if (!m) throw new JobdeckError('UNAUTHORIZED', 'node credential: not of the form NODE:EXPIRES:MAC');
     const [, from, expiresText, macText] = m as unknown as [string, string, string, string];

@@ -13,5 +13,12 @@ export function tempDir(prefix = 'jobdeck-test-'): string {
 }
 
 afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of made.splice(0)) {
+    try {
+      // A process a failed test left running (a launcher finishing its runs) may still be writing there.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    } catch {
+      // A leftover temporary folder must not hide the test's own result, nor stop the other cleanups.
+    }
+  }
 });

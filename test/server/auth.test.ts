@@ -92,6 +92,21 @@ describe('auth matrix', () => {
     expect((await tryToken('jd_guess')).status).toBe(429);
   });
 
+  it("refuses node credentials on a data folder's server, makes no key for them, and counts them as wrong tokens", async () => {
+    const t = await startTestServer({ server: { auth: { maxFailures: 3, failureDelayMs: 1, windowMs: 60_000 } } });
+    const job = await t.engine.handlers['jobs.create']({ name: 'r', script: 'echo 1 > "$JOBDECK_OUTPUT_DIR/a.txt"', schedule: { kind: 'manual' } }, { actor: 't', role: 'superadmin' });
+    const run = await t.engine.waitForRun((await t.engine.handlers['runs.trigger']({ jobId: job.id }, { actor: 't', role: 'superadmin' })).id);
+    const node = (path: string) => t.fetch(path, { role: null, headers: { authorization: `JobdeckNode abc-1:${Date.now() + 10_000}:${'A'.repeat(43)}` } });
+    const refused = await node(`/api/runs/${run.id}/files/a.txt`);
+    expect(refused.status).toBe(401);
+    expect((await body(refused)).message).toBe('node credentials are for nodes of a shared database; this server keeps a data folder');
+    expect((await body(await node('/api/jobs'))).message).toBe('node credentials open result files only (GET /api/runs/:id/files/*)');
+    expect(t.engine.store.settings.get('cluster.key', null)).toBeNull();
+    // Three failures so far with the third: the fourth is refused outright.
+    expect((await node('/api/jobs')).status).toBe(401);
+    expect((await node('/api/jobs')).status).toBe(429);
+  });
+
   it('signs the web console in with a session cookie that is not the token, and ends it on sign-out', async () => {
     const t = await startTestServer();
     const json = { 'content-type': 'application/json' };
