@@ -180,7 +180,6 @@ describe.skipIf(missing)(`a cluster of serve nodes on one PostgreSQL${missing ? 
       expect(twice).toEqual([]);
       expect(gaps).toEqual([]);
       expect(jobs).toBe(JOBS + 1);
-      expect(fires).toBeGreaterThan(JOBS * SECONDS);
       // Nothing left waiting or running once the nodes have stopped (the graceful ones cancel their queue).
       expect(await query(`SELECT id, status FROM jobdeck.runs WHERE status IN ('QUEUED', 'IN_PROGRESS')`)).toEqual([]);
       // The killed node's unfinished runs: FAILED "node lost", with the lines received and the reason.
@@ -207,6 +206,8 @@ describe.skipIf(missing)(`a cluster of serve nodes on one PostgreSQL${missing ? 
         );
         phase(`${JOBS} jobs each second, ${fires} fires recorded, ${rate!.done} succeeded, start lateness p99 ${Math.round(Number(rate!.p99))} ms`);
       }
+      // Capacity last: every guarantee above holds on an overloaded machine too, where fires wait and are refused by policy.
+      expect(fires).toBeGreaterThan(JOBS * SECONDS);
     },
     Math.max(90_000, SECONDS * 1000 + JOBS * 100 + 60_000),
   );
