@@ -34,6 +34,8 @@ export interface NodeKeeperDeps {
   changed(): void;
   /** Told, at each heartbeat, which nodes share the jobs (live and not drained). */
   shares?: JobShares;
+  /** Its data folder (recorded: a node restarted on it serves the files its earlier runs left). */
+  dataDir: string;
   /** Declares lost nodes and takes their queued runs (a scheduling node; not `jobdeck run`, which exits after its run). */
   reaps: boolean;
 }
@@ -59,8 +61,8 @@ export class NodeKeeper {
    */
   async start(address: string, certSha256: string | null = null): Promise<void> {
     if (this.registered) return;
-    const { store, id, version, leaseMs } = this.deps;
-    await store.nodes.register({ id, address, version, host: hostname(), pid: process.pid, leaseMs, certSha256 });
+    const { store, id, version, leaseMs, dataDir } = this.deps;
+    await store.nodes.register({ id, address, version, host: hostname(), pid: process.pid, leaseMs, certSha256, dataDir });
     await store.nodes.forget(FORGET_AFTER_MS);
     this.registered = true;
     await this.beat();

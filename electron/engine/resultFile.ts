@@ -78,12 +78,23 @@ export async function locateResultFile(store: Store, dataDir: string, runId: num
     st = await lstat(path);
   } catch {
     // On a shared database each node keeps the files of the runs it executed.
-    const node = store.backend === 'postgres' ? await store.nodes.get(run.owner) : undefined;
+    const node = store.backend === 'postgres' ? await keeperOf(store, run.owner) : undefined;
     if (node && node.id !== here) return { name: fileName, size: row.size, sha256: row.sha256, contentType: contentTypeOf(fileName), node, runId };
     throw new JobdeckError('NOT_FOUND', `result file ${fileName} of run ${runId} is no longer on disk`, 'name');
   }
   if (!st.isFile()) throw new JobdeckError('NOT_FOUND', `result file ${fileName} of run ${runId} is not a regular file`, 'name');
   return { name: fileName, size: st.size, sha256: row.sha256, contentType: contentTypeOf(fileName), path };
+}
+
+/**
+ * The node that has a run's folder: the one that ran it, or, once that one
+ * has stopped or was lost, the live node started since on the same data
+ * folder of the same host (a restart, an upgrade).
+ */
+async function keeperOf(store: Store, owner: string): Promise<NodeRow | undefined> {
+  const node = await store.nodes.get(owner);
+  if (!node || (node.lost_at === null && node.stopped_at === null) || node.data_dir === null) return node;
+  return (await store.nodes.liveOnFolder(node.host, node.data_dir)) ?? node;
 }
 
 export const isElsewhere = (f: OpenedFile | FileElsewhere): f is FileElsewhere => 'node' in f;

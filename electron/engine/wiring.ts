@@ -5,7 +5,7 @@
  * callbacks it needs; none of them knows the Engine class.
  */
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Handlers } from '../../shared/contract';
 import { toJobSummary } from './store/rows';
 import { EventBus } from './eventBus';
@@ -287,7 +287,7 @@ export function wire(ctx: WiringContext): Parts {
   });
   // A process that runs jobs on a shared database is a node too, scheduling or not (its runs must end if it dies).
   const keeper = ctx.schedules || (config.registerNode && store.backend === 'postgres')
-    ? new NodeKeeper({ store, machine, dispatcher, id: owner, version: VERSION, leaseMs: config.nodeLeaseMs, logger: config.logger, onError, changed: () => statusChanged(), shares: shares ?? undefined, reaps: ctx.schedules })
+    ? new NodeKeeper({ store, machine, dispatcher, id: owner, version: VERSION, leaseMs: config.nodeLeaseMs, dataDir: resolve(config.dataDir), logger: config.logger, onError, changed: () => statusChanged(), shares: shares ?? undefined, reaps: ctx.schedules })
     : null;
   const services = {
     jobs,

@@ -34,6 +34,8 @@ interface Node {
 describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${missing})` : ''}`, () => {
   let pgServer: TestPostgres;
   let db: string;
+  let database: string;
+  let tls: { cert: Buffer; key: Buffer };
   let a: Node, b: Node, c: Node;
   let token: string;
   let runId: number;
@@ -48,8 +50,7 @@ describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${mis
     return dir;
   };
 
-  async function node(database: string, tls?: { cert: Buffer; key: Buffer }): Promise<Node> {
-    const dataDir = tempDir();
+  async function node(database: string, tls?: { cert: Buffer; key: Buffer }, dataDir = tempDir()): Promise<Node> {
     const engine = await Engine.connect({ dataDir, database, startScheduler: false, killGraceMs: 500, onError: recordEngineError(dataDir) });
     const server = await startServer({ engine, port: 0, rendererDir: null, tls });
     servers.push(server);
@@ -76,14 +77,15 @@ describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${mis
 
   beforeAll(async () => {
     pgServer = await startPostgres();
-    const database = await pgServer.createDatabase();
+    database = await pgServer.createDatabase();
     db = database.slice(database.lastIndexOf('/') + 1);
     const dir = tempDir();
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], {
       stdio: 'ignore',
     });
     a = await node(database);
-    b = await node(database, { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) });
+    tls = { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
+    b = await node(database, tls);
     c = await node(database);
     token = (await a.engine.handlers['users.add']({ name: 'ops', role: 'admin' }, SETUP)).token;
     // The big file is written by the job from a file next to it (random bytes: any corruption shows).
@@ -190,7 +192,7 @@ describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${mis
     expect((await get(a, filePath('big.bin'))).status).toBe(200);
   });
 
-  it('names the keeper once it has stopped', async () => {
+  it('names the keeper once it has stopped; a node restarted on its folder serves its files again', async () => {
     await b.server.close(0);
     servers.splice(servers.indexOf(b.server), 1);
     const res = await get(a, filePath('big.bin'));
@@ -198,5 +200,11 @@ describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${mis
     expect(message(res)).toBe(
       `result file big.bin of run ${runId} is kept by node ${b.engine.instanceId} (${b.url}, on ${(await a.engine.services.nodes.list()).find((n) => n.id === b.engine.instanceId)!.host}), which has stopped: start it again to download the file`,
     );
+    // An upgrade: a new process (a new node, on a new port) on b's folder.
+    const again = await node(database, tls, b.engine.dataDir);
+    expect(again.engine.instanceId).not.toBe(b.engine.instanceId);
+    const res2 = await get(c, filePath('big.bin'));
+    expect(res2.status, text(res2)).toBe(200);
+    expect(createHash('sha256').update(res2.body).digest('hex')).toBe(createHash('sha256').update(big).digest('hex'));
   });
 });

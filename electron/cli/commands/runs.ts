@@ -4,6 +4,7 @@ import { RUN_STATUSES, type RunStatus } from '../../../shared/model/job';
 import { findJob, parseIntOption, print, printJson, UsageError, withEngine, type GlobalOptions } from '../context';
 import { duration, localTime, printLogLine, runDuration, runsTable, status, table } from '../format';
 import { followRun } from './follow';
+import { saveDownload } from '../saveDownload';
 import { exitCodeOf, followOwnRemoteRun, summary, terminalHooks, waitInForeground } from './run';
 
 function parseStatuses(text: string): RunStatus[] {
@@ -99,6 +100,20 @@ export function registerRuns(program: Command, globals: () => GlobalOptions): vo
           print('\nResult files:');
           print(table(['NAME', 'SIZE', 'SHA-256', ''], files.map((f) => [f.name, String(f.size), f.sha256, f.primary ? 'primary' : ''])));
         }
+      });
+    });
+
+  runs
+    .command('download <run> [name]')
+    .description("save a run's result file (without a name: its primary file, else the first by name), checked against its recorded SHA-256")
+    .option('-o, --out <file>', 'where to save it ("-": standard output; default: its name, in this folder)')
+    .option('--force', 'replace the file if it exists')
+    .action(async (ref: string, name: string | undefined, o: { out?: string; force?: boolean }) => {
+      await withEngine(globals(), async (client) => {
+        const id = parseIntOption('run', ref, 1);
+        const download = await client.call('runs.download', { id, ...(name !== undefined ? { name } : {}) });
+        const saved = await saveDownload(download, o.out, o.force === true);
+        if (saved.path) print(`Saved ${saved.path} (${saved.bytes} bytes${saved.checked ? ', SHA-256 checked' : ''})`);
       });
     });
 

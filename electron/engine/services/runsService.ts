@@ -8,6 +8,7 @@ import { logDownload } from '../logText';
 import type { EngineConfig } from '../options';
 import { fileDownload, isElsewhere, locateResultFile, previewText, readFileStart } from '../resultFile';
 import type { NodeFiles } from '../nodeFiles';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from '../runs/dispatcher';
 import type { RunStateMachine } from '../runs/stateMachine';
 import type { Runner } from '../runner/runner';
@@ -156,8 +157,18 @@ export class RunsService {
   async download(input: ParsedInput<'runs.download'>): Promise<Download> {
     const file = await locateResultFile(this.deps.store, this.deps.config.dataDir, input.id, input.name ?? null, this.deps.owner);
     if (!isElsewhere(file)) return fileDownload(file);
-    const { stream } = await this.deps.nodeFiles.fetch(file.node, file.runId, file.name, file.size);
-    return { fileName: file.name.split('/').pop()!, contentType: file.contentType, size: file.size, sha256: file.sha256, chunks: () => stream };
+    const fetchIt = () => this.deps.nodeFiles.fetch(file.node, file.runId, file.name, file.size);
+    let first: Readable | null = (await fetchIt()).stream;
+    // The first call streams what was fetched; a later one fetches again (each call starts from the beginning).
+    async function* again() {
+      yield* (await fetchIt()).stream as AsyncIterable<Uint8Array>;
+    }
+    const chunks = (): AsyncIterable<Uint8Array> => {
+      const stream = first;
+      first = null;
+      return stream ?? again();
+    };
+    return { fileName: file.name.split('/').pop()!, contentType: file.contentType, size: file.size, sha256: file.sha256, chunks };
   }
 
   async logExport(id: number): Promise<Download> {

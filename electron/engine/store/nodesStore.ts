@@ -43,6 +43,7 @@ const reads = {
   },
 
   get: nodesTable.get,
+  liveOnFolder: nodesTable.liveOnFolder,
   runsInProgress: nodesTable.runsInProgress,
 };
 

@@ -19,6 +19,8 @@ export interface NodeRow {
   stopped_at: number | null;
   /** The SHA-256 fingerprint of the certificate it serves HTTPS with (other nodes pin it), or null. */
   cert_sha256: string | null;
+  /** Its data folder (absolute), on `host`: where its runs' folders are. */
+  data_dir: string | null;
 }
 
 export interface NewNode {
@@ -29,6 +31,7 @@ export interface NewNode {
   pid: number;
   leaseMs: number;
   certSha256?: string | null;
+  dataDir?: string | null;
 }
 
 /** The database's clock in ms: SQLite's (this machine's), PostgreSQL's server's. */
@@ -37,10 +40,11 @@ const both = (text: (now: string) => string) => sql(text(NOW.sqlite), text(NOW.p
 
 const DB_NOW = both((now) => `SELECT ${now} AS now`);
 const REGISTER = both(
-  (now) => `INSERT INTO nodes (id, address, version, host, pid, started_at, heartbeat_at, lease_ms, cert_sha256) VALUES (?, ?, ?, ?, ?, ${now}, ${now}, ?, ?)`,
+  (now) => `INSERT INTO nodes (id, address, version, host, pid, started_at, heartbeat_at, lease_ms, cert_sha256, data_dir) VALUES (?, ?, ?, ?, ?, ${now}, ${now}, ?, ?, ?)`,
 );
 const HEARTBEAT = both((now) => `UPDATE nodes SET heartbeat_at = ${now} WHERE id = ? AND lost_at IS NULL AND stopped_at IS NULL`);
 const BY_ID = sql('SELECT * FROM nodes WHERE id = ?');
+const LIVE_ON_FOLDER = sql('SELECT * FROM nodes WHERE host = ? AND data_dir = ? AND lost_at IS NULL AND stopped_at IS NULL ORDER BY started_at DESC, id LIMIT 1');
 const LIST = sql('SELECT * FROM nodes ORDER BY started_at, id');
 // PostgreSQL: a node being reaped by another is skipped, not waited for.
 const EXPIRED = sql(
@@ -66,7 +70,7 @@ export const nodesTable = {
   },
 
   *register(n: NewNode): Work<void> {
-    yield* run(REGISTER, n.id, n.address, n.version, n.host, n.pid, n.leaseMs, n.certSha256 ?? null);
+    yield* run(REGISTER, n.id, n.address, n.version, n.host, n.pid, n.leaseMs, n.certSha256 ?? null, n.dataDir ?? null);
   },
 
   /** Renews a node's heartbeat; false when it was declared lost or stopped (or never registered). */
@@ -76,6 +80,11 @@ export const nodesTable = {
 
   get(id: string): Work<NodeRow | undefined> {
     return get<NodeRow>(BY_ID, id);
+  },
+
+  /** The live node (the latest started) serving a data folder of a host, if any. */
+  liveOnFolder(host: string, dataDir: string): Work<NodeRow | undefined> {
+    return get<NodeRow>(LIVE_ON_FOLDER, host, dataDir);
   },
 
   list(): Work<NodeRow[]> {

@@ -3,4 +3,5 @@ export const name = '0003-node-certificates';
 
 export const sql = `
 ALTER TABLE nodes ADD COLUMN cert_sha256 TEXT;
+ALTER TABLE nodes ADD COLUMN data_dir TEXT;
 `;
