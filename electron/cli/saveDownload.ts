@@ -19,7 +19,12 @@ export interface Saved {
 }
 
 export async function saveDownload(download: Download, out: string | undefined, force: boolean): Promise<Saved> {
-  const target = out ?? download.fileName;
+  // The name a server suggests is a name, never a path (a hostile one could point anywhere).
+  const suggested = basename(download.fileName);
+  if (out === undefined && (suggested === '' || suggested === '.' || suggested === '..' || suggested === '-')) {
+    throw new UsageError(`the file's name (${JSON.stringify(download.fileName)}) cannot be saved as it is: give --out FILE`);
+  }
+  const target = out ?? suggested;
   const toStdout = target === '-';
   if (!toStdout && existsSync(target) && !force) throw new UsageError(`${target} exists: give --force to replace it, or --out FILE`);
   const hash = createHash('sha256');

@@ -130,9 +130,10 @@ export class ClusterRelay {
       bus.publish({ type: 'log', runId, jobId: row.job_id, lines: rows.map(toLogLine) });
       after = rows[rows.length - 1]!.seq;
     }
-    if (row.tasks !== null && bus.wantsLogs(runId)) await this.publishTasks(runId, row.job_id);
-    // Its state after its lines (read again: it may have ended while they were read).
+    // Its state after its lines (read again: it may have ended while they were read), and a workflow run's tasks read
+    // after that: a run seen finished has its tasks' final states committed, so they go out before its end does.
     const now = await store.runs.get(runId);
+    if (row.tasks !== null && bus.wantsLogs(runId)) await this.publishTasks(runId, row.job_id);
     if (now && !this.closed) bus.publish({ type: 'run', run: toRun(now) });
     if (!now || now.finished_at !== null) this.publishedTasks.delete(runId);
   }

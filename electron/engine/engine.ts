@@ -175,7 +175,7 @@ export class Engine {
       parts.sender.start();
       if (config.startScheduler) await this.startScheduling();
       if (!parts.scheduler) await parts.keeper?.start(config.nodeAddress);
-      parts.folderSweep?.start();
+      await parts.folderSweep?.start();
       parts.summaries.warm(() => this.closing !== null, config.onError);
     } catch (err) {
       if (this.closing) return;

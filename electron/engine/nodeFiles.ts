@@ -10,10 +10,11 @@
  * checked before anything is sent, since nodes' certificates are often
  * self-signed.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { JobdeckError, type ErrorCode } from '../../shared/errors';
 import type { Clock } from './clock';
@@ -26,8 +27,12 @@ const KEY_SETTING = 'cluster.key';
 const CREDENTIAL_MS = 60_000;
 /** Connecting, the TLS handshake and the keeper's answer (its headers) together (ms). */
 const ANSWER_MS = 10_000;
-/** The keeper sends nothing for this long: the transfer is cut (ms). */
+/** The keeper sends nothing for this long while the reader waits: the transfer is cut (ms). */
 const IDLE_MS = 30_000;
+/** No byte passed on for this long (a reader that stopped, or never came): the transfer is cut (ms). */
+const STALL_MS = 5 * 60_000;
+/** An error answer is read within this long (ms). */
+const ERROR_MS = 5000;
 /** An error answer is read up to this many bytes. */
 const ERROR_BYTES = 64 * 1024;
 
@@ -63,14 +68,14 @@ export class NodeFiles {
     return this.key;
   }
 
-  private async mac(target: string, method: string, url: string, expires: number): Promise<Buffer> {
-    return createHmac('sha256', await this.keyOf()).update(`${target}\n${method}\n${url}\n${expires}`).digest();
+  private async mac(from: string, target: string, method: string, url: string, expires: number): Promise<Buffer> {
+    return createHmac('sha256', await this.keyOf()).update(`${from}\n${target}\n${method}\n${url}\n${expires}`).digest();
   }
 
   /** The Authorization header for a request of this node to `target`. */
   async credential(target: string, method: string, url: string): Promise<string> {
     const expires = this.deps.clock.now() + CREDENTIAL_MS;
-    return `${NODE_AUTH_SCHEME} ${this.deps.owner}:${expires}:${(await this.mac(target, method, url, expires)).toString('base64url')}`;
+    return `${NODE_AUTH_SCHEME} ${this.deps.owner}:${expires}:${(await this.mac(this.deps.owner, target, method, url, expires)).toString('base64url')}`;
   }
 
   /**
@@ -87,7 +92,7 @@ export class NodeFiles {
     const now = this.deps.clock.now();
     if (expires < now) throw new JobdeckError('UNAUTHORIZED', `node credential: expired ${Math.round((now - expires) / 1000)} s ago (are the nodes on one database?)`);
     if (expires > now + CREDENTIAL_MS + 5000) throw new JobdeckError('UNAUTHORIZED', 'node credential: expires too far ahead');
-    const expected = await this.mac(this.deps.owner, method, url, expires);
+    const expected = await this.mac(from, this.deps.owner, method, url, expires);
     const given = Buffer.from(macText, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new JobdeckError('UNAUTHORIZED', 'node credential: wrong signature (not made for this node and request, or by a node of another database)');
@@ -97,7 +102,7 @@ export class NodeFiles {
   }
 
   /** Opens a result file kept by `node`; resolves once the keeper answers with its bytes coming. */
-  async fetch(node: NodeRow, runId: number, name: string, size: number): Promise<FetchedFile> {
+  async fetch(node: NodeRow, runId: number, name: string, size: number, sha256: string): Promise<FetchedFile> {
     const where = `result file ${name} of run ${runId} is kept by node ${node.id} (${node.address}, on ${node.host})`;
     if (node.lost_at !== null || node.stopped_at !== null) {
       throw new JobdeckError('NOT_FOUND', `${where}, which ${node.lost_at !== null ? 'was declared lost' : 'has stopped'}: start it again to download the file`, 'name');
@@ -110,6 +115,13 @@ export class NodeFiles {
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:') {
       throw new JobdeckError('NOT_FOUND', `${where}, which serves no HTTP (a desktop app or a jobdeck run): open it on that machine`, 'name');
+    }
+    const host = base.hostname.replace(/^\[|\]$/g, '');
+    if ((host === 'localhost' || host === '::1' || host.startsWith('127.')) && node.host !== hostname()) {
+      throw new JobdeckError(
+        'UNAVAILABLE',
+        `${where}, which registered a loopback address: this machine (${hostname()}) cannot reach it there; start that node with --node-url (the URL other machines reach it at)`,
+      );
     }
     const path = filePath(runId, name);
     const authorization = await this.credential(node.id, 'GET', path);
@@ -146,7 +158,7 @@ export class NodeFiles {
       throw new JobdeckError('CONFLICT', `${where}, which has it at ${length} bytes; ${size} were recorded`, 'name');
     }
     // A failure on either side (the keeper's connection, the client going away) ends both.
-    return { stream: pipeline(answer, exactly(size, where), () => {}) };
+    return { stream: pipeline(answer, exactly(answer, size, sha256, where), () => {}) };
   }
 }
 
@@ -181,6 +193,8 @@ function pinnedConnection(base: URL, node: NodeRow, signal: AbortSignal): Promis
 async function refusal(answer: IncomingMessage, where: string): Promise<JobdeckError> {
   const chunks: Buffer[] = [];
   let bytes = 0;
+  // A keeper that stalls in its error answer is not waited for.
+  const timer = setTimeout(() => answer.destroy(), ERROR_MS);
   try {
     for await (const chunk of answer as AsyncIterable<Buffer>) {
       chunks.push(chunk);
@@ -189,6 +203,8 @@ async function refusal(answer: IncomingMessage, where: string): Promise<JobdeckE
     }
   } catch {
     // What was read is enough.
+  } finally {
+    clearTimeout(timer);
   }
   answer.destroy();
   let code: ErrorCode = 'UNAVAILABLE';
@@ -203,24 +219,45 @@ async function refusal(answer: IncomingMessage, where: string): Promise<JobdeckE
   return new JobdeckError(code, `${where}, which answered: ${message}`, code === 'NOT_FOUND' ? 'name' : undefined);
 }
 
-/** Passes on exactly `size` bytes: a keeper that sends more, or ends early, fails the transfer (never a silently wrong file). */
-function exactly(size: number, where: string): Transform {
+/**
+ * Passes on exactly `size` bytes whose SHA-256 is `sha256`: a keeper that
+ * sends more, fewer or other bytes fails the transfer (its reader sees it
+ * cut short, never a silently wrong file). A keeper silent while the reader
+ * waits is cut after IDLE_MS; a reader that takes nothing (stopped, or never
+ * came) after STALL_MS.
+ */
+function exactly(answer: IncomingMessage, size: number, sha256: string, where: string): Transform {
   let seen = 0;
-  let idle: NodeJS.Timeout | null = null;
+  let progressAt = Date.now();
+  const hash = createHash('sha256');
+  // The last chunk is held back until the whole file is checked: a reader of other bytes of the same size then gets
+  // fewer bytes than announced (a cut transfer), never a complete wrong file.
+  let held: Buffer | null = null;
   const pass = new Transform({
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
-      if (idle) idle.refresh();
-      if (seen > size) done(new Error(`${where}: it sent more than the ${size} bytes recorded`));
-      else done(null, chunk);
+      progressAt = Date.now();
+      if (seen > size) return done(new JobdeckError('CONFLICT', `${where}: it sent more than the ${size} bytes recorded`, 'name'));
+      hash.update(chunk);
+      const before = held;
+      held = chunk;
+      done(null, before ?? undefined);
     },
     flush(done) {
-      if (idle) clearTimeout(idle);
-      done(seen === size ? null : new Error(`${where}: the transfer ended after ${seen} of ${size} bytes`));
+      if (seen !== size) return done(new JobdeckError('UNAVAILABLE', `${where}: the transfer ended after ${seen} of ${size} bytes`));
+      const digest = hash.digest('hex');
+      if (digest !== sha256) return done(new JobdeckError('CONFLICT', `${where}: the bytes it sent (SHA-256 ${digest}) are not the file recorded (SHA-256 ${sha256})`, 'name'));
+      done(null, held ?? undefined);
     },
   });
-  idle = setTimeout(() => pass.destroy(new Error(`${where}: nothing came for ${IDLE_MS / 1000} s`)), IDLE_MS);
-  idle.unref();
-  pass.once('close', () => idle && clearTimeout(idle));
+  const check = setInterval(() => {
+    const quiet = Date.now() - progressAt;
+    // Paused: the reader is slow (backpressure), not the keeper.
+    const readerSlow = answer.isPaused() || pass.readableLength > 0;
+    if (quiet > STALL_MS) pass.destroy(new JobdeckError('UNAVAILABLE', `${where}: nothing was read for ${STALL_MS / 60_000} min`));
+    else if (!readerSlow && quiet > IDLE_MS) pass.destroy(new JobdeckError('UNAVAILABLE', `${where}: nothing came for ${IDLE_MS / 1000} s`));
+  }, Math.min(IDLE_MS, 5000));
+  check.unref();
+  pass.once('close', () => clearInterval(check));
   return pass;
 }

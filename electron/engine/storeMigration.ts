@@ -17,6 +17,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { markFolder, STORE_ID_SETTING } from './folderSweep';
 import { JobdeckError } from '../../shared/errors';
 import { Engine } from './engine';
 import { describeOwner, InstanceLock, SchedulerLock } from './ownership';
@@ -80,7 +82,11 @@ export async function migrateToPostgres(o: MigrateOptions): Promise<MigrateRepor
         // Checked again under the schema's lock: another migrate may have filled it meanwhile.
         await refuseIfNotEmpty(client, o.url);
         const report = await copyStore(store.db, client, o.onProgress);
+        // The folder's run folders are now the database's runs': a node served on this folder may sweep them.
+        await client.query(`INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [STORE_ID_SETTING, JSON.stringify(randomUUID())]);
+        const id = JSON.parse((await client.query<{ value: string }>(`SELECT value FROM settings WHERE key = $1`, [STORE_ID_SETTING])).rows[0]!.value) as string;
         await client.query('COMMIT');
+        markFolder(o.dataDir, id);
         return { ...report, from: o.dataDir, to: redactUrl(o.url), ms: Date.now() - started };
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});

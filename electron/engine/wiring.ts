@@ -148,7 +148,7 @@ export function wire(ctx: WiringContext): Parts {
   // Only nodes of a shared database find folders of runs deleted elsewhere (on one folder, the janitor removes them all).
   const folderSweep =
     ctx.schedules && store.backend === 'postgres'
-      ? new FolderSweep({ store, dataDir: config.dataDir, everyMs: config.folderSweepMs, firstMs: Math.min(config.folderSweepMs, 30_000), onError })
+      ? new FolderSweep({ store, dataDir: config.dataDir, everyMs: config.folderSweepMs, firstMs: Math.min(config.folderSweepMs, 30_000), logger: config.logger, onError })
       : null;
   const sender = new NotificationSender({
     store,

@@ -15,11 +15,15 @@ export function sendError(reply: FastifyReply, err: unknown, status?: number): F
   const { method, url } = reply.request;
   if (isEnvelopeRoute(url)) return sendEnvelopeError(reply, envelopeIdOf(method, url), code, data.code, data.message);
   if (data.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="jobdeck"');
+  // A download that failed before its first byte had set a file's headers: the error is JSON.
+  for (const h of ['content-type', 'content-length', 'content-disposition', 'x-checksum-sha256']) reply.removeHeader(h);
   return reply.code(code).send(data);
 }
 
 /** Fastify's own errors (bad JSON, body too large, a malformed URL, …) as contract errors, with the HTTP status to answer. */
 export function frameworkError(err: { code?: string; statusCode?: number; message: string }): { error: JobdeckError; status?: number } {
+  // Ours, raised where a handler's result is sent (a download whose source failed before its first byte).
+  if (err instanceof JobdeckError) return { error: err };
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { error: new JobdeckError('VALIDATION_FAILED', 'send the body as JSON with Content-Type: application/json', 'body'), status: 415 };

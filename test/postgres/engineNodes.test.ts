@@ -4,7 +4,7 @@
  * order, a run the other node executes; the follow-ups chore is taken by
  * one node at a time.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { runDir } from '../../electron/engine/paths';
@@ -142,6 +142,14 @@ describe.skipIf(missing)(`nodes of one PostgreSQL database, in one process${miss
     expect(existsSync(onB(job.id, third.id))).toBe(true);
     // a's own folders are a's janitor's: nothing of a live run is touched.
     expect(await a.engine.sweepRunFolders()).toBe(0);
+    // A data folder holding run folders of another store (made before, not marked for this database) is never swept.
+    const foreign = tempDir();
+    mkdirSync(join(foreign, 'runs', '7', '123'), { recursive: true });
+    const c = await node(database, { nodeAddress: 'desktop', dataDir: foreign });
+    expect(await c.engine.sweepRunFolders()).toBe(0);
+    expect(existsSync(join(foreign, 'runs', '7', '123'))).toBe(true);
+    expect(readFileSync(join(b.engine.dataDir, 'runs', '.store-id'), 'utf8')).toMatch(/^[0-9a-f-]{36}\n$/);
+    expect(existsSync(join(foreign, 'runs', '.store-id'))).toBe(false);
   });
 
   it('makes notification follow-ups on one node at a time', async () => {

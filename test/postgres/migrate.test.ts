@@ -6,6 +6,8 @@
  * SQLite gave out, the database's own rules hold, and every refusal leaves
  * the target database as it was.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine';
 import { streamLogger } from '../../electron/engine/logger';
@@ -82,7 +84,13 @@ describe.skipIf(missing)(`jobdeck migrate into PostgreSQL${missing ? ` (skipped:
         const source = store.db.prepare(`SELECT * FROM ${table}`).all() as Row[];
         if (table === 'tokens') for (const r of source) r.user_name = 'Ada';
         if (table === 'log_lines') for (const r of source) r.text = String(r.text).replace(/\u0000/g, '\uFFFD');
-        const target = (await pg.query(`SELECT * FROM ${table}`)).rows as Row[];
+        let target = (await pg.query(`SELECT * FROM ${table}`)).rows as Row[];
+        if (table === 'settings') {
+          // One row more: the database's own id, which the folder is now marked with (its run folders are the database's runs').
+          const id = target.find((r) => r.key === 'store.id');
+          expect(readFileSync(join(dataDir, 'runs', '.store-id'), 'utf8')).toBe(`${JSON.parse(String(id!.value)) as string}\n`);
+          target = target.filter((r) => r.key !== 'store.id');
+        }
         expect(canon(target), table).toEqual(canon(source));
         expect(report.tables.find((t) => t.table === table)?.rows, table).toBe(source.length);
       }
@@ -121,7 +129,7 @@ describe.skipIf(missing)(`jobdeck migrate into PostgreSQL${missing ? ` (skipped:
     await migrateToPostgres({ dataDir, url, logger });
     const again = await rejection(migrateToPostgres({ dataDir, url, logger }));
     expect(again.code).toBe('CONFLICT');
-    expect(again.message).toMatch(/already holds Jobdeck data \(3 settings, 1 users, 2 tokens, 1 sessions, …\): migrate only into an empty database/);
+    expect(again.message).toMatch(/already holds Jobdeck data \(4 settings, 1 users, 2 tokens, 1 sessions, …\): migrate only into an empty database/);
 
     const empty = await server.createDatabase();
     const serving = Engine.open({ dataDir, onError: recordEngineError(dataDir) });

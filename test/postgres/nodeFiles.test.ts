@@ -92,7 +92,11 @@ describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${mis
     const source = join(tempDir(), 'big.bin');
     writeFileSync(source, big);
     const job = await a.engine.handlers['jobs.create'](
-      { name: 'reporter', script: `printf 'total,3\\n' > "$JOBDECK_OUTPUT_DIR/report.csv"; cp ${source} "$JOBDECK_OUTPUT_DIR/big.bin"`, schedule: { kind: 'manual' } },
+      {
+        name: 'reporter',
+        script: `printf 'total,3\\n' > "$JOBDECK_OUTPUT_DIR/report.csv"; cp ${source} "$JOBDECK_OUTPUT_DIR/big.bin"; mkdir -p "$JOBDECK_OUTPUT_DIR/sub dir"; echo odd > "$JOBDECK_OUTPUT_DIR/sub dir/ü #%?'(x).csv"`,
+        schedule: { kind: 'manual' },
+      },
       SETUP,
     );
     jobId = job.id;
@@ -119,6 +123,9 @@ describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${mis
     }
     const csv = await get(a, filePath('report.csv'));
     expect([csv.status, csv.headers['content-type'], text(csv)]).toEqual([200, 'text/csv; charset=utf-8', 'total,3\n']);
+    // A name with a space, a folder and characters URLs encode, through both nodes' routes.
+    const odd = await get(a, `/api/runs/${runId}/files/${encodeURIComponent('sub dir')}/${encodeURIComponent("ü #%?'(x).csv")}`);
+    expect([odd.status, text(odd)]).toEqual([200, 'odd\n']);
     // The preview too, and b's own file from b itself.
     expect(await a.engine.handlers['runs.readFile']({ id: runId, name: 'report.csv' }, SETUP)).toEqual({ text: 'total,3\n', size: 8, truncated: false });
     const preview = await c.engine.handlers['runs.readFile']({ id: runId, name: 'big.bin', maxBytes: 10 }, SETUP);
@@ -131,8 +138,8 @@ describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${mis
       JSON.parse((await pgServer.query<{ value: string }>(db, `SELECT value FROM jobdeck.settings WHERE key = 'cluster.key'`))[0]!.value) as string,
       'base64url',
     );
-    const sign = (k: Buffer, target: string, url: string, expires: number) =>
-      `JobdeckNode ${a.engine.instanceId}:${expires}:${createHmac('sha256', k).update(`${target}\nGET\n${url}\n${expires}`).digest('base64url')}`;
+    const sign = (k: Buffer, target: string, url: string, expires: number, from = a.engine.instanceId) =>
+      `JobdeckNode ${from}:${expires}:${createHmac('sha256', k).update(`${from}\n${target}\nGET\n${url}\n${expires}`).digest('base64url')}`;
     const soon = Date.now() + 30_000;
     const good = sign(key, b.engine.instanceId, filePath('report.csv'), soon);
     const ok = await get(b, filePath('report.csv'), good);
@@ -144,6 +151,8 @@ describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${mis
     // The signature alone (a character changed).
     const forged = good.slice(0, -2) + (good.endsWith('AA') ? 'BB' : 'AA');
     expect(await refused(filePath('report.csv'), forged)).toEqual([401, expect.stringContaining('wrong signature')]);
+    // Another sender named on a captured credential.
+    expect(await refused(filePath('report.csv'), good.replace(a.engine.instanceId, c.engine.instanceId))).toEqual([401, expect.stringContaining('wrong signature')]);
     // Made for one file, used for another; made for node c, sent to b.
     expect(await refused(filePath('big.bin'), good)).toEqual([401, expect.stringContaining('wrong signature')]);
     expect(await refused(filePath('report.csv'), sign(key, c.engine.instanceId, filePath('report.csv'), soon))).toEqual([401, expect.stringContaining('wrong signature')]);
@@ -169,7 +178,19 @@ describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${mis
     const changed = await get(a, filePath('report.csv'));
     expect(changed.status).toBe(409);
     expect(text(changed)).toContain('which has it at 17 bytes; 8 were recorded');
+    // Other bytes of the same size: refused before any byte goes out (a small file), or a cut transfer (a large one, whose
+    // last chunk is held back until the whole is checked); never the wrong file.
+    writeFileSync(onB, 'total,4\n');
+    const same = await get(a, filePath('report.csv'));
+    expect([same.status, message(same)]).toEqual([409, expect.stringMatching(/: the bytes it sent \(SHA-256 [0-9a-f]{64}\) are not the file recorded/)]);
+    const bigOnB = join(outputDir(b.engine.dataDir, jobId, runId), 'big.bin');
+    const flipped = Buffer.from(big);
+    flipped[flipped.length - 1] = flipped[flipped.length - 1]! ^ 0xff;
+    writeFileSync(bigOnB, flipped);
+    await expect(get(a, filePath('big.bin'))).rejects.toThrow(/aborted|socket hang up|ECONNRESET|terminated/);
+    writeFileSync(bigOnB, big);
     writeFileSync(onB, 'total,3\n');
+    expect(text(await get(a, filePath('report.csv')))).toBe('total,3\n');
 
     const [row] = await pgServer.query<{ cert_sha256: string; address: string }>(db, `SELECT cert_sha256, address FROM jobdeck.nodes WHERE id = '${b.engine.instanceId}'`);
     await pgServer.query(db, `UPDATE jobdeck.nodes SET cert_sha256 = 'AA:BB' WHERE id = '${b.engine.instanceId}'`);

@@ -137,7 +137,7 @@ export class RunsService {
     const file = await locateResultFile(this.deps.store, this.deps.config.dataDir, input.id, input.name, this.deps.owner);
     if (!isElsewhere(file)) return readFileStart(file, maxBytes);
     // Kept by another node: its first bytes, then the transfer is cut.
-    const { stream } = await this.deps.nodeFiles.fetch(file.node, file.runId, file.name, file.size);
+    const { stream } = await this.deps.nodeFiles.fetch(file.node, file.runId, file.name, file.size, file.sha256);
     const chunks: Buffer[] = [];
     let bytes = 0;
     try {
@@ -157,16 +157,18 @@ export class RunsService {
   async download(input: ParsedInput<'runs.download'>): Promise<Download> {
     const file = await locateResultFile(this.deps.store, this.deps.config.dataDir, input.id, input.name ?? null, this.deps.owner);
     if (!isElsewhere(file)) return fileDownload(file);
-    const fetchIt = () => this.deps.nodeFiles.fetch(file.node, file.runId, file.name, file.size);
+    const fetchIt = () => this.deps.nodeFiles.fetch(file.node, file.runId, file.name, file.size, file.sha256);
+    // Fetched now, so a keeper that cannot give it is an error before any byte is sent.
     let first: Readable | null = (await fetchIt()).stream;
-    // The first call streams what was fetched; a later one fetches again (each call starts from the beginning).
     async function* again() {
       yield* (await fetchIt()).stream as AsyncIterable<Uint8Array>;
     }
+    // The first call streams what was fetched (unless it was cut while nobody read it, e.g. a save dialog left open);
+    // a later one fetches again (each call starts from the beginning).
     const chunks = (): AsyncIterable<Uint8Array> => {
       const stream = first;
       first = null;
-      return stream ?? again();
+      return stream && !stream.destroyed ? stream : again();
     };
     return { fileName: file.name.split('/').pop()!, contentType: file.contentType, size: file.size, sha256: file.sha256, chunks };
   }

@@ -44,7 +44,11 @@ const REGISTER = both(
 );
 const HEARTBEAT = both((now) => `UPDATE nodes SET heartbeat_at = ${now} WHERE id = ? AND lost_at IS NULL AND stopped_at IS NULL`);
 const BY_ID = sql('SELECT * FROM nodes WHERE id = ?');
-const LIVE_ON_FOLDER = sql('SELECT * FROM nodes WHERE host = ? AND data_dir = ? AND lost_at IS NULL AND stopped_at IS NULL ORDER BY started_at DESC, id LIMIT 1');
+// Only a node that serves HTTP can give its files to others (not a desktop app or a jobdeck run on the same folder).
+const LIVE_ON_FOLDER = sql(
+  `SELECT * FROM nodes WHERE host = ? AND data_dir = ? AND lost_at IS NULL AND stopped_at IS NULL AND (address LIKE 'http://%' OR address LIKE 'https://%')
+    ORDER BY started_at DESC, id LIMIT 1`,
+);
 const LIST = sql('SELECT * FROM nodes ORDER BY started_at, id');
 // PostgreSQL: a node being reaped by another is skipped, not waited for.
 const EXPIRED = sql(
@@ -82,7 +86,7 @@ export const nodesTable = {
     return get<NodeRow>(BY_ID, id);
   },
 
-  /** The live node (the latest started) serving a data folder of a host, if any. */
+  /** The live node serving HTTP (the latest started) on a data folder of a host, if any. */
   liveOnFolder(host: string, dataDir: string): Work<NodeRow | undefined> {
     return get<NodeRow>(LIVE_ON_FOLDER, host, dataDir);
   },
