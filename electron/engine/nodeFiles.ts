@@ -27,10 +27,6 @@ const KEY_SETTING = 'cluster.key';
 const CREDENTIAL_MS = 60_000;
 /** Connecting, the TLS handshake and the keeper's answer (its headers) together (ms). */
 const ANSWER_MS = 10_000;
-/** The keeper sends nothing for this long while the reader waits: the transfer is cut (ms). */
-const IDLE_MS = 30_000;
-/** No byte passed on for this long (a reader that stopped, or never came): the transfer is cut (ms). */
-const STALL_MS = 5 * 60_000;
 /** An error answer is read within this long (ms). */
 const ERROR_MS = 5000;
 /** An error answer is read up to this many bytes. */
@@ -41,6 +37,11 @@ export interface NodeFilesDeps {
   clock: Clock;
   /** This node's id. */
   owner: string;
+  /**
+   * The keeper sends nothing for this long while the reader waits: the transfer is cut (ms). No byte passed on for
+   * ten times as long (a reader that stopped, or never came): cut too.
+   */
+  idleMs: number;
 }
 
 export interface FetchedFile {
@@ -158,7 +159,7 @@ export class NodeFiles {
       throw new JobdeckError('CONFLICT', `${where}, which has it at ${length} bytes; ${size} were recorded`, 'name');
     }
     // A failure on either side (the keeper's connection, the client going away) ends both.
-    return { stream: pipeline(answer, exactly(answer, size, sha256, where), () => {}) };
+    return { stream: pipeline(answer, exactly(answer, size, sha256, where, this.deps.idleMs), () => {}) };
   }
 }
 
@@ -223,10 +224,11 @@ async function refusal(answer: IncomingMessage, where: string): Promise<JobdeckE
  * Passes on exactly `size` bytes whose SHA-256 is `sha256`: a keeper that
  * sends more, fewer or other bytes fails the transfer (its reader sees it
  * cut short, never a silently wrong file). A keeper silent while the reader
- * waits is cut after IDLE_MS; a reader that takes nothing (stopped, or never
- * came) after STALL_MS.
+ * waits is cut after idleMs; a reader that takes nothing (stopped, or never
+ * came) after ten times as long.
  */
-function exactly(answer: IncomingMessage, size: number, sha256: string, where: string): Transform {
+function exactly(answer: IncomingMessage, size: number, sha256: string, where: string, idleMs: number): Transform {
+  const stallMs = idleMs * 10;
   let seen = 0;
   let progressAt = Date.now();
   const hash = createHash('sha256');
@@ -254,9 +256,9 @@ function exactly(answer: IncomingMessage, size: number, sha256: string, where: s
     const quiet = Date.now() - progressAt;
     // Paused: the reader is slow (backpressure), not the keeper.
     const readerSlow = answer.isPaused() || pass.readableLength > 0;
-    if (quiet > STALL_MS) pass.destroy(new JobdeckError('UNAVAILABLE', `${where}: nothing was read for ${STALL_MS / 60_000} min`));
-    else if (!readerSlow && quiet > IDLE_MS) pass.destroy(new JobdeckError('UNAVAILABLE', `${where}: nothing came for ${IDLE_MS / 1000} s`));
-  }, Math.min(IDLE_MS, 5000));
+    if (quiet > stallMs) pass.destroy(new JobdeckError('UNAVAILABLE', `${where}: nothing was read for ${stallMs / 1000} s`));
+    else if (!readerSlow && quiet > idleMs) pass.destroy(new JobdeckError('UNAVAILABLE', `${where}: nothing came for ${idleMs / 1000} s`));
+  }, Math.max(50, Math.min(idleMs / 4, 5000)));
   check.unref();
   pass.once('close', () => clearInterval(check));
   return pass;

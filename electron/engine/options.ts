@@ -93,6 +93,11 @@ export interface EngineOptions {
   logPageBytes?: number;
   /** A job's retention is checked at most this often (ms). Default 2000. */
   retentionRecheckMs?: number;
+  /**
+   * On a shared database: a result file fetched from the node keeping it is cut when that node sends nothing for this
+   * long while the reader waits (ms); one nobody reads for ten times as long is cut too. Default 30 s.
+   */
+  peerIdleMs?: number;
   /** On a shared database: how often this node removes its run folders whose run another node deleted (ms). Default 10 min. */
   folderSweepMs?: number;
   /** How often other processes' changes (cancels, job edits) are looked for (ms). Default 500. */
@@ -198,6 +203,7 @@ export function resolveEngineOptions(o: EngineOptions): EngineConfig {
     logPageBytes: positive('logPageBytes', o.logPageBytes, 4 * 1024 * 1024, 1024),
     retentionRecheckMs: positive('retentionRecheckMs', o.retentionRecheckMs, 2000, 0),
     folderSweepMs: positive('folderSweepMs', o.folderSweepMs, 600_000, 1000),
+    peerIdleMs: positive('peerIdleMs', o.peerIdleMs, 30_000, 100),
     pollMs: positive('pollMs', o.pollMs, 500, 10),
     recoveryEveryMs: positive('recoveryEveryMs', o.recoveryEveryMs, 30_000, 10),
     notifyPollMs: positive('notifyPollMs', o.notifyPollMs, 2000, 10),

@@ -254,7 +254,7 @@ export function wire(ctx: WiringContext): Parts {
     await recoverDeadOwners({ store, machine, me: owner, isAlive: ctx.isAlive, forget: ctx.forgetOwner, retry: ctx.schedules });
   };
 
-  const nodeFiles = new NodeFiles({ store, clock: config.clock, owner });
+  const nodeFiles = new NodeFiles({ store, clock: config.clock, owner, idleMs: config.peerIdleMs });
   const runs = new RunsService({
     store,
     clock: config.clock,

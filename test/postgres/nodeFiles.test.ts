@@ -15,7 +15,8 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../electron/engine/engine';
+import { createServer, type AddressInfo } from 'node:net';
+import { Engine, type EngineOptions } from '../../electron/engine/engine';
 import { outputDir } from '../../electron/engine/paths';
 import { startServer, type RunningServer } from '../../electron/server/server';
 import { recordEngineError } from '../helpers/engine';
@@ -50,8 +51,8 @@ describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${mis
     return dir;
   };
 
-  async function node(database: string, tls?: { cert: Buffer; key: Buffer }, dataDir = tempDir()): Promise<Node> {
-    const engine = await Engine.connect({ dataDir, database, startScheduler: false, killGraceMs: 500, onError: recordEngineError(dataDir) });
+  async function node(database: string, tls?: { cert: Buffer; key: Buffer }, dataDir = tempDir(), extra: Partial<EngineOptions> = {}): Promise<Node> {
+    const engine = await Engine.connect({ dataDir, database, startScheduler: false, killGraceMs: 500, onError: recordEngineError(dataDir), ...extra });
     const server = await startServer({ engine, port: 0, rendererDir: null, tls });
     servers.push(server);
     await engine.startScheduling(server.url, tls ? new X509Certificate(tls.cert).fingerprint256 : null);
@@ -211,6 +212,47 @@ describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${mis
     expect(gone.status).toBe(404);
     expect(text(gone)).toContain('which answered: result file report.csv of run');
     expect((await get(a, filePath('big.bin'))).status).toBe(200);
+  });
+
+  it('a keeper that goes silent mid-transfer is cut; a reader that pauses longer than that is not', async () => {
+    const d = await node(database, undefined, tempDir(), { peerIdleMs: 300 });
+    // The real keeper (b), read by a client that stops for a second after its first bytes: every byte comes.
+    const slow = await new Promise<Buffer>((resolve, reject) => {
+      const req = httpRequest(`${d.url}${filePath('big.bin')}`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+        const chunks: Buffer[] = [];
+        let paused = false;
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          if (!paused) {
+            paused = true;
+            res.pause();
+            setTimeout(() => res.resume(), 1000);
+          }
+        });
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(createHash('sha256').update(slow).digest('hex')).toBe(createHash('sha256').update(big).digest('hex'));
+
+    // A keeper that answers, sends half the file and then nothing: the reader's transfer is cut, not left hanging.
+    const hostile = createServer((socket) => {
+      socket.once('data', () => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n`) && socket.write(big.subarray(0, big.length / 2)));
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+    const [row] = await pgServer.query<{ address: string }>(db, `SELECT address FROM jobdeck.nodes WHERE id = '${b.engine.instanceId}'`);
+    await pgServer.query(db, `UPDATE jobdeck.nodes SET address = 'http://127.0.0.1:${(hostile.address() as AddressInfo).port}' WHERE id = '${b.engine.instanceId}'`);
+    try {
+      const started = Date.now();
+      await expect(get(d, filePath('big.bin'))).rejects.toThrow(/aborted|socket hang up|ECONNRESET|terminated/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await pgServer.query(db, `UPDATE jobdeck.nodes SET address = '${row!.address}' WHERE id = '${b.engine.instanceId}'`);
+      hostile.close();
+    }
   });
 
   it('names the keeper once it has stopped; a node restarted on its folder serves its files again', async () => {
