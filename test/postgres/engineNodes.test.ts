@@ -94,6 +94,17 @@ describe.skipIf(missing)(`nodes of one PostgreSQL database, in one process${miss
     const stored = await a.client.call('runs.tasks', { id: queued.id });
     expect(Object.fromEntries(last)).toEqual(Object.fromEntries(stored.map((t) => [t.path, t.status])));
     expect(last.get('#.load.two')).toBe('FAILED');
+    // Only changes: a task is not published again in the same state (what a task's row holds, not its running time).
+    const previous = new Map<string, string>();
+    for (const e of seen) {
+      if (e.type !== 'tasks') continue;
+      for (const t of e.tasks) {
+        const { durationMs: _ignored, ...state } = t;
+        const text = JSON.stringify(state);
+        expect(previous.get(t.path), `${t.path} published twice as ${text}`).not.toBe(text);
+        previous.set(t.path, text);
+      }
+    }
   });
 
   it('serves a result file from the node that ran it; another node names that node when it serves no HTTP', async () => {
