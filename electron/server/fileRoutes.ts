@@ -19,6 +19,12 @@ export function sendDownload(reply: FastifyReply, download: Download): FastifyRe
   if (download.size !== null) reply.header('content-length', String(download.size));
   if (download.sha256) reply.header('x-checksum-sha256', download.sha256);
   const chunks = download.chunks();
+  if (reply.request.method === 'HEAD') {
+    // Headers only: the file is not read (one another node keeps is not fetched further). An empty stream keeps the
+    // length given above.
+    if (chunks instanceof Readable) chunks.destroy();
+    return reply.send(Readable.from([]));
+  }
   // A Node stream goes out as it is; any other source of chunks is wrapped in one.
   return reply.send(chunks instanceof Readable ? chunks : Readable.from(chunks));
 }

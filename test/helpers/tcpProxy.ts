@@ -15,6 +15,8 @@ export interface TcpProxy {
   url: string;
   /** Connections made through the proxy so far. */
   connections(): number;
+  /** Bytes the target has sent back through the proxy so far. */
+  bytesDown(): number;
   /** Drops every open connection; new ones are refused until restore(). */
   cut(): void;
   restore(): void;
@@ -24,6 +26,7 @@ export async function tcpProxy(target: string): Promise<TcpProxy> {
   const { hostname, port } = new URL(target);
   const open = new Set<Socket>();
   let count = 0;
+  let down = 0;
   let refusing = false;
   const server = createServer((client) => {
     if (refusing) return client.destroy();
@@ -38,6 +41,7 @@ export async function tcpProxy(target: string): Promise<TcpProxy> {
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
+    upstream.on('data', (d: Buffer) => (down += d.length));
     client.pipe(upstream).pipe(client);
   });
   proxies.push(server);
@@ -46,6 +50,7 @@ export async function tcpProxy(target: string): Promise<TcpProxy> {
   return {
     url: `http://127.0.0.1:${address.port}`,
     connections: () => count,
+    bytesDown: () => down,
     cut() {
       refusing = true;
       for (const s of open) s.destroy();

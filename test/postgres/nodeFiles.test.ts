@@ -21,6 +21,7 @@ import { outputDir } from '../../electron/engine/paths';
 import { startServer, type RunningServer } from '../../electron/server/server';
 import { recordEngineError } from '../helpers/engine';
 import { freePort, postgresMissing, startPostgres, type TestPostgres } from '../helpers/postgres';
+import { tcpProxy } from '../helpers/tcpProxy';
 
 
 const missing = postgresMissing();
@@ -241,6 +242,27 @@ describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${mis
       req.end();
     });
     expect(createHash('sha256').update(slow).digest('hex')).toBe(onDisk);
+
+    // A HEAD answers the file's headers without pulling it from the keeper (counted through a proxy in front of b).
+    const [kept] = await pgServer.query<{ address: string }>(db, `SELECT address FROM jobdeck.nodes WHERE id = '${b.engine.instanceId}'`);
+    const proxy = await tcpProxy(b.url.replace('https:', 'http:'));
+    await pgServer.query(db, `UPDATE jobdeck.nodes SET address = 'https://127.0.0.1:${new URL(proxy.url).port}' WHERE id = '${b.engine.instanceId}'`);
+    try {
+      const head = await new Promise<{ status: number; length: string | undefined }>((resolve, reject) => {
+        const req = httpRequest(`${d.url}/api/runs/${huge.id}/files/huge.bin`, { method: 'HEAD', headers: { authorization: `Bearer ${token}` } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, length: res.headers['content-length'] }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(head).toEqual({ status: 200, length: '64000000' });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(proxy.connections()).toBe(1);
+      expect(proxy.bytesDown()).toBeLessThan(8_000_000);
+    } finally {
+      await pgServer.query(db, `UPDATE jobdeck.nodes SET address = '${kept!.address}' WHERE id = '${b.engine.instanceId}'`);
+    }
 
     // A keeper that answers, sends half the file and then nothing: the reader's transfer is cut, not left hanging.
     const hostile = createServer((socket) => {
