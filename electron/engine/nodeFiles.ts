@@ -17,6 +17,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { JobdeckError, type ErrorCode } from '../../shared/errors';
+import { resultFilePath } from '../../shared/methods/runs';
 import type { Clock } from './clock';
 import type { EngineStore } from './store/engineStore';
 import type { NodeRow } from './store/tables/nodesTable';
@@ -49,8 +50,6 @@ export interface FetchedFile {
   stream: Readable;
 }
 
-/** The path of a run's result file on the native API (each segment of the name encoded). */
-export const filePath = (runId: number, name: string): string => `/api/runs/${runId}/files/${name.split('/').map(encodeURIComponent).join('/')}`;
 
 export class NodeFiles {
   private key: Promise<Buffer> | null = null;
@@ -124,7 +123,7 @@ export class NodeFiles {
         `${where}, which registered a loopback address: this machine (${hostname()}) cannot reach it there; start that node with --node-url (the URL other machines reach it at)`,
       );
     }
-    const path = filePath(runId, name);
+    const path = resultFilePath(runId, name);
     const authorization = await this.credential(node.id, 'GET', path);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), ANSWER_MS);

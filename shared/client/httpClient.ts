@@ -9,6 +9,7 @@ import { contract, isDownloadMethod, type Download, type Input, type MethodName,
 import { HTTP_STATUS, isErrorData, JobdeckError, type ErrorCode, type ErrorData } from '../errors';
 import { WS_CLOSE, type EngineEvent, type Subscription, type WsServerMessage } from '../events';
 import type { ConnectionState, JobdeckClient, SubscribeHandlers } from './client';
+import { resultFilePath } from '../methods/runs';
 
 /** The part of a WebSocket this client uses (browser WebSocket and `ws` both fit). */
 export interface SocketLike {
@@ -316,7 +317,7 @@ export function createHttpClient(options: HttpClientOptions): JobdeckClient {
       };
     },
     resultFileUrl(runId, name) {
-      return `${base}/api/runs/${runId}/files/${name.split('/').map(encodeURIComponent).join('/')}`;
+      return `${base}${resultFilePath(runId, name)}`;
     },
     logUrl(runId) {
       return `${base}/api/runs/${runId}/log`;

@@ -127,3 +127,6 @@ export const runMethods = {
     output: z.object({ text: z.string(), size: z.number().int(), truncated: z.boolean() }),
   }),
 } as const;
+
+/** The path of a run's result file on the native API (runs.download): each segment of the name encoded, its slashes kept. */
+export const resultFilePath = (runId: number, name: string): string => `/api/runs/${runId}/files/${name.split('/').map(encodeURIComponent).join('/')}`;

@@ -37,6 +37,18 @@ describe.skipIf(missing)(`nodes of one PostgreSQL database, in one process${miss
     return { engine, client: createLocalClient(engine, ADMIN) };
   }
 
+  type Node = Awaited<ReturnType<typeof node>>;
+  /** Triggers a job on `runner` (which executes it) and collects what a subscriber of `watcher` gets until its end. */
+  async function followOnOther(watcher: Node, runner: Node, jobId: number, status: string) {
+    const queued = await runner.client.call('runs.trigger', { jobId });
+    const seen: EngineEvent[] = [];
+    const off = watcher.engine.subscribe({ runId: queued.id, afterSeq: 0 }, (e) => seen.push(e));
+    expect((await runner.engine.waitForRun(queued.id)).status).toBe(status);
+    await until(() => seen.some((e) => e.type === 'run' && e.run.status === status), 10_000, 'the end on the other node');
+    off();
+    return { queued, seen };
+  }
+
   it('a subscriber of one node follows a run executed by another, its lines in order and its end', async () => {
     const database = await server.createDatabase();
     const a = await node(database);
@@ -47,13 +59,7 @@ describe.skipIf(missing)(`nodes of one PostgreSQL database, in one process${miss
       schedule: { kind: 'manual' },
     });
     // Triggered on b: b executes it.
-    const queued = await b.client.call('runs.trigger', { jobId: job.id });
-    const seen: EngineEvent[] = [];
-    const off = a.engine.subscribe({ runId: queued.id, afterSeq: 0 }, (e) => seen.push(e));
-    const ended = await b.engine.waitForRun(queued.id);
-    expect(ended.status).toBe('SUCCEEDED');
-    await until(() => seen.some((e) => e.type === 'run' && e.run.status === 'SUCCEEDED'), 10_000, 'the end on the other node');
-    off();
+    const { queued, seen } = await followOnOther(a, b, job.id, 'SUCCEEDED');
     const lines = seen.flatMap((e) => (e.type === 'log' ? e.lines.filter((l) => l.stream === 'stdout').map((l) => l.text) : []));
     expect(lines).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'line 6']);
     const seqs = seen.flatMap((e) => (e.type === 'log' ? e.lines.map((l) => l.seq) : []));
@@ -79,13 +85,7 @@ describe.skipIf(missing)(`nodes of one PostgreSQL database, in one process${miss
         ],
       },
     });
-    const queued = await b.client.call('runs.trigger', { jobId: job.id });
-    const seen: EngineEvent[] = [];
-    const off = a.engine.subscribe({ runId: queued.id, afterSeq: 0 }, (e) => seen.push(e));
-    const ended = await b.engine.waitForRun(queued.id);
-    expect(ended.status).toBe('FAILED');
-    await until(() => seen.some((e) => e.type === 'run' && e.run.status === 'FAILED'), 10_000, 'the end on the other node');
-    off();
+    const { queued, seen } = await followOnOther(a, b, job.id, 'FAILED');
     const taskEvents = seen.flatMap((e) => (e.type === 'tasks' ? e.tasks.map((t) => `${t.path} ${t.status}`) : []));
     // Live: a task seen running before it was seen done, and every task's last state as the store has it.
     expect(taskEvents).toContain('#.extract RUNNING');

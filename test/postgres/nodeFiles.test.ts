@@ -185,6 +185,8 @@ describe.skipIf(missing)(`result files across nodes${missing ? ` (skipped: ${mis
     writeFileSync(onB, 'total,4\n');
     const same = await get(a, filePath('report.csv'));
     expect([same.status, message(same)]).toEqual([409, expect.stringMatching(/: the bytes it sent \(SHA-256 [0-9a-f]{64}\) are not the file recorded/)]);
+    // The preview too: a wrong file is a CONFLICT, not a keeper being unavailable.
+    await expect(a.engine.handlers['runs.readFile']({ id: runId, name: 'report.csv' }, SETUP)).rejects.toMatchObject({ code: 'CONFLICT' });
     const bigOnB = join(outputDir(b.engine.dataDir, jobId, runId), 'big.bin');
     const flipped = Buffer.from(big);
     flipped[flipped.length - 1] = flipped[flipped.length - 1]! ^ 0xff;

@@ -147,7 +147,8 @@ export class RunsService {
         if (bytes >= maxBytes) break;
       }
     } catch (err) {
-      throw new JobdeckError('UNAVAILABLE', (err as Error).message);
+      // A wrong file stays a CONFLICT; a broken transfer is the keeper being unavailable.
+      throw err instanceof JobdeckError ? err : new JobdeckError('UNAVAILABLE', (err as Error).message);
     } finally {
       stream.destroy();
     }
