@@ -4,7 +4,7 @@
  * (the specs live in methods/, by domain). The engine implements it; IPC and
  * HTTP dispatch it; the console and the CLI consume it.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { adminMethods } from './methods/admin';
 import type { MethodSpec } from './methods/common';
 import { jobMethods } from './methods/jobs';

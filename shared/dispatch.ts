@@ -3,7 +3,7 @@
  * IPC, HTTP and in-process clients all go through it, so validation, role
  * checks and error shapes are the same on every transport.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { contract, isMethodName, type CallContext, type Handlers, type MethodName } from './contract';
 import { JobdeckError, toErrorData, type ErrorData } from './errors';
 import { roleRank } from './model/misc';

@@ -3,7 +3,7 @@
  * carry per-run sequence numbers, so a subscriber that reconnects asks for
  * lines after the last one it saw and gets each line exactly once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { jobSummarySchema } from './model/job';
 import { logLineSchema, runSchema } from './model/run';
 import { schedulerStatusSchema } from './model/misc';

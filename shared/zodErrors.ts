@@ -3,7 +3,7 @@
  * "is required"), so every transport reports bad input the same readable
  * way. Messages written on a schema still take precedence.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const TYPE_WORDS: Record<string, string> = {
   string: 'text',

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { JobdeckError } from '../../shared/errors';
 import type { ProfileInfo, ProfileInput } from '../../shared/ipc';
 import type { SecretBox } from './ipcTypes';

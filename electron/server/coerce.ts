@@ -3,7 +3,7 @@
  * numbers, booleans and lists. This reads each value as the type its field
  * declares, so the same zod schema validates HTTP and IPC input alike.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 type Def = { type: string; innerType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType> };
 const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;

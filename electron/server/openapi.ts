@@ -5,7 +5,7 @@
  * the live-events WebSocket and the seeds' routes (openapiRoutes.ts). Linted
  * with Redocly's recommended rules in the tests, so a generated client works.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { contract, METHOD_NAMES, type MethodName, type MethodSpec } from '../../shared/contract';
 import { ERROR_CODES, HTTP_STATUS } from '../../shared/errors';
 import { extraPaths } from './openapiRoutes';

@@ -10,7 +10,7 @@
  * beside it, in `jobdeckStatus`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Download } from '../../shared/contract';
 import { DATE_FORMAT_HINT, parseDate } from '../../shared/dates';
 import { checkRole, validationError } from '../../shared/dispatch';

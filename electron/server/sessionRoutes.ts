@@ -6,7 +6,7 @@
  * default, sooner if their token does) and end with their token or user.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { validationError } from '../../shared/dispatch';
 import { JobdeckError } from '../../shared/errors';
 import type { Engine } from '../engine/engine';

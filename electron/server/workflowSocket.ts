@@ -15,7 +15,7 @@
  * body is the task's result as JSON text once it is ok or failed. A client
  * that reconnects sends watchWorkflowInstance again and gets every task.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CallContext } from '../../shared/contract';
 import { validationError } from '../../shared/dispatch';
 import { toErrorData } from '../../shared/errors';

@@ -4,6 +4,6 @@
  * Content-Security-Policy forbids that. Imported before anything that makes
  * a schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 z.config({ jitless: true });

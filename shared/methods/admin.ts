@@ -1,5 +1,5 @@
 /** The contract's calls on the scheduler, locks, the audit log, users and tokens. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { dashboardSchema } from '../model/dashboard';
 import { lockNameSchema } from '../model/job';
 import { auditEntrySchema, lockInfoSchema, nodeInfoSchema, ROLES, schedulerStatusSchema, userNameSchema, userSchema } from '../model/misc';

@@ -1,5 +1,5 @@
 /** The building blocks of the contract's method specs: field schemas, the spec shape, downloads. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DATE_FORMAT_HINT, parseDate } from '../dates';
 import type { Role } from '../model/misc';
 

@@ -1,5 +1,5 @@
 /** The contract's calls on jobs. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { jobDeletionSchema, jobNameSchema, jobSchema, jobSummarySchema, runStatusSchema, scriptVersionSchema } from '../model/job';
 import { jobChangesSchema, jobCreateSchema } from '../model/jobInput';
 import { exportDocumentSchema, importReportSchema } from '../model/misc';

@@ -1,5 +1,5 @@
 /** The contract's calls on notifications: SMTP and templates, recipient groups, webhooks, test sends, the delivery log. */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   deliverySchema,
   NOTIFY_CHANNELS,

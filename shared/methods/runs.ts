@@ -1,5 +1,5 @@
 /** The contract's calls on runs: triggering, listing, cancelling, waiting, logs and files. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { paramValue, runStatusSchema } from '../model/job';
 import { logPageSchema, resultFileSchema, runSchema } from '../model/run';
 import { taskPathSchema, taskRunSchema } from '../model/workflow';

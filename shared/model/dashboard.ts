@@ -4,7 +4,7 @@
  * (with its total beside it) so the answer stays small however large the
  * store grows.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoTime } from './time';
 
 /** Caps of the dashboard's lists (their totals are given beside them). */

@@ -5,7 +5,7 @@
  * JOB_DEFAULTS and are applied on create.
  */
 import { notifySchema } from './notify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoTime } from './time';
 import '../zodErrors';
 import { cronProblem, isValidTimeZone } from '../cron';

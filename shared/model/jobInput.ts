@@ -3,7 +3,7 @@
  * workflow may be given as an object (`workflow`) instead of its JSON text in
  * `script` with runtime `workflow`. The engine stores both the same way.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { jobFields, WORKFLOW_RUNTIME } from './job';
 import { parseWorkflowText, workflowInputSchema, workflowText, type WorkflowSpec } from './workflow';
 

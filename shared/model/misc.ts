@@ -1,5 +1,5 @@
 /** Scheduler status, locks, audit entries, users and export documents. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoTime } from './time';
 import { jobFields } from './job';
 

@@ -5,7 +5,7 @@
  * same transaction as the run end that caused them, and are delivered with
  * retries; the outbox is the delivery log.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import '../zodErrors';
 import { isoTime } from './time';
 

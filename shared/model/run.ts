@@ -1,5 +1,5 @@
 /** Runs, their log lines and result files. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoTime } from './time';
 import { paramValue, runStatusSchema, type RunStatus } from './job';
 

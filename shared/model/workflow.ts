@@ -4,7 +4,7 @@
  * here check a tree's shape; the engine checks what needs more than the
  * tree itself (condition syntax, referenced jobs, cycles through them).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import '../zodErrors';
 import { isoTime } from './time';
 import { BUILTIN_RUNTIMES, SCRIPT_MAX, WORKFLOW_RUNTIME } from './job';
