@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The jobdeck command. Runs the built bundle (out/node/cli.mjs, made by
+// The jobdeck command. Runs the built bundle (out/node/cli.cjs, made by
 // `npm install` and `npm run build:node`), so it starts as fast as Node
 // itself; from a checkout whose bundle is missing it loads the TypeScript
 // sources through tsx instead (slower, same behaviour).
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 // `jobdeck --version` answers without loading the rest (scripts call it to check what is installed).
@@ -29,22 +30,31 @@ function runsHere(args) {
   return false;
 }
 
-const bundle = new URL('../out/node/cli.mjs', import.meta.url);
+const bundle = fileURLToPath(new URL('../out/node/cli.cjs', import.meta.url));
 let main;
+let afterMain = () => {};
 if (existsSync(bundle) && !process.env.JOBDECK_FROM_SOURCE) {
-  // Stacks are printed only with JOBDECK_DEBUG (cli/main.ts); mapping them costs every start ~40 ms
-  // (Node reads the bundle's map and measures its lines as each module loads), so only then.
-  if (process.env.JOBDECK_DEBUG) process.setSourceMapsEnabled(true);
   // Its launcher starts now, so its Node start overlaps loading the CLI (the engine takes it over).
   const launcherStart = new URL('../out/node/launcherStart.mjs', import.meta.url);
   if (runsHere(argv) && existsSync(launcherStart)) {
     const { prestartLauncher } = await import(launcherStart.href);
     prestartLauncher(fileURLToPath(new URL('../out/node/launcher.mjs', import.meta.url)));
   }
-  ({ main } = await import(bundle.href));
+  if (process.env.JOBDECK_DEBUG) {
+    // Stacks are printed only with JOBDECK_DEBUG (cli/main.ts), mapped to the sources: Node's own
+    // loader reads the bundle's map (which costs every start ~40 ms, so only then), no code cache.
+    process.setSourceMapsEnabled(true);
+    ({ main } = createRequire(import.meta.url)(bundle));
+  } else {
+    const { loadCli } = await import(new URL('../out/node/cliLoader.mjs', import.meta.url).href);
+    const loaded = loadCli(bundle);
+    ({ main } = loaded.cli);
+    afterMain = loaded.saveCache;
+  }
 } else {
   const { register } = await import('tsx/esm/api');
   register();
   ({ main } = await import('../electron/cli/main.ts'));
 }
 process.exitCode = await main(argv);
+afterMain();

@@ -6,7 +6,7 @@
 //   node scripts/build-node.mjs
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 
@@ -20,6 +20,8 @@ export async function buildNode() {
       launcherStart: join(root, 'electron/engine/runner/launcherStart.ts'),
       // checkpointWorker: the worker thread a scheduling engine checkpoints its SQLite log on.
       checkpointWorker: join(root, 'electron/engine/store/checkpointWorker.ts'),
+      // cliLoader: what bin/jobdeck.mjs loads the CLI bundle with (a code cache beside it).
+      cliLoader: join(root, 'electron/cli/cliLoader.ts'),
     },
     outdir: join(root, 'out/node'),
     outExtension: { '.js': '.mjs' },
@@ -36,37 +38,36 @@ export async function buildNode() {
     sourcemap: true,
     logLevel: 'warning',
   });
-  const cli = await build({
-    metafile: true,
+  await build({
     entryPoints: { cli: join(root, 'electron/cli/main.ts') },
     outdir: join(root, 'out/node'),
-    outExtension: { '.js': '.mjs' },
-    // What only some commands need (the HTTP server for serve) goes to chunks loaded when they run.
-    splitting: true,
-    chunkNames: 'cli-[name]-[hash]',
+    // CommonJS, one file: bin/jobdeck.mjs compiles it through V8 with a code cache (cliLoader.ts),
+    // which Node 20 offers for scripts, not for ES modules. Compiling the bundle was a quarter of
+    // `jobdeck run`'s start-up. What only `serve` needs stays in the file, evaluated only by serve.
+    outExtension: { '.js': '.cjs' },
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'esm',
-    // Our own sources and the packages every command loads in one file, so Node reads, resolves
-    // and compiles one module instead of hundreds (about half of `jobdeck run`'s start-up went
-    // there). Left in node_modules, loaded as they are by Node: native better-sqlite3, the HTTP
-    // server's packages (fastify's plugins, pino: only `serve` loads them), and what the engine
-    // loads on first use (lazyPackage.ts: nodemailer, liquidjs, cel-js, mime-types, ws, …).
+    format: 'cjs',
+    // Our sources and the packages every command loads in one file, so Node reads, resolves and
+    // compiles one module instead of hundreds. Left in node_modules, loaded as they are by Node:
+    // native better-sqlite3, the HTTP server's packages (fastify's plugins, pino: only `serve`
+    // requires them), and what the engine loads on first use (lazyPackage.ts: nodemailer,
+    // liquidjs, cel-js, mime-types, ws, …).
     external: ['better-sqlite3', 'fastify', '@fastify/*', 'pino'],
-    // Bundled CommonJS packages call require() for Node's own modules.
-    banner: { js: "import { createRequire as __jobdeckCreateRequire } from 'node:module';\nconst require = __jobdeckCreateRequire(import.meta.url);" },
+    // import.meta has no value in a CommonJS file: its URL is the bundle's own.
+    define: { 'import.meta.url': '__jobdeckBundleUrl' },
+    banner: { js: "const __jobdeckBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     sourcemap: true,
-    // Stacks are mapped to the sources (with JOBDECK_DEBUG: setSourceMapsEnabled in bin/jobdeck.mjs) from the mappings alone;
-    // without the sources' text the map is a third of the size, and Node reads it at every start.
+    // Stacks are mapped to the sources (with JOBDECK_DEBUG, bin/jobdeck.mjs) from the mappings alone;
+    // without the sources' text the map is a third of the size.
     sourcesContent: false,
     logLevel: 'warning',
   });
-  // Chunk names carry a hash of their content: the chunks of earlier builds would pile up beside these.
-  const current = new Set(Object.keys(cli.metafile.outputs).map((file) => basename(file)));
+  // Earlier builds made an ES module and chunks (cli.mjs, cli-*.mjs) and code caches of other bundles.
   const outDir = join(root, 'out/node');
   for (const name of readdirSync(outDir)) {
-    if (name.startsWith('cli-') && !current.has(name)) rmSync(join(outDir, name), { force: true });
+    if (/^cli(\.mjs|-.*\.mjs|\.cjs\.cache)(\.map)?$/.test(name)) rmSync(join(outDir, name), { force: true });
   }
 }
 

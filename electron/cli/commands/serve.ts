@@ -8,6 +8,9 @@ import { serviceNotifier } from '../service/notifySocket';
 import { SignInLinks } from '../../engine/services/signInLinks';
 import { redactUrl } from '../../engine/store/postgres/pgDatabase';
 import { certificateFingerprint, nodeUrl } from '../nodeAddress';
+import { lazyPackage } from '../../engine/lazyPackage';
+
+const loadPino = lazyPackage<typeof import('pino')>('pino');
 
 interface ServeOptions {
   host: string;
@@ -94,7 +97,8 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
       const serving = database ? `the PostgreSQL database ${redactUrl(database)} (this node's run folders in ${dataDir})` : dataDir;
       const storeFlag = database ? '--database URL' : `--data-dir ${JSON.stringify(dataDir)}`;
       // Loaded here, not when the CLI starts: only serve needs the HTTP server (a third of the CLI's start-up otherwise).
-      const [{ default: pino }, { startServer }] = await Promise.all([import('pino'), import('../../server/server')]);
+      // pino through require: the CLI bundle is compiled from a code cache, which import() does not survive (cliLoader.ts).
+      const [{ default: pino }, { startServer }] = [loadPino(), await import('../../server/server')];
       // One logger for the engine and the request log: JSON lines on standard output.
       const log = pino({ level: o.logLevel });
       // Under a service manager that restarts it (the units jobdeck service writes say so), a restart request stops the process.
