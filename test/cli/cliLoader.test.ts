@@ -71,7 +71,7 @@ describe('the CLI loader', () => {
     const cache = readFileSync(`${file}.cache`);
     const header = cache.indexOf(10) + 1;
     const damaged = Buffer.from(cache);
-    for (let i = header; i < damaged.length; i += 7) damaged[i] ^= 0xff;
+    for (let i = header; i < damaged.length; i += 7) damaged[i]! ^= 0xff;
     writeFileSync(`${file}.cache`, damaged);
     const loaded = loadCli(file);
     expect(loaded.usedCache).toBe(false);
