@@ -39,6 +39,8 @@ interface Proc {
   closed: boolean;
   /** No process of the run's group is left. */
   groupGone: boolean;
+  /** A terminate that came before the process was reported spawned (its grace), carried out once it is. */
+  pendingTerminate: number | null;
 }
 
 /** A timer that does not keep the process alive on its own. */
@@ -142,6 +144,7 @@ export class ProcessHost {
       outputDir: req.outputDir,
       closed: false,
       groupGone: true,
+      pendingTerminate: null,
     };
     this.procs.set(req.id, proc);
 
@@ -152,6 +155,7 @@ export class ProcessHost {
       child.once('spawn', () => {
         proc.spawned = true;
         this.emit({ t: 'spawned', id: req.id, pid: proc.pid, at: proc.startAt });
+        if (proc.pendingTerminate !== null) this.terminate(req.id, proc.pendingTerminate);
       });
     }
     child.once('error', (err) => {
@@ -239,7 +243,12 @@ export class ProcessHost {
   /** Stops a run's whole process tree: SIGTERM now, SIGKILL after graceMs. */
   terminate(id: number, graceMs: number): void {
     const proc = this.procs.get(id);
-    if (!proc || !proc.spawned) return;
+    if (!proc) return;
+    if (!proc.spawned) {
+      // Asked in the same turn as the spawn (a cancel as the run starts): stopped as soon as it exists.
+      proc.pendingTerminate = graceMs;
+      return;
+    }
     if (isWindows) {
       signalGroup(proc.pid, 'SIGKILL');
       return;
