@@ -13,7 +13,7 @@
  * Built into a plain JavaScript file (scripts/build-node.mjs, electron-vite)
  * and started with fork(); it loads no TypeScript tooling.
  */
-import { check, engineMessageSchema, hostOptionsSchema, type HostMessage, type LauncherEnvelope } from './launcherProtocol';
+import { check, engineMessageSchema, hostOptionsSchema, type EngineMessage, type HostMessage, type LauncherEnvelope } from './launcherProtocol';
 import { ProcessHost } from './processHost';
 
 if (typeof process.send !== 'function') {
@@ -73,7 +73,11 @@ process.on('message', (raw: unknown) => {
     process.stderr.write(`launcher: ignored a malformed message (${parsed.problem})\n`);
     return;
   }
-  const msg = parsed.value;
+  const envelope = parsed.value;
+  for (const msg of envelope.t === 'batch' ? envelope.msgs : [envelope]) obey(msg);
+});
+
+function obey(msg: EngineMessage): void {
   switch (msg.t) {
     case 'spawn':
       host.spawn(msg.req);
@@ -85,7 +89,7 @@ process.on('message', (raw: unknown) => {
       void host.shutdown(msg.graceMs).then(exitWhenSent);
       break;
   }
-});
+}
 
 /** Exits once every message has reached the engine (or after 2 s). */
 function exitWhenSent(): void {

@@ -52,15 +52,26 @@ export const spawnRequestSchema = v.object({
 });
 export type SpawnRequest = v.InferOutput<typeof spawnRequestSchema>;
 
-/** engine -> host */
-export const engineMessageSchema = v.variant('t', [
+/** engine -> host: one instruction. */
+const engineInstructionSchema = v.variant('t', [
   v.object({ t: v.literal('spawn'), req: spawnRequestSchema }),
   /** Stop a run's whole process tree: SIGTERM now, SIGKILL after graceMs. */
   v.object({ t: v.literal('terminate'), id: int(), graceMs: nonNegative() }),
   /** Stop everything, report every exit, then exit. */
   v.object({ t: v.literal('shutdown'), graceMs: nonNegative() }),
 ]);
-export type EngineMessage = v.InferOutput<typeof engineMessageSchema>;
+export type EngineMessage = v.InferOutput<typeof engineInstructionSchema>;
+
+/**
+ * engine -> host, as sent: an instruction, or the instructions given in one
+ * turn of the engine's event loop, in order (a burst's spawns: one pipe write
+ * and one wake-up of the launcher instead of one each).
+ */
+export const engineMessageSchema = v.union([
+  engineInstructionSchema,
+  v.object({ t: v.literal('batch'), msgs: v.pipe(v.array(engineInstructionSchema), v.minLength(1), v.maxLength(10_000)) }),
+]);
+export type EngineEnvelope = v.InferOutput<typeof engineMessageSchema>;
 
 /** What became of processes a run left behind when its main process exited. */
 export const leftoversSchema = v.object({

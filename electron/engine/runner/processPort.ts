@@ -48,6 +48,11 @@ export class InlinePort implements ProcessPort {
   }
 }
 
+/** One message for one instruction, a batch for several (kept in order). */
+function sendAll(child: ChildProcess, msgs: EngineMessage[]): void {
+  child.send(msgs.length === 1 ? msgs[0]! : { t: 'batch', msgs });
+}
+
 /**
  * The built launcher: next to this module in a bundle (out/node/launcher.mjs
  * for the CLI, out/main/launcher.js in the desktop app), or, when this module
@@ -77,6 +82,8 @@ export class LauncherPort implements ProcessPort {
   private child: ChildProcess | null = null;
   private ready = false;
   private queue: EngineMessage[] = [];
+  /** Instructions of the current event-loop turn, not yet sent. */
+  private outbox: EngineMessage[] = [];
   /** Runs the launcher has been asked to spawn and not yet reported ended, with their pids. */
   private readonly active = new Map<number, number | null>();
 
@@ -131,7 +138,7 @@ export class LauncherPort implements ProcessPort {
       this.ready = true;
       const queued = this.queue;
       this.queue = [];
-      for (const m of queued) child.send(m);
+      if (queued.length) sendAll(child, queued);
       return;
     }
     for (const msg of envelope.msgs) {
@@ -142,9 +149,19 @@ export class LauncherPort implements ProcessPort {
   }
 
   private send(msg: EngineMessage): void {
-    const child = this.child ?? this.start();
-    if (this.ready && child.connected) child.send(msg);
-    else this.queue.push(msg);
+    if (!this.child) this.start();
+    // Sent together at the end of this turn (a burst's spawns in one message; see launcherProtocol.ts).
+    this.outbox.push(msg);
+    if (this.outbox.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  /** Sends what this turn gave, in order; held until the launcher is ready. */
+  private flush(): void {
+    const msgs = this.outbox.splice(0);
+    if (msgs.length === 0) return;
+    const child = this.child;
+    if (child && this.ready && child.connected) sendAll(child, msgs);
+    else this.queue.push(...msgs);
   }
 
   spawn(req: SpawnRequest): void {
@@ -162,6 +179,7 @@ export class LauncherPort implements ProcessPort {
   }
 
   shutdown(graceMs: number): Promise<void> {
+    this.flush();
     // Spawns the launcher has not been sent yet (it was still starting) never start.
     const stopped: HostMessage[] = [];
     for (const msg of this.queue.splice(0)) {

@@ -1,0 +1,80 @@
+/**
+ * The engine sends the launcher the instructions of one event-loop turn as
+ * one batch. Spoken to here as the engine would: the built launcher, its
+ * protocol over IPC, real processes.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { HostMessage, SpawnRequest } from '../../electron/engine/runner/launcherProtocol';
+import { LAUNCHER_DEFAULTS } from '../../electron/engine/runner/launcherStart';
+import { defaultLauncherPath } from '../../electron/engine/runner/processPort';
+import { until } from '../helpers/engine';
+import { tempDir } from '../helpers/temp';
+
+const launchers: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of launchers.splice(0)) child.kill('SIGKILL');
+});
+
+/** A launcher started as the engine starts one, its standard error kept, and every message it sent. */
+async function launcher(): Promise<{ child: ChildProcess; got: HostMessage[]; stderr: () => string }> {
+  const child = fork(defaultLauncherPath(), [], {
+    execArgv: [],
+    serialization: 'json',
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    env: { ...process.env, JOBDECK_LAUNCHER_OPTIONS: JSON.stringify(LAUNCHER_DEFAULTS) },
+  });
+  launchers.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const got: HostMessage[] = [];
+  let ready = false;
+  child.on('message', (raw: { t: string; msgs?: HostMessage[] }) => {
+    if (raw.t === 'ready') ready = true;
+    else got.push(...(raw.msgs ?? []));
+  });
+  await until(async () => ready || undefined);
+  return { child, got, stderr: () => stderr };
+}
+
+function request(id: number, dir: string, script: string): SpawnRequest {
+  return { id, command: 'sh', args: ['-c', script], cwd: dir, env: {}, unsetEnv: [], runKey: `batch-test-${id}-${process.pid}` };
+}
+
+describe('the launcher', () => {
+  it('carries out a batch in order: two spawns and a terminate of the second', async () => {
+    const dir = tempDir();
+    const { child, got } = await launcher();
+    child.send({
+      t: 'batch',
+      msgs: [
+        { t: 'spawn', req: request(1, dir, `echo one > ${join(dir, 'one')}; echo done`) },
+        { t: 'spawn', req: request(2, dir, 'sleep 30') },
+        { t: 'terminate', id: 2, graceMs: 100 },
+      ],
+    });
+    const settled = await until(async () => (got.filter((m) => m.t === 'settled').length === 2 ? got : undefined), 5_000).catch((err: Error) => { throw new Error(`${err.message}: ${JSON.stringify(got)}`); });
+    const exits = settled.filter((m) => m.t === 'exit');
+    expect(exits.find((m) => m.id === 1)).toMatchObject({ code: 0, signal: null });
+    // Terminated at once: never ran its 30 s.
+    expect(exits.find((m) => m.id === 2)).toMatchObject({ code: null, signal: 'SIGTERM' });
+    expect(settled.find((m) => m.t === 'lines' && m.id === 1)).toMatchObject({ stream: 'stdout', lines: ['done'] });
+  });
+
+  it('refuses a malformed batch whole, naming the problem, and starts nothing of it', async () => {
+    const dir = tempDir();
+    const { child, got, stderr } = await launcher();
+    // A good spawn beside a bad one, an empty batch, a batch nested in a batch.
+    child.send({ t: 'batch', msgs: [{ t: 'spawn', req: request(3, dir, 'true') }, { t: 'spawn', req: { id: 'x' } }] });
+    child.send({ t: 'batch', msgs: [] });
+    child.send({ t: 'batch', msgs: [{ t: 'batch', msgs: [{ t: 'spawn', req: request(4, dir, 'true') }] }] });
+    // Then a good one: the launcher is still there and obeys it.
+    child.send({ t: 'spawn', req: request(5, dir, 'true') });
+    await until(async () => (got.some((m) => m.t === 'settled' && m.id === 5) ? true : undefined), 15_000);
+    expect(got.filter((m) => m.id !== 5)).toEqual([]);
+    expect(child.exitCode).toBeNull();
+    const refusals = stderr().split('\n').filter((l) => l.startsWith('launcher: ignored a malformed message ('));
+    expect(refusals).toHaveLength(3);
+  });
+});
