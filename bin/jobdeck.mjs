@@ -34,9 +34,10 @@ const bundle = fileURLToPath(new URL('../out/node/cli.cjs', import.meta.url));
 let main;
 let afterMain = () => {};
 if (existsSync(bundle) && !process.env.JOBDECK_FROM_SOURCE) {
-  // Its launcher starts now, so its Node start overlaps loading the CLI (the engine takes it over).
+  // Where the CLI runs jobs from a launcher (Windows: elsewhere a watchdog shell guards them, see
+  // guardedPort.ts), it starts now, so its Node start overlaps loading the CLI (the engine takes it over).
   const launcherStart = new URL('../out/node/launcherStart.mjs', import.meta.url);
-  if (runsHere(argv) && existsSync(launcherStart)) {
+  if (process.platform === 'win32' && runsHere(argv) && existsSync(launcherStart)) {
     const { prestartLauncher } = await import(launcherStart.href);
     prestartLauncher(fileURLToPath(new URL('../out/node/launcher.mjs', import.meta.url)));
   }

@@ -115,8 +115,9 @@ export async function withEngine<T>(
     dataDir: dataDirOf(opts),
     database: databaseOf(opts),
     scheduler: false,
-    // Runs start from the launcher, which stops them if this process is killed (even with kill -9).
-    spawner: 'launcher',
+    // Runs start from this process, with a watchdog that stops them if it is killed (even with
+    // kill -9); a launcher (a second Node start) where there is no POSIX shell (Windows).
+    spawner: 'guarded',
     // One run at a time in the foreground: a second launcher would only cost start-up time.
     launchers: 1,
     hostKind: 'jobdeck cli',

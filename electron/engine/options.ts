@@ -47,8 +47,14 @@ export interface EngineOptions {
   hostKind?: string;
   /** Most runs executing at once; more wait in a FIFO queue. Default 2 x CPU count (at least 2). */
   concurrency?: number;
-  /** 'launcher' spawns job processes from a small helper process; 'inline' from this one. Default 'launcher'. */
-  spawner?: 'launcher' | 'inline';
+  /**
+   * 'launcher' spawns job processes from a small helper process; 'inline'
+   * from this one; 'guarded' from this one too, with a watchdog (a shell)
+   * that stops the runs' process groups if this process dies, even by
+   * kill -9 (a CLI running one job: no launcher to boot; 'launcher' where
+   * there is no POSIX shell). Default 'launcher'.
+   */
+  spawner?: 'launcher' | 'inline' | 'guarded';
   /**
    * How many launcher processes spawn runs side by side (spawner 'launcher').
    * Default: the number of cores (at least 1); the CLI, which runs one job at

@@ -20,6 +20,7 @@ import { Dispatcher } from './runs/dispatcher';
 import { recoverDeadOwners } from './runs/recovery';
 import { RunStateMachine } from './runs/stateMachine';
 import { LauncherPool } from './runner/launcherPool';
+import { GuardedInlinePort } from './runner/guardedPort';
 import { InlinePort, type ProcessPort } from './runner/processPort';
 import { Runner } from './runner/runner';
 import { WorkflowRunner } from './workflows/workflowRunner';
@@ -195,10 +196,14 @@ export function wire(ctx: WiringContext): Parts {
     onError,
   });
   const hostOptions = { closeGraceMs: config.closeGraceMs, leftoverGraceMs: config.leftoverGraceMs, warmMax: config.warmMax, warmWindowMs: config.warmWindowMs };
+  const onProblem = (m: string) => config.logger.warn(m);
+  const spawner = config.spawner === 'guarded' && process.platform === 'win32' ? 'launcher' : config.spawner;
   const port: ProcessPort =
-    config.spawner === 'inline'
+    spawner === 'inline'
       ? new InlinePort(hostOptions)
-      : new LauncherPool(config.launchers, { ...hostOptions, launcherPath: config.launcherPath, onProblem: (m) => config.logger.warn(m) });
+      : spawner === 'guarded'
+        ? new GuardedInlinePort({ ...hostOptions, onProblem })
+        : new LauncherPool(config.launchers, { ...hostOptions, launcherPath: config.launcherPath, onProblem });
   const workflows = new WorkflowRunner({
     machine,
     writer,

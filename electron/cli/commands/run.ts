@@ -167,7 +167,7 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
         summary(run, copyOut(files, o.outputDir));
         return exitCodeOf(run);
       },
-      // The launcher boots while the throwaway folder is made ready and the job recorded.
+      // Where runs start from a launcher (Windows), it boots while the throwaway folder is made ready and the job recorded.
       { killGraceMs: 3000, startLaunchers: true, ...terminalHooks() },
     );
   } finally {
