@@ -38,7 +38,8 @@ export async function buildNode() {
     sourcemap: true,
     logLevel: 'warning',
   });
-  await build({
+  const cli = await build({
+    metafile: true,
     entryPoints: { cli: join(root, 'electron/cli/main.ts') },
     outdir: join(root, 'out/node'),
     // CommonJS, one file: bin/jobdeck.mjs compiles it through V8 with a code cache (cliLoader.ts),
@@ -57,17 +58,21 @@ export async function buildNode() {
     external: ['better-sqlite3', 'fastify', '@fastify/*', 'pino'],
     // import.meta has no value in a CommonJS file: its URL is the bundle's own.
     define: { 'import.meta.url': '__jobdeckBundleUrl' },
-    banner: { js: "const __jobdeckBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    // "use strict" first: a banner line before esbuild's own directive would make the whole file sloppy.
+    banner: { js: "'use strict';\nconst __jobdeckBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     sourcemap: true,
     // Stacks are mapped to the sources (with JOBDECK_DEBUG, bin/jobdeck.mjs) from the mappings alone;
     // without the sources' text the map is a third of the size.
     sourcesContent: false,
     logLevel: 'warning',
   });
-  // Earlier builds made an ES module and chunks (cli.mjs, cli-*.mjs) and code caches of other bundles.
+  // A script compiled from a code cache cannot call import() on Node 20 (cliLoader.ts): refuse a bundle that would.
+  const dynamic = Object.values(cli.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
+  if (dynamic.length) throw new Error(`the CLI bundle would import() ${dynamic.join(', ')}: load it with require (lazyPackage.ts) or bundle it`);
+  // Earlier builds made an ES module and chunks (cli.mjs, cli-*.mjs); the code cache of another bundle, or half of one.
   const outDir = join(root, 'out/node');
   for (const name of readdirSync(outDir)) {
-    if (/^cli(\.mjs|-.*\.mjs|\.cjs\.cache)(\.map)?$/.test(name)) rmSync(join(outDir, name), { force: true });
+    if (/^cli(\.mjs|-.*\.mjs|\.cjs\.cache|\.cjs\.cache\.\d+\.tmp)(\.map)?$/.test(name)) rmSync(join(outDir, name), { force: true });
   }
 }
 

@@ -14,12 +14,13 @@
  * write to (an installation owned by root) only means no cache. V8 checks
  * the data itself too (its version and flags) and refuses what does not fit.
  *
- * The bundle must not call import(): a script compiled from a code cache
- * loses what import() needs on Node 20 (build-node.mjs bundles what it would
- * load, or requires it).
+ * The bundle must not call import(): a script compiled through node:vm has
+ * no loader for it on Node 20 unless given one, and the one that exists
+ * (USE_MAIN_CONTEXT_DEFAULT_LOADER) prints an experimental warning
+ * (build-node.mjs refuses a bundle that would; packages are required).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
@@ -94,7 +95,13 @@ export function loadCli(bundlePath: string): LoadedCli {
     saveCache() {
       if (!needsCache || saved) return;
       saved = true;
-      writeCache(cacheFile, key, script.createCachedData());
+      try {
+        // Not even made where it could not be written (an installation owned by root).
+        accessSync(dirname(bundlePath), constants.W_OK);
+        writeCache(cacheFile, key, script.createCachedData());
+      } catch {
+        // A cache is only a head start: the command has run, whatever happens here.
+      }
     },
   };
 }

@@ -4,12 +4,14 @@
  * protocol over IPC, real processes.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostMessage, SpawnRequest } from '../../electron/engine/runner/launcherProtocol';
 import { LAUNCHER_DEFAULTS } from '../../electron/engine/runner/launcherStart';
 import { defaultLauncherPath } from '../../electron/engine/runner/processPort';
-import { until } from '../helpers/engine';
+import { openEngine, takeEngineErrors, until } from '../helpers/engine';
 import { tempDir } from '../helpers/temp';
 
 const launchers: ChildProcess[] = [];
@@ -76,5 +78,33 @@ describe('the launcher', () => {
     expect(child.exitCode).toBeNull();
     const refusals = stderr().split('\n').filter((l) => l.startsWith('launcher: ignored a malformed message ('));
     expect(refusals).toHaveLength(3);
+  });
+});
+
+describe('a launcher that dies before it is ready', () => {
+  it('takes the runs it was never sent with it: they are recorded failed and never start in the launcher after it', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'died-once');
+    // Dies at its first start, before saying it is ready; the real launcher from then on.
+    const flaky = join(dir, 'flaky-launcher.mjs');
+    writeFileSync(
+      flaky,
+      `import { existsSync, writeFileSync } from 'node:fs';
+if (!existsSync(${JSON.stringify(marker)})) { writeFileSync(${JSON.stringify(marker)}, ''); process.exit(3); }
+await import(${JSON.stringify(pathToFileURL(defaultLauncherPath()).href)});
+`,
+    );
+    const { engine, client } = openEngine({ scheduler: false, launchers: 1, launcherPath: flaky });
+    const ran = join(dir, 'ran');
+    const job = await client.call('jobs.create', { name: 'once', script: `echo "$JOBDECK_RUN_ID" >> "${ran}"`, schedule: { kind: 'manual' } });
+    const first = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+    expect(first).toMatchObject({ status: 'FAILED' });
+    expect(first.error).toMatch(/launcher process died/);
+    takeEngineErrors();
+    const second = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+    expect(second.status).toBe('SUCCEEDED');
+    // Only the second run's script ran: the first one's spawn was not handed to the new launcher.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(ran, 'utf8')).toBe(`${second.id}\n`);
   });
 });

@@ -16,8 +16,12 @@ afterEach(() => {
 });
 
 /** A process leading a group of its own; `ignoreTerm`: it survives SIGTERM. */
-function groupLeader(ignoreTerm = false): number {
-  const child = spawn('sh', ['-c', ignoreTerm ? "trap '' TERM; sleep 60 & wait" : 'sleep 60'], { detached: true, stdio: 'ignore' });
+function groupLeader(ignoreTerm = false, runKey?: string): number {
+  const child = spawn('sh', ['-c', ignoreTerm ? "trap '' TERM; sleep 60 & wait" : 'sleep 60'], {
+    detached: true,
+    stdio: 'ignore',
+    env: runKey ? { ...process.env, JOBDECK_RUN_KEY: runKey } : process.env,
+  });
   started.push(child);
   return child.pid!;
 }
@@ -26,7 +30,7 @@ describe('the run watchdog', () => {
   it('stops the groups still listed when its input ends, SIGKILL for one that ignores SIGTERM, and leaves released ones alone', async () => {
     const watchdog = new Watchdog({ graceMs: 1500, onProblem: (m) => expect.fail(m) });
     const [a, b, c, stubborn] = [groupLeader(), groupLeader(), groupLeader(), groupLeader(true)];
-    for (const pid of [a, b, c, stubborn]) watchdog.watch(pid);
+    for (const pid of [a, b, c, stubborn]) watchdog.watch(pid, `test.${pid}`);
     watchdog.release(b);
     // Released twice, or never listed: nothing happens.
     watchdog.release(b);
@@ -40,6 +44,34 @@ describe('the run watchdog', () => {
     await until(() => (!isAlive(stubborn) ? true : undefined), 5000, 'SIGKILL after the grace period');
     await until(() => (!isAlive(dog) ? true : undefined), 5000, 'the watchdog to exit');
     expect(isAlive(b)).toBe(true);
+  });
+
+  it('also stops a process that left its run\'s group (a setsid daemon), found by the run key in its environment', async () => {
+    const watchdog = new Watchdog({ graceMs: 1000, onProblem: (m) => expect.fail(m) });
+    const key = `watchdog-test.${process.pid}.${Date.now()}`;
+    const leader = groupLeader(false, key);
+    // In a session of its own, listed nowhere: only its key ties it to the run.
+    const daemon = groupLeader(false, key);
+    const stranger = groupLeader(false, `${key}-other`);
+    watchdog.watch(leader, key);
+    watchdog.close();
+    await until(() => (!isAlive(leader) && !isAlive(daemon) ? true : undefined), 5000, 'the group and the escaped process to stop');
+    expect(isAlive(stranger)).toBe(true);
+  });
+
+  it('is started again when it dies, and told everything still guarded', async () => {
+    const problems: string[] = [];
+    const watchdog = new Watchdog({ graceMs: 1000, onProblem: (m) => problems.push(m) });
+    const a = groupLeader();
+    watchdog.watch(a, 'test.a');
+    const first = watchdog.pid!;
+    process.kill(first, 'SIGKILL');
+    const second = await until(() => (watchdog.pid && watchdog.pid !== first ? watchdog.pid : undefined), 5000, 'a new watchdog');
+    expect(problems).toEqual([expect.stringMatching(/^the run watchdog exited \(SIGKILL\); started again: /)]);
+    expect(isAlive(a)).toBe(true);
+    watchdog.close();
+    await until(() => (!isAlive(a) ? true : undefined), 5000, 'the group to be stopped by the new watchdog');
+    await until(() => (!isAlive(second) ? true : undefined), 5000, 'the new watchdog to exit');
   });
 
   it('is started with the first run, lives while the engine does and exits with nothing to do when it closes', async () => {

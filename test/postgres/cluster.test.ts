@@ -123,7 +123,9 @@ describe.skipIf(missing)(`a cluster of serve nodes on one PostgreSQL${missing ? 
     'runs each fire once across three nodes; a node killed with SIGKILL has its runs ended "node lost" within its lease, the others fire its share; one run per job in progress; logs whole',
     async () => {
       const { url, query, api } = await cluster();
-      const nodes = await Promise.all([0, 1, 2].map(() => serve(['--database', url, '--node-lease', String(LEASE_S)], tempDir())));
+      // Each run lasts at least 0.2 s: JOBS a second keep JOBS / 5 runs in progress, all of them on the two survivors after the kill.
+      const concurrency = Math.max(8, Math.ceil((JOBS * 0.3) / 2));
+      const nodes = await Promise.all([0, 1, 2].map(() => serve(['--database', url, '--node-lease', String(LEASE_S), '--concurrency', String(concurrency)], tempDir())));
       const ids = await Promise.all(nodes.map(async (n) => (await api<{ id: string; self: boolean }[]>(n.url, '/nodes')).find((x) => x.self)!.id));
       const t0 = Date.now();
       // At full size, where the time goes (JOBDECK_CLUSTER_LOG=file).

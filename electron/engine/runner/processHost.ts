@@ -93,6 +93,16 @@ export class ProcessHost {
     return this.procs.size + this.settling.size;
   }
 
+  /**
+   * The pid of a run's main process, known as soon as spawn() returned
+   * (before the 'spawned' message, which waits for Node's spawn event);
+   * undefined when it did not start or has been reported.
+   */
+  pidOf(id: number): number | undefined {
+    const pid = this.procs.get(id)?.pid;
+    return pid !== undefined && pid > 0 ? pid : undefined;
+  }
+
   /** Makes the run's folder (when asked), then starts it: in the order asked, nothing queued. */
   spawn(req: SpawnRequest): void {
     if (req.prepare) {

@@ -39,6 +39,11 @@ export class InlinePort implements ProcessPort {
     this.host.spawn(req);
   }
 
+  /** See ProcessHost.pidOf. */
+  pidOf(id: number): number | undefined {
+    return this.host.pidOf(id);
+  }
+
   terminate(id: number, graceMs: number): void {
     this.host.terminate(id, graceMs);
   }
@@ -48,9 +53,15 @@ export class InlinePort implements ProcessPort {
   }
 }
 
-/** One message for one instruction, a batch for several (kept in order). */
+/** Instructions in one batch at most (the launcher refuses a larger one). */
+const BATCH_MAX = 1000;
+
+/** One message for one instruction, batches for several (kept in order). */
 function sendAll(child: ChildProcess, msgs: EngineMessage[]): void {
-  child.send(msgs.length === 1 ? msgs[0]! : { t: 'batch', msgs });
+  for (let i = 0; i < msgs.length; i += BATCH_MAX) {
+    const part = msgs.slice(i, i + BATCH_MAX);
+    child.send(part.length === 1 ? part[0]! : { t: 'batch', msgs: part });
+  }
 }
 
 /**
@@ -104,7 +115,13 @@ export class LauncherPort implements ProcessPort {
     child.on('message', (raw: unknown) => this.receive(child, raw));
     // 'close' comes after the last message has been read (an 'exit' can overtake messages in flight).
     child.on('close', (code, signal) => {
-      if (this.child === child) this.child = null;
+      if (this.child === child) {
+        this.child = null;
+        // What it was never sent (it died before it was ready) goes with it: those runs are reported
+        // failed just below, and must not start in the launcher that replaces it.
+        this.queue = [];
+        this.outbox = [];
+      }
       const lost = [...this.active.entries()];
       this.active.clear();
       if (lost.length) this.options.onProblem?.(`the launcher process died (${signal ?? `exit code ${code}`}) with ${lost.length} run(s) in it`);

@@ -1,11 +1,17 @@
 /** Display helpers: times, durations, sizes. */
 
-let zoneFormatter: Intl.DateTimeFormat | null = null;
+let zoneFormatter: { offset: number; format: Intl.DateTimeFormat } | null = null;
 /**
- * Made once: making an Intl.DateTimeFormat costs far more than using one, and
- * every time shown (two per row of a 10,000-job list while it scrolls) names its zone.
+ * Kept: making an Intl.DateTimeFormat costs far more than using one, and every
+ * time shown (two per row of a 10,000-job list while it scrolls) names its zone.
+ * Made again when the machine's offset from UTC changes (its time zone was
+ * changed, or a DST change passed), so the zone's name follows the hours shown.
  */
-const zoneFormat = (): Intl.DateTimeFormat => (zoneFormatter ??= new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' }));
+function zoneFormat(): Intl.DateTimeFormat {
+  const offset = new Date().getTimezoneOffset();
+  if (zoneFormatter?.offset !== offset) zoneFormatter = { offset, format: new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' }) };
+  return zoneFormatter.format;
+}
 
 /** The viewer's time zone as a short name ("UTC", "CET", "GMT+2") for a moment (it can change with DST). */
 export function zoneName(d: Date): string {
