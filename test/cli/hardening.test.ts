@@ -28,6 +28,30 @@ describe('jobdeck run, hardened', () => {
     await until(() => pids.every((pid) => !isAlive(pid)), 10_000, 'the script to be stopped');
   });
 
+  it('takes down, when killed with kill -9, a process its script started in a session of its own (found by the run key)', async () => {
+    const script = join(tempDir(), 'daemonize.sh');
+    writeFileSync(
+      script,
+      [
+        'setsid sleep 120 >/dev/null 2>&1 &',
+        'd=$!',
+        // Until it surely has its own session (it has left the run's process group).
+        'i=0; while [ "$i" -lt 100 ] && [ "$(cut -d" " -f6 /proc/$d/stat)" = "$(cut -d" " -f6 /proc/$$/stat)" ]; do sleep 0.01; i=$((i + 1)); done',
+        'echo "daemon $d main $$"',
+        'sleep 120',
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, [BIN, 'run', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const line = await until(() => /daemon (\d+) main (\d+)/.exec(out), 20_000, 'the script to start its daemon');
+    const [daemon, main] = [Number(line[1]), Number(line[2])];
+    expect(isAlive(daemon)).toBe(true);
+    child.kill('SIGKILL');
+    await exited(child);
+    await until(() => (!isAlive(main) && !isAlive(daemon) ? true : undefined), 10_000, 'the script and its daemon to be stopped');
+  });
+
   it('prints nothing on standard error but its own [jobdeck] lines and the summary when all goes well', async () => {
     const r = await cli(['run', join(FIXTURES, 'ok.sh'), 'a']);
     expect(r.code).toBe(0);
