@@ -3,11 +3,13 @@
  * the bundle, written once the command ran, used by the next start, and
  * never trusted when it was made from another bundle or is damaged.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCli } from '../../electron/cli/cliLoader';
+import { cli } from '../helpers/cli';
 import { tempDir } from '../helpers/temp';
 
 /** A CommonJS file shaped like the CLI bundle: exports main, requires beside itself. */
@@ -126,6 +128,19 @@ describe('the CLI loader', () => {
     expect(() => loaded.saveCache()).not.toThrow();
     // Nothing half-written is left behind.
     expect(readdirSync(dir).sort()).toEqual(['cli.cjs', 'cli.cjs.cache', 'helper.cjs']);
+  });
+
+  it('jobdeck leaves a cache of the built bundle after a command, made for this bundle and this Node', async () => {
+    const bundle = join(import.meta.dirname, '..', '..', 'out', 'node', 'cli.cjs');
+    // Gone first (another test's command may write it again meanwhile: the same bundle, the same cache).
+    rmSync(`${bundle}.cache`, { force: true });
+    const r = await cli(['jobs', 'list', '--data-dir', tempDir()]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const cache = readFileSync(`${bundle}.cache`);
+    const [magic, version, sha, node, arch, dataSha] = cache.subarray(0, cache.indexOf(10)).toString().split(' ');
+    expect([`${magic} ${version}`, sha, node, arch]).toEqual(['jobdeck-code-cache 2', createHash('sha1').update(readFileSync(bundle)).digest('hex'), process.version, process.arch]);
+    expect(dataSha).toBe(createHash('sha1').update(cache.subarray(cache.indexOf(10) + 1)).digest('hex'));
   });
 
   it('the built CLI bundle is strict and calls no import() (a script compiled through node:vm has no loader for it)', () => {
