@@ -30,6 +30,16 @@ function bundleIn(dir: string, answer: number): string {
   return file;
 }
 
+/** The bundle compiles from its text (the cache is not used), answers, and its new cache replaces `before` and is used next. */
+async function expectRecompiled(file: string, answer: number, before?: Buffer): Promise<void> {
+  const loaded = loadCli(file);
+  expect(loaded.usedCache).toBe(false);
+  expect(await loaded.cli.main([])).toBe(answer);
+  loaded.saveCache();
+  if (before) expect(readFileSync(`${file}.cache`).equals(before)).toBe(false);
+  expect(loadCli(file).usedCache).toBe(true);
+}
+
 describe('the CLI loader', () => {
   it('runs the bundle, then writes a cache that the next start uses', async () => {
     const dir = tempDir();
@@ -58,12 +68,7 @@ describe('the CLI loader', () => {
     const before = readFileSync(`${file}.cache`);
     // The same length, other code: V8's own check compares little more than the length.
     bundleIn(dir, 2);
-    const loaded = loadCli(file);
-    expect(loaded.usedCache).toBe(false);
-    expect(await loaded.cli.main([])).toBe(4);
-    loaded.saveCache();
-    expect(readFileSync(`${file}.cache`).equals(before)).toBe(false);
-    expect(loadCli(file).usedCache).toBe(true);
+    await expectRecompiled(file, 4, before);
   });
 
   it('never hands V8 a damaged cache (V8 would crash on it): the bundle compiles from its text, a good cache replaces it', async () => {
@@ -75,11 +80,7 @@ describe('the CLI loader', () => {
     const damaged = Buffer.from(cache);
     for (let i = header; i < damaged.length; i += 7) damaged[i]! ^= 0xff;
     writeFileSync(`${file}.cache`, damaged);
-    const loaded = loadCli(file);
-    expect(loaded.usedCache).toBe(false);
-    expect(await loaded.cli.main([])).toBe(10);
-    loaded.saveCache();
-    expect(loadCli(file).usedCache).toBe(true);
+    await expectRecompiled(file, 10, damaged);
 
     // Cut short after its header: the same.
     writeFileSync(`${file}.cache`, cache.subarray(0, header + 10));
@@ -94,13 +95,7 @@ describe('the CLI loader', () => {
     const made = spawnSync(process.execPath, ['--no-opt', '--input-type=module', '-e', `const { loadCli } = await import(${JSON.stringify(loader)}); const l = loadCli(${JSON.stringify(file)}); await l.cli.main([]); l.saveCache();`], { encoding: 'utf8' });
     expect(made.stderr).toBe('');
     expect(made.status).toBe(0);
-    const foreign = readFileSync(`${file}.cache`);
-    const loaded = loadCli(file);
-    expect(loaded.usedCache).toBe(false);
-    expect(await loaded.cli.main([])).toBe(8);
-    loaded.saveCache();
-    expect(readFileSync(`${file}.cache`).equals(foreign)).toBe(false);
-    expect(loadCli(file).usedCache).toBe(true);
+    await expectRecompiled(file, 8, readFileSync(`${file}.cache`));
   });
 
   it.skipIf(process.getuid?.() === 0)('runs without a cache where the folder is read-only', async () => {
