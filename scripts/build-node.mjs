@@ -6,7 +6,8 @@
 //   node scripts/build-node.mjs
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 
@@ -69,10 +70,25 @@ export async function buildNode() {
   // A script compiled from a code cache cannot call import() on Node 20 (cliLoader.ts): refuse a bundle that would.
   const dynamic = Object.values(cli.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
   if (dynamic.length) throw new Error(`the CLI bundle would import() ${dynamic.join(', ')}: load it with require (lazyPackage.ts) or bundle it`);
+  writeTemplate(join(root, 'out/node/cli.cjs'));
   // Earlier builds made an ES module and chunks (cli.mjs, cli-*.mjs); the code cache of another bundle, or half of one.
   const outDir = join(root, 'out/node');
   for (const name of readdirSync(outDir)) {
     if (/^cli(\.mjs|-.*\.mjs|\.cjs\.cache|\.cjs\.cache\.\d+\.tmp)(\.map)?$/.test(name)) rmSync(join(outDir, name), { force: true });
+  }
+}
+
+/**
+ * The empty store `jobdeck run FILE` starts from (electron/cli/storeTemplate.ts), made by the bundle
+ * just built. Without it (better-sqlite3 not built yet) each run migrates its store: slower, same result.
+ * @param {string} bundle
+ */
+function writeTemplate(bundle) {
+  rmSync(join(dirname(bundle), 'store-template.db'), { force: true });
+  try {
+    createRequire(import.meta.url)(bundle).writeStoreTemplate(dirname(bundle));
+  } catch (err) {
+    process.stderr.write(`build-node: no store template for jobdeck run (${String(err instanceof Error ? err.message : err).split('\n')[0]}); runs will migrate their store instead\n`);
   }
 }
 

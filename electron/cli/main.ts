@@ -20,6 +20,9 @@ import { registerService } from './commands/service';
 import { registerTransfer } from './commands/transfer';
 import { registerUsers } from './commands/users';
 
+// The build calls it to write the throwaway store's template beside the bundle.
+export { writeStoreTemplate } from './storeTemplate';
+
 export function buildProgram(): Command {
   const program = new Command('jobdeck')
     .description('Jobdeck: scheduled and background jobs, with live logs and result files.')

@@ -6,7 +6,7 @@
  * Plain Node: it imports nothing from Electron. Its parts are built in
  * wiring.ts.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Handlers } from '../../shared/contract';
@@ -40,6 +40,16 @@ function findHelper(): string | undefined {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A memory store's template, or null when there is none to read (the store is then migrated afresh). */
+function readTemplate(path: string | undefined): Buffer | null {
+  if (!path) return null;
+  try {
+    return readFileSync(path);
+  } catch {
+    return null;
+  }
+}
 
 export class Engine {
   readonly config: EngineConfig;
@@ -144,7 +154,9 @@ export class Engine {
     if (options.database) throw new JobdeckError('VALIDATION_FAILED', 'an engine on PostgreSQL is opened with Engine.connect()', 'database');
     const config = resolveEngineOptions(options);
     mkdirSync(config.dataDir, { recursive: true });
-    const store = Store.open(dbFile(config.dataDir), { nativeBinding: config.nativeBinding });
+    const store = config.memoryStore
+      ? Store.openInMemory(readTemplate(config.memoryStore.template), { nativeBinding: config.nativeBinding })
+      : Store.open(dbFile(config.dataDir), { nativeBinding: config.nativeBinding });
     return new Engine(config, { sqlite: store });
   }
 

@@ -35,6 +35,15 @@ export interface EngineOptions {
    * engine with Engine.connect().
    */
   database?: string;
+  /**
+   * Keep the store in this process's memory instead of the folder's
+   * jobdeck.db: none of it outlives the engine (the throwaway folder of
+   * `jobdeck run FILE`; run folders and result files still go to dataDir).
+   * `template`: the path of an empty store serialized by the build
+   * (storeTemplate()) to start from; missing or unusable, the migrations run
+   * instead. Not with `database`, nor with `scheduler`.
+   */
+  memoryStore?: { template?: string };
   /** Fire schedules. Needs the folder's scheduler lock (one owner per folder). Default true. */
   scheduler?: boolean;
   /**
@@ -171,8 +180,8 @@ export interface EngineOptions {
 }
 
 export type EngineConfig = Readonly<
-  Required<Omit<EngineOptions, 'database' | 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier' | 'restartProcess'>> &
-    Pick<EngineOptions, 'database' | 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier' | 'restartProcess'>
+  Required<Omit<EngineOptions, 'database' | 'memoryStore' | 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier' | 'restartProcess'>> &
+    Pick<EngineOptions, 'database' | 'memoryStore' | 'nodePath' | 'nativeBinding' | 'launcherPath' | 'helperPath' | 'onLines' | 'onProgress' | 'desktopNotifier' | 'restartProcess'>
 >;
 
 function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
@@ -183,6 +192,8 @@ function positive(name: string, value: number | undefined, fallback: number, min
 
 export function resolveEngineOptions(o: EngineOptions): EngineConfig {
   if (!o.dataDir) throw new RangeError('engine option dataDir is required');
+  if (o.memoryStore && o.database) throw new RangeError('engine options memoryStore and database exclude each other');
+  if (o.memoryStore && o.scheduler !== false) throw new RangeError('engine option memoryStore needs scheduler: false (nothing would be left of what it fires)');
   const logger = o.logger ?? streamLogger('warn');
   return Object.freeze({
     ...o,

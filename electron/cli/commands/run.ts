@@ -21,6 +21,7 @@ import { duration, paint, printLogLine, progressBar, runDuration, status } from 
 import { parseParamValues } from '../jobOptions';
 import { followRun } from './follow';
 import { inferRuntime } from '../runtimeOf';
+import { storeTemplatePath } from '../storeTemplate';
 import { isEmailAddress } from '../../../shared/model/notify';
 
 interface RunOptions {
@@ -168,7 +169,8 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
         return exitCodeOf(run);
       },
       // Where runs start from a launcher (Windows), it boots while the throwaway folder is made ready and the job recorded.
-      { killGraceMs: 3000, startLaunchers: true, ...terminalHooks() },
+      // The store is thrown away with the folder: it stays in memory (no file to create, sync and remove).
+      { killGraceMs: 3000, startLaunchers: true, memoryStore: { template: storeTemplatePath() }, ...terminalHooks() },
     );
   } finally {
     if (!keep) rmSync(dataDir, { recursive: true, force: true });

@@ -9,7 +9,7 @@
 import { jobDeletionPart, type JobDeletion } from './jobDeletion';
 import { dashboardPart, type DashboardStore } from './dashboardStore';
 import { notifyPart, type NotifyStore } from './notifyStore';
-import { openDatabase, type Db, type OpenOptions } from './database';
+import { openDatabase, openMemoryDatabase, type Db, type OpenOptions } from './database';
 import { jobsPart, type JobsStore } from './jobsStore';
 import { runsPart, type RunsStore } from './runsStore';
 import { tasksPart, type TasksStore } from './tasksStore';
@@ -62,6 +62,11 @@ export class Store {
 
   static open(file: string, options?: OpenOptions): Store {
     return new Store(openDatabase(file, options));
+  }
+
+  /** A store in this process's memory (see openMemoryDatabase), gone when closed. */
+  static openInMemory(template: Buffer | null, options?: OpenOptions): Store {
+    return new Store(openMemoryDatabase(template, options));
   }
 
   /** Changes when another connection (another process) commits. */
