@@ -10,7 +10,7 @@
  * A lock is an SQLite file kept in an open exclusive transaction: SQLite's
  * own portable file locking (fcntl on POSIX, LockFileEx on Windows).
  */
-import Database from 'better-sqlite3';
+import { openSqlite } from './store/sqliteDriver';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -29,7 +29,7 @@ export interface OwnerInfo {
 }
 
 function tryLock(file: string, nativeBinding?: string): FileLock | null {
-  const db = new Database(file, { timeout: 0, ...(nativeBinding ? { nativeBinding } : {}) });
+  const db = openSqlite(file, { timeout: 0, ...(nativeBinding ? { nativeBinding } : {}) });
   try {
     db.pragma('journal_mode = DELETE');
     db.exec('BEGIN EXCLUSIVE');

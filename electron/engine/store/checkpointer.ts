@@ -8,8 +8,12 @@
 import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { lazyPackage } from '../lazyPackage';
 import type { CheckpointerInput, CheckpointerMessage } from './checkpointProtocol';
+
+/** Loaded by the engines that checkpoint in the background (those that schedule), not by every CLI command. */
+const workerThreads = lazyPackage<typeof import('node:worker_threads')>('node:worker_threads');
 
 /** SQLite's own default: checkpoint in the commit that takes the log past this many pages. */
 const AUTO_PAGES = 1000;
@@ -57,7 +61,7 @@ export class Checkpointer {
       return;
     }
     const input: CheckpointerInput = { file: options.file, intervalMs: options.intervalMs ?? 1000, nativeBinding: options.nativeBinding };
-    this.worker = new Worker(path, { workerData: input, stdout: false, stderr: false });
+    this.worker = new (workerThreads().Worker)(path, { workerData: input, stdout: false, stderr: false });
     // A worker must never keep the process alive on its own (the engine's close stops it).
     this.worker.unref();
     this.worker.on('message', (msg: CheckpointerMessage) => this.receive(msg));

@@ -3,11 +3,12 @@
  * applied migration's SHA-256 is recorded; a released migration that was
  * edited afterwards, or a store written by a newer Jobdeck, is refused.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { JobdeckError } from '../../../shared/errors';
+import { openSqlite } from './sqliteDriver';
 import * as m0001 from './migrations/0001-init';
 import * as m0002 from './migrations/0002-job-list-order';
 import * as m0003 from './migrations/0003-run-states';
@@ -74,7 +75,7 @@ function runFolders(file: string): number {
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
   let db: Db;
   try {
-    db = new Database(file, {
+    db = openSqlite(file, {
       timeout: 10_000,
       ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     });
@@ -116,7 +117,7 @@ export function openMemoryDatabase(template: Buffer | null, options: OpenOptions
   if (template) {
     let db: Db | null = null;
     try {
-      db = new Database(template, binding);
+      db = openSqlite(template, binding);
       db.pragma('foreign_keys = ON');
       // Checks each applied migration's hash (and adds any the template lacks).
       migrate(db, MIGRATIONS);
@@ -125,7 +126,7 @@ export function openMemoryDatabase(template: Buffer | null, options: OpenOptions
       db?.close();
     }
   }
-  const db = new Database(':memory:', binding);
+  const db = openSqlite(':memory:', binding);
   db.pragma('foreign_keys = ON');
   migrate(db, MIGRATIONS);
   return db;
