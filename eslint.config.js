@@ -32,8 +32,9 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // Job scripts and their helper are plain CommonJS, run by Node as users write them.
-    files: ['resources/**'],
+    // Job scripts and their helper are plain CommonJS, run by Node as users write them; so is the
+    // jobdeck command (Node starts a CommonJS entry sooner than an ES module).
+    files: ['resources/**', 'bin/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

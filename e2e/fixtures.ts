@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'jobdeck.mjs');
+const BIN = join(ROOT, 'bin', 'jobdeck.cjs');
 export const SCREENS = join(ROOT, 'test-results', 'screens');
 
 export interface Jobdeck {

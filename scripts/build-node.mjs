@@ -14,15 +14,13 @@ const root = join(import.meta.dirname, '..');
 export async function buildNode() {
   await build({
     // warmNode: the bootstrap a pre-started Node interpreter runs (a run's script, once told which).
-    // launcherStart: what bin/jobdeck.mjs loads to fork `jobdeck run`'s launcher before the CLI itself.
+    // launcherStart: what bin/jobdeck.cjs loads to fork `jobdeck run`'s launcher before the CLI itself.
     entryPoints: {
       launcher: join(root, 'electron/engine/runner/launcher.ts'),
       warmNode: join(root, 'electron/engine/runner/warmNode.ts'),
       launcherStart: join(root, 'electron/engine/runner/launcherStart.ts'),
       // checkpointWorker: the worker thread a scheduling engine checkpoints its SQLite log on.
       checkpointWorker: join(root, 'electron/engine/store/checkpointWorker.ts'),
-      // cliLoader: what bin/jobdeck.mjs loads the CLI bundle with (a code cache beside it).
-      cliLoader: join(root, 'electron/cli/cliLoader.ts'),
     },
     outdir: join(root, 'out/node'),
     outExtension: { '.js': '.mjs' },
@@ -39,11 +37,24 @@ export async function buildNode() {
     sourcemap: true,
     logLevel: 'warning',
   });
+  // cliLoader: what bin/jobdeck.cjs loads the CLI bundle with (a code cache beside it); CommonJS, as the bin.
+  await build({
+    entryPoints: { cliLoader: join(root, 'electron/cli/cliLoader.ts') },
+    outdir: join(root, 'out/node'),
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minifySyntax: true,
+    sourcemap: true,
+    logLevel: 'warning',
+  });
   const cli = await build({
     metafile: true,
     entryPoints: { cli: join(root, 'electron/cli/main.ts') },
     outdir: join(root, 'out/node'),
-    // CommonJS, one file: bin/jobdeck.mjs compiles it through V8 with a code cache (cliLoader.ts),
+    // CommonJS, one file: bin/jobdeck.cjs compiles it through V8 with a code cache (cliLoader.ts),
     // which Node 20 offers for scripts, not for ES modules. Compiling the bundle was a quarter of
     // `jobdeck run`'s start-up. What only `serve` needs stays in the file, evaluated only by serve.
     outExtension: { '.js': '.cjs' },
@@ -63,7 +74,7 @@ export async function buildNode() {
     // "use strict" first: a banner line before esbuild's own directive would make the whole file sloppy.
     banner: { js: "'use strict';\nconst __jobdeckBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     sourcemap: true,
-    // Stacks are mapped to the sources (with JOBDECK_DEBUG, bin/jobdeck.mjs) from the mappings alone;
+    // Stacks are mapped to the sources (with JOBDECK_DEBUG, bin/jobdeck.cjs) from the mappings alone;
     // without the sources' text the map is a third of the size.
     sourcesContent: false,
     // Names are kept (stacks stay readable); spaces and comments go: a third less to read, hash and
@@ -80,7 +91,7 @@ export async function buildNode() {
   // Earlier builds made an ES module and chunks (cli.mjs, cli-*.mjs); the code cache of another bundle, or half of one.
   const outDir = join(root, 'out/node');
   for (const name of readdirSync(outDir)) {
-    if (/^cli(\.mjs|-.*\.mjs|\.cjs\.cache|\.cjs\.cache\.\d+\.tmp)(\.map)?$/.test(name)) rmSync(join(outDir, name), { force: true });
+    if (/^(cli(\.mjs|-.*\.mjs|\.cjs\.cache|\.cjs\.cache\.\d+\.tmp)|cliLoader\.mjs)(\.map)?$/.test(name)) rmSync(join(outDir, name), { force: true });
   }
 }
 

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { percentile, quick, report, round, tempDir } from '../lib';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'jobdeck.mjs');
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'jobdeck.cjs');
 const REPS = quick ? 7 : 21;
 const tmp = tempDir();
 const script = join(tmp.dir, 'trivial.sh');

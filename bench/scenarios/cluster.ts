@@ -14,7 +14,7 @@ import { startPostgres } from '../../test/helpers/postgres';
 import { percentile, quick, report, round, sleep, tempDir } from '../lib';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'jobdeck.mjs');
+const BIN = join(ROOT, 'bin', 'jobdeck.cjs');
 const JOBS = quick ? 40 : 80;
 const SECONDS = quick ? 8 : 20;
 

@@ -4,7 +4,7 @@
  * compiling the bundle was about a quarter of `jobdeck run`'s start-up.
  * Node 20 can cache the compilation of a script (vm.Script's cachedData),
  * not of an ES module, hence a CommonJS bundle. Imports nothing but Node's
- * own modules: bin/jobdeck.mjs loads it before anything else.
+ * own modules: bin/jobdeck.cjs loads it before anything else.
  *
  * The cache is one file, `cli.cjs.cache`: a header line naming the
  * bundle's SHA-1, the Node version and the data's SHA-1, then V8's data. It is written after the

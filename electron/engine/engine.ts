@@ -15,7 +15,7 @@ import type { EngineEvent, Subscription } from '../../shared/events';
 import type { Run } from '../../shared/model/run';
 import type { Listener } from './eventBus';
 import { resolveEngineOptions, type EngineConfig, type EngineOptions } from './options';
-import { describeOwner, InstanceLock, SchedulerLock } from './ownership';
+import { describeOwner, InstanceLock, SchedulerLock, unsharedInstance, type Instance } from './ownership';
 import { dbFile } from './paths';
 import { LauncherPool } from './runner/launcherPool';
 import { PAUSED_SETTING } from './services/schedulerService';
@@ -61,7 +61,7 @@ export class Engine {
   /** Resolves once start-up (recovery, dependents, the first schedule load) is done. */
   readonly ready: Promise<void>;
   private readonly parts: Parts;
-  private readonly instance: InstanceLock;
+  private readonly instance: Instance;
   private readonly schedulerLock: SchedulerLock | null;
   private readonly sqlite: Store | null;
   private readonly pg: PgStore | null;
@@ -84,7 +84,7 @@ export class Engine {
       void this.pg?.close();
     };
     try {
-      this.instance = new InstanceLock(dataDir, nativeBinding);
+      this.instance = config.memoryStore ? unsharedInstance() : new InstanceLock(dataDir, nativeBinding);
     } catch (err) {
       closeStore();
       throw err;
@@ -112,7 +112,7 @@ export class Engine {
       helperPath: config.helperPath ?? findHelper(),
       // On PostgreSQL the runs of other nodes are theirs until their lease runs out (the node keeper reaps
       // them then); the folder's instance locks say only who uses this folder.
-      isAlive: (owner) => (this.pg ? true : InstanceLock.isAlive(dataDir, owner, nativeBinding)),
+      isAlive: (owner) => (this.pg ? true : config.memoryStore ? owner === this.instance.id : InstanceLock.isAlive(dataDir, owner, nativeBinding)),
       forgetOwner: (owner) => {
         if (!this.pg) InstanceLock.forget(dataDir, owner);
       },

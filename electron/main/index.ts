@@ -136,7 +136,7 @@ async function start(): Promise<void> {
     },
   };
   // The app's own jobdeck command, its executable run as Node (service install/uninstall/status).
-  const jobdeckScript = join(appRoot, 'bin', 'jobdeck.mjs');
+  const jobdeckScript = join(appRoot, 'bin', 'jobdeck.cjs');
   const jobdeck = (args: string[]): Promise<CommandResult> =>
     new Promise((resolve) => {
       const child = spawn(process.execPath, [jobdeckScript, ...args], {

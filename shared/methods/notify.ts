@@ -34,80 +34,80 @@ export const notifyMethods = {
     summary: 'Notification settings: SMTP server (password hidden), console address for links, attachment limit, templates',
     role: 'admin',
     http: { method: 'GET', path: '/api/notify/settings' },
-    input: empty,
-    output: settingsSchema,
+    input: () => empty,
+    output: () => settingsSchema,
   }),
   'notify.configure': m({
     summary: 'Change notification settings (only the fields given; null clears)',
     role: 'superadmin',
     http: { method: 'PATCH', path: '/api/notify/settings' },
-    input: z.strictObject({
+    input: () => z.strictObject({
       smtp: smtpSettingsSchema.nullable().optional(),
       publicUrl: z.string().url().max(2000).nullable().optional(),
       attachMaxBytes: z.number().int().min(0).max(50 * 1024 * 1024).optional(),
       templates: templatesSchema.nullable().optional(),
     }),
-    output: settingsSchema,
+    output: () => settingsSchema,
   }),
   'notify.test': m({
     summary: "Send a test message now to an address or a webhook, and answer with the server's reply",
     role: 'admin',
     http: { method: 'POST', path: '/api/notify/test' },
-    input: z
+    input: () => z
       .strictObject({ email: z.string().email().max(320).optional(), webhook: webhookName.optional() })
       .refine((v) => (v.email === undefined) !== (v.webhook === undefined), { message: 'give email or webhook', path: ['email'] }),
-    output: z.object({ ok: z.boolean(), answer: z.string() }),
+    output: () => z.object({ ok: z.boolean(), answer: z.string() }),
   }),
   'notify.jobList': m({
     summary: 'Email the list of jobs in next-execution order (disabled and archived last) with the JSON export attached',
     role: 'admin',
     http: { method: 'POST', path: '/api/notify/job-list' },
-    input: z.strictObject({
+    input: () => z.strictObject({
       /** Addresses and group names. */
       to: z.array(z.string().trim().min(1).max(320)).min(1).max(50),
     }),
-    output: z.object({ ok: z.boolean(), answer: z.string(), jobs: z.number().int(), to: z.array(z.string()) }),
+    output: () => z.object({ ok: z.boolean(), answer: z.string(), jobs: z.number().int(), to: z.array(z.string()) }),
   }),
   'notify.deliveries': m({
     summary: 'The delivery log: messages queued, sent, being retried or failed, newest first',
     role: 'viewer',
     http: { method: 'GET', path: '/api/notify/deliveries' },
-    input: z.strictObject({ runId: id.optional(), status: z.enum(OUTBOX_STATUSES).optional(), channel: z.enum(NOTIFY_CHANNELS).optional(), limit: limit(1000).optional() }),
-    output: z.array(deliverySchema),
+    input: () => z.strictObject({ runId: id.optional(), status: z.enum(OUTBOX_STATUSES).optional(), channel: z.enum(NOTIFY_CHANNELS).optional(), limit: limit(1000).optional() }),
+    output: () => z.array(deliverySchema),
   }),
   'recipients.list': m({
     summary: 'Recipient groups and their members',
     role: 'viewer',
     http: { method: 'GET', path: '/api/recipients' },
-    input: empty,
-    output: z.array(recipientGroupSchema),
+    input: () => empty,
+    output: () => z.array(recipientGroupSchema),
   }),
   'recipients.set': m({
     summary: 'Create a recipient group or replace its members',
     role: 'admin',
     http: { method: 'POST', path: '/api/recipients' },
-    input: recipientGroupSchema,
-    output: recipientGroupSchema,
+    input: () => recipientGroupSchema,
+    output: () => recipientGroupSchema,
   }),
   'recipients.remove': m({
     summary: 'Remove a recipient group',
     role: 'admin',
     http: { method: 'DELETE', path: '/api/recipients/:name' },
-    input: z.strictObject({ name: recipientGroupSchema.shape.name }),
-    output: ok,
+    input: () => z.strictObject({ name: recipientGroupSchema.shape.name }),
+    output: () => ok,
   }),
   'webhooks.list': m({
     summary: 'Webhooks (without their secrets)',
     role: 'admin',
     http: { method: 'GET', path: '/api/webhooks' },
-    input: empty,
-    output: z.array(webhookSchema),
+    input: () => empty,
+    output: () => z.array(webhookSchema),
   }),
   'webhooks.add': m({
     summary: 'Add a webhook; its signing secret is shown once, in the answer',
     role: 'superadmin',
     http: { method: 'POST', path: '/api/webhooks' },
-    input: z.strictObject({
+    input: () => z.strictObject({
       name: webhookName,
       url: z
         .string()
@@ -116,13 +116,13 @@ export const notifyMethods = {
         .refine((u) => /^https?:\/\//.test(u), { message: 'a webhook URL is http:// or https://' }),
       style: z.enum(WEBHOOK_STYLES).optional(),
     }),
-    output: z.object({ webhook: webhookSchema, secret: z.string() }),
+    output: () => z.object({ webhook: webhookSchema, secret: z.string() }),
   }),
   'webhooks.remove': m({
     summary: 'Remove a webhook',
     role: 'superadmin',
     http: { method: 'DELETE', path: '/api/webhooks/:name' },
-    input: z.strictObject({ name: webhookName }),
-    output: ok,
+    input: () => z.strictObject({ name: webhookName }),
+    output: () => ok,
   }),
 } as const;

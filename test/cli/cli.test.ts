@@ -1,4 +1,5 @@
 /** The `jobdeck` command as a user runs it. */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +40,14 @@ describe('jobdeck run', () => {
     expect(unknown.stderr).toMatch(/"no-such-thing" is neither a script file nor a job/);
   });
 
+  it('still answers as bin/jobdeck.mjs, the path earlier versions installed (service units name it), with the same exit codes', async () => {
+    const old = join(import.meta.dirname, '..', '..', 'bin', 'jobdeck.mjs');
+    const run = spawnSync(process.execPath, [old, 'run', script('exit3.sh')], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(run.status).toBe(3);
+    expect(run.stderr).toMatch(/Run 1 FAILED .*exit code 3/);
+    const version = spawnSync(process.execPath, [old, '--version'], { encoding: 'utf8' });
+    expect(version).toMatchObject({ status: 0, stderr: '', stdout: `${JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version}\n` });
+  });
 });
 
 // The same tests against a data folder and against a server (--server): identical outputs and exit codes.

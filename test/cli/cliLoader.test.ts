@@ -91,8 +91,8 @@ describe('the CLI loader', () => {
     const dir = tempDir();
     const file = bundleIn(dir, 4);
     // Made by another Node process whose V8 flags differ: the header fits, V8 refuses the data.
-    const loader = join(import.meta.dirname, '..', '..', 'out', 'node', 'cliLoader.mjs');
-    const made = spawnSync(process.execPath, ['--no-opt', '--input-type=module', '-e', `const { loadCli } = await import(${JSON.stringify(loader)}); const l = loadCli(${JSON.stringify(file)}); await l.cli.main([]); l.saveCache();`], { encoding: 'utf8' });
+    const loader = join(import.meta.dirname, '..', '..', 'out', 'node', 'cliLoader.cjs');
+    const made = spawnSync(process.execPath, ['--no-opt', '-e', `const { loadCli } = require(${JSON.stringify(loader)}); const l = loadCli(${JSON.stringify(file)}); l.cli.main([]).then(() => l.saveCache());`], { encoding: 'utf8' });
     expect(made.stderr).toBe('');
     expect(made.status).toBe(0);
     await expectRecompiled(file, 8, readFileSync(`${file}.cache`));

@@ -28,7 +28,9 @@ describe('jobdeck service', () => {
       expect(out.stdout).toContain('Restart=on-failure');
       expect(out.stdout).toContain('KillMode=mixed');
       expect(out.stdout).toContain('TimeoutStopSec=60');
-      expect(out.stdout).toMatch(/^ExecStart=\S+ \S+jobdeck\.mjs serve --data-dir \/var\/lib\/jobdeck --host 127\.0\.0\.1 --port 7171 --grace 30$/m);
+      expect(out.stdout).toMatch(/^ExecStart=\S+ \S+jobdeck\.cjs serve --data-dir \/var\/lib\/jobdeck --host 127\.0\.0\.1 --port 7171 --grace 30$/m);
+      // The unit's documentation is the installation's README, not the script.
+      expect(out.stdout).toMatch(/^Documentation=file:\/\/\S+\/README\.md$/m);
       const file = join(dir, `jobdeck${scope}.service`.replace('--', '-'));
       writeFileSync(file, out.stdout);
       const verify = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
@@ -54,7 +56,7 @@ describe('jobdeck service', () => {
       execFileSync('python3', ['-c', 'import plistlib,sys,json; print(json.dumps(plistlib.loads(sys.stdin.buffer.read())))'], { input: plist.stdout, encoding: 'utf8' }),
     ) as Record<string, unknown>;
     expect(parsed).toMatchObject({ Label: 'com.jobdeck.jobdeck', RunAtLoad: true, KeepAlive: { SuccessfulExit: false }, ExitTimeOut: 60 });
-    expect((parsed.ProgramArguments as string[]).slice(1)).toEqual([expect.stringMatching(/jobdeck\.mjs$/), 'serve', '--data-dir', '/Users/ops/jobdeck', '--host', '127.0.0.1', '--port', '7070', '--grace', '30']);
+    expect((parsed.ProgramArguments as string[]).slice(1)).toEqual([expect.stringMatching(/jobdeck\.cjs$/), 'serve', '--data-dir', '/Users/ops/jobdeck', '--host', '127.0.0.1', '--port', '7070', '--grace', '30']);
 
     const win = await cli(['service', 'print', '--platform', 'windows', '--data-dir', 'C:\\Jobdeck Data']);
     expect(win).toMatchObject({ code: 0, stderr: '' });
@@ -66,7 +68,7 @@ describe('jobdeck service', () => {
       ),
     ) as Record<string, string>;
     expect(fields).toMatchObject({ id: 'jobdeck', executable: 'C:\\Program Files\\Jobdeck\\Jobdeck.exe', startmode: 'Automatic', stoptimeout: '60 sec' });
-    expect(fields.arguments).toBe('"C:\\Program Files\\Jobdeck\\resources\\app\\bin\\jobdeck.mjs" serve --data-dir "C:\\Jobdeck Data" --host 127.0.0.1 --port 7070 --grace 30');
+    expect(fields.arguments).toBe('"C:\\Program Files\\Jobdeck\\resources\\app\\bin\\jobdeck.cjs" serve --data-dir "C:\\Jobdeck Data" --host 127.0.0.1 --port 7070 --grace 30');
     expect(win.stdout).toContain('<env name="ELECTRON_RUN_AS_NODE" value="1"/>');
     expect(win.stdout).toContain('<onfailure action="restart"');
   });

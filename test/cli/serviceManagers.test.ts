@@ -26,7 +26,7 @@ function recorder(answers: Record<string, string> = {}) {
 const spec = (dataDir: string, over: Partial<ServiceSpec> = {}): ServiceSpec => ({
   name: 'jobdeck',
   node: '/usr/bin/node',
-  script: '/opt/jobdeck/bin/jobdeck.mjs',
+  script: '/opt/jobdeck/bin/jobdeck.cjs',
   dataDir,
   host: '127.0.0.1',
   port: 7070,

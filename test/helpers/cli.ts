@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'jobdeck.mjs');
+export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'jobdeck.cjs');
 
 export interface CliResult {
   code: number | null;

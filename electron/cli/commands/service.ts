@@ -32,12 +32,12 @@ interface ServiceOptions {
 
 const PLATFORMS: Record<string, Platform> = { linux: 'linux', darwin: 'macos', win32: 'windows' };
 
-/** The jobdeck script this command runs from (bin/jobdeck.mjs of the installation). */
+/** The jobdeck script this command runs from (bin/jobdeck.cjs of the installation). */
 function jobdeckScript(): string {
   // Found upwards from this module: from its source (electron/cli/commands/) or its bundle (out/node/).
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'bin', 'jobdeck.mjs');
+    const candidate = join(dir, 'bin', 'jobdeck.cjs');
     if (existsSync(candidate)) return resolve(candidate);
     dir = dirname(dir);
   }
@@ -57,7 +57,7 @@ function specOf(o: ServiceOptions, globals: GlobalOptions): ServiceSpec & { plat
     platform,
     name: o.name,
     node: o.node ?? (foreignWindows ? 'C:\\Program Files\\Jobdeck\\Jobdeck.exe' : process.execPath),
-    script: o.script ?? (foreignWindows ? 'C:\\Program Files\\Jobdeck\\resources\\app\\bin\\jobdeck.mjs' : jobdeckScript()),
+    script: o.script ?? (foreignWindows ? 'C:\\Program Files\\Jobdeck\\resources\\app\\bin\\jobdeck.cjs' : jobdeckScript()),
     dataDir: foreignWindows ? win32.resolve(globals.dataDir ?? 'C:\\ProgramData\\Jobdeck') : resolve(dataDirOf(globals)),
     host: o.host,
     port,
@@ -123,7 +123,7 @@ export function registerService(program: Command, globals: () => GlobalOptions):
   withOptions(service.command('print').description('print the service definition without installing anything'))
     .option('--platform <platform>', 'linux, macos or windows (default: this one)')
     .option('--node <path>', 'the program that runs jobdeck (default: this Node; on Windows the packaged app, run as Node)')
-    .option('--script <path>', 'the jobdeck script it runs (default: this installation\'s bin/jobdeck.mjs)')
+    .option('--script <path>', 'the jobdeck script it runs (default: this installation\'s bin/jobdeck.cjs)')
     .action((o: ServiceOptions) => {
       process.stdout.write(definition(specOf(o, globals())));
     });

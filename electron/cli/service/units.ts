@@ -55,7 +55,7 @@ export function systemdUnit(s: ServiceSpec): string {
   const lines = [
     '[Unit]',
     `Description=Jobdeck scheduler (jobdeck serve, ${s.dataDir})`,
-    `Documentation=file://${s.script.replace(/\/bin\/jobdeck\.mjs$/, '/README.md')}`,
+    `Documentation=file://${s.script.replace(/\/bin\/jobdeck\.[cm]js$/, '/README.md')}`,
     'After=network-online.target',
     'Wants=network-online.target',
     '',

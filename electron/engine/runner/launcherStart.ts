@@ -1,6 +1,6 @@
 /**
  * Starting a launcher process, possibly before the engine exists. `jobdeck
- * run` (bin/jobdeck.mjs) forks its launcher first thing, so that the
+ * run` (bin/jobdeck.cjs) forks its launcher first thing, so that the
  * launcher's own Node start (~0.1 s) happens while the CLI's modules load,
  * instead of after the engine has opened its folder; the engine's
  * LauncherPort takes that process over when it was started from the same
