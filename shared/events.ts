@@ -9,18 +9,21 @@ import { logLineSchema, runSchema } from './model/run';
 import { schedulerStatusSchema } from './model/misc';
 import { taskRunSchema } from './model/workflow';
 
-export const engineEventSchema = z.discriminatedUnion('type', [
-  /** A run was queued, started, progressed or finished. */
-  z.object({ type: z.literal('run'), run: runSchema }),
-  /** New log lines of a run, in sequence order. */
-  z.object({ type: z.literal('log'), runId: z.number().int(), jobId: z.number().int(), lines: z.array(logLineSchema) }),
-  /** Task runs of a workflow run changed (only those that changed). */
-  z.object({ type: z.literal('tasks'), runId: z.number().int(), jobId: z.number().int(), tasks: z.array(taskRunSchema) }),
-  /** A job was created or changed (null job: it is gone). */
-  z.object({ type: z.literal('job'), jobId: z.number().int(), job: jobSummarySchema.nullable() }),
-  /** Scheduler counts or state changed. */
-  z.object({ type: z.literal('scheduler'), status: schedulerStatusSchema }),
-]);
+// Made when first used (z.lazy), as the schemas of answers: see run.ts.
+export const engineEventSchema = z.lazy(() =>
+  z.discriminatedUnion('type', [
+    /** A run was queued, started, progressed or finished. */
+    z.object({ type: z.literal('run'), run: runSchema }),
+    /** New log lines of a run, in sequence order. */
+    z.object({ type: z.literal('log'), runId: z.number().int(), jobId: z.number().int(), lines: z.array(logLineSchema) }),
+    /** Task runs of a workflow run changed (only those that changed). */
+    z.object({ type: z.literal('tasks'), runId: z.number().int(), jobId: z.number().int(), tasks: z.array(taskRunSchema) }),
+    /** A job was created or changed (null job: it is gone). */
+    z.object({ type: z.literal('job'), jobId: z.number().int(), job: jobSummarySchema.nullable() }),
+    /** Scheduler counts or state changed. */
+    z.object({ type: z.literal('scheduler'), status: schedulerStatusSchema }),
+  ]),
+);
 export type EngineEvent = z.infer<typeof engineEventSchema>;
 export type RunEvent = Extract<EngineEvent, { type: 'run' }>;
 export type LogEvent = Extract<EngineEvent, { type: 'log' }>;

@@ -11,23 +11,28 @@ import {
 } from '../model/notify';
 import { empty, id, limit, m, ok } from './common';
 
-const templatesSchema = z.strictObject({
-  subject: z.string().max(2000).optional(),
-  text: z.string().max(50_000).optional(),
-  html: z.string().max(100_000).optional(),
-});
+// Made when first used (z.lazy), as the schemas of answers: see run.ts.
+const templatesSchema = z.lazy(() =>
+  z.strictObject({
+    subject: z.string().max(2000).optional(),
+    text: z.string().max(50_000).optional(),
+    html: z.string().max(100_000).optional(),
+  }),
+);
 
-const settingsSchema = z.object({
-  /** Stored SMTP settings, the password in the URL replaced by ***. */
-  smtp: z.object({ url: z.string(), from: z.string(), allowSelfSigned: z.boolean() }).nullable(),
-  /** No stored settings, but JOBDECK_SMTP_URL is set (it is used). */
-  smtpFromEnvironment: z.boolean(),
-  publicUrl: z.string().nullable(),
-  attachMaxBytes: z.number().int(),
-  templates: templatesSchema,
-});
+const settingsSchema = z.lazy(() =>
+  z.object({
+    /** Stored SMTP settings, the password in the URL replaced by ***. */
+    smtp: z.object({ url: z.string(), from: z.string(), allowSelfSigned: z.boolean() }).nullable(),
+    /** No stored settings, but JOBDECK_SMTP_URL is set (it is used). */
+    smtpFromEnvironment: z.boolean(),
+    publicUrl: z.string().nullable(),
+    attachMaxBytes: z.number().int(),
+    templates: templatesSchema,
+  }),
+);
 
-const webhookName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a webhook name uses letters, digits, _ . - (at most 64)');
+const webhookName = z.lazy(() => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a webhook name uses letters, digits, _ . - (at most 64)'));
 
 export const notifyMethods = {
   'notify.settings': m({
@@ -93,7 +98,7 @@ export const notifyMethods = {
     summary: 'Remove a recipient group',
     role: 'admin',
     http: { method: 'DELETE', path: '/api/recipients/:name' },
-    input: () => z.strictObject({ name: recipientGroupSchema.shape.name }),
+    input: () => z.strictObject({ name: recipientGroupSchema.unwrap().shape.name }),
     output: () => ok,
   }),
   'webhooks.list': m({

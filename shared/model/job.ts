@@ -246,10 +246,12 @@ export const runStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 
-export const lastRunSchema = z.object({ id: z.number().int(), status: runStatusSchema, at: isoTime });
+// Made when first used (z.lazy), as the schemas of answers: see run.ts.
+export const lastRunSchema = z.lazy(() => z.object({ id: z.number().int(), status: runStatusSchema, at: isoTime }));
 export type LastRun = z.infer<typeof lastRunSchema>;
 
-const specOutput = z.object({
+/** A job's fields as the API answers them (looser than the input rules: stored jobs are shown as they are). */
+const specOutputFields = () => ({
   name: z.string(),
   group: z.string(),
   description: z.string(),
@@ -271,8 +273,8 @@ const specOutput = z.object({
   warm: z.boolean(),
 });
 
-/** A job as lists show it: everything but the script text. */
-export const jobSummarySchema = specOutput.extend({
+const summaryFields = () => ({
+  ...specOutputFields(),
   id: z.number().int(),
   scriptMd5: z.string().regex(/^[0-9a-f]{32}$/),
   archived: z.boolean(),
@@ -284,26 +286,33 @@ export const jobSummarySchema = specOutput.extend({
   updatedAt: isoTime,
   updatedBy: z.string(),
 });
+
+/** A job as lists show it: everything but the script text. */
+export const jobSummarySchema = z.lazy(() => z.object(summaryFields()));
 export type JobSummary = z.infer<typeof jobSummarySchema>;
 
-export const jobSchema = jobSummarySchema.extend({ script: z.string() });
+export const jobSchema = z.lazy(() => z.object({ ...summaryFields(), script: z.string() }));
 export type Job = z.infer<typeof jobSchema>;
 
-export const scriptVersionSchema = z.object({
-  version: z.number().int(),
-  md5: z.string(),
-  script: z.string(),
-  savedBy: z.string(),
-  savedAt: isoTime,
-});
+export const scriptVersionSchema = z.lazy(() =>
+  z.object({
+    version: z.number().int(),
+    md5: z.string(),
+    script: z.string(),
+    savedBy: z.string(),
+    savedAt: isoTime,
+  }),
+);
 export type ScriptVersion = z.infer<typeof scriptVersionSchema>;
 
 /** What deleting a job took with it. */
-export const jobDeletionSchema = z.object({
-  id: z.number().int(),
-  name: z.string(),
-  runs: z.number().int(),
-  logLines: z.number().int(),
-  files: z.number().int(),
-});
+export const jobDeletionSchema = z.lazy(() =>
+  z.object({
+    id: z.number().int(),
+    name: z.string(),
+    runs: z.number().int(),
+    logLines: z.number().int(),
+    files: z.number().int(),
+  }),
+);
 export type JobDeletionResult = z.infer<typeof jobDeletionSchema>;

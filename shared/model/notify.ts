@@ -55,58 +55,67 @@ export const notifySchema = z.strictObject({
 });
 export type NotifyRules = z.infer<typeof notifySchema>;
 
-export const recipientGroupSchema = z.strictObject({
-  name: z.string().regex(GROUP_NAME, 'a group name uses letters, digits, _ . - (at most 64)'),
-  /** Email addresses and webhook:NAME references. */
-  members: z
-    .array(
-      z
-        .string()
-        .trim()
-        .refine((m) => EMAIL.test(m) || m.startsWith(WEBHOOK_PREFIX) || m === DESKTOP_TARGET, { message: 'a member is an email address, webhook:NAME or desktop' }),
-    )
-    .max(200),
-});
+// Made when first used (z.lazy), as the schemas of answers: see run.ts.
+export const recipientGroupSchema = z.lazy(() =>
+  z.strictObject({
+    name: z.string().regex(GROUP_NAME, 'a group name uses letters, digits, _ . - (at most 64)'),
+    /** Email addresses and webhook:NAME references. */
+    members: z
+      .array(
+        z
+          .string()
+          .trim()
+          .refine((m) => EMAIL.test(m) || m.startsWith(WEBHOOK_PREFIX) || m === DESKTOP_TARGET, { message: 'a member is an email address, webhook:NAME or desktop' }),
+      )
+      .max(200),
+  }),
+);
 export type RecipientGroup = z.infer<typeof recipientGroupSchema>;
 
 export const WEBHOOK_STYLES = ['json', 'slack', 'teams'] as const;
 
-export const webhookSchema = z.object({
-  name: z.string(),
-  url: z.string(),
-  style: z.enum(WEBHOOK_STYLES),
-  createdAt: isoTime,
-});
+export const webhookSchema = z.lazy(() =>
+  z.object({
+    name: z.string(),
+    url: z.string(),
+    style: z.enum(WEBHOOK_STYLES),
+    createdAt: isoTime,
+  }),
+);
 export type WebhookInfo = z.infer<typeof webhookSchema>;
 
 /** SMTP settings: a URL (smtp://user:pass@host:587, smtps://… for TLS from the start) and the sender's address. */
-export const smtpSettingsSchema = z.strictObject({
-  url: z
-    .string()
-    .max(2000)
-    .refine((u) => /^smtps?:\/\/[^/\s]+/.test(u), { message: 'the SMTP URL looks like smtp://user:password@host:587 or smtps://host:465' }),
-  from: z.string().trim().min(3).max(320),
-  /** Accept a server certificate that is self-signed (test servers). */
-  allowSelfSigned: z.boolean().optional(),
-});
+export const smtpSettingsSchema = z.lazy(() =>
+  z.strictObject({
+    url: z
+      .string()
+      .max(2000)
+      .refine((u) => /^smtps?:\/\/[^/\s]+/.test(u), { message: 'the SMTP URL looks like smtp://user:password@host:587 or smtps://host:465' }),
+    from: z.string().trim().min(3).max(320),
+    /** Accept a server certificate that is self-signed (test servers). */
+    allowSelfSigned: z.boolean().optional(),
+  }),
+);
 export type SmtpSettings = z.infer<typeof smtpSettingsSchema>;
 
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed'] as const;
 
-export const deliverySchema = z.object({
-  id: z.number().int(),
-  event: z.string(),
-  jobId: z.number().int().nullable(),
-  runId: z.number().int().nullable(),
-  channel: z.enum(NOTIFY_CHANNELS),
-  target: z.string(),
-  subject: z.string(),
-  status: z.enum(OUTBOX_STATUSES),
-  attempts: z.number().int(),
-  createdAt: isoTime,
-  nextAttemptAt: isoTime.nullable(),
-  sentAt: isoTime.nullable(),
-  /** The server's last answer (the accepted reply, or why it failed). */
-  answer: z.string().nullable(),
-});
+export const deliverySchema = z.lazy(() =>
+  z.object({
+    id: z.number().int(),
+    event: z.string(),
+    jobId: z.number().int().nullable(),
+    runId: z.number().int().nullable(),
+    channel: z.enum(NOTIFY_CHANNELS),
+    target: z.string(),
+    subject: z.string(),
+    status: z.enum(OUTBOX_STATUSES),
+    attempts: z.number().int(),
+    createdAt: isoTime,
+    nextAttemptAt: isoTime.nullable(),
+    sentAt: isoTime.nullable(),
+    /** The server's last answer (the accepted reply, or why it failed). */
+    answer: z.string().nullable(),
+  }),
+);
 export type Delivery = z.infer<typeof deliverySchema>;

@@ -207,35 +207,38 @@ export const isTaskDone = (s: TaskStatus): boolean => s === 'SUCCEEDED' || s ===
 export const TASK_FAILURES = [...FAILURE_CODES, 'SUBTASK_FAILED', 'CONDITION_ERROR'] as const;
 export type TaskFailure = (typeof TASK_FAILURES)[number];
 
-export const taskRunSchema = z.object({
-  path: z.string(),
-  name: z.string(),
-  /** The parent's path; null for a top-level task. */
-  parent: z.string().nullable(),
-  depth: z.number().int(),
-  /** Position in the tree, top to bottom. */
-  index: z.number().int(),
-  kind: z.enum(TASK_KINDS),
-  status: z.enum(TASK_STATUSES),
-  attempts: z.number().int(),
-  startedAt: isoTime.nullable(),
-  finishedAt: isoTime.nullable(),
-  /** Milliseconds from start to end (to now while it runs). */
-  durationMs: z.number().int().nullable(),
-  exitCode: z.number().int().nullable(),
-  failure: z.enum(TASK_FAILURES).nullable(),
-  error: z.string().nullable(),
-  /** What the task reported with `::return`, else {"exitCode": N}; null before it ends. */
-  result: z.unknown(),
-  /** The result was larger than lists carry (16 KB) and is left out here; the task's log has its ::return line. */
-  resultTruncated: z.boolean(),
-  /** Its result was kept from an earlier round of a re-run, not executed again. */
-  reused: z.boolean(),
-  /** Why it was skipped or not executed, in words. */
-  note: z.string().nullable(),
-  /** The re-run round of the run that last executed it (0: the first). */
-  round: z.number().int(),
-});
+// Made when first used (z.lazy), as the schemas of answers: see run.ts.
+export const taskRunSchema = z.lazy(() =>
+  z.object({
+    path: z.string(),
+    name: z.string(),
+    /** The parent's path; null for a top-level task. */
+    parent: z.string().nullable(),
+    depth: z.number().int(),
+    /** Position in the tree, top to bottom. */
+    index: z.number().int(),
+    kind: z.enum(TASK_KINDS),
+    status: z.enum(TASK_STATUSES),
+    attempts: z.number().int(),
+    startedAt: isoTime.nullable(),
+    finishedAt: isoTime.nullable(),
+    /** Milliseconds from start to end (to now while it runs). */
+    durationMs: z.number().int().nullable(),
+    exitCode: z.number().int().nullable(),
+    failure: z.enum(TASK_FAILURES).nullable(),
+    error: z.string().nullable(),
+    /** What the task reported with `::return`, else {"exitCode": N}; null before it ends. */
+    result: z.unknown(),
+    /** The result was larger than lists carry (16 KB) and is left out here; the task's log has its ::return line. */
+    resultTruncated: z.boolean(),
+    /** Its result was kept from an earlier round of a re-run, not executed again. */
+    reused: z.boolean(),
+    /** Why it was skipped or not executed, in words. */
+    note: z.string().nullable(),
+    /** The re-run round of the run that last executed it (0: the first). */
+    round: z.number().int(),
+  }),
+);
 export type TaskRun = z.infer<typeof taskRunSchema>;
 
 /** The status words of the workflow library's seed: inactive, queued, ok, failed. */
