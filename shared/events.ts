@@ -58,16 +58,18 @@ export function eventMatches(sub: Subscription, event: EngineEvent): boolean {
 }
 
 /** Messages a client sends on the live-events WebSocket (`/api/events`). */
-export const wsClientMessageSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('subscribe'),
-    /** The client's name for this subscription; events come back tagged with it. */
-    id: z.string().min(1).max(64),
-    sub: subscriptionSchema,
-  }),
-  z.strictObject({ type: z.literal('unsubscribe'), id: z.string().min(1).max(64) }),
-  z.strictObject({ type: z.literal('ping') }),
-]);
+export const wsClientMessageSchema = z.lazy(() =>
+  z.discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('subscribe'),
+      /** The client's name for this subscription; events come back tagged with it. */
+      id: z.string().min(1).max(64),
+      sub: subscriptionSchema,
+    }),
+    z.strictObject({ type: z.literal('unsubscribe'), id: z.string().min(1).max(64) }),
+    z.strictObject({ type: z.literal('ping') }),
+  ]),
+);
 export type WsClientMessage = z.infer<typeof wsClientMessageSchema>;
 
 /** Messages the server sends on the live-events WebSocket. */

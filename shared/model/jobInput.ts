@@ -39,10 +39,13 @@ export const jobCreateSchema = z
   .superRefine((v, ctx) => checkKind(v, ctx, true));
 export type JobCreate = z.infer<typeof jobCreateSchema>;
 
-export const jobChangesSchema = z
-  .strictObject({ ...jobFields, workflow: workflowInputSchema })
-  .partial()
-  .superRefine((v, ctx) => checkKind(v, ctx, false));
+/** Made when first used (z.lazy, see run.ts): most commands change no job. */
+export const jobChangesSchema = z.lazy(() =>
+  z
+    .strictObject({ ...jobFields, workflow: workflowInputSchema })
+    .partial()
+    .superRefine((v, ctx) => checkKind(v, ctx, false)),
+);
 export type JobChanges = z.infer<typeof jobChangesSchema>;
 
 /** The script text and runtime a create or change stores, with a workflow object turned into its text. */

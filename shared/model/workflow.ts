@@ -143,17 +143,20 @@ export function treeSize(tasks: readonly TaskSpec[], depth = 1): { count: number
   return { count, depth: deepest };
 }
 
-export const workflowSpecSchema: z.ZodType<WorkflowSpec> = z
-  .strictObject({
-    tasks: z.array(taskSpecSchema).min(1, 'a workflow needs at least one task').max(TASKS_MAX),
-    maxParallel: z.number().int().min(1).max(PARALLEL_MAX).optional(),
-  })
-  .superRefine((w, ctx) => {
-    checkSiblings(w.tasks, ['tasks'], ctx);
-    const { count, depth } = treeSize(w.tasks);
-    if (count > TASKS_MAX) ctx.addIssue({ code: 'custom', path: ['tasks'], message: `a workflow has at most ${TASKS_MAX} tasks (this one has ${count})` });
-    if (depth > DEPTH_MAX) ctx.addIssue({ code: 'custom', path: ['tasks'], message: `tasks nest at most ${DEPTH_MAX} levels deep (this tree has ${depth})` });
-  });
+// Made when first used (z.lazy): a job without a workflow never builds the workflow schemas (see run.ts).
+export const workflowSpecSchema: z.ZodType<WorkflowSpec> = z.lazy(() =>
+  z
+    .strictObject({
+      tasks: z.array(taskSpecSchema).min(1, 'a workflow needs at least one task').max(TASKS_MAX),
+      maxParallel: z.number().int().min(1).max(PARALLEL_MAX).optional(),
+    })
+    .superRefine((w, ctx) => {
+      checkSiblings(w.tasks, ['tasks'], ctx);
+      const { count, depth } = treeSize(w.tasks);
+      if (count > TASKS_MAX) ctx.addIssue({ code: 'custom', path: ['tasks'], message: `a workflow has at most ${TASKS_MAX} tasks (this one has ${count})` });
+      if (depth > DEPTH_MAX) ctx.addIssue({ code: 'custom', path: ['tasks'], message: `tasks nest at most ${DEPTH_MAX} levels deep (this tree has ${depth})` });
+    }),
+);
 
 /** JSON nesting allowed before a tree is even looked at: DEPTH_MAX levels of tasks are about 2 × DEPTH_MAX. */
 const JSON_DEPTH_MAX = 4 * DEPTH_MAX + 8;
@@ -177,12 +180,14 @@ export function jsonDepth(value: unknown, limit = JSON_DEPTH_MAX): number {
  * recursion, so a tree nested thousands deep is refused with a message
  * instead of exhausting the stack of the recursive schema.
  */
-export const workflowInputSchema = z
-  .unknown()
-  .superRefine((v, ctx) => {
-    if (jsonDepth(v) > JSON_DEPTH_MAX) ctx.addIssue({ code: 'custom', path: ['tasks'], message: `tasks nest at most ${DEPTH_MAX} levels deep` });
-  })
-  .pipe(workflowSpecSchema);
+export const workflowInputSchema = z.lazy(() =>
+  z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (jsonDepth(v) > JSON_DEPTH_MAX) ctx.addIssue({ code: 'custom', path: ['tasks'], message: `tasks nest at most ${DEPTH_MAX} levels deep` });
+    })
+    .pipe(workflowSpecSchema),
+);
 
 /** A task's path: `#` for the top level, then the names from the top down, joined by dots. */
 export const taskPath = (parent: string, name: string): string => `${parent}.${name}`;
