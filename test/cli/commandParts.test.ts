@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { buildProgram, COMMAND_PARTS, commandWord } from '../../electron/cli/main';
+import { buildProgram, COMMAND_PARTS, commandWord, interpretsInput } from '../../electron/cli/main';
 
 const topLevel = (program: Command) => program.commands.map((c) => c.name());
 
@@ -57,5 +57,14 @@ describe('the parts of the CLI', () => {
     expect(commandWord(['--database=postgres://x/db', 'nodes'])).toBe('nodes');
     expect(commandWord(['--data-dir'])).toBeNull();
     expect(commandWord([])).toBeNull();
+  });
+
+  it('checks input with interpreted parsers in every command but serve, which keeps compiled ones', () => {
+    expect(interpretsInput(['run', 'x.sh'])).toBe(true);
+    expect(interpretsInput(['--data-dir', '/d', 'jobs', 'list'])).toBe(true);
+    expect(interpretsInput([])).toBe(true);
+    expect(interpretsInput(['serve', '--port', '0'])).toBe(false);
+    expect(interpretsInput(['--data-dir', 'serve', 'serve'])).toBe(false);
+    expect(interpretsInput(['--database', 'postgres://x/db', 'serve'])).toBe(false);
   });
 });

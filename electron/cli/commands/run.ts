@@ -5,7 +5,7 @@
  * there (trigger `cli`).
  */
 import type { Command } from 'commander';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { JobdeckClient } from '../../../shared/client/client';
@@ -22,6 +22,7 @@ import { parseParamValues } from '../jobOptions';
 import { followRun } from './follow';
 import { inferRuntime } from '../runtimeOf';
 import { storeTemplatePath } from '../storeTemplate';
+import { removeFolder } from '../removeFolder';
 import { isEmailAddress } from '../../../shared/model/notify';
 
 interface RunOptions {
@@ -173,7 +174,7 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
       { killGraceMs: 3000, startLaunchers: true, memoryStore: { template: storeTemplatePath() }, ...terminalHooks() },
     );
   } finally {
-    if (!keep) rmSync(dataDir, { recursive: true, force: true });
+    if (!keep) removeFolder(dataDir);
   }
 }
 

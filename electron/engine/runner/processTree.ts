@@ -105,7 +105,7 @@ export function findByKeys(wanted: ReadonlyMap<string, number>): Map<string, num
  */
 export class KeySearch {
   private pending = new Map<string, { minPid: number; resolve: (pids: number[]) => void }[]>();
-  private timer: NodeJS.Timeout | null = null;
+  private scheduled = false;
   private last = 0;
 
   /** A run ending when no search ran for windowMs is searched for at once; under load, once per window. */
@@ -117,14 +117,18 @@ export class KeySearch {
       const list = this.pending.get(key) ?? [];
       list.push({ minPid, resolve });
       this.pending.set(key, list);
-      if (this.timer) return;
-      const wait = Math.max(0, this.last + this.windowMs - Date.now());
-      this.timer = setTimeout(() => this.run(), wait);
+      if (this.scheduled) return;
+      this.scheduled = true;
+      const wait = this.last + this.windowMs - Date.now();
+      // At once: after this turn of the event loop (runs ending in it share the pass), not after a
+      // timer's 1 ms minimum, which a run ending alone (`jobdeck run`) would wait for.
+      if (wait > 0) setTimeout(() => this.run(), wait);
+      else setImmediate(() => this.run());
     });
   }
 
   private run(): void {
-    this.timer = null;
+    this.scheduled = false;
     this.last = Date.now();
     const batch = this.pending;
     this.pending = new Map();

@@ -1,0 +1,54 @@
+/**
+ * The search for processes a run left outside its group (by the run's key
+ * in their environment): a run ending alone is searched for at once (after
+ * the turn it ended in, not after a timer); runs ending within 100 ms of a
+ * pass share the next one. Real processes, real /proc; the clock is faked
+ * only to hold the window still.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { canSearchProcesses, KeySearch, RUN_KEY_VAR } from '../../electron/engine/runner/processTree';
+
+const children: ChildProcess[] = [];
+
+/** A process carrying a run key, alive until the test ends. */
+async function keyed(key: string): Promise<number> {
+  const child = spawn('sleep', ['30'], { env: { ...process.env, [RUN_KEY_VAR]: key }, stdio: 'ignore' });
+  children.push(child);
+  await new Promise((resolve, reject) => child.once('spawn', resolve).once('error', reject));
+  return child.pid!;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+});
+
+describe.skipIf(!canSearchProcesses)('the search for escaped processes', () => {
+  it('answers a run ending alone after the current turn, without waiting for a timer', async () => {
+    const pid = await keyed('key-alone');
+    // Timers are held still: only the turns of the event loop go on.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+    const search = new KeySearch(100);
+    let found: number[] | null = null;
+    void search.find('key-alone', 0).then((pids) => (found = pids));
+    for (let turn = 0; turn < 3 && !found; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(found).toEqual([pid]);
+  });
+
+  it('lets runs ending within the window of a pass share the next one, 100 ms after it', async () => {
+    const a = await keyed('key-a');
+    const b = await keyed('key-b');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+    const search = new KeySearch(100);
+    expect(await search.find('key-a', 0)).toEqual([a]);
+    const answers: Record<string, number[]> = {};
+    void search.find('key-a', 0).then((pids) => (answers.a = pids));
+    await vi.advanceTimersByTimeAsync(30);
+    void search.find('key-b', 0).then((pids) => (answers.b = pids));
+    await vi.advanceTimersByTimeAsync(60);
+    expect(answers).toEqual({});
+    await vi.advanceTimersByTimeAsync(10);
+    expect(answers).toEqual({ a: [a], b: [b] });
+  });
+});
