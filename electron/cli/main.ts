@@ -2,8 +2,9 @@
  * The `jobdeck` command line: run job scripts offline, manage jobs and runs
  * of a data folder, serve it over HTTP.
  */
+// First: it sets how input is checked before any schema is made.
+import { commandWord } from './commandLine';
 import { Command, CommanderError } from 'commander';
-import * as z from 'zod';
 import { JobdeckError } from '../../shared/errors';
 import { VERSION } from '../engine/version';
 import { describeError, type GlobalOptions } from './context';
@@ -46,19 +47,7 @@ export const COMMAND_PARTS: readonly { names: readonly string[]; register: Regis
   { names: ['login', 'logout', 'logins'], register: registerLogin },
 ];
 
-/** Global options that take a value (the word after them is not the command). */
-const GLOBAL_VALUES = new Set(['--data-dir', '--server', '--token', '--database']);
-
-/** The command a command line names (its first word that is not a global option or its value), or null. */
-export function commandWord(argv: readonly string[]): string | null {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') return null;
-    if (GLOBAL_VALUES.has(a)) i += 1;
-    else if (!a.startsWith('-')) return a;
-  }
-  return null;
-}
+export { commandWord, interpretsInput } from './commandLine';
 
 /** The CLI: every command, or only the part that holds the one `argv` names (help and mistakes get every command). */
 export function buildProgram(argv: readonly string[] = []): Command {
@@ -115,19 +104,9 @@ function quietOnClosedPipe(): void {
   }
 }
 
-/**
- * Whether a command line's process checks input with zod's interpreted
- * parsers: a command checks a handful of inputs once, and the parsers zod
- * generates (code compiled at each schema's first parse) cost it more than
- * they save: 4-5 ms of `jobdeck run`'s start, half of all its checking.
- * `serve` checks requests for hours and keeps them.
- */
-export const interpretsInput = (argv: readonly string[]): boolean => commandWord(argv) !== 'serve';
-
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   quietOnClosedPipe();
-  if (interpretsInput(argv)) z.config({ jitless: true });
   const program = buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -4,7 +4,10 @@
  * and a command built alone is the same command as in the whole CLI.
  */
 import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { buildProgram, COMMAND_PARTS, commandWord, interpretsInput } from '../../electron/cli/main';
 
 const topLevel = (program: Command) => program.commands.map((c) => c.name());
@@ -66,5 +69,10 @@ describe('the parts of the CLI', () => {
     expect(interpretsInput(['serve', '--port', '0'])).toBe(false);
     expect(interpretsInput(['--data-dir', 'serve', 'serve'])).toBe(false);
     expect(interpretsInput(['--database', 'postgres://x/db', 'serve'])).toBe(false);
+    // Set as the CLI loads, before any schema is made (zod fixes it in each schema as it is made):
+    // commandLine.ts is the first module main.ts loads. This process's command line is vitest's (not serve).
+    expect(z.config().jitless).toBe(true);
+    const imports = readFileSync(join(import.meta.dirname, '../../electron/cli/main.ts'), 'utf8').match(/^import .*$/gm) ?? [];
+    expect(imports[0]).toBe("import { commandWord } from './commandLine';");
   });
 });
