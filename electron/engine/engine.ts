@@ -181,9 +181,13 @@ export class Engine {
       if (config.startLaunchers && parts.port instanceof LauncherPool) parts.port.warmUp();
       if (config.clock instanceof FollowingClock) await this.followDatabaseClock(config.clock);
       await parts.relay?.start();
-      await parts.recover();
-      await parts.checkDependents();
-      await parts.external.start();
+      // A store in memory is this process's alone and starts empty: no one's runs to recover, and no
+      // other process writing to it to watch for.
+      if (!config.memoryStore) {
+        await parts.recover();
+        await parts.checkDependents();
+        await parts.external.start();
+      }
       parts.sender.start();
       if (config.startScheduler) await this.startScheduling();
       if (!parts.scheduler) await parts.keeper?.start(config.nodeAddress);
