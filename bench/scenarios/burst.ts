@@ -16,7 +16,7 @@ const JOBS = 200;
 /** A burst of tiny processes: more of them may be alive at once than the 2 x CPU default. */
 const CONCURRENCY = Number(process.env.BURST_CONCURRENCY ?? 32);
 const WARMUP_MS = 3000;
-const MEASURE_MS = quick ? 10_000 : 30_000;
+const MEASURE_MS = quick ? 6_000 : 30_000;
 const ctx = { actor: 'bench', role: 'superadmin' as const };
 
 /** Five bare bursts: when the 200th child had started, and the rate that makes. */

@@ -16,7 +16,7 @@ import { percentile, quick, report, round, sleep, tempDir } from '../lib';
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'jobdeck.cjs');
 const JOBS = quick ? 40 : 80;
-const SECONDS = quick ? 8 : 20;
+const SECONDS = quick ? 5 : 20;
 
 function cli(args: string[], dataDir: string): string {
   const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, JOBDECK_DATA_DIR: dataDir }, encoding: 'utf8' });

@@ -9,7 +9,7 @@ import { percentile, quick, report, round, sleep, tempDir } from '../lib';
 const JOBS = 1000;
 const INTERVAL_S = 10;
 const WARMUP_MS = 10_000;
-const MEASURE_MS = quick ? 10_000 : 30_000;
+const MEASURE_MS = quick ? 6_000 : 30_000;
 const ctx = { actor: 'bench', role: 'superadmin' as const };
 
 const tmp = tempDir();

@@ -14,8 +14,8 @@ import { findByKeys } from '../../electron/engine/runner/processTree';
 import { startServer } from '../../electron/server/server';
 import { quick, report, round, sleep, tempDir } from '../lib';
 
-const DURATION_MS = quick ? 45_000 : 180_000;
-const WARMUP_MS = quick ? 10_000 : 30_000;
+const DURATION_MS = quick ? 20_000 : 180_000;
+const WARMUP_MS = quick ? 5_000 : 30_000;
 const ctx = { actor: 'bench', role: 'superadmin' as const };
 const gc = (globalThis as { gc?: () => void }).gc;
 

@@ -14,7 +14,7 @@
 import { Engine } from '../../electron/engine/engine';
 import { percentile, quick, report, round, sleep, tempDir } from '../lib';
 
-const REPS = quick ? 15 : 40;
+const REPS = quick ? 6 : 40;
 const ctx = { actor: 'bench', role: 'superadmin' as const };
 const tmp = tempDir();
 
