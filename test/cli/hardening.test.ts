@@ -5,7 +5,7 @@
  * Standard error is checked too: empty where nothing went wrong.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,11 +73,15 @@ describe('jobdeck run, hardened', () => {
     expect(piped.stdout).toBe('1\n2\n3\n');
     // Only the log's own Jobdeck lines (they go to standard error): no EPIPE, no stack.
     expect(readFileSync(err, 'utf8').split('\n').filter((l) => l && !l.startsWith('[jobdeck] '))).toEqual([]);
+    // Its throwaway folder goes too, though the command ends early (a temporary folder of its own to look in).
+    const tmp = tempDir();
     const pipedRun = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" run "${join(FIXTURES, 'flood.sh')}" 2>"${err}" | head -n 2`], {
+      env: { ...process.env, TMPDIR: tmp },
       encoding: 'utf8',
     });
     expect(pipedRun.stdout.startsWith('1\n2\n')).toBe(true);
     expect(readFileSync(err, 'utf8')).not.toMatch(/EPIPE|Error|at .*\(/);
+    expect(readdirSync(tmp).filter((name) => name.startsWith('jobdeck-run-'))).toEqual([]);
   });
 });
 

@@ -141,6 +141,10 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
   const defs: ParamDef[] = Object.keys(values).map((name) => ({ name, type: 'string' }));
   const dataDir = mkdtempSync(join(tmpdir(), 'jobdeck-run-'));
   let keep = false;
+  // A command cut short (its output closed under `| head`, a second Ctrl+C) exits at once, past
+  // `finally`: its throwaway folder goes as the process exits.
+  const removeOnExit = () => removeFolder(dataDir);
+  process.once('exit', removeOnExit);
   try {
     return await withEngine(
       { dataDir },
@@ -174,6 +178,7 @@ async function runFile(path: string, args: string[], o: RunOptions): Promise<num
       { killGraceMs: 3000, startLaunchers: true, memoryStore: { template: storeTemplatePath() }, ...terminalHooks() },
     );
   } finally {
+    process.off('exit', removeOnExit);
     if (!keep) removeFolder(dataDir);
   }
 }
