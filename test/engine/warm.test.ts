@@ -109,7 +109,8 @@ describe.each([
   { runtime: 'python3', report: PYTHON_REPORT },
 ])('warm $runtime runs', ({ runtime, report }) => {
   it('behave as a cold start: same stdout, stderr, environment, folder, argv, exit code; stdin empty; the second run starts warm', async () => {
-    const s = setup();
+    // A close grace far longer than any run here: a warm run must end when its process does, not when the grace runs out.
+    const s = setup({ closeGraceMs: 30_000 });
     const job = await s.client.call('jobs.create', { name: `report ${runtime}`, script: report, runtime, schedule: manual, params: [{ name: 'code', type: 'string' }] });
     const cold = await run(s, job.id, { args: 'one two', params: { code: '3' } });
     expect(cold.warm).toBe(false);
@@ -127,6 +128,8 @@ describe.each([
     // Its own process group, as a cold start's: signals to the group reach only the run.
     expect((seen as unknown as { leader: boolean }).leader).toBe(true);
     expect(warm.log.stderr).toEqual(cold.log.stderr);
+    const took = Date.parse(warm.run.finishedAt!) - Date.parse(warm.run.startedAt!);
+    expect(took, 'a warm run ends as its process exits').toBeLessThan(10_000);
   });
 });
 

@@ -18,6 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { SpawnRequest } from './launcherProtocol';
 import { signalGroup } from './processTree';
@@ -69,6 +70,8 @@ interface Idle {
   env: Record<string, string>;
   ready: boolean;
   onExit: () => void;
+  /** Marks it ready at its bootstrap's first message on fd 3. */
+  onReady: () => void;
 }
 
 export interface WarmPoolOptions {
@@ -131,9 +134,10 @@ export class WarmPool {
     child.off('exit', entry!.onExit);
     child.ref();
     for (const s of [child.stdout, child.stderr]) (s as { ref?: () => void } | null)?.ref?.();
-    const channel = child.stdio[3] as NodeJS.WritableStream & { removeAllListeners(): void; on(e: string, f: () => void): void };
-    channel.removeAllListeners();
-    channel.on('error', () => {});
+    const channel = child.stdio[3] as Duplex;
+    // Only the pool's own listener goes: removing every listener would take child_process's
+    // 'close' bookkeeping with it, and the run would end only when the close grace ran out.
+    channel.off('data', entry!.onReady);
     channel.end(`${JSON.stringify({ env, cwd: req.cwd, argv: req.args })}\n`);
     return child;
   }
@@ -159,15 +163,23 @@ export class WarmPool {
     } catch {
       return; // its cold start will say why it cannot run
     }
-    const entry: Idle = { child, key, env, ready: false, onExit: () => this.drop(entry) };
+    const entry: Idle = {
+      child,
+      key,
+      env,
+      ready: false,
+      onExit: () => this.drop(entry),
+      onReady: () => {
+        entry.ready = true;
+      },
+    };
     this.idle.push(entry);
     // An idle process never keeps this process alive; a run that takes it refs it again.
     child.unref();
     for (const s of [child.stdout, child.stderr, child.stdio[3]]) (s as { unref?: () => void } | null)?.unref?.();
     const channel = child.stdio[3] as NodeJS.ReadableStream | null;
-    channel?.on('data', () => {
-      entry.ready = true;
-    });
+    channel?.on('data', entry.onReady);
+    // Kept after a run takes it: fd 3 may break as the job's process ends, which is not the run's error.
     channel?.on('error', () => {});
     // Errors after a run took it are the run's (ProcessHost listens); before, the process is just dropped.
     child.on('error', () => this.drop(entry));
