@@ -29,25 +29,47 @@ export function cronFor(expression: string, timezone: string): Cron {
   return cron;
 }
 
+/**
+ * Zones found valid. Asking Intl costs ~0.15 ms, and a cron schedule's zone
+ * is checked three times as a job is validated: importing 10,000 jobs spent
+ * more than 2 s here.
+ */
+const knownZones = new Set<string>();
+const ZONES_KEPT = 1024;
+
 /** True when the IANA zone name is known to this runtime. */
 export function isValidTimeZone(zone: string): boolean {
   if (!zone || zone.length > 64) return false;
+  if (knownZones.has(zone)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
   } catch {
     return false;
   }
+  // Bounded: the IANA database has some 600 names and aliases; spellings past the cap are just checked each time.
+  if (knownZones.size < ZONES_KEPT) knownZones.add(zone);
+  return true;
 }
+
+/**
+ * (zone, pattern) pairs found usable. Patterns have no year field, so one
+ * that fires once fires forever; finding its next fire is the costly part of
+ * validating a cron schedule (~0.15 ms), done again for every job of an import.
+ */
+const fineCrons = new Set<string>();
 
 /** Why a cron expression is unusable, or null when it is fine. */
 export function cronProblem(expression: string, timezone: string): string | null {
   if (!isValidTimeZone(timezone)) return `unknown time zone "${timezone}"`;
+  const key = `${timezone}\u0000${expression}`;
+  if (fineCrons.has(key)) return null;
   const inWords = cronFieldProblem(expression);
   if (inWords) return inWords;
   try {
     const next = cronFor(expression, timezone).nextRun(new Date());
     if (!next) return 'the expression never fires';
+    if (fineCrons.size >= CACHE_LIMIT) fineCrons.clear();
+    fineCrons.add(key);
     return null;
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);

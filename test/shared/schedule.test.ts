@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cronProblem, describeSchedule, nextFireAfter, nextFires } from '../../shared/schedule';
+import { cronProblem, describeSchedule, isValidTimeZone, nextFireAfter, nextFires } from '../../shared/schedule';
 
 describe('schedules', () => {
   it('keeps an interval cadence from its anchor', () => {
@@ -28,6 +28,26 @@ describe('schedules', () => {
     expect(cronProblem('bad cron', 'UTC')).toMatch(/has 5 fields .* or 6 .*; this one has 2/);
     expect(cronProblem('61 * * * *', 'UTC')).not.toBeNull();
     expect(cronProblem('* * * * *', 'Mars/Base')).toMatch(/time zone/);
+  });
+
+  it('answers the same when asked again (valid zones and patterns are remembered, bad ones never)', () => {
+    for (let round = 0; round < 3; round++) {
+      expect(isValidTimeZone('Europe/Oslo')).toBe(true);
+      expect(isValidTimeZone('Mars/Base')).toBe(false);
+      expect(isValidTimeZone('')).toBe(false);
+      expect(cronProblem('0 30 2 * * *', 'Europe/Oslo')).toBeNull();
+      // The same pattern, another zone: the zone is checked, not the remembered pair.
+      expect(cronProblem('0 30 2 * * *', 'Mars/Base')).toMatch(/time zone/);
+      expect(cronProblem('0 0 30 2 *', 'UTC')).toBe('the expression never fires');
+      expect(cronProblem('61 * * * *', 'UTC')).not.toBeNull();
+    }
+    // Every zone this runtime knows, more than once: still right for each, and for an unknown one after them.
+    const zones = Intl.supportedValuesOf('timeZone');
+    for (let round = 0; round < 2; round++) for (const zone of zones) expect(isValidTimeZone(zone)).toBe(true);
+    expect(isValidTimeZone('Europe/Atlantis')).toBe(false);
+    // More distinct patterns than are remembered: the set starts over, answers stay right.
+    for (let minute = 0; minute < 60; minute++) for (let hour = 0; hour < 10; hour++) expect(cronProblem(`${minute} ${hour} * * *`, 'UTC')).toBeNull();
+    expect(cronProblem('0 0 31 4 *', 'UTC')).toBe('the expression never fires');
   });
 
   it('manual schedules never fire', () => {
