@@ -16,6 +16,8 @@ import { percentile, quick, report, round, tempDir } from '../lib';
 const ROOT = join(import.meta.dirname, '..', '..');
 const JOBS = 10_000;
 const LINES = quick ? 200_000 : 1_000_000;
+/** How long each list is scrolled, frame by frame. */
+const SCROLL_MS = quick ? 1500 : 3000;
 const ctx = { actor: 'bench', role: 'superadmin' as const };
 
 if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html'))) {
@@ -90,7 +92,7 @@ await page.waitForFunction('window.__jobsAt > 0', null, { timeout: 30_000 });
 const jobsFirstMs = (await page.evaluate('window.__jobsAt')) as number;
 if (process.env.BENCH_DEBUG) console.error('JOBS', await page.evaluate(`JSON.stringify(performance.getEntriesByType('resource').map(e => [e.name.replace(location.origin, ''), Math.round(e.startTime), Math.round(e.duration), Math.round(e.responseStart - e.startTime)]))`));
 await page.waitForTimeout(500);
-const jobFrames = await scrollFrames('[data-testid="jobs-scroller"]', 400, 3000);
+const jobFrames = await scrollFrames('[data-testid="jobs-scroller"]', 400, SCROLL_MS);
 
 // A fresh page load for the log view (not a hash change from the list).
 await page.goto('about:blank');
@@ -100,7 +102,7 @@ const logFirstMs = (await page.evaluate('window.__logAt')) as number;
 if (process.env.BENCH_DEBUG) console.error(await page.evaluate(`JSON.stringify(performance.getEntriesByType('resource').map(e => [e.name.replace(location.origin, ''), Math.round(e.startTime), Math.round(e.duration), e.transferSize]))`));
 await page.waitForTimeout(500);
 // Long jumps through the log (each frame lands on lines not yet fetched).
-const logFrames = await scrollFrames('[data-testid="log-view"]', 40_000, 3000);
+const logFrames = await scrollFrames('[data-testid="log-view"]', 40_000, SCROLL_MS);
 const rowsInDom = await page.locator('.log-line').count();
 
 await browser.close();

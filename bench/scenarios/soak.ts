@@ -14,8 +14,8 @@ import { findByKeys } from '../../electron/engine/runner/processTree';
 import { startServer } from '../../electron/server/server';
 import { quick, report, round, sleep, tempDir } from '../lib';
 
-const DURATION_MS = quick ? 20_000 : 180_000;
-const WARMUP_MS = quick ? 5_000 : 30_000;
+const DURATION_MS = quick ? 10_000 : 180_000;
+const WARMUP_MS = quick ? 3_000 : 30_000;
 const ctx = { actor: 'bench', role: 'superadmin' as const };
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -92,8 +92,9 @@ async function wsClient(): Promise<void> {
       });
       ws.on('error', () => resolve());
     });
-    // Stay a while, then drop (sometimes without a goodbye).
-    await sleep(2000 + Math.random() * 3000);
+    // Stay a while (cut short when the soak ends), then drop (sometimes without a goodbye).
+    const stay = 2000 + Math.random() * 3000;
+    for (let waited = 0; waited < stay && !stop; waited += 100) await sleep(100);
     if (Math.random() < 0.5) ws.terminate();
     else ws.close();
   }

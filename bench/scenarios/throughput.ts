@@ -12,7 +12,7 @@ import { LauncherPool } from '../../electron/engine/runner/launcherPool';
 import { procsCpu, quick, report, round, sleep, tempDir } from '../lib';
 import { profileWindow } from '../profile';
 
-const N = quick ? 1000 : 6000;
+const N = quick ? 600 : 6000;
 const concurrency = Math.max(2, cpus().length * 2);
 const ctx = { actor: 'bench', role: 'superadmin' as const };
 

@@ -141,7 +141,10 @@ export async function startPostgres(): Promise<TestPostgres> {
           server.kill('SIGINT');
         }
       }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      // The deadline is cleared once the server is gone: a pending timer would keep the caller's process alive 10 s.
+      let deadline: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (deadline = setTimeout(r, 10_000)))]);
+      clearTimeout(deadline);
       if (server.exitCode === null) server.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
