@@ -76,7 +76,7 @@ const stdin = fs.readFileSync(0, 'utf8');
 if (process.argv[2] === 'probe') process.exit(0);
 const env = Object.fromEntries(Object.entries(process.env).sort());
 const leader = require('node:child_process').execFileSync('ps', ['-o', 'pgid=', '-p', String(process.pid)], { encoding: 'utf8' }).trim() === String(process.pid);
-console.log(JSON.stringify({ argv: process.argv.slice(1), cwd: process.cwd(), env, main: require.main === module, stdin, execArgv: process.execArgv, ppid: process.ppid, leader }));
+console.log(JSON.stringify({ argv: process.argv.slice(1), cwd: process.cwd(), env, main: require.main === module, modules: Object.keys(require.cache), stdin, execArgv: process.execArgv, ppid: process.ppid, leader }));
 console.error('to stderr');
 process.exitCode = Number(process.env.JOBDECK_PARAM_CODE || 0);
 `;

@@ -12,9 +12,11 @@
  * Built into plain JavaScript beside the launcher (scripts/build-node.mjs,
  * electron-vite); it imports only Node's own modules.
  */
+import { Console } from 'node:console';
 import Module from 'node:module';
 import { Socket } from 'node:net';
 import { resolve } from 'node:path';
+import { Writable } from 'node:stream';
 
 /** Largest message accepted (an environment of a few kilobytes, usually). */
 const MAX_MESSAGE = 16 * 1024 * 1024;
@@ -85,6 +87,29 @@ channel.on('end', () => {
 channel.on('error', () => {
   if (!started) process.exit(0);
 });
+/**
+ * Code a fresh process compiles as its script starts, compiled now, before
+ * this one says it is ready: making and compiling a CommonJS module, and
+ * console formatting, cost ~2 ms the first time (handover to first line of
+ * `console.log(1)`: ~5.5 -> ~3.5 ms measured inside the process). Nothing of
+ * it is left for the job: the module is made but never loaded (it is in no
+ * require.cache and no module's children), and that console writes nowhere.
+ */
+function compileAhead(): void {
+  try {
+    const name = '/jobdeck-warm-up.js';
+    const module = new Module(name) as Module & { _compile(content: string, filename: string): unknown };
+    module.filename = name;
+    module.paths = [];
+    module._compile('module.exports = 0;', name);
+    const nowhere = new Writable({ write: (_chunk, _encoding, done) => done() });
+    new Console({ stdout: nowhere, stderr: nowhere }).log('%s %d', 'warm', 1, { up: [1] });
+  } catch {
+    // Only a head start: the job runs the same without it.
+  }
+}
+
+compileAhead();
 // Made now, not at the script's first console.log (a cold start makes them lazily too): the same
 // streams on the same pipes, a millisecond or two off the run's start.
 void process.stdout;

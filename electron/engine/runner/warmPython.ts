@@ -11,6 +11,8 @@
  */
 export const PYTHON_BOOTSTRAP = `
 import os, sys, json
+# runpy.run_path imports pkgutil as it starts (~1.7 ms): imported before ready, the job sees the same modules.
+import runpy, pkgutil
 def _jobdeck_become():
     initial = dict(os.environ)
     start_cwd = os.getcwd()
@@ -47,7 +49,6 @@ def _jobdeck_become():
     return script
 _jobdeck_script = _jobdeck_become()
 del _jobdeck_become
-import runpy
 try:
     runpy.run_path(_jobdeck_script, run_name='__main__')
 except (SystemExit, KeyboardInterrupt):
