@@ -2,6 +2,7 @@
  * The runner with real child processes, through both process ports: the
  * launcher process (serve, desktop) and inline (CLI).
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../electron/engine/clock';
 import { outputDir } from '../../electron/engine/paths';
 import { openEngine, until } from '../helpers/engine';
-import { fixture, isAlive } from '../helpers/process';
+import { FIXTURES, fixture, isAlive } from '../helpers/process';
+import { tempDir } from '../helpers/temp';
 
 describe.each(['launcher', 'inline'] as const)('runner (%s)', (spawner) => {
   async function runScript(script: string, opts: { args?: string; runtime?: string; timeoutSeconds?: number; user?: string; params?: never } = {}) {
@@ -155,5 +157,46 @@ describe.each(['launcher', 'inline'] as const)('runner (%s)', (spawner) => {
     // A live subscriber saw every line once, in order.
     expect(received.length).toBe(run.lastSeq);
     expect(received.every((seq, i) => seq === i + 1)).toBe(true);
+  });
+});
+
+describe('timeouts', () => {
+  it("count from the process's start, not from the run's hand-over to a launcher", async () => {
+    // The engine's clock jumps right after the run is handed to the launcher (the line below is written just
+    // before) and before the launcher can answer: a timeout counted from the hand-over would expire then.
+    const clock = new ManualClock(Date.now());
+    let moved = false;
+    const { engine, client } = openEngine({
+      spawner: 'launcher',
+      scheduler: false,
+      clock,
+      onLines: (_run, stream, lines) => {
+        if (moved || stream !== 'system' || !lines.some((l) => l.startsWith('Starting attempt'))) return;
+        moved = true;
+        queueMicrotask(() => clock.advance(5000));
+      },
+    });
+    const job = await client.call('jobs.create', { name: 'job', script: 'echo done', schedule: { kind: 'manual' }, timeoutSeconds: 1 });
+    const run = await engine.waitForRun((await client.call('runs.trigger', { jobId: job.id })).id);
+    expect(moved).toBe(true);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', failure: null });
+  });
+});
+
+describe.skipIf(process.platform !== 'linux')('an engine that adopts orphans and never reaps them (a container PID 1)', () => {
+  it('ends a run once what it left behind has exited, without waiting for it to be reaped', () => {
+    // python3 makes itself a child subreaper (kept across exec) and becomes the engine's process.
+    const adopt = `import ctypes, os, sys
+assert ctypes.CDLL(None).prctl(36, 1, 0, 0, 0) == 0
+os.execv(sys.argv[1], sys.argv[1:])`;
+    const r = spawnSync('python3', ['-c', adopt, process.execPath, '--import', 'tsx', join(FIXTURES, '..', 'subreaper-run.mts'), tempDir()], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { status: string; ms: number; zombies: number; system: string[] };
+    // The orphaned background process is this process's, unreaped: the situation is the one described.
+    expect(out.zombies).toBeGreaterThan(0);
+    expect(out.status).toBe('SUCCEEDED');
+    expect(out.system).toContain('Stopped what the script left running: processes left in its process group');
+    // Held open until its group's deadline it would take more than 10 s (the fixture's grace).
+    expect(out.ms).toBeLessThan(5000);
   });
 });

@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { LineSplitter } from './lineSplitter';
 import type { HostMessage, HostOptions, Leftovers, SpawnRequest } from './launcherProtocol';
 import { countEntries, prepareRun } from './runFolders';
-import { canSearchProcesses, KeySearch, RUN_KEY_VAR, signalGroup, stopProcesses } from './processTree';
+import { canSearchProcesses, groupRunning, KeySearch, RUN_KEY_VAR, signalGroup, stopProcesses } from './processTree';
 import { defaultWarmNodePath, WarmPool } from './warmPool';
 
 const isWindows = process.platform === 'win32';
@@ -187,7 +187,7 @@ export class ProcessHost {
       proc.signal = signal;
       proc.exitAt = Date.now();
       let wait = this.closeGraceMs;
-      if (!isWindows && signalGroup(proc.pid, 0)) {
+      if (!isWindows && groupRunning(proc.pid)) {
         // Something the run started is still alive in its group: stop it, and
         // report the run ended only once the group is gone.
         proc.inGroup = true;
@@ -195,11 +195,13 @@ export class ProcessHost {
         signalGroup(proc.pid, 'SIGTERM');
         later(() => signalGroup(proc.pid, 'SIGKILL'), this.leftoverGraceMs);
         const deadline = Date.now() + this.leftoverGraceMs + 500;
+        // Looked at often at first (most leftovers die at the SIGTERM), then less (each look may read /proc).
+        let every = 10;
         const watch = () => {
-          if (!signalGroup(proc.pid, 0) || Date.now() > deadline) {
+          if (!groupRunning(proc.pid) || Date.now() > deadline) {
             proc.groupGone = true;
             if (proc.closed) this.finish(req.id, proc);
-          } else setTimeout(watch, 10);
+          } else setTimeout(watch, (every = Math.min(100, every * 2)));
         };
         setTimeout(watch, 5);
         wait += this.leftoverGraceMs;

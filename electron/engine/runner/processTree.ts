@@ -60,6 +60,43 @@ function lastPid(): number {
 }
 
 /**
+ * Does a process group still hold a running process? A member that has
+ * exited answers signals until it is reaped, and an orphan is reaped by
+ * whatever adopted it: at once by an init system, seconds later by some
+ * container supervisors, never by a Node process that is PID 1 or a child
+ * subreaper (Node reaps only its own children). Where /proc can be read,
+ * such zombies do not count. Members were made after the group's leader, so
+ * only newer pids are read unless the numbers wrapped around.
+ */
+export function groupRunning(pgid: number): boolean {
+  if (!signalGroup(pgid, 0)) return false;
+  if (!canSearchProcesses) return true;
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  const floor = lastPid() >= pgid ? pgid : 0;
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(name);
+    if (pid < floor) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    } catch {
+      continue; // gone
+    }
+    // After the command's name: state, ppid, pgrp.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
+    if (Number(pgrp) === pgid && state !== 'Z') return true;
+  }
+  return false;
+}
+
+/**
  * Live processes (other than this one) whose environment holds one of the
  * keys, by key. Pids are handed out in increasing order, so only pids at or
  * above the lowest `minPid` are read, unless the numbers wrapped around.

@@ -135,7 +135,6 @@ export class Runner {
       void this.finish(s, { status: 'FAILED', failure: 'SPAWN_FAILED', exitCode: null, signal: null, error: `could not start: ${(err as Error).message}` });
       return;
     }
-    if (s.timeoutSeconds) s.timer = deps.clock.setTimeout(() => this.timeout(s), s.timeoutSeconds * 1000);
     // The process host makes the run's folder (and the script version's file, the first time), then spawns it there.
     deps.port.spawn({
       id: s.id,
@@ -213,6 +212,9 @@ export class Runner {
     switch (msg.t) {
       case 'spawned':
         s.spawnedAt = msg.at;
+        // The timeout is the script's time: counted from its start, not from the request to a launcher
+        // (a launcher starting, or busy with a burst, would take its share of it).
+        if (s.timeoutSeconds && s.timer === null) s.timer = this.deps.clock.setTimeout(() => this.timeout(s), s.timeoutSeconds * 1000);
         if (msg.warm) this.system(s, `Started in a pre-started ${s.runtime} process (warm start, pid ${msg.pid})`);
         this.deps.machine.running(s.id, msg.pid, msg.at);
         // Cancelled or timed out before the process existed: stop it now.
