@@ -164,6 +164,28 @@ describe('workflow execution', () => {
     expect(lines).toContain('#.flaky system: Attempt 1 of 3 failed (exit code 1); next in 60 s');
   });
 
+  it("counts a task's timeout from its process's start, not from its hand-over to a launcher", async () => {
+    // The engine's clock jumps right after the task is handed over (its "Starting" line is written just
+    // before) and before the launcher can answer: a timeout counted from the hand-over would expire then.
+    const clock = new ManualClock(Date.now());
+    let moved = false;
+    const { engine, client } = openEngine({
+      scheduler: false,
+      spawner: 'launcher',
+      clock,
+      onLines: (_run, stream, lines) => {
+        if (moved || stream !== 'system' || !lines.some((l) => l.startsWith('Starting #.quick'))) return;
+        moved = true;
+        queueMicrotask(() => clock.advance(5000));
+      },
+    });
+    const job = await createWorkflow(client, 'timed', { tasks: [{ name: 'quick', script: 'echo done', timeoutSeconds: 1 }] });
+    const { run, tasks } = await runWorkflow(engine, client, job.id);
+    expect(moved).toBe(true);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(tasks.get('#.quick')).toMatchObject({ status: 'SUCCEEDED' });
+  });
+
   it('cancels every running task process tree', async () => {
     const { engine, client } = openEngine({ scheduler: false });
     const job = await createWorkflow(client, 'cancelled', {

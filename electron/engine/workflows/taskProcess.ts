@@ -83,7 +83,6 @@ export class TaskProcess {
 
   start(): void {
     const { req } = this;
-    if (req.timeoutSeconds) this.timer = this.deps.clock.setTimeout(() => this.timeout(), req.timeoutSeconds * 1000);
     this.deps.port.spawn({
       id: req.execId,
       command: req.command,
@@ -116,6 +115,8 @@ export class TaskProcess {
     switch (msg.t) {
       case 'spawned':
         this.startedAt = msg.at;
+        // Counted from the task's start, as a script job's timeout is (runner.ts).
+        if (this.req.timeoutSeconds && this.timer === null) this.timer = this.deps.clock.setTimeout(() => this.timeout(), this.req.timeoutSeconds * 1000);
         this.sink.started(msg.at);
         if (this.cancelledBy || this.timedOut) this.deps.port.terminate(this.req.execId, this.deps.killGraceMs);
         break;
