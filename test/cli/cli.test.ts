@@ -31,6 +31,17 @@ describe('jobdeck run', () => {
     expect(failed.stderr).toMatch(/Run 1 FAILED .*exit code 3/);
   });
 
+  it('says a timed-out run was stopped for its timeout, with the signal or exit code that ended it', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'slow.sh'), 'sleep 5\n');
+    writeFileSync(join(dir, 'trapped.sh'), 'trap "exit 5" TERM\nsleep 5 & wait\n');
+    const slow = await cli(['run', join(dir, 'slow.sh'), '--timeout', '1']);
+    expect(slow.code).toBe(1);
+    expect(slow.stderr).toMatch(/\nRun 1 FAILED in [\d.]+ s \(timeout after 1 s, SIGTERM\)\n$/);
+    const trapped = await cli(['run', join(dir, 'trapped.sh'), '--timeout', '1']);
+    expect(trapped.stderr).toMatch(/\nRun 1 FAILED in [\d.]+ s \(timeout after 1 s, exit code 5\)\n$/);
+  });
+
   it('says what is wrong with a missing interpreter or an unknown target', async () => {
     const missing = await cli(['run', script('ok.sh'), '--runtime', 'nonexistent-shell {script}']);
     expect(missing.code).toBe(1);

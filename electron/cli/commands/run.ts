@@ -97,10 +97,13 @@ export async function waitInForeground(client: JobdeckClient, runId: number): Pr
 }
 
 export function summary(run: Run, files: { name: string; size: number; path: string }[], tasks: TaskRun[] = []): void {
-  const exit = run.exitCode !== null ? `exit code ${run.exitCode}` : run.signal ? run.signal : (run.error ?? '');
+  const ended = run.exitCode !== null ? `exit code ${run.exitCode}` : (run.signal ?? '');
+  // A timeout's or a cancel's signal is the engine's doing: the reason comes first ("timeout after 1 s, SIGTERM").
+  const stopped = run.failure === 'TIMEOUT' || run.failure === 'CANCELLED';
+  const exit = stopped ? [run.error, ended].filter(Boolean).join(', ') : ended || (run.error ?? '');
   process.stderr.write(
     `${paint(process.stderr, '1', `Run ${run.id} ${status(run.status, process.stderr)}`)} in ${duration(runDuration(run)) || '0 ms'}${exit ? ` (${exit})` : ''}${
-      run.error && run.exitCode !== null && run.error !== exit ? `: ${run.error}` : ''
+      run.error && run.exitCode !== null && !exit.includes(run.error) ? `: ${run.error}` : ''
     }\n`,
   );
   for (const t of tasks) {
