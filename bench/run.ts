@@ -3,7 +3,7 @@
  * engine, a table of the figures (as ratios where a scenario has a limit
  * measured in the same run), and bench/results/latest.json.
  *   npm run bench                 the full suite (about 15 minutes on 2 cores)
- *   npm run bench -- --quick      a shorter version (about 2.5 minutes)
+ *   npm run bench -- --quick      a shorter version (2.5-3 minutes)
  *   npm run bench -- --only logs,history
  * With --only, the scenarios run now replace their own entries in
  * latest.json and the others' figures are kept (each entry says when it ran

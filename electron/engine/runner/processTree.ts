@@ -64,9 +64,10 @@ function lastPid(): number {
  * exited answers signals until it is reaped, and an orphan is reaped by
  * whatever adopted it: at once by an init system, seconds later by some
  * container supervisors, never by a Node process that is PID 1 or a child
- * subreaper (Node reaps only its own children). Where /proc can be read,
- * such zombies do not count. Members were made after the group's leader, so
- * only newer pids are read unless the numbers wrapped around.
+ * subreaper (Node reaps only its own children). Where /proc can be read, a
+ * group whose members are all such zombies is not running. Only what /proc
+ * shows counts against the signal: a group whose members it does not show
+ * at all (another PID namespace's /proc) is taken as running.
  */
 export function groupRunning(pgid: number): boolean {
   if (!signalGroup(pgid, 0)) return false;
@@ -77,23 +78,26 @@ export function groupRunning(pgid: number): boolean {
   } catch {
     return true;
   }
-  const floor = lastPid() >= pgid ? pgid : 0;
-  for (const name of names) {
-    const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const pid = Number(name);
-    if (pid < floor) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    } catch {
-      continue; // gone
+  const pids = names.filter((name) => name.charCodeAt(0) >= 48 && name.charCodeAt(0) <= 57).map(Number);
+  let zombies = 0;
+  // Newer pids first: members were made after the leader, unless the numbers wrapped around since.
+  for (const older of [false, true]) {
+    for (const pid of pids) {
+      if (pid < pgid !== older) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      } catch {
+        continue; // gone
+      }
+      // After the command's name: state, ppid, pgrp.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
+      if (Number(pgrp) !== pgid) continue;
+      if (state !== 'Z') return true;
+      zombies++;
     }
-    // After the command's name: state, ppid, pgrp.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
-    if (Number(pgrp) === pgid && state !== 'Z') return true;
   }
-  return false;
+  return zombies === 0;
 }
 
 /**
