@@ -8,11 +8,14 @@
  * and after the engine closes.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobdeckClient } from '../../shared/client/client';
 import type { Engine } from '../../electron/engine/engine';
 import { openEngine, until } from '../helpers/engine';
 import { isAlive } from '../helpers/process';
+import { tempDir } from '../helpers/temp';
 import { startEnvMatches } from '../../electron/engine/runner/warmPool';
 
 const manual = { kind: 'manual' } as const;
@@ -267,5 +270,27 @@ describe('warm environment check', () => {
     expect(startEnvMatches(started, { PATH: '/bin', HOME: '/h', PYTHONPATH: '/x' })).toBe(false);
     expect(startEnvMatches(started, { PATH: '/bin' })).toBe(false);
     expect(startEnvMatches(started, { PATH: '/usr/bin', HOME: '/h' })).toBe(false);
+  });
+});
+
+describe('warm python3 interpreters', () => {
+  it("import nothing from the folder they start in (the temporary folder, anyone's to write)", async () => {
+    const planted = tempDir();
+    for (const name of ['json', 'runpy', 'pkgutil']) writeFileSync(join(planted, `${name}.py`), `open(${JSON.stringify(join(planted, `imported-${name}`))}, 'w').close()\n`);
+    const saved = process.env.TMPDIR;
+    // The launcher, forked from here, starts its warm interpreters in its temporary folder.
+    process.env.TMPDIR = planted;
+    try {
+      const s = setup();
+      const job = await s.client.call('jobs.create', { name: 'py', script: 'import os\nprint(os.getppid())\n', runtime: 'python3', schedule: manual });
+      const cold = await run(s, job.id);
+      expect(cold.warm).toBe(false);
+      const warm = await warmRun(s, job.id, Number(cold.log.stdout[0]), '');
+      expect(warm.run.status).toBe('SUCCEEDED');
+      expect(readdirSync(planted).filter((f) => f.startsWith('imported-'))).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 });

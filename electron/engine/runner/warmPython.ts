@@ -10,7 +10,11 @@
  * or the launcher is gone) exits 0.
  */
 export const PYTHON_BOOTSTRAP = `
-import os, sys, json
+import sys
+# python3 -c puts the folder it starts in (the temporary folder, anyone's to write) first on the path:
+# nothing is imported from there. The script's own folder is put first when a run takes the process.
+del sys.path[0]
+import os, json
 # runpy.run_path imports pkgutil as it starts (~1.7 ms): imported before ready, the job sees the same modules.
 import runpy, pkgutil
 def _jobdeck_become():
@@ -45,7 +49,7 @@ def _jobdeck_become():
         os._exit(127)
     script = os.path.abspath(msg['argv'][0])
     sys.argv[:] = [script] + msg['argv'][1:]
-    sys.path[0] = os.path.dirname(os.path.realpath(script))
+    sys.path.insert(0, os.path.dirname(os.path.realpath(script)))
     return script
 _jobdeck_script = _jobdeck_become()
 del _jobdeck_become
