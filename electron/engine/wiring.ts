@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Handlers } from '../../shared/contract';
 import { toJobSummary } from './store/rows';
 import { EventBus } from './eventBus';
+import { coalesced } from './coalesce';
 import { createHandlers } from './handlers';
 import { Janitor } from './janitor';
 import { FolderSweep } from './folderSweep';
@@ -111,14 +112,14 @@ export function wire(ctx: WiringContext): Parts {
   });
 
   // Jobs waiting for others are queued by the engine that schedules the folder (not while paused).
-  const checkDependents = async (): Promise<void> => {
+  const checkDependents = coalesced(async (): Promise<void> => {
     try {
       if (!ctx.schedules || ctx.isClosing() || (await store.settings.get(PAUSED_SETTING, false))) return;
       await machine.queueDependents();
     } catch (err) {
       if (!ctx.isClosing()) onError(err);
     }
-  };
+  });
 
   let statusTimer: NodeJS.Timeout | null = null;
   const statusChanged = (): void => {

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_DEFAULTS } from '../../shared/model/job';
 import { PgStore } from '../../electron/engine/store/postgres/pgStore';
+import { usersTable } from '../../electron/engine/store/tables/usersTable';
 import { postgresMissing, startPostgres, type TestPostgres } from '../helpers/postgres';
 
 const missing = postgresMissing();
@@ -75,6 +76,30 @@ describe.skipIf(missing)(`the PostgreSQL store's driver${missing ? ` (skipped: $
     await server.query(db, 'ALTER TABLE jobdeck.jobs ADD COLUMN added_later TEXT');
     const again = await store.jobs.get(id);
     expect(again).toMatchObject({ id, name: 'j', added_later: null });
+  });
+
+  it('writes a batch of many log lines as few statements (long lines split them by size), every line kept once', async () => {
+    const { store, db } = await open();
+    const job = await jobOf(store);
+    const run = await store.runs.queue({ jobId: job, trigger: 'api', by: 'ada' }, 'n', 1);
+    const long = 'x'.repeat(60_000);
+    const lines = Array.from({ length: 2500 }, (_, i) => ({ runId: run.id, seq: i + 1, ts: i, stream: 1 + (i % 2), text: i % 100 === 7 ? long : `line ${i}\u0000`, task: i % 3 ? null : 'a/b' }));
+    // A line sent twice (a retried batch) is kept once.
+    await store.runs.commitBatch([...lines, lines[0]!], []);
+    const [count] = await server.query<{ n: string; bytes: string }>(db, 'SELECT COUNT(*) AS n, SUM(octet_length(text)) AS bytes FROM jobdeck.log_lines WHERE run_id = $1', [run.id]);
+    expect(Number(count!.n)).toBe(2500);
+    const page = await store.logs.page(run.id, 0, 10);
+    expect(page.map((l) => [l.seq, l.stream, l.text.slice(0, 8), l.task])).toEqual(
+      lines.slice(0, 10).map((l) => [l.seq, l.stream, l.text.replace('\u0000', '\uFFFD').slice(0, 8), l.task]),
+    );
+    expect((await store.logs.page(run.id, 7, 1))[0]!.text).toBe(long);
+  });
+
+  it('refuses a read that writes (it would run outside a transaction)', async () => {
+    const { store } = await open();
+    const id = await jobOf(store);
+    await expect(store.steps.perform(() => usersTable.markUsed('nope', 1), { transaction: false })).rejects.toThrow(/a read tried to write \(UPDATE tokens/);
+    expect((await store.jobs.get(id))!.name).toBe('j');
   });
 
   it('says the database cannot be reached when it goes away, and works again when it is back', async () => {

@@ -167,6 +167,17 @@ describe('auth matrix', () => {
     expect((await t.fetch('/api/scheduler/resume', { method: 'POST', headers: json, body: '{}' })).status).toBe(200);
   });
 
+  it("records a token's use when a request signs in with it (users list: last used)", async () => {
+    const t = await startTestServer();
+    const lastUsed = async () => (await t.client('superadmin').call('users.list', {})).find((u) => u.name === 'viewer-user')!.tokens[0]!.lastUsedAt;
+    expect(await lastUsed()).toBeNull();
+    const before = Date.now();
+    expect((await t.fetch('/api/whoami', { role: 'viewer' })).status).toBe(200);
+    const used = await lastUsed();
+    expect(used).not.toBeNull();
+    expect(Date.parse(used!)).toBeGreaterThanOrEqual(before - 1000);
+  });
+
   it('issues tokens that expire, and shows when', async () => {
     const t = await startTestServer();
     const created = await t.client().call('tokens.create', { name: 'viewer-user', expiresInSeconds: 60 });

@@ -225,6 +225,25 @@ export function runsContract(backend: string, withStore: WithStore): void {
   );
 
   it(
+    `runs (${backend}): a fire recorded again after its run ended is refused by the database's index, and the fires after it in the call are still recorded`,
+    withStore(async ({ store }) => {
+      const job = jobOf(store);
+      const tick = await job('tick', { schedule: { kind: 'interval', seconds: 60 }, overlap: 'queue' });
+      const later = await job('later', { schedule: { kind: 'interval', seconds: 60 } });
+      const fire = { jobId: tick, dueAt: 60_000, trigger: 'schedule' as const };
+      const [run] = (await store.runs.recordFires([fire], [[tick, 120_000]], 'node-a', 60_010)).created;
+      await store.runs.claim([run!.id], 'node-a', 60_020);
+      await store.runs.commitBatch([], [{ kind: 'end', record: end(run!.id, tick, { finishedAt: 60_030 }) }]);
+      // No run of the job is waiting or running, so only the unique index on (job, due time) refuses the fire.
+      const again = await store.runs.recordFires([fire, { jobId: later, dueAt: 60_000, trigger: 'schedule' }], [[tick, 180_000], [later, 120_000]], 'node-b', 60_040);
+      expect(again.refused).toBe(1);
+      expect(again.created.map((r) => r.job_id)).toEqual([later]);
+      expect(await store.jobs.nextFiresFrom(0)).toEqual([[later, 120_000], [tick, 180_000]]);
+      expect((await store.runs.list({ jobId: tick, limit: 10, offset: 0 })).total).toBe(1);
+    }),
+  );
+
+  it(
     `runs (${backend}): claims made at the same moment start a run once and one run per job, whichever caller asks`,
     withStore(async ({ store }) => {
       const job = await jobOf(store)('busy', { overlap: 'queue' });

@@ -18,6 +18,7 @@ import type { OutboxRow } from '../store/notifyStore';
 import type { EngineStore as Store } from '../store/engineStore';
 import { sendEmail, sendWebhook, webhookBody, type Answer, type Attachment } from './channels';
 import { DEFAULT_TEMPLATES, render, type MessageEvent, type Templates } from './render';
+import { coalesced } from '../coalesce';
 
 export const SMTP_SETTING = 'notify.smtp';
 export const PUBLIC_URL_SETTING = 'notify.publicUrl';
@@ -71,18 +72,23 @@ export class NotificationSender {
     this.timer.unref();
   }
 
-  /** Looks at the outbox now, if anything is due (after a run end: cheap when it queued nothing). */
+  /**
+   * Looks at the outbox now, if anything is due (after a run end: cheap when it queued nothing).
+   * Wakes during a look share the next one: a burst of run ends looks twice, not once each.
+   */
   wake(): void {
     if (this.closed || !this.deps.store.isOpen) return;
-    this.deps.store.notify.hasDue(this.deps.clock.now()).then(
-      (due) => {
-        if (due && !this.closed) void this.tick(false);
-      },
-      (err: unknown) => {
-        if (!this.closed) this.deps.onError(err);
-      },
-    );
+    void this.look();
   }
+
+  private readonly look = coalesced(async () => {
+    if (this.closed || !this.deps.store.isOpen) return;
+    try {
+      if ((await this.deps.store.notify.hasDue(this.deps.clock.now())) && !this.closed) void this.tick(false);
+    } catch (err) {
+      if (!this.closed) this.deps.onError(err);
+    }
+  });
 
   /** One pass: follow-ups due (periodic passes), then the due messages; passes never overlap. */
   tick(followUps = true): Promise<void> {

@@ -69,7 +69,10 @@ export class UsersService {
 
   /** The caller a clear-text token stands for, if it is valid. */
   async authenticate(token: string): Promise<AuthenticatedCaller | null> {
-    return toCaller(await this.store.users.authenticate(token, Date.now()), 'token');
+    const now = Date.now();
+    const found = await this.store.users.authenticate(token, now);
+    if (found?.useToRecord) await this.store.users.markTokenUsed(found.tokenId, now);
+    return toCaller(found, 'token');
   }
 
   /** The caller a console session id stands for, if the session and its token are valid. */

@@ -76,6 +76,11 @@ function* overlapProblem(job: JobRow): Work<JobdeckError | null> {
 
 /** Checks and inserts a QUEUED run. Call inside a write transaction. */
 export function* insertRun(req: QueueRequest, owner: string, now: number): Work<RunRow> {
+  return (yield* insertRunOfJob(req, owner, now)).row;
+}
+
+/** insertRun, also answering the job's row as it read it (locked until the transaction ends): callers need not read it again. */
+export function* insertRunOfJob(req: QueueRequest, owner: string, now: number): Work<{ row: RunRow; job: JobRow }> {
   const job = yield* jobsTable.getForUpdate(req.jobId);
   if (!job) throw notFound('job', req.jobId, 'jobId');
   if (job.archived) throw new JobdeckError('JOB_ARCHIVED', `job "${job.name}" is archived; unarchive it to run it`, 'jobId');
@@ -111,7 +116,7 @@ export function* insertRun(req: QueueRequest, owner: string, now: number): Work<
     });
   }
   // The row as the store now holds it (reading it back would cost a query per trigger).
-  return {
+  const row: RunRow = {
     id,
     job_id: job.id,
     job_name: job.name,
@@ -145,4 +150,5 @@ export function* insertRun(req: QueueRequest, owner: string, now: number): Work<
     round: 0,
     tasks: null,
   };
+  return { row, job };
 }

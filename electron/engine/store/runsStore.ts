@@ -20,7 +20,7 @@ import { PENDING_STATE, type TaskState } from './taskRows';
 import type { NewAudit } from './tables/auditTable';
 import type { PendingLine } from './tables/logsTable';
 import type { ResultFileRow, RunEnd, RunListFilter } from './tables/runsTable';
-import { insertRun, type QueueRequest } from './runRules';
+import { insertRun, insertRunOfJob, type QueueRequest } from './runRules';
 import type { JobRow, RunRow } from './rows';
 
 export type { EndRecord, FoundFile, QueueRequest, ResultFileRow, RunEnd, RunListFilter };
@@ -132,9 +132,8 @@ const writes = {
     let refused = 0;
     for (const f of fires) {
       try {
-        const row = yield* insertRun({ jobId: f.jobId, trigger: f.trigger, by: 'scheduler', dueAt: f.dueAt }, owner, now);
-        const job = yield* jobsTable.get(f.jobId);
-        const why = job && (yield* gateProblem(job, f.dueAt ?? now));
+        const { row, job } = yield* insertRunOfJob({ jobId: f.jobId, trigger: f.trigger, by: 'scheduler', dueAt: f.dueAt }, owner, now);
+        const why = yield* gateProblem(job, f.dueAt ?? now);
         if (why) skipped.push(yield* recordSkippedFire(row, why, now));
         else created.push(row);
       } catch (err) {
@@ -161,8 +160,11 @@ const writes = {
     // The runs' ends lock their jobs' rows: all of them first, in one order (see lockInOrder).
     yield* jobsTable.lockInOrder(ops.flatMap((op) => (op.kind === 'end' ? [op.record.jobId] : [])));
     yield* logsTable.insertMany(lines);
+    // A run that ends in this batch needs no FINISHING of its own: its end sets the phase and last line too, in the same commit.
+    const ending = new Set(ops.flatMap((op) => (op.kind === 'end' ? [op.record.runId] : [])));
     const retries: RunRow[] = [];
     for (const op of ops) {
+      if (op.kind === 'finishing' && ending.has(op.runId)) continue;
       switch (op.kind) {
         case 'running':
           yield* runsTable.running(op.runId, op.at, op.pid);

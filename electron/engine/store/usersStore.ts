@@ -12,7 +12,7 @@ const reads = {
   get: usersTable.get,
   list: usersTable.list,
   tokenOwner: usersTable.tokenOwner,
-  /** The user a clear-text token belongs to, if it is valid (records its use at most once a minute). */
+  /** The user a clear-text token belongs to, if it is valid (and whether its use is to be recorded: markTokenUsed). */
   authenticate: usersTable.authenticate,
   authenticateSession: usersTable.authenticateSession,
 };
@@ -22,6 +22,8 @@ const writes = {
   startSession: usersTable.createSession,
   /** Ends a console session (sign-out); false when it was not there. */
   endSession: usersTable.endSession,
+  /** Records a token's use, at most once a minute (see authenticate). */
+  markTokenUsed: usersTable.markUsed,
 
   /** Adds a user with a first token (returned once, in clear). */
   *add(name: string, role: Role, by: string, now: number, expiresAt: number | null = null): Work<{ user: User; token: string }> {

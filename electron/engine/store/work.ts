@@ -97,7 +97,14 @@ export type Step =
    */
   | { op: 'all'; sql: Sql; args: readonly unknown[]; raw?: boolean; within?: Budget; guarded?: boolean }
   /** A write; answers the number of rows it changed. */
-  | { op: 'run'; sql: Sql; args: readonly unknown[]; guarded?: boolean };
+  | { op: 'run'; sql: Sql; args: readonly unknown[]; guarded?: boolean }
+  /**
+   * One write for many rows; answers the number of rows changed. `sql.sqlite`
+   * takes one row's values (run once per row); `sql.pg` takes one array per
+   * column (`unnest(?::bigint[], …)`), so a batch costs PostgreSQL one
+   * statement instead of one round trip per row.
+   */
+  | { op: 'runRows'; sql: Sql; rows: readonly (readonly unknown[])[]; guarded?: undefined };
 
 export interface Budget {
   maxBytes: number;
@@ -140,6 +147,12 @@ export function* allRaw<R extends unknown[]>(statement: Sql, ...args: unknown[])
 /** A write; returns how many rows it changed. */
 export function* run(statement: Sql, ...args: unknown[]): Work<number> {
   return (yield { op: 'run', sql: statement, args }) as number;
+}
+
+/** One write of many rows (see Step's runRows); returns how many rows it changed. */
+export function* runRows(statement: Sql, rows: readonly (readonly unknown[])[]): Work<number> {
+  if (rows.length === 0) return 0;
+  return (yield { op: 'runRows', sql: statement, rows }) as number;
 }
 
 /** A write whose constraint errors the intent catches (see Step). */
@@ -187,6 +200,11 @@ export class SqliteSteps {
   answer(step: Step): unknown {
     const stmt = this.statement(step.sql.sqlite, step.op === 'all' && step.raw === true);
     switch (step.op) {
+      case 'runRows': {
+        let changes = 0;
+        for (const row of step.rows) changes += stmt.run(...row).changes;
+        return changes;
+      }
       case 'get':
         return stmt.get(...step.args);
       case 'all':
@@ -231,8 +249,8 @@ type WorkFunctions = Record<string, (...args: never[]) => Work<unknown>>;
 
 /**
  * A part of the store as its callers see it: reads and intents. Each write
- * is one transaction; a read is one too on PostgreSQL, and on SQLite runs
- * without one (its statements see the last commit, as before).
+ * is one transaction; a read runs without one on both backends (each of its
+ * statements sees the last commit) and writes nothing.
  */
 export interface StorePart<R extends WorkFunctions, W extends WorkFunctions> {
   reads: R;

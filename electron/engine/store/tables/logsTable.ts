@@ -1,7 +1,7 @@
 /** Statements on log lines, written in batches, for both backends. */
 import type { LogRow } from '../rows';
 import { likeEscape } from '../statements';
-import { all, allWithin, get, run, sql, type Work } from '../work';
+import { all, allWithin, get, run, runRows, sql, type Work } from '../work';
 
 export interface PendingLine {
   runId: number;
@@ -16,7 +16,10 @@ export interface PendingLine {
 /** What a line costs on the wire besides its text (sequence number, time, stream, JSON punctuation). */
 export const LINE_OVERHEAD_BYTES = 64;
 
-const INSERT = sql('INSERT INTO log_lines (run_id, seq, ts, stream, text, task) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
+const INSERT = sql(
+  'INSERT INTO log_lines (run_id, seq, ts, stream, text, task) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  'INSERT INTO log_lines (run_id, seq, ts, stream, text, task) SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::integer[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING',
+);
 const PAGE = sql('SELECT seq, ts, stream, text, task FROM log_lines WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?');
 const TASK_PAGE = sql('SELECT seq, ts, stream, text, task FROM log_lines WHERE run_id = ? AND task = ? AND seq > ? ORDER BY seq LIMIT ?');
 const DELETE_CHUNK = sql('DELETE FROM log_lines WHERE run_id = ? AND seq IN (SELECT seq FROM log_lines WHERE run_id = ? ORDER BY seq LIMIT ?)');
@@ -36,7 +39,10 @@ const ANY = sql('SELECT 1 AS one FROM log_lines WHERE run_id = ? LIMIT 1');
 export const logsTable = {
   /** Inserts lines (inside the caller's transaction); a line already stored is left as it is. */
   *insertMany(lines: readonly PendingLine[]): Work<void> {
-    for (const l of lines) yield* run(INSERT, l.runId, l.seq, l.ts, l.stream, l.text, l.task);
+    yield* runRows(
+      INSERT,
+      lines.map((l) => [l.runId, l.seq, l.ts, l.stream, l.text, l.task]),
+    );
   },
 
   /**

@@ -123,13 +123,22 @@ export const usersTable = {
     return (yield* get<{ user_name: string }>(TOKEN_OWNER, id))?.user_name;
   },
 
-  /** The user a clear-text token belongs to, if it is valid: not revoked, not expired, its user still there. */
-  *authenticate(token: string, at: number): Work<Credential | undefined> {
+  /**
+   * The user a clear-text token belongs to, if it is valid: not revoked, not
+   * expired, its user still there. `useToRecord`: the token's last use is
+   * over a minute old, so the caller records this one (markUsed): a read
+   * writes nothing, and most requests write nothing either.
+   */
+  *authenticate(token: string, at: number): Work<(Credential & { useToRecord: boolean }) | undefined> {
     const row = yield* get<{ id: string; name: string; role: Role; last_used_at: number | null; expires_at: number | null }>(AUTHENTICATE, hashToken(token), at);
     if (!row) return undefined;
-    // Record use at most once a minute per token, to keep reads read-only.
-    if (row.last_used_at === null || at - row.last_used_at > 60_000) yield* run(USED, at, row.id);
-    return { name: row.name, role: row.role, tokenId: row.id, expiresAt: row.expires_at };
+    const useToRecord = row.last_used_at === null || at - row.last_used_at > 60_000;
+    return { name: row.name, role: row.role, tokenId: row.id, expiresAt: row.expires_at, useToRecord };
+  },
+
+  /** Records a token's use (see authenticate). */
+  *markUsed(tokenId: string, at: number): Work<void> {
+    yield* run(USED, at, tokenId);
   },
 
   /** Starts a session for a token; returns the session id in clear (it goes in the cookie). */
