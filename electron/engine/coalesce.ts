@@ -17,8 +17,10 @@ export function coalesced(check: () => Promise<void>): () => Promise<void> {
     return current;
   };
   return () => {
+    // A queued run starts after this call (also between a run's end and the queued one's start).
+    if (queued) return queued;
     if (!running) return start();
-    queued ??= running
+    queued = running
       .catch(() => {})
       .then(() => {
         queued = null;

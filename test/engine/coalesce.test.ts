@@ -38,6 +38,28 @@ describe('coalesced checks', () => {
     expect(resolved).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('never runs two checks at once, whichever microtask an ask comes in after a run ends', async () => {
+    let active = 0;
+    let most = 0;
+    let runs = 0;
+    const check = coalesced(async () => {
+      runs++;
+      most = Math.max(most, ++active);
+      await Promise.resolve();
+      await Promise.resolve();
+      active--;
+    });
+    const all: Promise<void>[] = [];
+    // An ask at every microtask for a while: some land in the gap between one run's end and the next one's start.
+    for (let i = 0; i < 60; i++) {
+      all.push(check());
+      await Promise.resolve();
+    }
+    await Promise.all(all);
+    expect(most).toBe(1);
+    expect(runs).toBeLessThan(60);
+  });
+
   it('goes on after a failed run: the error reaches the asks it answers, and the next ask runs again', async () => {
     let fail = true;
     let runs = 0;

@@ -8,7 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_DEFAULTS } from '../../shared/model/job';
 import { PgStore } from '../../electron/engine/store/postgres/pgStore';
+import { jobsTable } from '../../electron/engine/store/tables/jobsTable';
 import { usersTable } from '../../electron/engine/store/tables/usersTable';
+import { get, sql, type Work } from '../../electron/engine/store/work';
 import { postgresMissing, startPostgres, type TestPostgres } from '../helpers/postgres';
 
 const missing = postgresMissing();
@@ -83,23 +85,58 @@ describe.skipIf(missing)(`the PostgreSQL store's driver${missing ? ` (skipped: $
     const job = await jobOf(store);
     const run = await store.runs.queue({ jobId: job, trigger: 'api', by: 'ada' }, 'n', 1);
     const long = 'x'.repeat(60_000);
-    const lines = Array.from({ length: 2500 }, (_, i) => ({ runId: run.id, seq: i + 1, ts: i, stream: 1 + (i % 2), text: i % 100 === 7 ? long : `line ${i}\u0000`, task: i % 3 ? null : 'a/b' }));
+    const lines = Array.from({ length: 2500 }, (_, i) => ({ runId: run.id, seq: i + 1, ts: i, stream: 1 + (i % 2), text: i < 30 ? long : `line ${i}\u0000`, task: i % 3 ? null : 'a/b' }));
+    // Counts the statements that write log lines.
+    let inserts = 0;
+    const counted = new WeakSet<object>();
+    store.steps.pool.on('acquire', (client) => {
+      if (counted.has(client)) return;
+      counted.add(client);
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: unknown }).query = (config: unknown, ...rest: unknown[]) => {
+        if (/INSERT INTO log_lines/.test(typeof config === 'string' ? config : ((config as { text?: string }).text ?? ''))) inserts++;
+        return query(config, ...rest);
+      };
+    });
     // A line sent twice (a retried batch) is kept once.
     await store.runs.commitBatch([...lines, lines[0]!], []);
+    // 23 long lines fill the first statement's 4 MB, then 1,000 lines a statement.
+    expect(inserts).toBe(4);
     const [count] = await server.query<{ n: string; bytes: string }>(db, 'SELECT COUNT(*) AS n, SUM(octet_length(text)) AS bytes FROM jobdeck.log_lines WHERE run_id = $1', [run.id]);
     expect(Number(count!.n)).toBe(2500);
     const page = await store.logs.page(run.id, 0, 10);
     expect(page.map((l) => [l.seq, l.stream, l.text.slice(0, 8), l.task])).toEqual(
       lines.slice(0, 10).map((l) => [l.seq, l.stream, l.text.replace('\u0000', '\uFFFD').slice(0, 8), l.task]),
     );
-    expect((await store.logs.page(run.id, 7, 1))[0]!.text).toBe(long);
+    expect((await store.logs.page(run.id, 28, 1))[0]!.text).toBe(long);
+    expect((await store.logs.page(run.id, 30, 1))[0]!.text).toBe('line 30\uFFFD');
   });
 
-  it('refuses a read that writes (it would run outside a transaction)', async () => {
+  it('refuses a read that writes or locks rows (it would run outside a transaction), and runs the reads it has', async () => {
     const { store } = await open();
     const id = await jobOf(store);
-    await expect(store.steps.perform(() => usersTable.markUsed('nope', 1), { transaction: false })).rejects.toThrow(/a read tried to write \(UPDATE tokens/);
-    expect((await store.jobs.get(id))!.name).toBe('j');
+    const asRead = <T,>(work: () => Work<T>) => store.steps.perform(work, { transaction: false });
+    await expect(asRead(() => usersTable.markUsed('nope', 1))).rejects.toThrow(/a read tried to write or lock \(UPDATE tokens/);
+    await expect(asRead(() => jobsTable.getForUpdate(id))).rejects.toThrow(/a read tried to write or lock \(SELECT \* FROM jobs WHERE id = \$1 FOR UPDATE/);
+    await expect(asRead(() => get(sql("SELECT 1 AS one FROM jobs FOR SHARE")))).rejects.toThrow(/write or lock/);
+    expect((await asRead(() => jobsTable.get(id)))!.name).toBe('j');
+    expect(await asRead(() => get(sql("SELECT 'UPDATE' AS word")))).toEqual({ word: 'UPDATE' });
+  });
+
+  it('reads and writes at READ COMMITTED whatever the database defaults to', async () => {
+    const url = await server.createDatabase();
+    const db = url.split('/').pop()!;
+    await server.query('postgres', `ALTER DATABASE "${db}" SET default_transaction_isolation = 'serializable'`);
+    const store = await PgStore.open(url, { max: 1 });
+    opened.push(store);
+    const asRead = <T,>(work: () => Work<T>) => store.steps.perform(work, { transaction: false });
+    expect(await asRead(() => get(sql('SELECT current_setting(?) AS level'), 'transaction_isolation'))).toEqual({ level: 'read committed' });
+    expect(await store.steps.perform(() => get(sql('SELECT current_setting(?) AS level'), 'transaction_isolation'))).toEqual({ level: 'read committed' });
+    // A read whose statements must agree (the dashboard's counts) shares one snapshot, and still may not write.
+    const snapshot = <T,>(work: () => Work<T>) => store.steps.perform(work, { transaction: 'snapshot' });
+    expect(await snapshot(() => get(sql('SELECT current_setting(?) AS level'), 'transaction_isolation'))).toEqual({ level: 'repeatable read' });
+    await expect(snapshot(() => usersTable.markUsed('nope', 1))).rejects.toThrow(/a read tried to write/);
+    expect(await store.dashboard.dashboard(Date.now())).toMatchObject({ jobs: { total: 0, disabled: 0 } });
   });
 
   it('says the database cannot be reached when it goes away, and works again when it is back', async () => {

@@ -61,7 +61,8 @@ export async function smtpSettings(store: Store, env: NodeJS.ProcessEnv): Promis
 
 export class NotificationSender {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  /** Whether the next pass makes follow-ups (a periodic tick asked for them). */
+  private followUpsWanted = false;
   private closed = false;
 
   constructor(private readonly deps: SenderDeps) {}
@@ -90,16 +91,25 @@ export class NotificationSender {
     }
   });
 
-  /** One pass: follow-ups due (periodic passes), then the due messages; passes never overlap. */
+  /**
+   * One pass: follow-ups due (periodic passes), then the due messages. Passes never overlap; a
+   * tick asked for during one gets a pass after it (a message queued while a pass was finishing
+   * does not wait for the next poll).
+   */
   tick(followUps = true): Promise<void> {
-    if (this.running) return this.running;
-    this.running = this.pass(followUps)
-      .catch((err) => this.deps.onError(err))
-      .finally(() => {
-        this.running = null;
-      });
-    return this.running;
+    this.followUpsWanted ||= followUps;
+    return this.passes();
   }
+
+  private readonly passes = coalesced(async () => {
+    const followUps = this.followUpsWanted;
+    this.followUpsWanted = false;
+    try {
+      await this.pass(followUps);
+    } catch (err) {
+      this.deps.onError(err);
+    }
+  });
 
   private async pass(followUps: boolean): Promise<void> {
     const { store, clock } = this.deps;

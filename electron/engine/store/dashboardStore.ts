@@ -1,8 +1,8 @@
 /**
  * The dashboard's read: a handful of indexed aggregate queries, every list
  * capped, run in one read transaction so its counts agree with each other
- * (on SQLite a deferred transaction, store.ts; on PostgreSQL the intent's
- * own). Written once for both backends (work.ts).
+ * (on SQLite a deferred transaction, store.ts; on PostgreSQL a read-only
+ * REPEATABLE READ one, pgStore.ts). Written once for both backends (work.ts).
  */
 import { iso } from '../../../shared/dates';
 import { DASHBOARD_HOURS, DASHBOARD_LIMITS as CAP, type Dashboard } from '../../../shared/model/dashboard';

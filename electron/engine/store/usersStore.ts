@@ -22,7 +22,7 @@ const writes = {
   startSession: usersTable.createSession,
   /** Ends a console session (sign-out); false when it was not there. */
   endSession: usersTable.endSession,
-  /** Records a token's use, at most once a minute (see authenticate). */
+  /** Records a token's use (the caller does so when authenticate says: at most once a minute). */
   markTokenUsed: usersTable.markUsed,
 
   /** Adds a user with a first token (returned once, in clear). */

@@ -11,8 +11,8 @@
  * A driver answers the steps. The SQLite driver (here) answers each one at
  * once with better-sqlite3, so an intent runs synchronously inside one
  * transaction, as the store always did; the PostgreSQL driver
- * (postgres/pgStore.ts) awaits each one on a connection inside BEGIN and
- * COMMIT. The logic between the steps (rules, checks, row shapes) exists
+ * (postgres/pgSteps.ts) awaits each one on a connection, an intent's inside
+ * BEGIN and COMMIT. The logic between the steps (rules, checks, row shapes) exists
  * once. An error a step raises is thrown into the generator at that step, so
  * intents catch a unique violation where it happened, on either backend.
  */
@@ -250,7 +250,8 @@ type WorkFunctions = Record<string, (...args: never[]) => Work<unknown>>;
 /**
  * A part of the store as its callers see it: reads and intents. Each write
  * is one transaction; a read runs without one on both backends (each of its
- * statements sees the last commit) and writes nothing.
+ * statements sees the last commit; the dashboard, whose counts must agree,
+ * reads one snapshot) and writes nothing.
  */
 export interface StorePart<R extends WorkFunctions, W extends WorkFunctions> {
   reads: R;

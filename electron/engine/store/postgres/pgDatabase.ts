@@ -143,7 +143,9 @@ export function createPool(url: string, options: { max?: number; connectTimeoutM
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: options.applicationName ?? 'jobdeck',
     // No statement of the store's runs for a minute, and no transaction waits idle for one: a stuck one ends, with an error.
-    options: `-c search_path=${PG_SCHEMA} -c statement_timeout=60000 -c idle_in_transaction_session_timeout=60000`,
+    // READ COMMITTED whatever the database's default: reads run without a transaction (pgSteps.ts), and intents are
+    // written for it (their row locks, not snapshots, order them; their retries assume its errors).
+    options: `-c search_path=${PG_SCHEMA} -c statement_timeout=60000 -c idle_in_transaction_session_timeout=60000 -c default_transaction_isolation=read\\ committed`,
     // A connection whose peer vanished (a half-open TCP connection) is noticed.
     keepAlive: true,
     types: typeParsers(pgLib),

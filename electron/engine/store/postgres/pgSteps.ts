@@ -127,9 +127,10 @@ export class PgSteps {
       try {
         result = await client.query(query);
       } catch (err) {
-        // A statement error (it has an SQLSTATE) the intent may catch; a broken connection is no such error.
+        // A constraint error (SQLSTATE class 23), the kind an intent catches; anything else (a timeout,
+        // a deadlock, a broken connection) takes the usual way, so it is neither paid twice nor left uncounted.
         const code = (err as { code?: unknown }).code;
-        if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !BROKEN_CONNECTION.has(code)) throw new GuardedStepFailed(err);
+        if (typeof code === 'string' && /^23[0-9A-Z]{3}$/.test(code)) throw new GuardedStepFailed(err);
         throw err;
       }
     } else if (step.guarded) {
@@ -176,9 +177,11 @@ export class PgSteps {
    * COMMIT: at READ COMMITTED, the level the store uses, each statement sees
    * the latest commits whether or not a transaction holds it, so a read lost
    * nothing by going without, and saves two round trips (a third of a
-   * one-statement read's cost).
+   * one-statement read's cost). A read whose statements must agree with
+   * each other (`'snapshot'`: the dashboard's counts) runs in a read-only
+   * REPEATABLE READ transaction, one snapshot for all of them.
    */
-  async perform<T>(make: () => Work<T>, { transaction = true }: { transaction?: boolean } = {}): Promise<T> {
+  async perform<T>(make: () => Work<T>, { transaction = true }: { transaction?: boolean | 'snapshot' } = {}): Promise<T> {
     let savepoints = false;
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient;
@@ -193,8 +196,8 @@ export class PgSteps {
       client.on('error', onError);
       try {
         if (!transaction) return await this.drive(client, readOnly(make()), false);
-        await client.query('BEGIN');
-        const value = await this.drive(client, make(), savepoints);
+        await client.query(transaction === 'snapshot' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
+        const value = await this.drive(client, transaction === 'snapshot' ? readOnly(make()) : make(), savepoints);
         await client.query('COMMIT');
         return value;
       } catch (err) {
@@ -225,12 +228,19 @@ export class PgSteps {
   }
 }
 
-/** Work that may only read: a write or a guarded step, which needs a transaction around it, is refused. */
+/** Statements a read may run: a SELECT that takes no row locks. */
+const READ_ONLY = /^\s*SELECT\b(?![\s\S]*\bFOR\s+(UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b)/i;
+const readOnlyTexts = new Set<string>();
+
+/** Work that may only read: a write, a lock or a guarded step, which need a transaction around them, is refused. */
 function* readOnly<T>(work: Work<T>): Work<T> {
   let next = work.next();
   while (!next.done) {
     const step = next.value;
-    if ((step.op !== 'get' && step.op !== 'all') || step.guarded) throw new Error(`a read tried to write (${step.sql.pg.slice(0, 60)}): make it an intent`);
+    const text = step.sql.pg;
+    const reads = step.op !== 'runRows' && step.op !== 'run' && !step.guarded && (readOnlyTexts.has(text) || READ_ONLY.test(text));
+    if (!reads) throw new Error(`a read tried to write or lock (${text.slice(0, 60)}): make it an intent`);
+    if (!step.sql.dynamic && readOnlyTexts.size < 1000) readOnlyTexts.add(text);
     let answer: unknown;
     try {
       answer = yield step;

@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL store: the parts of the store written for both backends
- * (../work.ts), each call one transaction on PostgreSQL. It grows part by
+ * (../work.ts), each intent one transaction on PostgreSQL, each read none
+ * (the dashboard one snapshot: see pgSteps.ts). It grows part by
  * part as the store's intents are written that way; the SQLite store
  * (../store.ts) performs the same work synchronously.
  */
@@ -54,7 +55,8 @@ export class PgStore implements EngineStore {
     this.notify = pgPart(steps, notifyPart);
     this.nodes = pgPart(steps, nodesPart);
     this.jobDeletion = pgPart(steps, jobDeletionPart);
-    this.dashboard = pgPart(steps, dashboardPart);
+    // The dashboard's counts agree with each other: its statements share one snapshot.
+    this.dashboard = { dashboard: (now: number) => steps.perform(() => dashboardPart.reads.dashboard(now), { transaction: 'snapshot' }) };
   }
 
   /** Connects, brings the schema up to date (under the schema's advisory lock) and opens a pool. */
