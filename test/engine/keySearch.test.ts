@@ -7,13 +7,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { canSearchProcesses, KeySearch, RUN_KEY_VAR } from '../../electron/engine/runner/processTree';
+import { canSearchProcesses, findByKeys, KeySearch, RUN_KEY_VAR } from '../../electron/engine/runner/processTree';
 
 const children: ChildProcess[] = [];
 
 /** A process carrying a run key, alive until the test ends. */
-async function keyed(key: string): Promise<number> {
-  const child = spawn('sleep', ['30'], { env: { ...process.env, [RUN_KEY_VAR]: key }, stdio: 'ignore' });
+async function keyed(key: string, extraEnv: Record<string, string> = {}): Promise<number> {
+  const child = spawn('sleep', ['30'], { env: { ...process.env, ...extraEnv, [RUN_KEY_VAR]: key }, stdio: 'ignore' });
   children.push(child);
   await new Promise((resolve, reject) => child.once('spawn', resolve).once('error', reject));
   return child.pid!;
@@ -34,6 +34,15 @@ describe.skipIf(!canSearchProcesses)('the search for escaped processes', () => {
     void search.find('key-alone', 0).then((pids) => (found = pids));
     for (let turn = 0; turn < 3 && !found; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(found).toEqual([pid]);
+  });
+
+  it('finds a process whose environment is larger than one read (its key after 100 KB of other variables)', async () => {
+    // Variables come in the order given, so the key is far past the first 64 KB read.
+    const big = await keyed('key-big', { AAA_BULK: 'x'.repeat(100_000) });
+    const small = await keyed('key-small');
+    const found = findByKeys(new Map([['key-big', 0], ['key-small', 0]]));
+    expect(found.get('key-big')).toEqual([big]);
+    expect(found.get('key-small')).toEqual([small]);
   });
 
   it('lets runs ending within the window of a pass share the next one, 100 ms after it', async () => {

@@ -244,6 +244,39 @@ export function runsContract(backend: string, withStore: WithStore): void {
   );
 
   it(
+    `runs (${backend}): a backup node is told only the fires no node handled: not one recorded, nor one its job's owner refused`,
+    withStore(async ({ store }) => {
+      const job = jobOf(store);
+      const busy = await job('busy', { schedule: { kind: 'interval', seconds: 60 }, overlap: 'queue' });
+      const idle = await job('idle', { schedule: { kind: 'interval', seconds: 60 } });
+      const lagging = await job('lagging', { schedule: { kind: 'interval', seconds: 60 } });
+      // The owner records busy's and idle's first fires and moves their next fires on.
+      await store.runs.recordFires(
+        [{ jobId: busy, dueAt: 60_000, trigger: 'schedule' }, { jobId: idle, dueAt: 60_000, trigger: 'schedule' }],
+        [[busy, 120_000], [idle, 120_000], [lagging, 60_000]],
+        'owner',
+        60_010,
+      );
+      // busy's next fire is refused (its first run still waits): no run, but its next fire moves on.
+      const refused = await store.runs.recordFires([{ jobId: busy, dueAt: 120_000, trigger: 'schedule' }], [[busy, 180_000]], 'owner', 120_010);
+      expect(refused.refused).toBe(1);
+      const asked = [
+        { jobId: busy, dueAt: 60_000, trigger: 'schedule' as const },
+        { jobId: busy, dueAt: 120_000, trigger: 'schedule' as const },
+        { jobId: idle, dueAt: 60_000, trigger: 'schedule' as const },
+        { jobId: idle, dueAt: 120_000, trigger: 'schedule' as const },
+        { jobId: lagging, dueAt: 60_000, trigger: 'schedule' as const },
+        { jobId: 999_999, dueAt: 60_000, trigger: 'schedule' as const },
+      ];
+      // idle's second fire and lagging's first: their owner has not got to them (it died, or lags).
+      expect(await store.runs.unhandledFires(asked)).toEqual([asked[3], asked[4]]);
+      // Many at once (more than one statement's worth).
+      const many = Array.from({ length: 600 }, (_, i) => ({ jobId: lagging, dueAt: 60_000 + i * 60_000, trigger: 'schedule' as const }));
+      expect(await store.runs.unhandledFires(many)).toEqual(many);
+    }),
+  );
+
+  it(
     `runs (${backend}): claims made at the same moment start a run once and one run per job, whichever caller asks`,
     withStore(async ({ store }) => {
       const job = await jobOf(store)('busy', { overlap: 'queue' });

@@ -95,7 +95,6 @@ const REOPEN = sql(`UPDATE runs SET status = 'QUEUED', phase = NULL, round = rou
   exit_code = NULL, signal = NULL, error = NULL, failure = NULL, cancel_by = NULL, owner = ?, not_before = NULL,
   progress_pct = NULL, progress_msg = NULL, pid = NULL WHERE id = ? AND status IN ${FINISHED}`);
 const SET_TASKS = sql('UPDATE runs SET tasks = ? WHERE id = ?');
-const FIRE_RECORDED = sql('SELECT 1 AS one FROM runs WHERE job_id = ? AND due_at = ?');
 const HAND_OVER = sql("UPDATE runs SET owner = ? WHERE id = ? AND owner = ? AND status = 'QUEUED'");
 const LATEST_QUEUED = sql('SELECT MAX(queued_at) AS at FROM runs WHERE job_id = ?');
 const UNFINISHED_ALL = sql(`${RUN_SELECT} WHERE r.status IN ${UNFINISHED} ORDER BY r.id`);
@@ -242,8 +241,20 @@ export const runsTable = {
   },
 
   /** Has a run been recorded for this scheduled fire (by any node)? */
-  *fireRecorded(jobId: number, dueAt: number): Work<boolean> {
-    return (yield* get(FIRE_RECORDED, jobId, dueAt)) !== undefined;
+  /**
+   * Of these fires (job, due time), those with no run recorded whose job's
+   * stored next fire is not past them (see runsStore's unhandledFires). One
+   * statement for them all: a backup node asks about every fire of the jobs
+   * it does not own, each second.
+   */
+  *unhandledFires(fires: readonly (readonly [jobId: number, dueAt: number])[]): Work<{ job_id: number; due_at: number }[]> {
+    if (fires.length === 0) return [];
+    const rows = (cast: string) => fires.map(() => `(?${cast}, ?${cast})`).join(', ');
+    const text = (cast: string) =>
+      `SELECT f.column1 AS job_id, f.column2 AS due_at FROM (VALUES ${rows(cast)}) AS f JOIN jobs j ON j.id = f.column1
+       WHERE j.next_fire_at IS NOT NULL AND j.next_fire_at <= f.column2
+       AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.job_id = f.column1 AND r.due_at = f.column2)`;
+    return yield* all(dynamicSql(text(''), text('::bigint')), ...fires.flat());
   },
 
   /** Gives a QUEUED run of `from` to `to` (true if it was still queued there). */
