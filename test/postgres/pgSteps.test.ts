@@ -139,28 +139,6 @@ describe.skipIf(missing)(`the PostgreSQL store's driver${missing ? ` (skipped: $
     expect(await store.dashboard.dashboard(Date.now())).toMatchObject({ jobs: { total: 0, disabled: 0 } });
   });
 
-  it("claims runs of several jobs taking the jobs' rows first, in one order, whatever order they are given in (two nodes never wait on each other in a circle)", async () => {
-    const { store } = await open();
-    const one = await jobOf(store, 'one');
-    const two = await jobOf(store, 'two');
-    const runOne = await store.runs.queue({ jobId: one, trigger: 'api', by: 'ada' }, 'n', 1);
-    const runTwo = await store.runs.queue({ jobId: two, trigger: 'api', by: 'ada' }, 'n', 1);
-    // Another transaction holds job two's row.
-    const blocker = await store.steps.pool.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('SELECT id FROM jobs WHERE id = $1 FOR UPDATE', [two]);
-    const claiming = store.runs.claim([runTwo.id, runOne.id], 'n', 2);
-    await new Promise((r) => setTimeout(r, 300));
-    // The claim took job one's row before waiting for job two's: a transaction wanting one after two would be a circle.
-    await expect(blocker.query('SELECT id FROM jobs WHERE id = $1 FOR UPDATE NOWAIT', [one])).rejects.toThrow(/could not obtain lock/);
-    await blocker.query('ROLLBACK');
-    blocker.release();
-    expect((await claiming).map((r) => [r.runId, r.outcome])).toEqual([
-      [runTwo.id, 'started'],
-      [runOne.id, 'started'],
-    ]);
-  });
-
   it('says the database cannot be reached when it goes away, and works again when it is back', async () => {
     const url = await server.createDatabase();
     const gone = url.replace(/:\d+\//, ':1/');

@@ -165,9 +165,6 @@ const writes = {
    * index), its lock free. Records the script version it will run.
    */
   *claim(runIds: readonly number[], owner: string, now: number): Work<ClaimResult[]> {
-    // Each claim writes its job's row: runs of several jobs take those rows first, in one order (see
-    // lockInOrder), or two nodes claiming in different orders could wait on each other in a circle.
-    if (runIds.length > 1) yield* jobsTable.lockInOrder(yield* runsTable.jobsOf(runIds));
     const results: ClaimResult[] = [];
     for (const runId of runIds) results.push(yield* claimOne(runId, owner, now));
     return results;

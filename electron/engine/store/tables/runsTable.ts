@@ -115,10 +115,6 @@ const EXISTING_AMONG = sql(
   'SELECT r.id FROM json_each(?) AS j CROSS JOIN runs AS r ON r.id = j.value',
   'SELECT r.id FROM jsonb_array_elements_text(?::jsonb) AS j(value) JOIN runs AS r ON r.id = j.value::bigint',
 );
-const JOBS_OF = sql(
-  'SELECT DISTINCT r.job_id FROM json_each(?) AS j CROSS JOIN runs AS r ON r.id = j.value',
-  'SELECT DISTINCT r.job_id FROM jsonb_array_elements_text(?::jsonb) AS j(value) JOIN runs AS r ON r.id = j.value::bigint',
-);
 // Only a finished run: one re-run meanwhile is kept.
 const DELETE = sql(`DELETE FROM runs WHERE id = ? AND status IN ${FINISHED}`);
 
@@ -283,11 +279,6 @@ export const runsTable = {
   /** Which of these runs are finished: one query for a batch, instead of a row read each. */
   *finishedAmong(ids: readonly number[]): Work<Set<number>> {
     return new Set((yield* all<{ id: number }>(FINISHED_AMONG, JSON.stringify(ids))).map((r) => r.id));
-  },
-
-  /** The jobs of the given runs (those still in the store). */
-  *jobsOf(ids: readonly number[]): Work<number[]> {
-    return (yield* all<{ job_id: number }>(JOBS_OF, JSON.stringify(ids))).map((r) => Number(r.job_id));
   },
 
   /** The ids of those given that are runs in the store. */
