@@ -244,9 +244,9 @@ export function wire(ctx: WiringContext): Parts {
         shared: shares
           ? {
               owns: (jobId) => shares.owns(jobId),
-              // Another node's job: fired here only if still unhandled a heartbeat after it was due (its owner died or lags).
+              // Another node's job: fired here only if still unrecorded a heartbeat after it was due (its owner died or lags).
               fireBackups: async (fires) => {
-                const missing = await store.runs.unhandledFires(fires);
+                const missing = await store.runs.unrecordedFires(fires);
                 if (missing.length > 0) skipped += (await machine.recordFires(missing, [])).refused;
               },
               backupDelayMs: Math.max(1000, Math.floor(config.nodeLeaseMs / 3)),

@@ -66,26 +66,19 @@ export interface BatchResult {
 }
 
 /** Fires asked about in one statement (two values each). */
-const UNHANDLED_CHUNK = 250;
+const UNRECORDED_CHUNK = 250;
 
 const reads = {
   get: runsTable.get,
   existingAmong: runsTable.existingAmong,
-  /**
-   * The fires no node has handled (of those given): no run recorded for
-   * them, and their job's stored next fire not moved past them. A job's
-   * owner moves it in the transaction that records its fires or refuses
-   * them by the job's policy (a refused fire leaves no run), so a backup
-   * node neither records a refused fire late (when the run that caused the
-   * refusal has moved on) nor spends a transaction on each refusal again.
-   */
-  *unhandledFires(fires: readonly FireRecord[]): Work<FireRecord[]> {
+  /** The fires no node has recorded a run for (of those given), asked in one statement per chunk. */
+  *unrecordedFires(fires: readonly FireRecord[]): Work<FireRecord[]> {
     const out: FireRecord[] = [];
-    for (let i = 0; i < fires.length; i += UNHANDLED_CHUNK) {
-      const chunk = fires.slice(i, i + UNHANDLED_CHUNK);
-      const rows = yield* runsTable.unhandledFires(chunk.map((f) => [f.jobId, f.dueAt] as const));
-      const unhandled = new Set(rows.map((r) => `${r.job_id}:${r.due_at}`));
-      for (const f of chunk) if (unhandled.has(`${f.jobId}:${f.dueAt}`)) out.push(f);
+    for (let i = 0; i < fires.length; i += UNRECORDED_CHUNK) {
+      const chunk = fires.slice(i, i + UNRECORDED_CHUNK);
+      const rows = yield* runsTable.unrecordedFires(chunk.map((f) => [f.jobId, f.dueAt] as const));
+      const unrecorded = new Set(rows.map((r) => `${r.job_id}:${r.due_at}`));
+      for (const f of chunk) if (unrecorded.has(`${f.jobId}:${f.dueAt}`)) out.push(f);
     }
     return out;
   },

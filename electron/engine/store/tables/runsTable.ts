@@ -240,20 +240,17 @@ export const runsTable = {
     return owner === undefined ? all<RunRow>(UNFINISHED_ALL) : all<RunRow>(UNFINISHED_OF, owner);
   },
 
-  /** Has a run been recorded for this scheduled fire (by any node)? */
   /**
-   * Of these fires (job, due time), those with no run recorded whose job's
-   * stored next fire is not past them (see runsStore's unhandledFires). One
+   * Of these fires (job, due time), those with no run recorded. One
    * statement for them all: a backup node asks about every fire of the jobs
    * it does not own, each second.
    */
-  *unhandledFires(fires: readonly (readonly [jobId: number, dueAt: number])[]): Work<{ job_id: number; due_at: number }[]> {
+  *unrecordedFires(fires: readonly (readonly [jobId: number, dueAt: number])[]): Work<{ job_id: number; due_at: number }[]> {
     if (fires.length === 0) return [];
     const rows = (cast: string) => fires.map(() => `(?${cast}, ?${cast})`).join(', ');
     const text = (cast: string) =>
-      `SELECT f.column1 AS job_id, f.column2 AS due_at FROM (VALUES ${rows(cast)}) AS f JOIN jobs j ON j.id = f.column1
-       WHERE j.next_fire_at IS NOT NULL AND j.next_fire_at <= f.column2
-       AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.job_id = f.column1 AND r.due_at = f.column2)`;
+      `SELECT f.column1 AS job_id, f.column2 AS due_at FROM (VALUES ${rows(cast)}) AS f
+       WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.job_id = f.column1 AND r.due_at = f.column2 AND r.trigger IN ('schedule', 'catch-up'))`;
     return yield* all(dynamicSql(text(''), text('::bigint')), ...fires.flat());
   },
 
