@@ -244,21 +244,30 @@ export function runsContract(backend: string, withStore: WithStore): void {
   );
 
   it(
-    `runs (${backend}): a backup node is told the fires no node recorded, in one statement per 250 fires`,
+    `runs (${backend}): a backup node is told the fires no node recorded that their jobs' policies take now, in one statement per 250 fires`,
     withStore(async ({ store }) => {
       const job = jobOf(store);
-      const done = await job('done', { schedule: { kind: 'interval', seconds: 60 }, overlap: 'queue' });
-      const waiting = await job('waiting', { schedule: { kind: 'interval', seconds: 60 } });
-      await store.runs.recordFires([{ jobId: done, dueAt: 60_000, trigger: 'schedule' }], [[done, 120_000], [waiting, 60_000]], 'owner', 60_010);
-      // A manual run with a due time is not a fire's run.
-      await store.runs.queue({ jobId: waiting, trigger: 'manual', by: 'ada', dueAt: 60_000 }, 'owner', 60_020);
-      const asked = [
-        { jobId: done, dueAt: 60_000, trigger: 'schedule' as const },
-        { jobId: done, dueAt: 120_000, trigger: 'schedule' as const },
-        { jobId: waiting, dueAt: 60_000, trigger: 'schedule' as const },
-      ];
-      expect(await store.runs.unrecordedFires(asked)).toEqual([asked[1], asked[2]]);
-      const many = Array.from({ length: 600 }, (_, i) => ({ jobId: waiting, dueAt: 120_000 + i * 60_000, trigger: 'schedule' as const }));
+      const queued = await job('queued', { schedule: { kind: 'interval', seconds: 60 }, overlap: 'queue' });
+      const running = await job('running', { schedule: { kind: 'interval', seconds: 60 }, overlap: 'queue' });
+      const skipping = await job('skipping', { schedule: { kind: 'interval', seconds: 60 }, overlap: 'skip' });
+      const free = await job('free', { schedule: { kind: 'interval', seconds: 60 }, overlap: 'skip' });
+      // queued: its first fire's run waits. running and skipping: their first fires' runs are in progress.
+      const first = await store.runs.recordFires(
+        [queued, running, skipping].map((jobId) => ({ jobId, dueAt: 60_000, trigger: 'schedule' as const })),
+        [],
+        'owner',
+        60_010,
+      );
+      await store.runs.claim([first.created[1]!.id, first.created[2]!.id], 'owner', 60_020);
+      // A manual run with a due time is not a fire's run, and it ended.
+      const manual = await store.runs.queue({ jobId: free, trigger: 'manual', by: 'ada', dueAt: 60_000 }, 'owner', 60_030);
+      await store.runs.claim([manual.id], 'owner', 60_040);
+      await store.runs.commitBatch([], [{ kind: 'end', record: end(manual.id, free, { finishedAt: 60_050 }) }]);
+      const fire = (jobId: number, dueAt: number) => ({ jobId, dueAt, trigger: 'schedule' as const });
+      const asked = [fire(queued, 60_000), fire(queued, 120_000), fire(running, 120_000), fire(skipping, 120_000), fire(free, 60_000)];
+      // Recorded: none again. queued refuses while its run waits, skipping while its run runs; running (queue) takes one.
+      expect(await store.runs.unrecordedFires(asked)).toEqual([fire(running, 120_000), fire(free, 60_000)]);
+      const many = Array.from({ length: 600 }, (_, i) => fire(free, 120_000 + i * 60_000));
       expect(await store.runs.unrecordedFires(many)).toEqual(many);
     }),
   );

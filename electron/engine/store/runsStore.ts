@@ -71,7 +71,10 @@ const UNRECORDED_CHUNK = 250;
 const reads = {
   get: runsTable.get,
   existingAmong: runsTable.existingAmong,
-  /** The fires no node has recorded a run for (of those given), asked in one statement per chunk. */
+  /**
+   * The fires no node has recorded a run for (of those given) that their
+   * jobs' overlap policies would take now, asked in one statement per chunk.
+   */
   *unrecordedFires(fires: readonly FireRecord[]): Work<FireRecord[]> {
     const out: FireRecord[] = [];
     for (let i = 0; i < fires.length; i += UNRECORDED_CHUNK) {

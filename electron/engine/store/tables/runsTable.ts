@@ -241,16 +241,23 @@ export const runsTable = {
   },
 
   /**
-   * Of these fires (job, due time), those with no run recorded. One
-   * statement for them all: a backup node asks about every fire of the jobs
-   * it does not own, each second.
+   * Of these fires (job, due time), those with no run recorded that the
+   * job's overlap policy would take now (see overlapProblem: a `skip` job
+   * refuses while a run of it waits or runs, a `queue` job while one waits).
+   * A fire the policy refused leaves no run, so without the second test
+   * every backup node would try it again under load, each try a transaction
+   * holding jobs' rows, refused in turn. One statement for them all: a
+   * backup node asks about every fire of the jobs it does not own, each
+   * second.
    */
   *unrecordedFires(fires: readonly (readonly [jobId: number, dueAt: number])[]): Work<{ job_id: number; due_at: number }[]> {
     if (fires.length === 0) return [];
     const rows = (cast: string) => fires.map(() => `(?${cast}, ?${cast})`).join(', ');
     const text = (cast: string) =>
       `SELECT f.column1 AS job_id, f.column2 AS due_at FROM (VALUES ${rows(cast)}) AS f
-       WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.job_id = f.column1 AND r.due_at = f.column2 AND r.trigger IN ('schedule', 'catch-up'))`;
+       WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.job_id = f.column1 AND r.due_at = f.column2 AND r.trigger IN ('schedule', 'catch-up'))
+       AND NOT EXISTS (SELECT 1 FROM runs a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = f.column1
+         AND (a.status = 'QUEUED' OR (a.status = 'IN_PROGRESS' AND j.overlap = 'skip')))`;
     return yield* all(dynamicSql(text(''), text('::bigint')), ...fires.flat());
   },
 
