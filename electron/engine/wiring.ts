@@ -238,7 +238,7 @@ export function wire(ctx: WiringContext): Parts {
         load: async (from) => ({ upcoming: await store.jobs.nextFiresFrom(from), rows: await store.jobs.schedulableToCompute(from) }),
         loadOne: (id) => store.jobs.schedulableOne(id),
         fire: async (fires, next, missed = []) => {
-          if (fires.length > 0 || missed.length > 0) skipped += (await machine.recordFires(fires, next, missed)).refused;
+          if (fires.length > 0 || missed.length > 0) skipped += (await machine.recordFires(fires, next, missed, { shared: shares !== null })).refused;
           else if (next.length > 0) await store.jobs.setNextFires(next);
         },
         shared: shares
@@ -247,7 +247,7 @@ export function wire(ctx: WiringContext): Parts {
               // Another node's job: fired here only if still unrecorded a heartbeat after it was due (its owner died or lags).
               fireBackups: async (fires) => {
                 const missing = await store.runs.unrecordedFires(fires);
-                if (missing.length > 0) skipped += (await machine.recordFires(missing, [])).refused;
+                if (missing.length > 0) skipped += (await machine.recordFires(missing, [], [], { shared: true, backup: true })).refused;
               },
               backupDelayMs: Math.max(1000, Math.floor(config.nodeLeaseMs / 3)),
             }

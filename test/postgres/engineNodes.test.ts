@@ -4,7 +4,7 @@
  * order, a run the other node executes; the follow-ups chore is taken by
  * one node at a time.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { runDir } from '../../electron/engine/paths';
@@ -161,6 +161,34 @@ describe.skipIf(missing)(`nodes of one PostgreSQL database, in one process${miss
     expect(existsSync(join(foreign, 'runs', '7', '123'))).toBe(true);
     expect(readFileSync(join(b.engine.dataDir, 'runs', '.store-id'), 'utf8')).toMatch(/^[0-9a-f-]{36}\n$/);
     expect(existsSync(join(foreign, 'runs', '.store-id'))).toBe(false);
+  });
+
+  it("does not run late a fire its owner refused, once the refusal's cause has gone (the other node checks it a second later)", async () => {
+    const database = await server.createDatabase();
+    const db = database.slice(database.lastIndexOf('/') + 1);
+    const go = join(tempDir(), 'go');
+    await node(database, { nodeLeaseMs: 3000 });
+    const b = await node(database, { nodeLeaseMs: 3000 });
+    // Runs until told to end (at most 20 s), so the fires of the next seconds come while it runs, and its `skip` refuses them.
+    const job = await b.client.call('jobs.create', {
+      name: 'slow',
+      script: `for i in $(seq 400); do [ -f '${go}' ] && exit 0; sleep 0.05; done`,
+      schedule: { kind: 'interval', seconds: 1 },
+      overlap: 'skip',
+    });
+    const refusals = () => server.query<{ due_at: string }>(db, `SELECT due_at FROM jobdeck.fire_refusals WHERE job_id = ${job.id}`);
+    await until(async () => (await refusals()).length > 0, 10_000, 'a fire refused while the first run runs');
+    // The cause goes: no more fires for five minutes, and the run ends. The other node checks the refused fire a second after it was due.
+    await b.client.call('jobs.update', { id: job.id, changes: { schedule: { kind: 'interval', seconds: 300 } } });
+    writeFileSync(go, '');
+    const refused = (await refusals()).map((r) => Number(r.due_at));
+    const runs = async () => (await b.client.call('runs.list', { jobId: job.id })).items;
+    await until(async () => (await runs()).every((r) => r.status === 'SUCCEEDED'), 10_000, 'the run to end');
+    // The database's clock is this machine's here.
+    await new Promise((r) => setTimeout(r, Math.max(0, Math.max(...refused) + 2500 - Date.now())));
+    const dueTimes = (await runs()).map((r) => (r.dueAt === null ? null : Date.parse(r.dueAt)));
+    expect(dueTimes.filter((d) => d !== null && refused.includes(d))).toEqual([]);
+    expect(dueTimes).toHaveLength(1);
   });
 
   it('makes notification follow-ups on one node at a time', async () => {

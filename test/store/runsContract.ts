@@ -14,10 +14,11 @@ import type { EndRecord } from '../../electron/engine/store/runsStore';
 import { PENDING_STATE } from '../../electron/engine/store/taskRows';
 import type { ContractBackend } from './storeContract';
 
-type WithStore = (fn: (b: ContractBackend) => Promise<void>) => () => Promise<void>;
+export type WithStore = (fn: (b: ContractBackend) => Promise<void>) => () => Promise<void>;
 
 
-const end = (runId: number, jobId: number, over: Partial<EndRecord['end']> = {}, extra: Partial<EndRecord> = {}): EndRecord => ({
+/** A run's end as the writer records it (succeeded unless `over` says otherwise). */
+export const end = (runId: number, jobId: number, over: Partial<EndRecord['end']> = {}, extra: Partial<EndRecord> = {}): EndRecord => ({
   runId,
   jobId,
   end: { status: 'SUCCEEDED', failure: null, finishedAt: 5000, exitCode: 0, signal: null, error: null, lastSeq: 0, resultFile: null, ...over },
@@ -27,9 +28,11 @@ const end = (runId: number, jobId: number, over: Partial<EndRecord['end']> = {},
   ...extra,
 });
 
+/** Makes jobs in a store (manual, `echo`, unless `s` says otherwise); answers a job's id. */
+export const jobOf = (store: ContractBackend['store']) => (name: string, s: Partial<JobSpec> = {}) =>
+  store.jobs.create({ spec: { ...JOB_DEFAULTS, name, script: 'echo', schedule: { kind: 'manual' }, ...s }, md5: `md5-${name}`, archived: false, nextFireAt: null, by: 'ada', at: 100, audit: null });
+
 export function runsContract(backend: string, withStore: WithStore): void {
-  const jobOf = (store: ContractBackend['store']) => (name: string, s: Partial<JobSpec> = {}) =>
-    store.jobs.create({ spec: { ...JOB_DEFAULTS, name, script: 'echo', schedule: { kind: 'manual' }, ...s }, md5: `md5-${name}`, archived: false, nextFireAt: null, by: 'ada', at: 100, audit: null });
 
   it(
     `runs (${backend}): a new run passes its job's rules; claims keep one run in progress per job and respect locks; a cancel before the start ends it`,
@@ -221,54 +224,6 @@ export function runsContract(backend: string, withStore: WithStore): void {
       expect(await store.runs.get(ids[0]!)).toBeUndefined();
       expect(await store.logs.page(ids[1]!, 0, 10)).toHaveLength(2);
       expect(await store.runs.deleteFinishedRuns([ids[1]!], 100)).toEqual({ deleted: [ids[1]], kept: [], left: [] });
-    }),
-  );
-
-  it(
-    `runs (${backend}): a fire recorded again after its run ended is refused by the database's index, and the fires after it in the call are still recorded`,
-    withStore(async ({ store }) => {
-      const job = jobOf(store);
-      const tick = await job('tick', { schedule: { kind: 'interval', seconds: 60 }, overlap: 'queue' });
-      const later = await job('later', { schedule: { kind: 'interval', seconds: 60 } });
-      const fire = { jobId: tick, dueAt: 60_000, trigger: 'schedule' as const };
-      const [run] = (await store.runs.recordFires([fire], [[tick, 120_000]], 'node-a', 60_010)).created;
-      await store.runs.claim([run!.id], 'node-a', 60_020);
-      await store.runs.commitBatch([], [{ kind: 'end', record: end(run!.id, tick, { finishedAt: 60_030 }) }]);
-      // No run of the job is waiting or running, so only the unique index on (job, due time) refuses the fire.
-      const again = await store.runs.recordFires([fire, { jobId: later, dueAt: 60_000, trigger: 'schedule' }], [[tick, 180_000], [later, 120_000]], 'node-b', 60_040);
-      expect(again.refused).toBe(1);
-      expect(again.created.map((r) => r.job_id)).toEqual([later]);
-      expect(await store.jobs.nextFiresFrom(0)).toEqual([[later, 120_000], [tick, 180_000]]);
-      expect((await store.runs.list({ jobId: tick, limit: 10, offset: 0 })).total).toBe(1);
-    }),
-  );
-
-  it(
-    `runs (${backend}): a backup node is told the fires no node recorded that their jobs' policies take now, in one statement per 250 fires`,
-    withStore(async ({ store }) => {
-      const job = jobOf(store);
-      const queued = await job('queued', { schedule: { kind: 'interval', seconds: 60 }, overlap: 'queue' });
-      const running = await job('running', { schedule: { kind: 'interval', seconds: 60 }, overlap: 'queue' });
-      const skipping = await job('skipping', { schedule: { kind: 'interval', seconds: 60 }, overlap: 'skip' });
-      const free = await job('free', { schedule: { kind: 'interval', seconds: 60 }, overlap: 'skip' });
-      // queued: its first fire's run waits. running and skipping: their first fires' runs are in progress.
-      const first = await store.runs.recordFires(
-        [queued, running, skipping].map((jobId) => ({ jobId, dueAt: 60_000, trigger: 'schedule' as const })),
-        [],
-        'owner',
-        60_010,
-      );
-      await store.runs.claim([first.created[1]!.id, first.created[2]!.id], 'owner', 60_020);
-      // A manual run with a due time is not a fire's run, and it ended.
-      const manual = await store.runs.queue({ jobId: free, trigger: 'manual', by: 'ada', dueAt: 60_000 }, 'owner', 60_030);
-      await store.runs.claim([manual.id], 'owner', 60_040);
-      await store.runs.commitBatch([], [{ kind: 'end', record: end(manual.id, free, { finishedAt: 60_050 }) }]);
-      const fire = (jobId: number, dueAt: number) => ({ jobId, dueAt, trigger: 'schedule' as const });
-      const asked = [fire(queued, 60_000), fire(queued, 120_000), fire(running, 120_000), fire(skipping, 120_000), fire(free, 60_000)];
-      // Recorded: none again. queued refuses while its run waits, skipping while its run runs; running (queue) takes one.
-      expect(await store.runs.unrecordedFires(asked)).toEqual([fire(running, 120_000), fire(free, 60_000)]);
-      const many = Array.from({ length: 600 }, (_, i) => fire(free, 120_000 + i * 60_000));
-      expect(await store.runs.unrecordedFires(many)).toEqual(many);
     }),
   );
 

@@ -22,6 +22,7 @@ import { jobsContract } from './jobsContract';
 import { refusal } from './refusal';
 import { nodesContract } from './nodesContract';
 import { concurrencyContract, runsContract } from './runsContract';
+import { firesContract } from './firesContract';
 
 /** The parts under contract, as both backends offer them (the SQLite store's seen through `promised`). */
 export interface ContractStore {
@@ -63,6 +64,7 @@ export function storeContract(backend: string, open: () => Promise<ContractBacke
   const withStore = withStoreOf(open);
   jobsContract(backend, withStore);
   runsContract(backend, withStore);
+  firesContract(backend, withStore);
   concurrencyContract(backend, withStore);
   nodesContract(backend, withStore);
 

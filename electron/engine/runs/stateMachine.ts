@@ -18,7 +18,7 @@ import type { EventBus } from '../eventBus';
 import type { JobRow, RunRow } from '../store/rows';
 import { toRun } from '../store/rows';
 import { toTaskRun } from '../store/taskRows';
-import type { ClaimResult, EndRecord, FireRecord, MissedFire, QueueRequest, RunOp } from '../store/runsStore';
+import type { ClaimResult, EndRecord, FireOptions, FireRecord, MissedFire, QueueRequest, RunOp } from '../store/runsStore';
 import type { LostNode } from '../store/nodesStore';
 import type { EngineStore as Store } from '../store/engineStore';
 import type { Writer } from '../writer';
@@ -107,8 +107,13 @@ export class RunStateMachine {
   }
 
   /** -> QUEUED for each due fire the job's policy allows; stores next fire times with them. */
-  async recordFires(fires: readonly FireRecord[], next: readonly [number, number | null][], missed: readonly MissedFire[] = []): Promise<{ created: RunRow[]; refused: number }> {
-    const result = await this.deps.store.runs.recordFires(fires, next, this.deps.owner, this.deps.clock.now(), missed);
+  async recordFires(
+    fires: readonly FireRecord[],
+    next: readonly [number, number | null][],
+    missed: readonly MissedFire[] = [],
+    options: FireOptions = {},
+  ): Promise<{ created: RunRow[]; refused: number }> {
+    const result = await this.deps.store.runs.recordFires(fires, next, this.deps.owner, this.deps.clock.now(), missed, options);
     for (const row of [...result.created, ...result.skipped]) this.publish(row.id);
     if (result.created.length) this.deps.onQueued(result.created);
     return result;

@@ -18,6 +18,7 @@ import * as m0006 from './migrations/0006-notifications';
 import * as m0007 from './migrations/0007-warm-runtimes';
 import * as m0008 from './migrations/0008-nodes';
 import * as m0009 from './migrations/0009-node-certificates';
+import * as m0010 from './migrations/0010-fire-refusals';
 
 export type Db = Database.Database;
 
@@ -26,7 +27,7 @@ interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010];
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 

@@ -9,6 +9,7 @@
 import { JobdeckError } from '../../../shared/errors';
 import { appendSystemLine, endInterrupted } from './runEnds';
 import { auditTable } from './tables/auditTable';
+import { fireRefusalsTable, REFUSALS_KEPT_MS } from './tables/fireRefusalsTable';
 import { locksTable } from './tables/locksTable';
 import { nodesTable, type NewNode, type NodeRow } from './tables/nodesTable';
 import { runsTable } from './tables/runsTable';
@@ -51,11 +52,17 @@ const writes = {
   /** A node starts: recorded with the database's time as its start and first heartbeat. */
   register: nodesTable.register,
 
-  /** Renews the heartbeat: `ok` false when the node was declared lost or stopped (it must claim nothing more). */
+  /**
+   * Renews the heartbeat: `ok` false when the node was declared lost or
+   * stopped (it must claim nothing more). Forgets the fire refusals past
+   * their keeping (every node does, a few seconds' worth each time).
+   */
   *heartbeat(id: string): Work<{ ok: boolean; draining: boolean; at: number }> {
     const ok = yield* nodesTable.heartbeat(id);
     const node = yield* nodesTable.get(id);
-    return { ok, draining: node?.draining === 1, at: yield* nodesTable.now() };
+    const at = yield* nodesTable.now();
+    yield* fireRefusalsTable.forgetBefore(at - REFUSALS_KEPT_MS);
+    return { ok, draining: node?.draining === 1, at };
   },
 
   /** Stops a node from claiming new runs (or lets it again), audited. */

@@ -13,6 +13,7 @@ import { locksTable } from './tables/locksTable';
 import { logsTable } from './tables/logsTable';
 import { runsTable } from './tables/runsTable';
 import { tasksTable } from './tables/tasksTable';
+import { fireKey, fireRefusalsTable } from './tables/fireRefusalsTable';
 import { isUniqueViolation, type Performed, type StorePart, type Work } from './work';
 import { notifyMissed } from './notifyRules';
 import { appendSystemLine, endInterrupted, endQueued, endRun, type EndRecord, type FoundFile } from './runEnds';
@@ -31,6 +32,14 @@ export interface MissedFire {
   jobId: number;
   dueAt: number;
   caughtUp: boolean;
+}
+
+/** How recordFires treats refusals (see there). */
+export interface FireOptions {
+  /** The database is shared with other nodes: record the fires the jobs' policies refuse. */
+  shared?: boolean;
+  /** Fires of jobs another node owns, checked here in case it died: refuse those a node refused. */
+  backup?: boolean;
 }
 
 /** A scheduled fire to record as a run. */
@@ -72,16 +81,17 @@ const reads = {
   get: runsTable.get,
   existingAmong: runsTable.existingAmong,
   /**
-   * The fires no node has recorded a run for (of those given) that their
-   * jobs' overlap policies would take now, asked in one statement per chunk.
+   * The fires no node has recorded a run or a refusal for (of those given)
+   * that their jobs' overlap policies would take now, asked in one statement
+   * per chunk.
    */
   *unrecordedFires(fires: readonly FireRecord[]): Work<FireRecord[]> {
     const out: FireRecord[] = [];
     for (let i = 0; i < fires.length; i += UNRECORDED_CHUNK) {
       const chunk = fires.slice(i, i + UNRECORDED_CHUNK);
       const rows = yield* runsTable.unrecordedFires(chunk.map((f) => [f.jobId, f.dueAt] as const));
-      const unrecorded = new Set(rows.map((r) => `${r.job_id}:${r.due_at}`));
-      for (const f of chunk) if (unrecorded.has(`${f.jobId}:${f.dueAt}`)) out.push(f);
+      const unrecorded = new Set(rows.map((r) => fireKey(Number(r.job_id), Number(r.due_at))));
+      for (const f of chunk) if (unrecorded.has(fireKey(f.jobId, f.dueAt))) out.push(f);
     }
     return out;
   },
@@ -126,7 +136,11 @@ const writes = {
   /**
    * Scheduled fires and the jobs' next fire times, together. A fire the
    * job's overlap policy refuses, or one already recorded (by another
-   * process), is counted as refused.
+   * process), is counted as refused. On a shared database (`shared`) a
+   * policy's refusal is recorded, and fires checked for another node
+   * (`backup`) that some node refused are refused again: asked under the
+   * jobs' row locks, so a refusal committed after the backup node's first
+   * look (unrecordedFires) still counts.
    */
   *recordFires(
     fires: readonly FireRecord[],
@@ -134,21 +148,30 @@ const writes = {
     owner: string,
     now: number,
     missed: readonly MissedFire[] = [],
+    { shared = false, backup = false }: FireOptions = {},
   ): Work<{ created: RunRow[]; skipped: RunRow[]; refused: number }> {
     yield* jobsTable.lockInOrder([...fires.map((f) => f.jobId), ...missed.map((m) => m.jobId)]);
     for (const m of missed) yield* notifyMissed(m.jobId, m.dueAt, m.caughtUp, now);
     for (const [jobId, at] of next) yield* jobsTable.setNextFire(jobId, at);
+    const refusedBefore = backup ? yield* fireRefusalsTable.among(fires.map((f) => [f.jobId, f.dueAt] as const)) : null;
     const created: RunRow[] = [];
     const skipped: RunRow[] = [];
     let refused = 0;
     for (const f of fires) {
+      if (refusedBefore?.has(fireKey(f.jobId, f.dueAt))) {
+        refused += 1;
+        continue;
+      }
       try {
         const { row, job } = yield* insertRunOfJob({ jobId: f.jobId, trigger: f.trigger, by: 'scheduler', dueAt: f.dueAt }, owner, now);
         const why = yield* gateProblem(job, f.dueAt ?? now);
         if (why) skipped.push(yield* recordSkippedFire(row, why, now));
         else created.push(row);
       } catch (err) {
-        if (isRefusal(err) || isUniqueViolation(err)) refused += 1;
+        if (isRefusal(err)) {
+          refused += 1;
+          if (shared || backup) yield* fireRefusalsTable.add(f.jobId, f.dueAt);
+        } else if (isUniqueViolation(err)) refused += 1;
         else throw err;
       }
     }

@@ -41,8 +41,12 @@ export const COPY_ORDER = [
 
 export type TableName = (typeof COPY_ORDER)[number];
 
-/** Tables a move leaves behind: who served the old store, and its chores' leases, mean nothing to the new one. */
-export const NOT_COPIED = ['nodes', 'chores'] as const;
+/**
+ * Tables a move leaves behind: who served the old store, its chores' leases,
+ * and the fires its nodes refused (asked about only by nodes checking the
+ * fires of the last hour) mean nothing to the new one.
+ */
+export const NOT_COPIED = ['nodes', 'chores', 'fire_refusals'] as const;
 
 type Kind = 'int' | 'real' | 'text';
 

@@ -18,6 +18,7 @@ import { lazyPackage } from '../../lazyPackage';
 import * as m0001 from './migrations/0001-init';
 import * as m0002 from './migrations/0002-nodes';
 import * as m0003 from './migrations/0003-node-certificates';
+import * as m0004 from './migrations/0004-fire-refusals';
 
 const pgModule = lazyPackage<typeof pg>('pg');
 
@@ -28,7 +29,7 @@ export interface PgMigration {
   sql: string;
 }
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [m0001, m0002, m0003];
+export const PG_MIGRATIONS: readonly PgMigration[] = [m0001, m0002, m0003, m0004];
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 

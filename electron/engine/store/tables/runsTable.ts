@@ -241,14 +241,13 @@ export const runsTable = {
   },
 
   /**
-   * Of these fires (job, due time), those with no run recorded that the
-   * job's overlap policy would take now (see overlapProblem: a `skip` job
-   * refuses while a run of it waits or runs, a `queue` job while one waits).
-   * A fire the policy refused leaves no run, so without the second test
-   * every backup node would try it again under load, each try a transaction
-   * holding jobs' rows, refused in turn. One statement for them all: a
-   * backup node asks about every fire of the jobs it does not own, each
-   * second.
+   * Of these fires (job, due time), those with no run recorded, no refusal
+   * recorded (fire_refusals), and that the job's overlap policy would take
+   * now (see overlapProblem: a `skip` job refuses while a run of it waits or
+   * runs, a `queue` job while one waits). The last test spares the backup
+   * nodes trying fires a busy job would refuse anyway, each try a
+   * transaction holding jobs' rows. One statement for them all: a backup
+   * node asks about every fire of the jobs it does not own, each second.
    */
   *unrecordedFires(fires: readonly (readonly [jobId: number, dueAt: number])[]): Work<{ job_id: number; due_at: number }[]> {
     if (fires.length === 0) return [];
@@ -256,6 +255,7 @@ export const runsTable = {
     const text = (cast: string) =>
       `SELECT f.column1 AS job_id, f.column2 AS due_at FROM (VALUES ${rows(cast)}) AS f
        WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.job_id = f.column1 AND r.due_at = f.column2 AND r.trigger IN ('schedule', 'catch-up'))
+       AND NOT EXISTS (SELECT 1 FROM fire_refusals x WHERE x.due_at = f.column2 AND x.job_id = f.column1)
        AND NOT EXISTS (SELECT 1 FROM runs a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = f.column1
          AND (a.status = 'QUEUED' OR (a.status = 'IN_PROGRESS' AND j.overlap = 'skip')))`;
     return yield* all(dynamicSql(text(''), text('::bigint')), ...fires.flat());

@@ -1,0 +1,37 @@
+/** Fires a job's overlap policy refused, kept for the nodes that check other nodes' fires (migration 0010-fire-refusals). */
+import { all, dynamicSql, run, sql, type Work } from '../work';
+
+/**
+ * How long a refusal is remembered past its due time. Nodes check a fire a
+ * third of a lease after it was due (seconds to minutes); an hour leaves room
+ * for a node whose checks were held up, at a few hundred thousand small rows
+ * for a cluster refusing 100 fires a second.
+ */
+export const REFUSALS_KEPT_MS = 60 * 60_000;
+
+const ADD = sql('INSERT INTO fire_refusals (due_at, job_id) VALUES (?, ?) ON CONFLICT DO NOTHING');
+const FORGET = sql('DELETE FROM fire_refusals WHERE due_at < ?');
+
+/** `job:due` of a fire, as sets of fires are keyed. */
+export const fireKey = (jobId: number, dueAt: number): string => `${jobId}:${dueAt}`;
+
+export const fireRefusalsTable = {
+  *add(jobId: number, dueAt: number): Work<void> {
+    yield* run(ADD, dueAt, jobId);
+  },
+
+  /** Which of these fires were refused (keys as fireKey gives them), in one statement. */
+  *among(fires: readonly (readonly [jobId: number, dueAt: number])[]): Work<Set<string>> {
+    if (fires.length === 0) return new Set();
+    const text = (cast: string) =>
+      `SELECT x.job_id, x.due_at FROM (VALUES ${fires.map(() => `(?${cast}, ?${cast})`).join(', ')}) AS f
+       JOIN fire_refusals x ON x.due_at = f.column2 AND x.job_id = f.column1`;
+    const rows = yield* all<{ job_id: number; due_at: number }>(dynamicSql(text(''), text('::bigint')), ...fires.flat());
+    return new Set(rows.map((r) => fireKey(Number(r.job_id), Number(r.due_at))));
+  },
+
+  /** Forgets refusals of fires due before `at`; answers how many. */
+  forgetBefore(at: number): Work<number> {
+    return run(FORGET, at);
+  },
+};
