@@ -156,6 +156,7 @@ const writes = {
     const refusedBefore = backup ? yield* fireRefusalsTable.among(fires.map((f) => [f.jobId, f.dueAt] as const)) : null;
     const created: RunRow[] = [];
     const skipped: RunRow[] = [];
+    const refusals: [jobId: number, dueAt: number][] = [];
     let refused = 0;
     for (const f of fires) {
       if (refusedBefore?.has(fireKey(f.jobId, f.dueAt))) {
@@ -168,13 +169,12 @@ const writes = {
         if (why) skipped.push(yield* recordSkippedFire(row, why, now));
         else created.push(row);
       } catch (err) {
-        if (isRefusal(err)) {
-          refused += 1;
-          if (shared || backup) yield* fireRefusalsTable.add(f.jobId, f.dueAt);
-        } else if (isUniqueViolation(err)) refused += 1;
-        else throw err;
+        if (isRefusal(err)) refusals.push([f.jobId, f.dueAt]);
+        else if (!isUniqueViolation(err)) throw err;
+        refused += 1;
       }
     }
+    if (shared || backup) yield* fireRefusalsTable.addMany(refusals);
     return { created, skipped, refused };
   },
 
