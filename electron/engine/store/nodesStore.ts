@@ -7,7 +7,7 @@
  * retries are queued again for the node that found it.
  */
 import { JobdeckError } from '../../../shared/errors';
-import { appendSystemLine, endInterrupted } from './runEnds';
+import { appendSystemLine, endInterrupted, lockedUnfinished } from './runEnds';
 import { auditTable } from './tables/auditTable';
 import { fireRefusalsTable, REFUSALS_KEPT_MS } from './tables/fireRefusalsTable';
 import { locksTable } from './tables/locksTable';
@@ -95,7 +95,7 @@ const writes = {
       const interrupted: RunRow[] = [];
       const handedOver: RunRow[] = [];
       const retries: RunRow[] = [];
-      for (const run of yield* runsTable.unfinished(node.id)) {
+      for (const run of yield* lockedUnfinished(node.id)) {
         // A run that never started is safe to start elsewhere: the finder takes it over, queued as it was.
         if (run.status === 'QUEUED' && retryOwner !== null && (yield* runsTable.handOver(run.id, node.id, retryOwner))) {
           yield* appendSystemLine(run.id, now, `Handed over to node ${retryOwner}: node ${node.id} stopped answering before this run started`);

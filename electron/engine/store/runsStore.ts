@@ -16,7 +16,7 @@ import { tasksTable } from './tables/tasksTable';
 import { fireKey, fireRefusalsTable } from './tables/fireRefusalsTable';
 import { isUniqueViolation, type Performed, type StorePart, type Work } from './work';
 import { notifyMissed } from './notifyRules';
-import { appendSystemLine, endInterrupted, endQueued, endRun, type EndRecord, type FoundFile } from './runEnds';
+import { appendSystemLine, endInterrupted, endQueued, endRun, lockedUnfinished, type EndRecord, type FoundFile } from './runEnds';
 import { PENDING_STATE, type TaskState } from './taskRows';
 import type { NewAudit } from './tables/auditTable';
 import type { PendingLine } from './tables/logsTable';
@@ -104,18 +104,17 @@ const reads = {
   beyondRetention: runsTable.beyondRetention,
 };
 
-function* claimOne(runId: number, owner: string, now: number): Work<ClaimResult> {
-  const run = yield* runsTable.get(runId);
-  if (!run || run.status !== 'QUEUED') return { runId, outcome: 'gone' };
+/** Claims one run, its job's row already locked by the caller (claim) and `run` read before that. */
+function* claimOne(runId: number, run: RunRow | undefined, job: JobRow | undefined, owner: string, now: number): Work<ClaimResult> {
+  if (!run || run.status !== 'QUEUED' || !job) return { runId, outcome: 'gone' };
   if (run.cancel_by !== null) {
     yield* endQueued(run, run.cancel_by, now);
     return { runId, outcome: 'cancelled' };
   }
-  const job = yield* jobsTable.get(run.job_id);
-  if (!job) return { runId, outcome: 'gone' };
   if ((yield* runsTable.inProgress(job.id)) !== undefined) return { runId, outcome: 'blocked' };
   if (job.lock_name && !(yield* locksTable.acquire(job.lock_name, runId, job.id, owner, now))) return { runId, outcome: 'blocked' };
   try {
+    // Only if it is still queued: it was read before its job's row was locked (a cancel may have ended it since).
     if (!(yield* runsTable.claim(runId, job.script_md5))) return { runId, outcome: 'gone' };
   } catch (err) {
     // The unique index behind the check above: another run of the job is in progress (another process or node claimed it).
@@ -184,8 +183,15 @@ const writes = {
    * index), its lock free. Records the script version it will run.
    */
   *claim(runIds: readonly number[], owner: string, now: number): Work<ClaimResult[]> {
+    // The runs are read first (one statement) for their jobs, whose rows are then locked before any run's is written
+    // (one statement, ascending: see lockInOrder), whatever order the runs come in.
+    const runs = yield* runsTable.among(runIds);
+    const jobs = yield* jobsTable.lockRows([...runs.values()].map((r) => r.job_id));
     const results: ClaimResult[] = [];
-    for (const runId of runIds) results.push(yield* claimOne(runId, owner, now));
+    for (const runId of runIds) {
+      const run = runs.get(runId);
+      results.push(yield* claimOne(runId, run, run && jobs.get(run.job_id), owner, now));
+    }
     return results;
   },
 
@@ -236,6 +242,10 @@ const writes = {
 
   /** QUEUED -> CANCELLED (it never started); false when it was no longer queued. */
   *cancelQueued(runId: number, by: string, now: number): Work<boolean> {
+    const seen = yield* runsTable.get(runId);
+    if (!seen || seen.status !== 'QUEUED') return false;
+    // Its job's row before the run's (see lockInOrder); then read again: no claim of the job's runs is under way now.
+    yield* jobsTable.lockRows([seen.job_id]);
     const run = yield* runsTable.get(runId);
     if (!run || run.status !== 'QUEUED') return false;
     yield* endQueued(run, by, now);
@@ -248,7 +258,7 @@ const writes = {
    * With `retryOwner`, retryable ones get their next attempt queued for it.
    */
   *interruptOwner(owner: string, now: number, retryOwner: string | null): Work<{ interrupted: RunRow[]; retries: RunRow[] }> {
-    const interrupted = yield* runsTable.unfinished(owner);
+    const interrupted = yield* lockedUnfinished(owner);
     const retries: RunRow[] = [];
     for (const run of interrupted) {
       const retry = yield* endInterrupted(run, now, retryOwner);

@@ -45,6 +45,10 @@ const specValues = (spec: JobSpec): unknown[] => {
 
 const BY_ID = sql('SELECT * FROM jobs WHERE id = ?');
 // SQLite's write transaction already holds the whole database; PostgreSQL locks the job's row until the transaction ends.
+const LOCK_ROWS = sql(
+  'SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id',
+  'SELECT * FROM jobs WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb)) ORDER BY id FOR UPDATE',
+);
 const BY_ID_FOR_UPDATE = sql('SELECT * FROM jobs WHERE id = ?', 'SELECT * FROM jobs WHERE id = ? FOR UPDATE');
 const BY_NAME = sql('SELECT * FROM jobs WHERE name = ? COLLATE NOCASE', 'SELECT * FROM jobs WHERE lower(name COLLATE "C") = lower(? COLLATE "C")');
 const INSERT_TAIL = `${quoted.join(', ')}, script_md5, archived, next_fire_at, created_at, created_by, updated_at, updated_by`;
@@ -133,15 +137,11 @@ export const jobsTable = {
   },
 
   /**
-   * The job, locked for the rest of the transaction: intents that read a job's
-   * runs or incident before writing them (queue, a run's end, follow-ups) take
-   * it first, so two nodes acting on one job take turns.
-   */
-  /**
    * Locks jobs' rows in ascending id order (PostgreSQL; SQLite's write
    * transaction already excludes other writers). Intents that lock several
-   * jobs take them all first, in one order, so two nodes never wait on each
-   * other in a circle.
+   * jobs take them all first, in one order, and take a job's row before its
+   * runs' rows, so two nodes never wait on each other in a circle. One job
+   * is not locked here: the intent's next statement on it does.
    */
   *lockInOrder(ids: Iterable<number>): Work<void> {
     const sorted = [...new Set(ids)].sort((a, b) => a - b);
@@ -150,6 +150,23 @@ export const jobsTable = {
     yield* all(dynamicSql(`SELECT id FROM jobs WHERE id IN (${marks}) ORDER BY id`, `SELECT id FROM jobs WHERE id IN (${marks}) ORDER BY id FOR UPDATE`), ...sorted);
   },
 
+  /**
+   * Jobs' rows by id, locked in ascending id order even if there is one:
+   * for intents whose first write is to a run (a claim, a cancel, an
+   * interruption), which must hold the job's row before it (lockInOrder).
+   * Jobs that do not exist are missing from the map.
+   */
+  *lockRows(ids: Iterable<number>): Work<Map<number, JobRow>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Map();
+    return new Map((yield* all<JobRow>(LOCK_ROWS, JSON.stringify(unique))).map((job) => [job.id, job]));
+  },
+
+  /**
+   * The job, locked for the rest of the transaction: intents that read a job's
+   * runs or incident before writing them (queue, a run's end, follow-ups) take
+   * it first, so two nodes acting on one job take turns.
+   */
   getForUpdate(id: number): Work<JobRow | undefined> {
     return get<JobRow>(BY_ID_FOR_UPDATE, id);
   },

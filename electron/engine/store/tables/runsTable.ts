@@ -107,6 +107,10 @@ const BEYOND_RETENTION = sql(`SELECT id FROM runs WHERE job_id = ? AND status IN
  * SQLite may walk the status index over every finished run. PostgreSQL reads
  * the same JSON array.
  */
+const AMONG = sql(
+  'SELECT r.*, j.name AS job_name FROM json_each(?) AS w CROSS JOIN runs AS r ON r.id = w.value JOIN jobs j ON j.id = r.job_id',
+  'SELECT r.*, j.name AS job_name FROM jsonb_array_elements_text(?::jsonb) AS w(value) JOIN runs AS r ON r.id = w.value::bigint JOIN jobs j ON j.id = r.job_id',
+);
 const FINISHED_AMONG = sql(
   `SELECT r.id FROM json_each(?) AS j CROSS JOIN runs AS r ON r.id = j.value WHERE r.status IN ${FINISHED}`,
   `SELECT r.id FROM jsonb_array_elements_text(?::jsonb) AS j(value) JOIN runs AS r ON r.id = j.value::bigint WHERE r.status IN ${FINISHED}`,
@@ -129,6 +133,12 @@ export const runsTable = {
 
   get(id: number): Work<RunRow | undefined> {
     return get<RunRow>(BY_ID, id);
+  },
+
+  /** These runs (those that exist), by id, in one statement. */
+  *among(ids: readonly number[]): Work<Map<number, RunRow>> {
+    if (ids.length === 0) return new Map();
+    return new Map((yield* all<RunRow>(AMONG, JSON.stringify(ids))).map((r) => [r.id, r]));
   },
 
   /** QUEUED and IN_PROGRESS runs of a job, oldest first. */

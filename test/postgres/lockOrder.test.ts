@@ -1,0 +1,129 @@
+/**
+ * The order in which intents lock rows on PostgreSQL: a job's row before
+ * its runs' rows, several jobs' rows ascending by id. Two nodes whose
+ * transactions took rows in different orders could wait on each other in a
+ * circle, which PostgreSQL breaks after a second by failing one of them (the
+ * cluster bench counted such deadlocks). Each test holds a job's row in a
+ * transaction of its own, starts an intent, and looks at which rows the
+ * waiting intent already holds.
+ */
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOB_DEFAULTS } from '../../shared/model/job';
+import { PgStore } from '../../electron/engine/store/postgres/pgStore';
+import { postgresMissing, startPostgres, type TestPostgres } from '../helpers/postgres';
+
+const missing = postgresMissing();
+const NOT_LOCKED = /could not obtain lock/;
+
+describe.skipIf(missing)(`the order of row locks on PostgreSQL${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let server: TestPostgres;
+  const opened: PgStore[] = [];
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(async () => {
+    for (const s of opened) await s.close();
+    await server?.stop();
+  });
+
+  async function open() {
+    const store = await PgStore.open(await server.createDatabase(), { max: 4 });
+    opened.push(store);
+    const job = (name: string) =>
+      store.jobs.create({ spec: { ...JOB_DEFAULTS, name, script: 'echo', schedule: { kind: 'manual' }, overlap: 'queue' }, md5: 'x', archived: false, nextFireAt: null, by: 'ada', at: 1, audit: null });
+    return { store, job };
+  }
+
+  /** Holds a job's row in a transaction of its own until `release`. */
+  async function holdJob(store: PgStore, jobId: number) {
+    const blocker: pg.PoolClient = await store.steps.pool.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT id FROM jobs WHERE id = $1 FOR UPDATE', [jobId]);
+    return {
+      /** Whether a row is free to lock now (NOWAIT: fails at once if another transaction holds it). */
+      free: async (table: 'jobs' | 'runs', id: number) => {
+        await blocker.query('SAVEPOINT probe');
+        try {
+          await blocker.query(`SELECT id FROM ${table} WHERE id = $1 FOR UPDATE NOWAIT`, [id]);
+          await blocker.query('ROLLBACK TO SAVEPOINT probe');
+          return true;
+        } catch (err) {
+          await blocker.query('ROLLBACK TO SAVEPOINT probe');
+          if (NOT_LOCKED.test(String(err))) return false;
+          throw err;
+        }
+      },
+      release: async () => {
+        await blocker.query('ROLLBACK');
+        blocker.release();
+      },
+    };
+  }
+
+  const settle = () => new Promise((r) => setTimeout(r, 300));
+
+  it("claims runs of several jobs taking the jobs' rows first, ascending, whatever order the runs are given in", async () => {
+    const { store, job } = await open();
+    const one = await job('one');
+    const two = await job('two');
+    const runOne = await store.runs.queue({ jobId: one, trigger: 'api', by: 'ada' }, 'n', 1);
+    const runTwo = await store.runs.queue({ jobId: two, trigger: 'api', by: 'ada' }, 'n', 1);
+    const held = await holdJob(store, two);
+    const claiming = store.runs.claim([runTwo.id, runOne.id], 'n', 2);
+    await settle();
+    // The claim holds job one's row while it waits for job two's, and has written no run yet.
+    expect(await held.free('jobs', one)).toBe(false);
+    expect([await held.free('runs', runOne.id), await held.free('runs', runTwo.id)]).toEqual([true, true]);
+    await held.release();
+    expect((await claiming).map((r) => [r.runId, r.outcome])).toEqual([
+      [runTwo.id, 'started'],
+      [runOne.id, 'started'],
+    ]);
+  });
+
+  it("a claim of one run, the interruption of a process's runs and a cancel of a queued run each wait for the job's row before writing a run", async () => {
+    const { store, job } = await open();
+    const one = await job('one');
+    /** Starts `intent` while job one's row is held, and answers whether `runId`'s row was still free while it waited. */
+    const whileHeld = async <T>(runId: number, intent: () => Promise<T>) => {
+      const held = await holdJob(store, one);
+      const pending = intent();
+      await settle();
+      const free = await held.free('runs', runId);
+      await held.release();
+      return { free, result: await pending };
+    };
+    const run = await store.runs.queue({ jobId: one, trigger: 'api', by: 'ada' }, 'n', 1);
+    const claim = await whileHeld(run.id, () => store.runs.claim([run.id], 'n', 2));
+    expect([claim.free, claim.result[0]!.outcome]).toEqual([true, 'started']);
+    const interrupt = await whileHeld(run.id, () => store.runs.interruptOwner('n', 3, null));
+    expect([interrupt.free, interrupt.result.interrupted.map((r) => r.id)]).toEqual([true, [run.id]]);
+    expect((await store.runs.get(run.id))!.status).toBe('FAILED');
+    const queued = await store.runs.queue({ jobId: one, trigger: 'api', by: 'ada' }, 'n', 4);
+    const cancel = await whileHeld(queued.id, () => store.runs.cancelQueued(queued.id, 'ada', 5));
+    expect([cancel.free, cancel.result]).toEqual([true, true]);
+    expect((await store.runs.get(queued.id))!.status).toBe('CANCELLED');
+  });
+
+  it("a node declared lost has its runs' jobs' rows locked before its runs are ended or handed over", async () => {
+    const { store, job } = await open();
+    const one = await job('one');
+    const two = await job('two');
+    await store.nodes.register({ id: 'gone', address: 'http://127.0.0.1:1', version: '0.1.0', host: 'here', pid: 1, leaseMs: 1000 });
+    const running = await store.runs.queue({ jobId: one, trigger: 'api', by: 'ada' }, 'gone', 1);
+    await store.runs.claim([running.id], 'gone', 2);
+    const waiting = await store.runs.queue({ jobId: two, trigger: 'api', by: 'ada' }, 'gone', 3);
+    await new Promise((r) => setTimeout(r, 1100));
+    const held = await holdJob(store, two);
+    const reaping = store.nodes.reapLost('finder');
+    await settle();
+    // Job one's row is taken (ascending), job two's awaited; neither run written yet.
+    expect(await held.free('jobs', one)).toBe(false);
+    expect([await held.free('runs', running.id), await held.free('runs', waiting.id)]).toEqual([true, true]);
+    await held.release();
+    const [lost] = await reaping;
+    expect(lost!.interrupted.map((r) => r.id)).toEqual([running.id]);
+    expect(lost!.handedOver.map((r) => [r.id, r.owner])).toEqual([[waiting.id, 'finder']]);
+  });
+});
