@@ -11,7 +11,7 @@
  * where a missing server is an error.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,7 +93,12 @@ export async function startPostgres(): Promise<TestPostgres> {
   ]);
   const server: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
   let log = '';
-  server.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+  // JOBDECK_TEST_PG_LOG=FILE keeps the server's whole log (a deadlock's report names both statements).
+  const keep = process.env.JOBDECK_TEST_PG_LOG;
+  server.stderr!.on('data', (d: Buffer) => {
+    log = (log + d.toString()).slice(-4000);
+    if (keep) appendFileSync(keep, d);
+  });
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
 
   const url = (database = 'postgres') => `postgres://postgres:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:${port}/${database}`;

@@ -117,7 +117,7 @@ describe.skipIf(missing)(`the PostgreSQL store's driver${missing ? ` (skipped: $
     const id = await jobOf(store);
     const asRead = <T,>(work: () => Work<T>) => store.steps.perform(work, { transaction: false });
     await expect(asRead(() => usersTable.markUsed('nope', 1))).rejects.toThrow(/a read tried to write or lock \(UPDATE tokens/);
-    await expect(asRead(() => jobsTable.getForUpdate(id))).rejects.toThrow(/a read tried to write or lock \(SELECT \* FROM jobs WHERE id = \$1 FOR UPDATE/);
+    await expect(asRead(() => jobsTable.getForUpdate(id))).rejects.toThrow(/a read tried to write or lock \(SELECT \* FROM jobs WHERE id = \$1 FOR NO KEY UPDATE/);
     await expect(asRead(() => get(sql("SELECT 1 AS one FROM jobs FOR SHARE")))).rejects.toThrow(/write or lock/);
     expect((await asRead(() => jobsTable.get(id)))!.name).toBe('j');
     expect(await asRead(() => get(sql("SELECT 'UPDATE' AS word")))).toEqual({ word: 'UPDATE' });

@@ -39,7 +39,7 @@ const writes = {
    */
   *delete(row: JobRow, by: string, at: number, refuse: (jobs: JobRow[]) => void): Work<JobDeletionCounts> {
     // Locked first on PostgreSQL: no run of it is queued meanwhile.
-    yield* jobsTable.getForUpdate(row.id);
+    yield* jobsTable.lockForDelete(row.id);
     const active = yield* get<{ id: number; status: string }>(ACTIVE, row.id);
     if (active) {
       const what = active.status === 'QUEUED' ? 'queued' : 'in progress';

@@ -45,11 +45,22 @@ const specValues = (spec: JobSpec): unknown[] => {
 
 const BY_ID = sql('SELECT * FROM jobs WHERE id = ?');
 // SQLite's write transaction already holds the whole database; PostgreSQL locks the job's row until the transaction ends.
+/**
+ * How intents lock a job's row on PostgreSQL: against each other, but not
+ * against a foreign key's check. A transaction that writes a run's row twice
+ * (a writer's batch: the run started, then finishing) has the second write's
+ * foreign key checked, which takes KEY SHARE on the job's row: FOR UPDATE
+ * would make it wait for any intent holding the job, while that intent
+ * waited for a job the batch holds (a deadlock the cluster bench met). Only
+ * deleting a job locks it FOR UPDATE.
+ */
+export const JOB_ROW_LOCK = 'FOR NO KEY UPDATE';
 const LOCK_ROWS = sql(
   'SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id',
-  'SELECT * FROM jobs WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb)) ORDER BY id FOR UPDATE',
+  `SELECT * FROM jobs WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb)) ORDER BY id ${JOB_ROW_LOCK}`,
 );
-const BY_ID_FOR_UPDATE = sql('SELECT * FROM jobs WHERE id = ?', 'SELECT * FROM jobs WHERE id = ? FOR UPDATE');
+const BY_ID_FOR_UPDATE = sql('SELECT * FROM jobs WHERE id = ?', `SELECT * FROM jobs WHERE id = ? ${JOB_ROW_LOCK}`);
+const FOR_DELETE = sql('SELECT id FROM jobs WHERE id = ?', 'SELECT id FROM jobs WHERE id = ? FOR UPDATE');
 const BY_NAME = sql('SELECT * FROM jobs WHERE name = ? COLLATE NOCASE', 'SELECT * FROM jobs WHERE lower(name COLLATE "C") = lower(? COLLATE "C")');
 const INSERT_TAIL = `${quoted.join(', ')}, script_md5, archived, next_fire_at, created_at, created_by, updated_at, updated_by`;
 const INSERT_VALUES = `${SPEC_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?, ?, ?, ?`;
@@ -147,7 +158,7 @@ export const jobsTable = {
     const sorted = [...new Set(ids)].sort((a, b) => a - b);
     if (sorted.length < 2) return;
     const marks = sorted.map(() => '?').join(', ');
-    yield* all(dynamicSql(`SELECT id FROM jobs WHERE id IN (${marks}) ORDER BY id`, `SELECT id FROM jobs WHERE id IN (${marks}) ORDER BY id FOR UPDATE`), ...sorted);
+    yield* all(dynamicSql(`SELECT id FROM jobs WHERE id IN (${marks}) ORDER BY id`, `SELECT id FROM jobs WHERE id IN (${marks}) ORDER BY id ${JOB_ROW_LOCK}`), ...sorted);
   },
 
   /**
@@ -169,6 +180,11 @@ export const jobsTable = {
    */
   getForUpdate(id: number): Work<JobRow | undefined> {
     return get<JobRow>(BY_ID_FOR_UPDATE, id);
+  },
+
+  /** The job's row locked to be deleted: no run of it is inserted or written twice meanwhile. */
+  *lockForDelete(id: number): Work<void> {
+    yield* get(FOR_DELETE, id);
   },
 
   getByName(name: string): Work<JobRow | undefined> {
