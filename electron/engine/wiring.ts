@@ -247,7 +247,7 @@ export function wire(ctx: WiringContext): Parts {
               // Another node's job: fired here only if still unrecorded a heartbeat after it was due (its owner died or lags).
               fireBackups: async (fires) => {
                 const missing = await store.runs.unrecordedFires(fires);
-                if (missing.length > 0) skipped += (await machine.recordFires(missing, [], [], { shared: true, backup: true })).refused;
+                if (missing.length > 0) skipped += (await machine.recordFires(missing, [], [], { shared: true })).refused;
               },
               backupDelayMs: Math.max(1000, Math.floor(config.nodeLeaseMs / 3)),
             }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_DEFAULTS } from '../../shared/model/job';
 import { PgStore } from '../../electron/engine/store/postgres/pgStore';
 import { JOB_ROW_LOCK } from '../../electron/engine/store/tables/jobsTable';
+import { end } from '../store/runsContract';
 import { postgresMissing, startPostgres, type TestPostgres } from '../helpers/postgres';
 
 const missing = postgresMissing();
@@ -28,8 +29,11 @@ describe.skipIf(missing)(`the order of row locks on PostgreSQL${missing ? ` (ski
     await server?.stop();
   });
 
+  let currentDb = '';
   async function open() {
-    const store = await PgStore.open(await server.createDatabase(), { max: 4 });
+    const url = await server.createDatabase();
+    currentDb = url.slice(url.lastIndexOf('/') + 1);
+    const store = await PgStore.open(url, { max: 4 });
     opened.push(store);
     const job = (name: string) =>
       store.jobs.create({ spec: { ...JOB_DEFAULTS, name, script: 'echo', schedule: { kind: 'manual' }, overlap: 'queue' }, md5: 'x', archived: false, nextFireAt: null, by: 'ada', at: 1, audit: null });
@@ -42,6 +46,7 @@ describe.skipIf(missing)(`the order of row locks on PostgreSQL${missing ? ` (ski
     await blocker.query('BEGIN');
     await blocker.query('SELECT id FROM jobs WHERE id = $1 FOR UPDATE', [jobId]);
     return {
+      client: blocker,
       /** Whether a row is free to lock now (NOWAIT: fails at once if another transaction holds it). */
       free: async (table: 'jobs' | 'runs', id: number) => {
         await blocker.query('SAVEPOINT probe');
@@ -55,14 +60,24 @@ describe.skipIf(missing)(`the order of row locks on PostgreSQL${missing ? ` (ski
           throw err;
         }
       },
-      release: async () => {
-        await blocker.query('ROLLBACK');
+      release: async (end: 'ROLLBACK' | 'COMMIT' = 'ROLLBACK') => {
+        await blocker.query(end);
         blocker.release();
       },
     };
   }
 
-  const settle = () => new Promise((r) => setTimeout(r, 300));
+  /** Until another transaction of this database waits for a lock (bounded: 10 s), so its probes are meaningful. */
+  const settle = async () => {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+      const rows = await server.query<{ n: number }>(
+        currentDb,
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+      );
+      if (rows[0]!.n > 0) return;
+    }
+    throw new Error('no transaction waited for a lock within 10 s');
+  };
 
   it("claims runs of several jobs taking the jobs' rows first, ascending, whatever order the runs are given in", async () => {
     const { store, job } = await open();
@@ -127,6 +142,41 @@ describe.skipIf(missing)(`the order of row locks on PostgreSQL${missing ? ` (ski
     await batch;
     expect(outcome).toBe('written');
     expect(await store.runs.get(run.id)).toMatchObject({ phase: 'RUNNING', pid: 42, progress_pct: 50 });
+  });
+
+  it("a writer's batch ending one run, and a claim asked to cancel while it waited, take the job's row first", async () => {
+    const { store, job } = await open();
+    const one = await job('one');
+    const ending = await store.runs.queue({ jobId: one, trigger: 'api', by: 'ada' }, 'n', 1);
+    await store.runs.claim([ending.id], 'n', 2);
+    let held = await holdJob(store, one);
+    const batch = store.runs.commitBatch([], [{ kind: 'end', record: end(ending.id, one) }]);
+    await settle();
+    expect(await held.free('runs', ending.id)).toBe(true);
+    await held.release();
+    await batch;
+    expect((await store.runs.get(ending.id))!.status).toBe('SUCCEEDED');
+
+    // A cancel asked for while the claim waits for the job's row (it read the run before): the run is not started.
+    const queued = await store.runs.queue({ jobId: one, trigger: 'api', by: 'ada' }, 'n', 3);
+    held = await holdJob(store, one);
+    const claiming = store.runs.claim([queued.id], 'n', 4);
+    await settle();
+    await store.runs.requestCancel(queued, 'ada', 5);
+    await held.release();
+    expect((await claiming).map((c) => c.outcome)).toEqual(['cancelled']);
+    expect(await store.runs.get(queued.id)).toMatchObject({ status: 'CANCELLED', error: 'cancelled by ada' });
+  });
+
+  it("a fire a node refused while another node's recording of it waited for the job's row is refused there too", async () => {
+    const { store, job } = await open();
+    const one = await job('one');
+    const held = await holdJob(store, one);
+    const recording = store.runs.recordFires([{ jobId: one, dueAt: 60_000, trigger: 'schedule' }], [], 'backup', 61_000, [], { shared: true });
+    await settle();
+    await held.client.query('INSERT INTO fire_refusals (due_at, job_id) VALUES ($1, $2)', [60_000, one]);
+    await held.release('COMMIT');
+    expect(await recording).toMatchObject({ created: [], refused: 1 });
   });
 
   it("a node declared lost has its runs' jobs' rows locked before its runs are ended or handed over", async () => {

@@ -75,11 +75,12 @@ export function firesContract(backend: string, withStore: WithStore): void {
 
       // Both runs have ended, so the policy would take either fire now: the refused one is not offered to a backup node.
       expect(await store.runs.unrecordedFires([fire(skipping, 120_000), fire(alone, 120_000)])).toEqual([fire(alone, 120_000)]);
-      // A backup node that looked before the refusal was committed: refused again, under the job's row lock. A fire no node refused is recorded.
-      const backup = await store.runs.recordFires([fire(skipping, 120_000), fire(skipping, 180_000)], [], 'backup', 181_000, [], { shared: true, backup: true });
+      // A node that looked before the refusal was committed (a backup, or an owner that lagged): refused again, under the job's row lock.
+      // A fire no node refused is recorded.
+      const backup = await store.runs.recordFires([fire(skipping, 120_000), fire(skipping, 180_000)], [], 'backup', 181_000, [], shared);
       expect([backup.refused, backup.created.map((r) => r.due_at)]).toEqual([1, [180_000]]);
       // A backup node's own refusal (the run it recorded still waits) is remembered too.
-      expect((await store.runs.recordFires([fire(skipping, 240_000)], [], 'backup', 241_000, [], { shared: true, backup: true })).refused).toBe(1);
+      expect((await store.runs.recordFires([fire(skipping, 240_000)], [], 'backup', 241_000, [], shared)).refused).toBe(1);
       expect(await store.runs.cancelQueued(backup.created[0]!.id, 'ada', 242_000)).toBe(true);
       expect(await store.runs.unrecordedFires([fire(skipping, 240_000), fire(skipping, 300_000)])).toEqual([fire(skipping, 300_000)]);
       expect((await store.runs.list({ jobId: skipping, limit: 10, offset: 0 })).rows.map((r) => r.due_at).sort((a, b) => a! - b!)).toEqual([60_000, 180_000]);

@@ -36,10 +36,8 @@ export interface MissedFire {
 
 /** How recordFires treats refusals (see there). */
 export interface FireOptions {
-  /** The database is shared with other nodes: record the fires the jobs' policies refuse. */
+  /** The database is shared with other nodes: record the fires the jobs' policies refuse, and refuse those a node refused. */
   shared?: boolean;
-  /** Fires of jobs another node owns, checked here in case it died: refuse those a node refused. */
-  backup?: boolean;
 }
 
 /** A scheduled fire to record as a run. */
@@ -114,8 +112,14 @@ function* claimOne(runId: number, run: RunRow | undefined, job: JobRow | undefin
   if ((yield* runsTable.inProgress(job.id)) !== undefined) return { runId, outcome: 'blocked' };
   if (job.lock_name && !(yield* locksTable.acquire(job.lock_name, runId, job.id, owner, now))) return { runId, outcome: 'blocked' };
   try {
-    // Only if it is still queued: it was read before its job's row was locked (a cancel may have ended it since).
-    if (!(yield* runsTable.claim(runId, job.script_md5))) return { runId, outcome: 'gone' };
+    // Only if it is still queued and no cancel was asked for: it was read before its job's row was locked.
+    if (!(yield* runsTable.claim(runId, job.script_md5))) {
+      if (job.lock_name) yield* locksTable.release(job.lock_name, runId);
+      const now_ = yield* runsTable.get(runId);
+      if (now_?.status !== 'QUEUED' || now_.cancel_by === null) return { runId, outcome: 'gone' };
+      yield* endQueued(now_, now_.cancel_by, now);
+      return { runId, outcome: 'cancelled' };
+    }
   } catch (err) {
     // The unique index behind the check above: another run of the job is in progress (another process or node claimed it).
     if (!isUniqueViolation(err)) throw err;
@@ -136,10 +140,11 @@ const writes = {
    * Scheduled fires and the jobs' next fire times, together. A fire the
    * job's overlap policy refuses, or one already recorded (by another
    * process), is counted as refused. On a shared database (`shared`) a
-   * policy's refusal is recorded, and fires checked for another node
-   * (`backup`) that some node refused are refused again: asked under the
-   * jobs' row locks, so a refusal committed after the backup node's first
-   * look (unrecordedFires) still counts.
+   * policy's refusal is recorded, and a fire some node refused is refused
+   * again: a node checking another's fires, or an owner that lagged behind
+   * such a check. Asked under the jobs' row locks (even one job's), so a
+   * refusal committed after a checking node's first look (unrecordedFires)
+   * counts too.
    */
   *recordFires(
     fires: readonly FireRecord[],
@@ -147,12 +152,12 @@ const writes = {
     owner: string,
     now: number,
     missed: readonly MissedFire[] = [],
-    { shared = false, backup = false }: FireOptions = {},
+    { shared = false }: FireOptions = {},
   ): Work<{ created: RunRow[]; skipped: RunRow[]; refused: number }> {
-    yield* jobsTable.lockInOrder([...fires.map((f) => f.jobId), ...missed.map((m) => m.jobId)]);
+    yield* jobsTable.lockInOrder([...fires.map((f) => f.jobId), ...missed.map((m) => m.jobId)], { evenOne: shared });
     for (const m of missed) yield* notifyMissed(m.jobId, m.dueAt, m.caughtUp, now);
     for (const [jobId, at] of next) yield* jobsTable.setNextFire(jobId, at);
-    const refusedBefore = backup ? yield* fireRefusalsTable.among(fires.map((f) => [f.jobId, f.dueAt] as const)) : null;
+    const refusedBefore = shared ? yield* fireRefusalsTable.among(fires.map((f) => [f.jobId, f.dueAt] as const)) : null;
     const created: RunRow[] = [];
     const skipped: RunRow[] = [];
     const refusals: [jobId: number, dueAt: number][] = [];
@@ -173,7 +178,7 @@ const writes = {
         refused += 1;
       }
     }
-    if (shared || backup) yield* fireRefusalsTable.addMany(refusals);
+    if (shared) yield* fireRefusalsTable.addMany(refusals);
     return { created, skipped, refused };
   },
 
@@ -197,8 +202,8 @@ const writes = {
 
   /** Log lines and changes of running runs, in one transaction (the writer's batch). */
   *commitBatch(lines: readonly PendingLine[], ops: readonly RunOp[]): Work<BatchResult> {
-    // The runs' ends lock their jobs' rows: all of them first, in one order (see lockInOrder).
-    yield* jobsTable.lockInOrder(ops.flatMap((op) => (op.kind === 'end' ? [op.record.jobId] : [])));
+    // The runs' ends lock their jobs' rows: all of them first, in one order, even one, before any run's row (see lockInOrder).
+    yield* jobsTable.lockInOrder(ops.flatMap((op) => (op.kind === 'end' ? [op.record.jobId] : [])), { evenOne: true });
     yield* logsTable.insertMany(lines);
     // A run that ends in this batch needs no FINISHING of its own: its end sets the phase and last line too, in the same commit.
     const ending = new Set(ops.flatMap((op) => (op.kind === 'end' ? [op.record.runId] : [])));

@@ -13,7 +13,13 @@ const ADD = sql(
   'INSERT INTO fire_refusals (due_at, job_id) VALUES (?, ?) ON CONFLICT DO NOTHING',
   'INSERT INTO fire_refusals (due_at, job_id) SELECT * FROM unnest(?::bigint[], ?::bigint[]) ON CONFLICT DO NOTHING',
 );
-const FORGET = sql('DELETE FROM fire_refusals WHERE due_at < ?');
+/** Refusals forgotten at a time: a heartbeat's bounded share of the work. */
+export const FORGET_AT_ONCE = 5000;
+// Nodes prune at their own heartbeats: rows another node is deleting are left to it (SKIP LOCKED), not waited for.
+const FORGET = sql(
+  `DELETE FROM fire_refusals WHERE (due_at, job_id) IN (SELECT due_at, job_id FROM fire_refusals WHERE due_at < ? ORDER BY due_at LIMIT ${FORGET_AT_ONCE})`,
+  `DELETE FROM fire_refusals WHERE (due_at, job_id) IN (SELECT due_at, job_id FROM fire_refusals WHERE due_at < ? ORDER BY due_at LIMIT ${FORGET_AT_ONCE} FOR UPDATE SKIP LOCKED)`,
+);
 
 /** `job:due` of a fire, as sets of fires are keyed. */
 export const fireKey = (jobId: number, dueAt: number): string => `${jobId}:${dueAt}`;
@@ -34,7 +40,7 @@ export const fireRefusalsTable = {
     return new Set(rows.map((r) => fireKey(Number(r.job_id), Number(r.due_at))));
   },
 
-  /** Forgets refusals of fires due before `at`; answers how many. */
+  /** Forgets refusals of fires due before `at`, at most FORGET_AT_ONCE of them; answers how many. */
   forgetBefore(at: number): Work<number> {
     return run(FORGET, at);
   },

@@ -152,11 +152,12 @@ export const jobsTable = {
    * transaction already excludes other writers). Intents that lock several
    * jobs take them all first, in one order, and take a job's row before its
    * runs' rows, so two nodes never wait on each other in a circle. One job
-   * is not locked here: the intent's next statement on it does.
+   * is locked only with `evenOne`: otherwise the intent's next statement on
+   * it is one that locks it (a run's insert reads its job for update first).
    */
-  *lockInOrder(ids: Iterable<number>): Work<void> {
+  *lockInOrder(ids: Iterable<number>, { evenOne = false }: { evenOne?: boolean } = {}): Work<void> {
     const sorted = [...new Set(ids)].sort((a, b) => a - b);
-    if (sorted.length < 2) return;
+    if (sorted.length < (evenOne ? 1 : 2)) return;
     const marks = sorted.map(() => '?').join(', ');
     yield* all(dynamicSql(`SELECT id FROM jobs WHERE id IN (${marks}) ORDER BY id`, `SELECT id FROM jobs WHERE id IN (${marks}) ORDER BY id ${JOB_ROW_LOCK}`), ...sorted);
   },
