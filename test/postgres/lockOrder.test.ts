@@ -179,6 +179,27 @@ describe.skipIf(missing)(`the order of row locks on PostgreSQL${missing ? ` (ski
     expect(await recording).toMatchObject({ created: [], refused: 1 });
   });
 
+  it("fires recorded with other jobs' next fires (a start-up), and next fires alone, lock every job they write first, ascending", async () => {
+    const { store, job } = await open();
+    const one = await job('one');
+    const two = await job('two');
+    let held = await holdJob(store, two);
+    // Job two fires; job one only gets its next fire, given first.
+    const recording = store.runs.recordFires([{ jobId: two, dueAt: 60_000, trigger: 'catch-up' }], [[one, 120_000], [two, 120_000]], 'n', 61_000, [], { shared: true });
+    await settle();
+    expect(await held.free('jobs', one)).toBe(false);
+    await held.release();
+    expect((await recording).created.map((r) => r.job_id)).toEqual([two]);
+
+    held = await holdJob(store, two);
+    const setting = store.jobs.setNextFires([[two, 180_000], [one, 180_000]]);
+    await settle();
+    expect(await held.free('jobs', one)).toBe(false);
+    await held.release();
+    await setting;
+    expect(await store.jobs.nextFiresFrom(0)).toEqual([[one, 180_000], [two, 180_000]]);
+  });
+
   it("a node declared lost has its runs' jobs' rows locked before its runs are ended or handed over", async () => {
     const { store, job } = await open();
     const one = await job('one');

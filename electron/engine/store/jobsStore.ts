@@ -120,6 +120,7 @@ const writes = {
 
   /** Stores the next fire times the scheduler computed (no runs created). */
   *setNextFires(next: readonly [jobId: number, at: number | null][]): Work<void> {
+    yield* jobsTable.lockInOrder(next.map(([jobId]) => jobId));
     for (const [jobId, at] of next) yield* jobsTable.setNextFire(jobId, at);
   },
 };

@@ -102,32 +102,36 @@ const reads = {
   beyondRetention: runsTable.beyondRetention,
 };
 
-/** Claims one run, its job's row already locked by the caller (claim) and `run` read before that. */
-function* claimOne(runId: number, run: RunRow | undefined, job: JobRow | undefined, owner: string, now: number): Work<ClaimResult> {
-  if (!run || run.status !== 'QUEUED' || !job) return { runId, outcome: 'gone' };
-  if (run.cancel_by !== null) {
-    yield* endQueued(run, run.cancel_by, now);
-    return { runId, outcome: 'cancelled' };
-  }
+/** Claims one run, its job's row already locked by the caller (claim); `seen` was read before that. */
+function* claimOne(runId: number, seen: RunRow | undefined, job: JobRow | undefined, owner: string, now: number): Work<ClaimResult> {
+  if (!seen || seen.status !== 'QUEUED' || !job) return { runId, outcome: 'gone' };
+  if (seen.cancel_by !== null) return yield* cancelIfAsked(runId, now);
   if ((yield* runsTable.inProgress(job.id)) !== undefined) return { runId, outcome: 'blocked' };
   if (job.lock_name && !(yield* locksTable.acquire(job.lock_name, runId, job.id, owner, now))) return { runId, outcome: 'blocked' };
+  let claimed: Omit<RunRow, 'job_name'> | undefined;
   try {
-    // Only if it is still queued and no cancel was asked for: it was read before its job's row was locked.
-    if (!(yield* runsTable.claim(runId, job.script_md5))) {
-      if (job.lock_name) yield* locksTable.release(job.lock_name, runId);
-      const now_ = yield* runsTable.get(runId);
-      if (now_?.status !== 'QUEUED' || now_.cancel_by === null) return { runId, outcome: 'gone' };
-      yield* endQueued(now_, now_.cancel_by, now);
-      return { runId, outcome: 'cancelled' };
-    }
+    // Only if still queued with no cancel asked for (either may have changed since `seen`); the row as claimed comes back.
+    claimed = yield* runsTable.claim(runId, job.script_md5);
   } catch (err) {
     // The unique index behind the check above: another run of the job is in progress (another process or node claimed it).
     if (!isUniqueViolation(err)) throw err;
     if (job.lock_name) yield* locksTable.release(job.lock_name, runId);
     return { runId, outcome: 'blocked' };
   }
+  if (!claimed) {
+    if (job.lock_name) yield* locksTable.release(job.lock_name, runId);
+    return yield* cancelIfAsked(runId, now);
+  }
   yield* jobsTable.setLastRun(job.id, runId, 'IN_PROGRESS', now);
-  return { runId, outcome: 'started', run: { ...run, status: 'IN_PROGRESS', phase: 'STARTING', script_md5: job.script_md5 }, job };
+  return { runId, outcome: 'started', run: { ...claimed, job_name: job.name }, job };
+}
+
+/** A queued run whose cancel was asked for is ended CANCELLED (read now, under its job's lock); any other is gone from the claim. */
+function* cancelIfAsked(runId: number, now: number): Work<ClaimResult> {
+  const run = yield* runsTable.get(runId);
+  if (run?.status !== 'QUEUED' || run.cancel_by === null) return { runId, outcome: 'gone' };
+  yield* endQueued(run, run.cancel_by, now);
+  return { runId, outcome: 'cancelled' };
 }
 
 const writes = {
@@ -154,7 +158,8 @@ const writes = {
     missed: readonly MissedFire[] = [],
     { shared = false }: FireOptions = {},
   ): Work<{ created: RunRow[]; skipped: RunRow[]; refused: number }> {
-    yield* jobsTable.lockInOrder([...fires.map((f) => f.jobId), ...missed.map((m) => m.jobId)], { evenOne: shared });
+    // Every job this writes, fired or only given its next fire (a start-up's jobs with none stored), locked first.
+    yield* jobsTable.lockInOrder([...fires.map((f) => f.jobId), ...missed.map((m) => m.jobId), ...next.map(([jobId]) => jobId)], { evenOne: shared });
     for (const m of missed) yield* notifyMissed(m.jobId, m.dueAt, m.caughtUp, now);
     for (const [jobId, at] of next) yield* jobsTable.setNextFire(jobId, at);
     const refusedBefore = shared ? yield* fireRefusalsTable.among(fires.map((f) => [f.jobId, f.dueAt] as const)) : null;

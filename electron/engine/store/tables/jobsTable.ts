@@ -55,6 +55,10 @@ const BY_ID = sql('SELECT * FROM jobs WHERE id = ?');
  * deleting a job locks it FOR UPDATE.
  */
 export const JOB_ROW_LOCK = 'FOR NO KEY UPDATE';
+const LOCK_IDS = sql(
+  'SELECT id FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id',
+  `SELECT id FROM jobs WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb)) ORDER BY id ${JOB_ROW_LOCK}`,
+);
 const LOCK_ROWS = sql(
   'SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id',
   `SELECT * FROM jobs WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb)) ORDER BY id ${JOB_ROW_LOCK}`,
@@ -156,10 +160,10 @@ export const jobsTable = {
    * it is one that locks it (a run's insert reads its job for update first).
    */
   *lockInOrder(ids: Iterable<number>, { evenOne = false }: { evenOne?: boolean } = {}): Work<void> {
-    const sorted = [...new Set(ids)].sort((a, b) => a - b);
-    if (sorted.length < (evenOne ? 1 : 2)) return;
-    const marks = sorted.map(() => '?').join(', ');
-    yield* all(dynamicSql(`SELECT id FROM jobs WHERE id IN (${marks}) ORDER BY id`, `SELECT id FROM jobs WHERE id IN (${marks}) ORDER BY id ${JOB_ROW_LOCK}`), ...sorted);
+    const unique = [...new Set(ids)];
+    if (unique.length < (evenOne ? 1 : 2)) return;
+    // One parameter however many jobs (a start-up's next fires can be 100,000: beyond PostgreSQL's 65,535 parameters).
+    yield* all(LOCK_IDS, JSON.stringify(unique));
   },
 
   /**

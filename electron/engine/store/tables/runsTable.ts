@@ -64,7 +64,7 @@ const BY_ID = sql(`${RUN_SELECT} WHERE r.id = ?`);
 const ACTIVE_FOR_JOB = sql(`SELECT id, status FROM runs WHERE job_id = ? AND status IN ${UNFINISHED} ORDER BY id`);
 const IN_PROGRESS_FOR_JOB = sql("SELECT id FROM runs WHERE job_id = ? AND status = 'IN_PROGRESS'");
 // A re-run keeps the script version of its first round.
-const CLAIM = sql("UPDATE runs SET status = 'IN_PROGRESS', phase = 'STARTING', script_md5 = COALESCE(script_md5, ?) WHERE id = ? AND status = 'QUEUED' AND cancel_by IS NULL");
+const CLAIM = sql("UPDATE runs SET status = 'IN_PROGRESS', phase = 'STARTING', script_md5 = COALESCE(script_md5, ?) WHERE id = ? AND status = 'QUEUED' AND cancel_by IS NULL RETURNING *");
 // A re-run keeps the start of its first round (its reused tasks started then).
 const RUNNING = sql("UPDATE runs SET phase = 'RUNNING', started_at = COALESCE(started_at, ?), pid = ? WHERE id = ? AND status = 'IN_PROGRESS'");
 // SQLite's two-argument MAX is PostgreSQL's GREATEST.
@@ -156,8 +156,9 @@ export const runsTable = {
    * queued. Guarded: the unique index on a job's IN_PROGRESS run may refuse
    * it, and the claim goes on with the next run.
    */
-  *claim(id: number, scriptMd5: string): Work<boolean> {
-    return (yield { op: 'run', sql: CLAIM, args: [scriptMd5, id], guarded: true }) === 1;
+  /** QUEUED -> IN_PROGRESS (STARTING) unless a cancel was asked for; the row as it now is (without job_name), or undefined. */
+  claim(id: number, scriptMd5: string): Work<Omit<RunRow, 'job_name'> | undefined> {
+    return guardedGet<Omit<RunRow, 'job_name'>>(CLAIM, scriptMd5, id);
   },
 
   *running(id: number, at: number, pid: number | null): Work<void> {
