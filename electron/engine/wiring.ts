@@ -232,13 +232,16 @@ export function wire(ctx: WiringContext): Parts {
   let skipped = 0;
   // On a shared database, each job's fires are first recorded by one node (its runs then stay there).
   const shares = ctx.schedules && store.backend === 'postgres' ? new JobShares(owner) : null;
+  const backupDelayMs = Math.max(1000, Math.floor(config.nodeLeaseMs / 3));
+  // An owner late by half that delay may have been overtaken by another node's check: it reads the refusals too.
+  const ownFires = { shared: shares !== null, checkedAfterMs: Math.floor(backupDelayMs / 2) };
   const scheduler = ctx.schedules
     ? new Scheduler({
         clock: config.clock,
         load: async (from) => ({ upcoming: await store.jobs.nextFiresFrom(from), rows: await store.jobs.schedulableToCompute(from) }),
         loadOne: (id) => store.jobs.schedulableOne(id),
         fire: async (fires, next, missed = []) => {
-          if (fires.length > 0 || missed.length > 0) skipped += (await machine.recordFires(fires, next, missed, { shared: shares !== null })).refused;
+          if (fires.length > 0 || missed.length > 0) skipped += (await machine.recordFires(fires, next, missed, ownFires)).refused;
           else if (next.length > 0) await store.jobs.setNextFires(next);
         },
         shared: shares
@@ -249,7 +252,7 @@ export function wire(ctx: WiringContext): Parts {
                 const missing = await store.runs.unrecordedFires(fires);
                 if (missing.length > 0) skipped += (await machine.recordFires(missing, [], [], { shared: true })).refused;
               },
-              backupDelayMs: Math.max(1000, Math.floor(config.nodeLeaseMs / 3)),
+              backupDelayMs,
             }
           : undefined,
         onError,

@@ -100,6 +100,13 @@ export function firesContract(backend: string, withStore: WithStore): void {
         fire(queueing, old),
         fire(skipping, 120_000),
       ]);
+
+      // An owner reads the refusals only for its fires late enough that another node may have checked them first:
+      // `young` (refused above) is refused to one that lagged a second, and not looked up by one on time.
+      const lagging = { shared: true, checkedAfterMs: 1000 };
+      expect((await store.runs.recordFires([fire(queueing, young)], [], 'owner', young + 1000, [], lagging)).refused).toBe(1);
+      const onTime = await store.runs.recordFires([fire(queueing, young)], [], 'owner', young + 999, [], lagging);
+      expect(onTime.created.map((r) => r.due_at)).toEqual([young]);
     }),
   );
 }

@@ -38,6 +38,12 @@ export interface MissedFire {
 export interface FireOptions {
   /** The database is shared with other nodes: record the fires the jobs' policies refuse, and refuse those a node refused. */
   shared?: boolean;
+  /**
+   * Only fires at least this late (ms) can have been refused by another
+   * node (it checks a fire a delay after it was due), so only they are
+   * looked up: a node recording its fires on time pays no statement for it.
+   */
+  checkedAfterMs?: number;
 }
 
 /** A scheduled fire to record as a run. */
@@ -146,9 +152,9 @@ const writes = {
    * process), is counted as refused. On a shared database (`shared`) a
    * policy's refusal is recorded, and a fire some node refused is refused
    * again: a node checking another's fires, or an owner that lagged behind
-   * such a check. Asked under the jobs' row locks (even one job's), so a
-   * refusal committed after a checking node's first look (unrecordedFires)
-   * counts too.
+   * such a check (`checkedAfterMs`). Asked under the jobs' row locks (even
+   * one job's), so a refusal committed after a checking node's first look
+   * (unrecordedFires) counts too.
    */
   *recordFires(
     fires: readonly FireRecord[],
@@ -156,13 +162,15 @@ const writes = {
     owner: string,
     now: number,
     missed: readonly MissedFire[] = [],
-    { shared = false }: FireOptions = {},
+    { shared = false, checkedAfterMs = 0 }: FireOptions = {},
   ): Work<{ created: RunRow[]; skipped: RunRow[]; refused: number }> {
+    const checked = shared ? fires.filter((f) => now - f.dueAt >= checkedAfterMs) : [];
     // Every job this writes, fired or only given its next fire (a start-up's jobs with none stored), locked first.
-    yield* jobsTable.lockInOrder([...fires.map((f) => f.jobId), ...missed.map((m) => m.jobId), ...next.map(([jobId]) => jobId)], { evenOne: shared });
+    const jobIds = [...fires.map((f) => f.jobId), ...missed.map((m) => m.jobId), ...next.map(([jobId]) => jobId)];
+    yield* jobsTable.lockInOrder(jobIds, { evenOne: checked.length > 0 });
     for (const m of missed) yield* notifyMissed(m.jobId, m.dueAt, m.caughtUp, now);
     for (const [jobId, at] of next) yield* jobsTable.setNextFire(jobId, at);
-    const refusedBefore = shared ? yield* fireRefusalsTable.among(fires.map((f) => [f.jobId, f.dueAt] as const)) : null;
+    const refusedBefore = checked.length > 0 ? yield* fireRefusalsTable.among(checked.map((f) => [f.jobId, f.dueAt] as const)) : null;
     const created: RunRow[] = [];
     const skipped: RunRow[] = [];
     const refusals: [jobId: number, dueAt: number][] = [];
