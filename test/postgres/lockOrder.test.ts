@@ -200,6 +200,28 @@ describe.skipIf(missing)(`the order of row locks on PostgreSQL${missing ? ` (ski
     expect(await store.jobs.nextFiresFrom(0)).toEqual([[one, 180_000], [two, 180_000]]);
   });
 
+  it('a heartbeat forgets at most 5,000 old refusals, skipping rows another node is forgetting rather than waiting for them', async () => {
+    const { store } = await open();
+    const now = await store.nodes.now();
+    const count = async () => (await server.query<{ n: number }>(currentDb, 'SELECT count(*)::int AS n FROM jobdeck.fire_refusals'))[0]!.n;
+    await server.query(currentDb, 'INSERT INTO jobdeck.fire_refusals (due_at, job_id) SELECT g, 1 FROM generate_series(1, 5003) g');
+    await server.query(currentDb, 'INSERT INTO jobdeck.fire_refusals (due_at, job_id) VALUES ($1, 1)', [now]);
+    await store.nodes.register({ id: 'n1', address: 'http://127.0.0.1:1', version: '0.1.0', host: 'here', pid: 1, leaseMs: 30_000 });
+    const blocker = await store.steps.pool.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT due_at FROM fire_refusals WHERE due_at = 1 FOR UPDATE');
+    const beat = store.nodes.heartbeat('n1');
+    const outcome = await Promise.race([beat.then(() => 'done'), new Promise((r) => setTimeout(() => r('waiting'), 2000))]);
+    await blocker.query('ROLLBACK');
+    blocker.release();
+    await beat;
+    expect(outcome).toBe('done');
+    // Left: the row held elsewhere, the two beyond the 5,000, and the young one.
+    expect(await count()).toBe(4);
+    await store.nodes.heartbeat('n1');
+    expect(await count()).toBe(1);
+  });
+
   it("a node declared lost has its runs' jobs' rows locked before its runs are ended or handed over", async () => {
     const { store, job } = await open();
     const one = await job('one');

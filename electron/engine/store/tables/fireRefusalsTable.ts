@@ -21,6 +21,9 @@ const FORGET = sql(
   `DELETE FROM fire_refusals WHERE (due_at, job_id) IN (SELECT due_at, job_id FROM fire_refusals WHERE due_at < ? ORDER BY due_at LIMIT ${FORGET_AT_ONCE} FOR UPDATE SKIP LOCKED)`,
 );
 
+/** `VALUES (job, due), …` for `n` fires, as a FROM list's rows (`column1`, `column2` on both backends); `cast` types PostgreSQL's. */
+export const fireValues = (n: number, cast: string): string => `VALUES ${Array.from({ length: n }, () => `(?${cast}, ?${cast})`).join(', ')}`;
+
 /** `job:due` of a fire, as sets of fires are keyed. */
 export const fireKey = (jobId: number, dueAt: number): string => `${jobId}:${dueAt}`;
 
@@ -34,7 +37,7 @@ export const fireRefusalsTable = {
   *among(fires: readonly (readonly [jobId: number, dueAt: number])[]): Work<Set<string>> {
     if (fires.length === 0) return new Set();
     const text = (cast: string) =>
-      `SELECT x.job_id, x.due_at FROM (VALUES ${fires.map(() => `(?${cast}, ?${cast})`).join(', ')}) AS f
+      `SELECT x.job_id, x.due_at FROM (${fireValues(fires.length, cast)}) AS f
        JOIN fire_refusals x ON x.due_at = f.column2 AND x.job_id = f.column1`;
     const rows = yield* all<{ job_id: number; due_at: number }>(dynamicSql(text(''), text('::bigint')), ...fires.flat());
     return new Set(rows.map((r) => fireKey(Number(r.job_id), Number(r.due_at))));

@@ -3,6 +3,7 @@ import type { RunStatus } from '../../../../shared/model/job';
 import type { FailureCode, RunPhase, RunTrigger } from '../../../../shared/model/run';
 import type { RunRow } from '../rows';
 import { nextIdSql } from '../idFloors';
+import { fireValues } from './fireRefusalsTable';
 import { all, dynamicSql, get, guardedGet, run, sql, type Work } from '../work';
 
 const RUN_SELECT = 'SELECT r.*, j.name AS job_name FROM runs r JOIN jobs j ON j.id = r.job_id';
@@ -262,9 +263,8 @@ export const runsTable = {
    */
   *unrecordedFires(fires: readonly (readonly [jobId: number, dueAt: number])[]): Work<{ job_id: number; due_at: number }[]> {
     if (fires.length === 0) return [];
-    const rows = (cast: string) => fires.map(() => `(?${cast}, ?${cast})`).join(', ');
     const text = (cast: string) =>
-      `SELECT f.column1 AS job_id, f.column2 AS due_at FROM (VALUES ${rows(cast)}) AS f
+      `SELECT f.column1 AS job_id, f.column2 AS due_at FROM (${fireValues(fires.length, cast)}) AS f
        WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.job_id = f.column1 AND r.due_at = f.column2 AND r.trigger IN ('schedule', 'catch-up'))
        AND NOT EXISTS (SELECT 1 FROM fire_refusals x WHERE x.due_at = f.column2 AND x.job_id = f.column1)
        AND NOT EXISTS (SELECT 1 FROM runs a JOIN jobs j ON j.id = a.job_id WHERE a.job_id = f.column1
