@@ -35,7 +35,7 @@ for (const name of SCENARIOS) {
   });
   const line = r.stdout.split('\n').find((l) => l.startsWith('@@RESULT '));
   if (r.status !== 0 || !line) {
-    results.push({ scenario: name, pass: false, target: '', error: `exited ${r.status}: ${r.stdout.slice(-500)}` });
+    results.push({ scenario: name, pass: false, target: '', error: `exited ${r.status} (its error is printed above): ${r.stdout.slice(-300).trim()}` });
     continue;
   }
   const result = JSON.parse(line.slice('@@RESULT '.length)) as Result;
@@ -46,6 +46,8 @@ for (const name of SCENARIOS) {
 
 const fmt = (v: unknown): string => (typeof v === 'object' && v !== null ? Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ') : String(v));
 const figures = (r: Result): string => {
+  // A scenario that died has only its error: print that, not figures it never measured.
+  if (r.error !== undefined) return `failed: ${String(r.error).replace(/\s+/g, ' ').slice(0, 300)}`;
   switch (r.scenario) {
     case 'dispatch':
       return `lateness ${fmt(r.latenessMs)} ms; ${r.fired}/${r.expectedFires} fires (${r.runsPerSecond}/s), missed ${r.missedFires}`;

@@ -114,7 +114,9 @@ export function wire(ctx: WiringContext): Parts {
   // Jobs waiting for others are queued by the engine that schedules the folder (not while paused).
   const checkDependents = coalesced(async (): Promise<void> => {
     try {
-      if (!ctx.schedules || ctx.isClosing() || (await store.settings.get(PAUSED_SETTING, false))) return;
+      if (!ctx.schedules || ctx.isClosing()) return;
+      // Asked after every run end: most stores have no dependent job, so that is asked first (one statement, not two).
+      if (!(await store.jobs.hasDependents()) || (await store.settings.get(PAUSED_SETTING, false))) return;
       await machine.queueDependents();
     } catch (err) {
       if (!ctx.isClosing()) onError(err);

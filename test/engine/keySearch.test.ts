@@ -6,8 +6,9 @@
  * only to hold the window still.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { canSearchProcesses, findByKeys, KeySearch, RUN_KEY_VAR } from '../../electron/engine/runner/processTree';
+import { canSearchProcesses, findByKeys, KeySearch, newKnownKeys, RUN_KEY_VAR } from '../../electron/engine/runner/processTree';
 
 const children: ChildProcess[] = [];
 
@@ -59,5 +60,30 @@ describe.skipIf(!canSearchProcesses)('the search for escaped processes', () => {
     expect(answers).toEqual({});
     await vi.advanceTimersByTimeAsync(10);
     expect(answers).toEqual({ a: [a], b: [b] });
+  });
+
+  it('reads a process once while pids have not wrapped around, keeps no answer for a process without a key, and forgets processes gone', async () => {
+    const a = await keyed('key-once');
+    const plain = spawn('sleep', ['30'], { env: { PATH: process.env.PATH ?? '' }, stdio: 'ignore' });
+    children.push(plain);
+    await new Promise((resolve) => plain.once('spawn', resolve));
+    const known = newKnownKeys();
+    expect(findByKeys(new Map([['key-once', 0]]), known).get('key-once')).toEqual([a]);
+    expect(known.keys.get(a)).toBe('key-once');
+    expect(known.keys.has(plain.pid!)).toBe(false);
+    // Told another key for that pid, the next search believes it: the environment was not read again.
+    known.keys.set(a, 'key-other');
+    expect(findByKeys(new Map([['key-once', 0], ['key-other', 0]]), known)).toEqual(new Map([['key-other', [a]]]));
+    // Once pids have wrapped around since (the last pid handed out went down), nothing read before is trusted.
+    known.lastPid = Number.MAX_SAFE_INTEGER;
+    expect(findByKeys(new Map([['key-once', 0], ['key-other', 0]]), known)).toEqual(new Map([['key-once', [a]]]));
+    expect(known.keys.get(a)).toBe('key-once');
+    // A process gone is forgotten at the next search.
+    const exited = new Promise((resolve) => children[0]!.once('exit', resolve));
+    children[0]!.kill('SIGKILL');
+    await exited;
+    for (let i = 0; i < 50 && existsSync(`/proc/${a}`); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(findByKeys(new Map([['key-once', 0]]), known)).toEqual(new Map());
+    expect(known.keys.has(a)).toBe(false);
   });
 });

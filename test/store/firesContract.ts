@@ -109,4 +109,30 @@ export function firesContract(backend: string, withStore: WithStore): void {
       expect(onTime.created.map((r) => r.due_at)).toEqual([young]);
     }),
   );
+
+  it(
+    `fires (${backend}): fires of one job recorded in one call see the runs queued before them in it (read once for the call, under the jobs' locks); a gated fire's skipped run does not hold back the next; a fire of a job gone is refused`,
+    withStore(async ({ store }) => {
+      const job = jobOf(store);
+      const every = { kind: 'interval' as const, seconds: 60 };
+      const queueing = await job('queueing', { schedule: every, overlap: 'queue' });
+      const skipping = await job('skipping', { schedule: every, overlap: 'skip' });
+      await job('upstream');
+      const gated = await job('gated', { schedule: every, overlap: 'queue', after: [{ job: 'upstream' }], gate: { withinMinutes: 5 } });
+      const fires = [queueing, skipping, gated, 999_999].flatMap((jobId) => [fire(jobId, 60_000), fire(jobId, 120_000)]);
+      const recorded = await store.runs.recordFires(fires, [], 'owner', 120_010);
+      // queueing: its second fire finds the first one's run waiting; skipping: the same, its policy refusing any unfinished run.
+      expect(recorded.created.map((r) => [r.job_id, r.due_at])).toEqual([
+        [queueing, 60_000],
+        [skipping, 60_000],
+      ]);
+      // gated: upstream never ran, so both fires are recorded as skipped runs, the first ended before the second is tried.
+      expect(recorded.skipped.map((r) => [r.job_id, r.due_at, r.status])).toEqual([
+        [gated, 60_000, 'CANCELLED'],
+        [gated, 120_000, 'CANCELLED'],
+      ]);
+      expect(recorded.refused).toBe(4);
+      expect((await store.runs.list({ limit: 10, offset: 0 })).total).toBe(4);
+    }),
+  );
 }

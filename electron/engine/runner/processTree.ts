@@ -122,41 +122,77 @@ export function groupRunning(pgid: number): boolean {
 }
 
 /**
+ * The run keys of processes read by earlier searches, by pid. A process's
+ * environment (as /proc shows it) changes only when it executes another
+ * program; a job's process is read once, not at every pass of its life (three
+ * busy nodes on one machine read a few hundred each, up to ten times a second).
+ * Only keys are kept: a process without one may be a launcher's child between
+ * fork and exec, about to get one. A pid is not read from the cache once pids
+ * have wrapped around since (`lastPid` went down): it may be another process.
+ */
+export interface KnownKeys {
+  keys: Map<number, string>;
+  lastPid: number;
+}
+
+export const newKnownKeys = (): KnownKeys => ({ keys: new Map(), lastPid: 0 });
+
+const KEY_PREFIX = `\0${RUN_KEY_VAR}=`;
+
+/** The run key in a process's environment, or null (gone, not ours to read, or none). */
+function runKeyOf(pid: number): string | null {
+  let environ: string;
+  try {
+    environ = `\0${readProc(`/proc/${pid}/environ`)}`;
+  } catch {
+    return null;
+  }
+  const at = environ.indexOf(KEY_PREFIX);
+  if (at < 0) return null;
+  const from = at + KEY_PREFIX.length;
+  const to = environ.indexOf('\0', from);
+  return environ.slice(from, to < 0 ? environ.length : to);
+}
+
+/**
  * Live processes (other than this one) whose environment holds one of the
  * keys, by key. Pids are handed out in increasing order, so only pids at or
  * above the lowest `minPid` are read, unless the numbers wrapped around.
  */
-export function findByKeys(wanted: ReadonlyMap<string, number>): Map<string, number[]> {
+export function findByKeys(wanted: ReadonlyMap<string, number>, known: KnownKeys = newKnownKeys()): Map<string, number[]> {
   const found = new Map<string, number[]>();
   if (!canSearchProcesses || wanted.size === 0) return found;
   let floor = Math.min(...wanted.values());
   const last = lastPid();
   if (!(last >= floor)) floor = 0;
-  const needles = [...wanted.keys()].map((key) => [key, `\0${RUN_KEY_VAR}=${key}\0`] as const);
+  if (!(last >= known.lastPid)) known.keys.clear();
+  known.lastPid = Number.isNaN(last) ? 0 : last;
   let names: string[];
   try {
     names = readdirSync('/proc');
   } catch {
     return found;
   }
+  const listed = new Set<number>();
   for (const name of names) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const pid = Number(name);
+    listed.add(pid);
     if (pid < floor || pid === process.pid) continue;
-    let environ: string;
-    try {
-      environ = `\0${readProc(`/proc/${pid}/environ`)}`;
-    } catch {
-      continue; // gone, or not ours to read
+    let key = known.keys.get(pid);
+    if (key === undefined) {
+      const read = runKeyOf(pid);
+      if (read === null) continue;
+      known.keys.set(pid, (key = read));
     }
-    for (const [key, needle] of needles) {
-      if (!environ.includes(needle)) continue;
-      const list = found.get(key) ?? [];
-      list.push(pid);
-      found.set(key, list);
-    }
+    if (!wanted.has(key)) continue;
+    const list = found.get(key) ?? [];
+    list.push(pid);
+    found.set(key, list);
   }
+  // Processes gone since: forgotten (their pids will be someone else's).
+  for (const pid of known.keys.keys()) if (!listed.has(pid)) known.keys.delete(pid);
   return found;
 }
 
@@ -167,6 +203,7 @@ export function findByKeys(wanted: ReadonlyMap<string, number>): Map<string, num
  */
 export class KeySearch {
   private pending = new Map<string, { minPid: number; resolve: (pids: number[]) => void }[]>();
+  private readonly known = newKnownKeys();
   private scheduled = false;
   private last = 0;
 
@@ -198,7 +235,7 @@ export class KeySearch {
     for (const [key, waiters] of batch) wanted.set(key, Math.min(...waiters.map((w) => w.minPid)));
     let found: Map<string, number[]>;
     try {
-      found = findByKeys(wanted);
+      found = findByKeys(wanted, this.known);
     } catch {
       found = new Map();
     }

@@ -119,9 +119,8 @@ export class RunStateMachine {
     return result;
   }
 
-  /** -> QUEUED for each job whose dependencies have all finished since its last run. */
+  /** -> QUEUED for each job whose dependencies have all finished since its last run (the caller asked whether any job has dependencies). */
   async queueDependents(): Promise<RunRow[]> {
-    if (!(await this.deps.store.jobs.hasDependents())) return [];
     const rows = await this.deps.store.runs.queueDependents(this.deps.owner, this.deps.clock.now());
     for (const row of rows) this.publish(row.id);
     if (rows.length) this.deps.onQueued(rows);

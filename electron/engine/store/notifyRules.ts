@@ -11,6 +11,7 @@ import { DESKTOP_TARGET, isEmailAddress, WEBHOOK_PREFIX, type NotifyChannel, typ
 import { jobsTable } from './tables/jobsTable';
 import { notifyTable } from './tables/notifyTable';
 import { runsTable, type RunEnd } from './tables/runsTable';
+import type { JobRow } from './rows';
 import type { Work } from './work';
 
 /** The targets of an event: its own rule, else (for recovery and follow-ups) the failure rule's. */
@@ -57,10 +58,14 @@ function* queue(rules: NotifyRules, event: NotifyEvent, ids: { jobId: number; ru
   return n;
 }
 
-/** After a run's end is recorded: the messages it causes, and its job's incident. `retried`: another attempt follows. */
-export function* notifyRunEnd(jobId: number, runId: number, end: RunEnd, retried: boolean, now: number): Work<void> {
+/**
+ * After a run's end is recorded: the messages it causes, and its job's
+ * incident. `retried`: another attempt follows. `locked`: the job's row as
+ * the caller read it under its row lock (else locked and read here).
+ */
+export function* notifyRunEnd(jobId: number, runId: number, end: RunEnd, retried: boolean, now: number, locked?: JobRow): Work<void> {
   // Locked: the job's incident is read, then written.
-  const job = yield* jobsTable.getForUpdate(jobId);
+  const job = locked ?? (yield* jobsTable.getForUpdate(jobId));
   if (!job || job.notify === 'null') return;
   const rules = JSON.parse(job.notify) as NotifyRules;
   const run = (yield* runsTable.get(runId))!;

@@ -12,7 +12,7 @@ import { runsTable, type RunEnd } from './tables/runsTable';
 import { tasksTable } from './tables/tasksTable';
 import { notifyRunEnd, queueReports } from './notifyRules';
 import { insertRun } from './runRules';
-import type { RunRow } from './rows';
+import type { JobRow, RunRow } from './rows';
 import type { Work } from './work';
 
 const SYSTEM_STREAM = 0;
@@ -42,14 +42,17 @@ export function* appendSystemLine(runId: number, now: number, text: string): Wor
   return seq;
 }
 
-/** Ends a run: status, files, its lock, the job's last run; queues a retry when due. */
-export function* endRun(r: EndRecord): Work<RunRow | null> {
+/**
+ * Ends a run: status, files, its lock, the job's last run; queues a retry when
+ * due. `job`: the run's job as the caller read it under its row lock (else read here).
+ */
+export function* endRun(r: EndRecord, job?: JobRow): Work<RunRow | null> {
   if (!(yield* runsTable.end(r.runId, r.end))) return null;
   for (const f of r.files) yield* runsTable.addFile(r.runId, f.name, f.size, f.sha256, f.name === r.end.resultFile);
   if (r.lock) yield* locksTable.release(r.lock, r.runId);
   yield* jobsTable.setLastRun(r.jobId, r.runId, r.end.status, r.end.finishedAt);
   const retry = r.retry && r.end.status === 'FAILED' && isRetryable(r.end.failure) ? (yield* queueRetry(r.runId, r.end.failure, r.retry.owner, r.retry.now)) : null;
-  yield* notifyRunEnd(r.jobId, r.runId, r.end, retry !== null, r.retry?.now ?? r.end.finishedAt);
+  yield* notifyRunEnd(r.jobId, r.runId, r.end, retry !== null, r.retry?.now ?? r.end.finishedAt, job);
   if (r.reports?.length) yield* queueReports(r.jobId, r.runId, r.reports, r.files, r.retry?.now ?? r.end.finishedAt);
   return retry;
 }

@@ -21,7 +21,7 @@ import { PENDING_STATE, type TaskState } from './taskRows';
 import type { NewAudit } from './tables/auditTable';
 import type { PendingLine } from './tables/logsTable';
 import type { ResultFileRow, RunEnd, RunListFilter } from './tables/runsTable';
-import { insertRun, insertRunOfJob, type QueueRequest } from './runRules';
+import { insertRun, insertRunOfJob, type LockedJob, type QueueRequest } from './runRules';
 import type { JobRow, RunRow } from './rows';
 
 export type { EndRecord, FoundFile, QueueRequest, ResultFileRow, RunEnd, RunListFilter };
@@ -165,9 +165,19 @@ const writes = {
     { shared = false, checkedAfterMs = 0 }: FireOptions = {},
   ): Work<{ created: RunRow[]; skipped: RunRow[]; refused: number }> {
     const checked = shared ? fires.filter((f) => now - f.dueAt >= checkedAfterMs) : [];
-    // Every job this writes, fired or only given its next fire (a start-up's jobs with none stored), locked first.
-    const jobIds = [...fires.map((f) => f.jobId), ...missed.map((m) => m.jobId), ...next.map(([jobId]) => jobId)];
-    yield* jobsTable.lockInOrder(jobIds, { evenOne: checked.length > 0 });
+    // Every job this writes, fired or only given its next fire (a start-up's jobs with none stored), locked first, in one
+    // statement. When only fired jobs are written (each tick), that statement reads their rows, and one more their unfinished
+    // runs, for every fire: not two statements per fire.
+    const fireJobs = new Set(fires.map((f) => f.jobId));
+    const others = [...missed.map((m) => m.jobId), ...next.map(([jobId]) => jobId)].filter((id) => !fireJobs.has(id));
+    let locked: Map<number, LockedJob> | null = null;
+    if (others.length === 0 && fireJobs.size > 0) {
+      const rows = yield* jobsTable.lockRows(fireJobs);
+      const active = yield* runsTable.activeAmong(rows.keys());
+      locked = new Map([...rows].map(([id, job]) => [id, { job, active: active.get(id) ?? [] }]));
+    } else {
+      yield* jobsTable.lockInOrder([...fireJobs, ...others], { evenOne: checked.length > 0 });
+    }
     for (const m of missed) yield* notifyMissed(m.jobId, m.dueAt, m.caughtUp, now);
     for (const [jobId, at] of next) yield* jobsTable.setNextFire(jobId, at);
     const refusedBefore = checked.length > 0 ? yield* fireRefusalsTable.among(checked.map((f) => [f.jobId, f.dueAt] as const)) : null;
@@ -181,10 +191,15 @@ const writes = {
         continue;
       }
       try {
-        const { row, job } = yield* insertRunOfJob({ jobId: f.jobId, trigger: f.trigger, by: 'scheduler', dueAt: f.dueAt }, owner, now);
+        const lockedJob = locked?.get(f.jobId);
+        // A job gone since the fire was due: no row to hand over, and the usual read says so (not found, a refusal).
+        const { row, job } = yield* insertRunOfJob({ jobId: f.jobId, trigger: f.trigger, by: 'scheduler', dueAt: f.dueAt }, owner, now, lockedJob);
         const why = yield* gateProblem(job, f.dueAt ?? now);
-        if (why) skipped.push(yield* recordSkippedFire(row, why, now));
-        else created.push(row);
+        if (why) {
+          skipped.push(yield* recordSkippedFire(row, why, now));
+          // Ended at once: not unfinished for the job's next fire in this batch.
+          if (lockedJob) lockedJob.active = lockedJob.active.filter((r) => r.id !== row.id);
+        } else created.push(row);
       } catch (err) {
         if (isRefusal(err)) refusals.push([f.jobId, f.dueAt]);
         else if (!isUniqueViolation(err)) throw err;
@@ -216,7 +231,8 @@ const writes = {
   /** Log lines and changes of running runs, in one transaction (the writer's batch). */
   *commitBatch(lines: readonly PendingLine[], ops: readonly RunOp[]): Work<BatchResult> {
     // The runs' ends lock their jobs' rows: all of them first, in one order, even one, before any run's row (see lockInOrder).
-    yield* jobsTable.lockInOrder(ops.flatMap((op) => (op.kind === 'end' ? [op.record.jobId] : [])), { evenOne: true });
+    // Their rows are read by that statement, for the ends' notification rules (not read again per end).
+    const endJobs = yield* jobsTable.lockRows(ops.flatMap((op) => (op.kind === 'end' ? [op.record.jobId] : [])));
     yield* logsTable.insertMany(lines);
     // A run that ends in this batch needs no FINISHING of its own: its end sets the phase and last line too, in the same commit.
     const ending = new Set(ops.flatMap((op) => (op.kind === 'end' ? [op.record.runId] : [])));
@@ -243,7 +259,7 @@ const writes = {
           yield* tasksTable.update(op.runId, op.idx, op.state);
           break;
         case 'end': {
-          const retry = yield* endRun(op.record);
+          const retry = yield* endRun(op.record, endJobs.get(op.record.jobId));
           if (retry) retries.push(retry);
           break;
         }

@@ -63,6 +63,10 @@ const INSERT = sql(
 );
 const BY_ID = sql(`${RUN_SELECT} WHERE r.id = ?`);
 const ACTIVE_FOR_JOB = sql(`SELECT id, status FROM runs WHERE job_id = ? AND status IN ${UNFINISHED} ORDER BY id`);
+const ACTIVE_AMONG = sql(
+  `SELECT id, job_id, status FROM runs WHERE job_id IN (SELECT value FROM json_each(?)) AND status IN ${UNFINISHED} ORDER BY id`,
+  `SELECT id, job_id, status FROM runs WHERE job_id IN (SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb)) AND status IN ${UNFINISHED} ORDER BY id`,
+);
 const IN_PROGRESS_FOR_JOB = sql("SELECT id FROM runs WHERE job_id = ? AND status = 'IN_PROGRESS'");
 // A re-run keeps the script version of its first round.
 const CLAIM = sql("UPDATE runs SET status = 'IN_PROGRESS', phase = 'STARTING', script_md5 = COALESCE(script_md5, ?) WHERE id = ? AND status = 'QUEUED' AND cancel_by IS NULL RETURNING *");
@@ -145,6 +149,17 @@ export const runsTable = {
   /** QUEUED and IN_PROGRESS runs of a job, oldest first. */
   active(jobId: number): Work<{ id: number; status: RunStatus }[]> {
     return all(ACTIVE_FOR_JOB, jobId);
+  },
+
+  /** QUEUED and IN_PROGRESS runs of several jobs (one statement), oldest first, by job; every job given has a list. */
+  *activeAmong(jobIds: Iterable<number>): Work<Map<number, { id: number; status: RunStatus }[]>> {
+    const unique = [...new Set(jobIds)];
+    const byJob = new Map(unique.map((id) => [id, [] as { id: number; status: RunStatus }[]]));
+    if (unique.length === 0) return byJob;
+    for (const r of yield* all<{ id: number; job_id: number; status: RunStatus }>(ACTIVE_AMONG, JSON.stringify(unique))) {
+      byJob.get(Number(r.job_id))?.push({ id: r.id, status: r.status });
+    }
+    return byJob;
   },
 
   /** The job's IN_PROGRESS run, if any (the database allows one). */
