@@ -42,6 +42,7 @@ import { NodesService } from './services/nodesService';
 import { NodeFiles } from './nodeFiles';
 import { ClusterRelay, type EventChannel } from './clusterRelay';
 import { JobShares } from './scheduler/jobShares';
+import { backupTiming } from './scheduler/backupFires';
 import { VERSION } from './version';
 
 /** Lines and bytes of one page of a log replayed to a subscriber. */
@@ -234,9 +235,9 @@ export function wire(ctx: WiringContext): Parts {
   let skipped = 0;
   // On a shared database, each job's fires are first recorded by one node (its runs then stay there).
   const shares = ctx.schedules && store.backend === 'postgres' ? new JobShares(owner) : null;
-  const backupDelayMs = Math.max(1000, Math.floor(config.nodeLeaseMs / 3));
-  // An owner late by half that delay may have been overtaken by another node's check: it reads the refusals too.
-  const ownFires = { shared: shares !== null, checkedAfterMs: Math.floor(backupDelayMs / 2) };
+  const { backupDelayMs, ownerReadsRefusalsAfterMs } = backupTiming(config.nodeLeaseMs);
+  // An owner late enough to have been overtaken by another node's check reads the refusals too.
+  const ownFires = { shared: shares !== null, checkedAfterMs: ownerReadsRefusalsAfterMs };
   const scheduler = ctx.schedules
     ? new Scheduler({
         clock: config.clock,

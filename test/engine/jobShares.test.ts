@@ -1,6 +1,7 @@
 /** Which node fires a job first on a shared database (rendezvous hashing over the live, undrained nodes). */
 import { describe, expect, it } from 'vitest';
 import { JobShares } from '../../electron/engine/scheduler/jobShares';
+import { backupTiming } from '../../electron/engine/scheduler/backupFires';
 
 const nodes = ['n-a', 'n-b', 'n-c'];
 const JOBS = 3000;
@@ -41,5 +42,19 @@ describe('job shares', () => {
     expect([1, 2, 3].every((j) => alone.owns(j))).toBe(true);
     alone.update(['n-b', 'n-c']);
     expect([1, 2, 3].some((j) => alone.owns(j))).toBe(false);
+  });
+});
+
+describe('backup timing', () => {
+  it("has an owner read the refusals for every fire it records as late as another node's check, or later, whatever the lease", () => {
+    for (const leaseMs of [1, 999, 3000, 3001, 30_000, 86_400_000]) {
+      const { backupDelayMs, ownerReadsRefusalsAfterMs } = backupTiming(leaseMs);
+      // Others check a fire a third of a lease after it was due, at least a second.
+      expect(backupDelayMs).toBe(Math.max(1000, Math.floor(leaseMs / 3)));
+      // An owner as late as that check (another node may have refused the fire first) reads the refusals...
+      expect(ownerReadsRefusalsAfterMs).toBeLessThanOrEqual(backupDelayMs);
+      // ...and one recording on time (the usual case) does not pay for it.
+      expect(ownerReadsRefusalsAfterMs).toBeGreaterThan(0);
+    }
   });
 });

@@ -5,6 +5,19 @@
  */
 import type { Clock } from '../clock';
 
+/**
+ * When nodes look at each other's fires, from the nodes' lease: the others
+ * check a fire a third of a lease after it was due (at least 1 s); an owner
+ * recording a fire late by `ownerReadsRefusalsAfterMs` or more reads the
+ * refusals, since another node may have checked it first. That must not be
+ * later than the others' check (else a lagging owner could run a fire another
+ * node refused): half of it, for the time an owner's recording takes.
+ */
+export function backupTiming(nodeLeaseMs: number): { backupDelayMs: number; ownerReadsRefusalsAfterMs: number } {
+  const backupDelayMs = Math.max(1000, Math.floor(nodeLeaseMs / 3));
+  return { backupDelayMs, ownerReadsRefusalsAfterMs: Math.floor(backupDelayMs / 2) };
+}
+
 export class BackupFires<F extends { dueAt: number }> {
   private fires: F[] = [];
   private timer: unknown = null;
