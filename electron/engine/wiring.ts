@@ -43,6 +43,7 @@ import { NodeFiles } from './nodeFiles';
 import { ClusterRelay, type EventChannel } from './clusterRelay';
 import { JobShares } from './scheduler/jobShares';
 import { backupTiming } from './scheduler/backupFires';
+import { LAUNCHER_DEFAULTS } from './runner/launcherStart';
 import { VERSION } from './version';
 
 /** Lines and bytes of one page of a log replayed to a subscriber. */
@@ -199,6 +200,7 @@ export function wire(ctx: WiringContext): Parts {
     start: (run, job) => runner.start(run, job),
     onError,
   });
+  // Launchers make run folders ahead of time between bursts (spareFolders.ts); a one-run CLI engine does not.
   const hostOptions = { closeGraceMs: config.closeGraceMs, leftoverGraceMs: config.leftoverGraceMs, warmMax: config.warmMax, warmWindowMs: config.warmWindowMs };
   const onProblem = (m: string) => config.logger.warn(m);
   const spawner = config.spawner === 'guarded' && process.platform === 'win32' ? 'launcher' : config.spawner;
@@ -207,7 +209,7 @@ export function wire(ctx: WiringContext): Parts {
       ? new InlinePort(hostOptions)
       : spawner === 'guarded'
         ? new GuardedInlinePort({ ...hostOptions, onProblem })
-        : new LauncherPool(config.launchers, { ...hostOptions, launcherPath: config.launcherPath, onProblem });
+        : new LauncherPool(config.launchers, { ...hostOptions, spareFolders: LAUNCHER_DEFAULTS.spareFolders, launcherPath: config.launcherPath, onProblem });
   const workflows = new WorkflowRunner({
     machine,
     writer,

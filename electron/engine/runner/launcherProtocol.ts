@@ -23,6 +23,8 @@ export const prepareSchema = v.object({
   files: v.array(v.object({ path: v.string(), content: v.string() })),
   /** Files named by their content (script versions): written once, left as they are when already there. */
   scripts: v.optional(v.array(v.object({ path: v.string(), content: v.string() }))),
+  /** Where a host that keeps spare run folders (spareFolders.ts) keeps them: this data folder's `runs/.spares`. */
+  spares: v.optional(v.string()),
 });
 export type Prepare = v.InferOutput<typeof prepareSchema>;
 
@@ -145,6 +147,8 @@ export const hostOptionsSchema = v.object({
   maxLineBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16))),
   /** Grace for stopping jobs if the engine disappears (launcher only, ms). */
   orphanGraceMs: v.optional(nonNegative()),
+  /** Most spare run folders made ahead of time (0, the default: none; launchers keep some). */
+  spareFolders: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4096))),
   /** Most idle pre-started interpreters kept per runtime (0: none). */
   warmMax: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(16))),
   /** Runs that may start warm within this window size the pool; idle ones past it are retired (ms). */

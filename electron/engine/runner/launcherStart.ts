@@ -11,7 +11,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { HostOptions } from './launcherProtocol';
 
 /** The launcher options an engine passes unless told otherwise (its defaults; see options.ts). */
-export const LAUNCHER_DEFAULTS = Object.freeze({ closeGraceMs: 1000, leftoverGraceMs: 2000, warmMax: 4, warmWindowMs: 60_000 });
+/** spareFolders: a burst of 200 runs due at once finds its folders made (spareFolders.ts), even with one launcher. */
+export const LAUNCHER_DEFAULTS = Object.freeze({ closeGraceMs: 1000, leftoverGraceMs: 2000, warmMax: 4, warmWindowMs: 60_000, spareFolders: 256 });
 
 /** A launcher: plain Node (ELECTRON_RUN_AS_NODE in the desktop app), JSON over IPC, its options in its environment. */
 export function forkLauncher(path: string, options: HostOptions): ChildProcess {

@@ -17,6 +17,7 @@ import type { HostMessage, HostOptions, Leftovers, SpawnRequest } from './launch
 import { countEntries, prepareRun } from './runFolders';
 import { canSearchProcesses, groupRunning, KeySearch, RUN_KEY_VAR, signalGroup, stopProcesses } from './processTree';
 import { defaultWarmNodePath, WarmPool } from './warmPool';
+import { SpareFolders } from './spareFolders';
 
 const isWindows = process.platform === 'win32';
 
@@ -77,6 +78,8 @@ export class ProcessHost {
   private readonly search = new KeySearch();
   /** Pre-started interpreters runs marked `warm` may start in. */
   readonly warm: WarmPool;
+  /** Run folders made ahead of time (none unless the options ask). */
+  readonly spares: SpareFolders;
   private paused = false;
 
   constructor(
@@ -86,6 +89,7 @@ export class ProcessHost {
     this.closeGraceMs = options.closeGraceMs ?? 1000;
     this.leftoverGraceMs = options.leftoverGraceMs ?? 2000;
     this.maxLineBytes = options.maxLineBytes;
+    this.spares = new SpareFolders(options.spareFolders ?? 0);
     this.warm = new WarmPool({ max: options.warmMax, windowMs: options.warmWindowMs, nodeBootstrap: options.warmNodePath ?? defaultWarmNodePath() });
   }
 
@@ -107,7 +111,7 @@ export class ProcessHost {
   spawn(req: SpawnRequest): void {
     if (req.prepare) {
       try {
-        prepareRun(req.prepare);
+        prepareRun(req.prepare, this.spares);
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         this.emit({ t: 'failed', id: req.id, reason: 'PREPARE', message: `could not prepare the run folder: ${e.message}`, errno: e.code ?? null });
@@ -277,6 +281,7 @@ export class ProcessHost {
   /** Terminates everything and resolves when every process has been reported. */
   shutdown(graceMs: number): Promise<void> {
     for (const id of [...this.procs.keys()]) this.terminate(id, graceMs);
+    this.spares.close();
     const drained = this.warm.drain();
     const runs = new Promise<void>((resolve) => {
       // After the grace period everything still running is killed; then

@@ -8,8 +8,9 @@
  * first out with no queue.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Prepare } from './launcherProtocol';
+import { OUTPUT_NAME, type SpareFolders } from './spareFolders';
 
 /** Folders known to exist (job folders are made once). */
 const madeDirs = new Set<string>();
@@ -43,7 +44,7 @@ function alreadyThere(dir: string): Error {
  * never reused: an existing one (a store reset beside old folders) fails the
  * run instead of mixing its files with another run's.
  */
-export function prepareRun(prepare: Prepare): void {
+export function prepareRun(prepare: Prepare, spares?: SpareFolders): void {
   for (const dir of prepare.parents) {
     if (madeDirs.has(dir)) continue;
     mkdirSync(dir, { recursive: true });
@@ -51,6 +52,12 @@ export function prepareRun(prepare: Prepare): void {
   }
   for (const dir of prepare.ensure ?? []) mkdirSync(dir, { recursive: true });
   for (const script of prepare.scripts ?? []) writeScriptOnce(script.path, script.content);
+  const [dir, ...inside] = prepare.dirs;
+  // A run folder holding only its output/ can be a spare made ahead of time (spareFolders.ts), never over an existing one.
+  if (spares && prepare.spares && dir !== undefined && inside.length === 1 && inside[0] === join(dir, OUTPUT_NAME) && prepare.files.length === 0) {
+    if (existsSync(dir)) throw alreadyThere(dir);
+    if (spares.take(prepare.spares, dir)) return;
+  }
   for (const [i, dir] of prepare.dirs.entries()) {
     try {
       mkdirSync(dir);

@@ -149,6 +149,7 @@ export class Runner {
         dirs: [dir, s.outputDir],
         files: [],
         scripts: [{ path: scriptPath, content: job.script ?? '' }],
+        spares: join(deps.config.dataDir, 'runs', '.spares'),
       },
       outputDir: s.outputDir,
       // The launcher may hand it to a pre-started interpreter (warmPool.ts); the job can turn that off.
