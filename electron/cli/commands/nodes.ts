@@ -41,7 +41,7 @@ export function registerNodes(program: Command, globals: () => GlobalOptions): v
           if (o.json) return printJson(node);
           if (verb === 'undrain') return print(`Node ${node.id} starts queued runs again.`);
           const when = node.self ? 'now' : `within ${Math.ceil(node.leaseSeconds / 3)} s (at its next heartbeat)`;
-          print(`Node ${node.id} starts no queued run from ${when}; ${node.runsInProgress} run${node.runsInProgress === 1 ? '' : 's'} in progress go on. Stop it once they have ended (jobdeck nodes).`);
+          print(`Node ${node.id} starts no queued run from ${when}; ${node.runsInProgress === 1 ? '1 run in progress goes on. Stop it once it has ended' : `${node.runsInProgress} runs in progress go on. Stop it once they have ended`} (jobdeck nodes).`);
         });
       });
   }
