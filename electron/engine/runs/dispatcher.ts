@@ -28,6 +28,8 @@ export interface DispatcherDeps {
 
 export class Dispatcher {
   private queue: QueueEntry[] = [];
+  /** Entries of the queue with a start time (notBefore > 0). */
+  private delayed = 0;
   private pumping = false;
   private again = false;
   /** Inside batch(): pumps asked for wait for its end, so one claim covers all that became startable. */
@@ -68,7 +70,10 @@ export class Dispatcher {
 
   /** Adds runs at the back of the queue and starts what can start. */
   enqueue(entries: QueueEntry[]): void {
-    for (const e of entries) this.queue.push(e);
+    for (const e of entries) {
+      this.queue.push(e);
+      if (e.notBefore > 0) this.delayed += 1;
+    }
     this.pump();
   }
 
@@ -85,6 +90,7 @@ export class Dispatcher {
   remove(runId: number): boolean {
     const i = this.queue.findIndex((e) => e.runId === runId);
     if (i === -1) return false;
+    if (this.queue[i]!.notBefore > 0) this.delayed -= 1;
     this.queue.splice(i, 1);
     return true;
   }
@@ -177,7 +183,8 @@ export class Dispatcher {
         release();
       }
     }
-    for (const e of this.queue) if (e.notBefore > now) nextWake = Math.min(nextWake, e.notBefore);
+    // Only runs given a start time (retries after a delay) need a wake-up: none, no pass over the queue.
+    if (this.delayed > 0) for (const e of this.queue) if (e.notBefore > now) nextWake = Math.min(nextWake, e.notBefore);
     this.setWake(nextWake);
   }
 
@@ -189,7 +196,17 @@ export class Dispatcher {
       if (r.outcome === 'blocked') blocked.add(r.runId);
       else done.add(r.runId);
     }
-    this.queue = this.queue.filter((e) => !done.has(e.runId));
+    // The claimed runs were chosen near the front: taken out from there, stopping once all are found
+    // (a pass over the whole queue at every claim made a backlog of n runs cost n² to start).
+    let left = done.size;
+    for (let i = 0; i < this.queue.length && left > 0; ) {
+      const e = this.queue[i]!;
+      if (done.has(e.runId)) {
+        this.queue.splice(i, 1);
+        if (e.notBefore > 0) this.delayed -= 1;
+        left -= 1;
+      } else i += 1;
+    }
     for (const r of results) {
       if (r.outcome !== 'started') continue;
       try {
@@ -220,6 +237,7 @@ export class Dispatcher {
   drain(): QueueEntry[] {
     const all = this.queue;
     this.queue = [];
+    this.delayed = 0;
     return all;
   }
 
