@@ -97,14 +97,12 @@ export class Janitor {
     while (!this.stopped && this.pending.size < BATCH_RUNS && this.jobs.size > 0) {
       const jobId = this.jobs.values().next().value as number;
       this.jobs.delete(jobId);
-      const job = await this.store.jobs.get(jobId);
-      if (!job) continue;
       if (!this.sparesChecked.has(jobId)) {
         this.sparesChecked.add(jobId);
         spares.push(this.dropOldSpares(jobId));
       }
       const room = BATCH_RUNS - this.pending.size;
-      const runIds = await this.store.runs.beyondRetention(jobId, job.retention, room);
+      const runIds = await this.store.runs.beyondRetention(jobId, room);
       for (const runId of runIds) if (!this.pending.has(runId)) this.pending.set(runId, jobId);
       // A full page may have more behind it: check the job again after this batch (not in this
       // loop, whose page would be the same).

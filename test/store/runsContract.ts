@@ -209,7 +209,7 @@ export function runsContract(backend: string, withStore: WithStore): void {
       expect((await store.notify.list({ runId: p2.id }, 10)).map((m) => [m.event, m.target])).toEqual([['recovery', 'ops@example.test']]);
 
       // Retention: finished runs go in batches bounded by their log lines; one not finished is kept.
-      const r = await job('retained', { overlap: 'queue' });
+      const r = await job('retained', { overlap: 'queue', retention: 1 });
       const ids: number[] = [];
       for (let i = 0; i < 3; i++) {
         const q = await store.runs.queue({ jobId: r, trigger: 'api', by: 'ada' }, 'node-a', 6000 + i);
@@ -219,7 +219,10 @@ export function runsContract(backend: string, withStore: WithStore): void {
         ids.push(q.id);
       }
       const open = await store.runs.queue({ jobId: r, trigger: 'api', by: 'ada' }, 'node-a', 7000);
-      expect(await store.runs.beyondRetention(r, 1, 10)).toEqual([ids[1], ids[0]]);
+      // Beyond the job's retention (1), read with them; a job gone has nothing beyond it.
+      expect(await store.runs.beyondRetention(r, 10)).toEqual([ids[1], ids[0]]);
+      expect(await store.runs.beyondRetention(r, 1)).toEqual([ids[1]]);
+      expect(await store.runs.beyondRetention(999_999, 10)).toEqual([]);
       expect(await store.runs.deleteFinishedRuns([ids[0]!, open.id, ids[1]!], 4)).toEqual({ deleted: [ids[0]], kept: [open.id], left: [ids[1]] });
       expect(await store.runs.get(ids[0]!)).toBeUndefined();
       expect(await store.logs.page(ids[1]!, 0, 10)).toHaveLength(2);

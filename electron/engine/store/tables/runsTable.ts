@@ -106,7 +106,10 @@ const UNFINISHED_ALL = sql(`${RUN_SELECT} WHERE r.status IN ${UNFINISHED} ORDER 
 const UNFINISHED_OF = sql(`${RUN_SELECT} WHERE r.owner = ? AND r.status IN ${UNFINISHED} ORDER BY r.id`);
 const UNFINISHED_OWNERS = sql(`SELECT DISTINCT owner FROM runs WHERE status IN ${UNFINISHED}`);
 const CANCEL_REQUESTED = sql(`SELECT id, cancel_by FROM runs WHERE owner = ? AND cancel_by IS NOT NULL AND status IN ${UNFINISHED}`);
-const BEYOND_RETENTION = sql(`SELECT id FROM runs WHERE job_id = ? AND status IN ${FINISHED} ORDER BY id DESC LIMIT ? OFFSET ?`);
+// The job's retention read in the same statement (a job gone keeps nothing to delete here: its runs went with it).
+const BEYOND_RETENTION = sql(
+  `SELECT id FROM runs WHERE job_id = ? AND status IN ${FINISHED} ORDER BY id DESC LIMIT ? OFFSET COALESCE((SELECT retention FROM jobs WHERE id = ?), 9007199254740991)`,
+);
 /**
  * CROSS JOIN keeps the ids' order of lookup (by rowid); left to itself,
  * SQLite may walk the status index over every finished run. PostgreSQL reads
@@ -301,9 +304,9 @@ export const runsTable = {
     return all(CANCEL_REQUESTED, owner);
   },
 
-  /** Up to `limit` of a job's finished runs beyond its newest `keep`. */
-  *beyondRetention(jobId: number, keep: number, limit: number): Work<number[]> {
-    return (yield* all<{ id: number }>(BEYOND_RETENTION, jobId, limit, keep)).map((r) => r.id);
+  /** Up to `limit` of a job's finished runs beyond the newest its retention keeps (one statement). */
+  *beyondRetention(jobId: number, limit: number): Work<number[]> {
+    return (yield* all<{ id: number }>(BEYOND_RETENTION, jobId, limit, jobId)).map((r) => r.id);
   },
 
   /** Which of these runs are finished: one query for a batch, instead of a row read each. */
