@@ -108,11 +108,15 @@ const reads = {
   beyondRetention: runsTable.beyondRetention,
 };
 
-/** Claims one run, its job's row already locked by the caller (claim); `seen` was read before that. */
-function* claimOne(runId: number, seen: RunRow | undefined, job: JobRow | undefined, owner: string, now: number): Work<ClaimResult> {
+/**
+ * Claims one run, its job's row already locked by the caller (claim); `seen`
+ * was read before that. `busy`: the jobs with a run in progress, read under
+ * those locks (a run claimed here is added).
+ */
+function* claimOne(runId: number, seen: RunRow | undefined, job: JobRow | undefined, busy: Set<number>, owner: string, now: number): Work<ClaimResult> {
   if (!seen || seen.status !== 'QUEUED' || !job) return { runId, outcome: 'gone' };
   if (seen.cancel_by !== null) return yield* cancelIfAsked(runId, now);
-  if ((yield* runsTable.inProgress(job.id)) !== undefined) return { runId, outcome: 'blocked' };
+  if (busy.has(job.id)) return { runId, outcome: 'blocked' };
   if (job.lock_name && !(yield* locksTable.acquire(job.lock_name, runId, job.id, owner, now))) return { runId, outcome: 'blocked' };
   let claimed: Omit<RunRow, 'job_name'> | undefined;
   try {
@@ -128,6 +132,7 @@ function* claimOne(runId: number, seen: RunRow | undefined, job: JobRow | undefi
     if (job.lock_name) yield* locksTable.release(job.lock_name, runId);
     return yield* cancelIfAsked(runId, now);
   }
+  busy.add(job.id);
   yield* jobsTable.setLastRun(job.id, runId, 'IN_PROGRESS', now);
   return { runId, outcome: 'started', run: { ...claimed, job_name: job.name }, job };
 }
@@ -220,10 +225,13 @@ const writes = {
     // (one statement, ascending: see lockInOrder), whatever order the runs come in.
     const runs = yield* runsTable.among(runIds);
     const jobs = yield* jobsTable.lockRows([...runs.values()].map((r) => r.job_id));
+    // Which of them have a run in progress, asked once for the batch now that their rows are held (no other claim of
+    // their runs can commit meanwhile); the unique index on a job's IN_PROGRESS run stands behind it.
+    const busy = yield* runsTable.inProgressAmong(jobs.keys());
     const results: ClaimResult[] = [];
     for (const runId of runIds) {
       const run = runs.get(runId);
-      results.push(yield* claimOne(runId, run, run && jobs.get(run.job_id), owner, now));
+      results.push(yield* claimOne(runId, run, run && jobs.get(run.job_id), busy, owner, now));
     }
     return results;
   },

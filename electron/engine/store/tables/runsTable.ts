@@ -67,7 +67,10 @@ const ACTIVE_AMONG = sql(
   `SELECT id, job_id, status FROM runs WHERE job_id IN (SELECT value FROM json_each(?)) AND status IN ${UNFINISHED} ORDER BY id`,
   `SELECT id, job_id, status FROM runs WHERE job_id IN (SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb)) AND status IN ${UNFINISHED} ORDER BY id`,
 );
-const IN_PROGRESS_FOR_JOB = sql("SELECT id FROM runs WHERE job_id = ? AND status = 'IN_PROGRESS'");
+const IN_PROGRESS_AMONG = sql(
+  "SELECT job_id FROM runs WHERE job_id IN (SELECT value FROM json_each(?)) AND status = 'IN_PROGRESS'",
+  "SELECT job_id FROM runs WHERE job_id IN (SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb)) AND status = 'IN_PROGRESS'",
+);
 // A re-run keeps the script version of its first round.
 const CLAIM = sql("UPDATE runs SET status = 'IN_PROGRESS', phase = 'STARTING', script_md5 = COALESCE(script_md5, ?) WHERE id = ? AND status = 'QUEUED' AND cancel_by IS NULL RETURNING *");
 // A re-run keeps the start of its first round (its reused tasks started then).
@@ -165,9 +168,11 @@ export const runsTable = {
     return byJob;
   },
 
-  /** The job's IN_PROGRESS run, if any (the database allows one). */
-  *inProgress(jobId: number): Work<number | undefined> {
-    return (yield* get<{ id: number }>(IN_PROGRESS_FOR_JOB, jobId))?.id;
+  /** Which of these jobs have a run IN_PROGRESS (one statement). */
+  *inProgressAmong(jobIds: Iterable<number>): Work<Set<number>> {
+    const unique = [...new Set(jobIds)];
+    if (unique.length === 0) return new Set();
+    return new Set((yield* all<{ job_id: number }>(IN_PROGRESS_AMONG, JSON.stringify(unique))).map((r) => Number(r.job_id)));
   },
 
   /**
