@@ -242,4 +242,29 @@ describe.skipIf(missing)(`the order of row locks on PostgreSQL${missing ? ` (ski
     expect(lost!.interrupted.map((r) => r.id)).toEqual([running.id]);
     expect(lost!.handedOver.map((r) => [r.id, r.owner])).toEqual([[waiting.id, 'finder']]);
   });
+
+  it("nodes declared lost together have all their runs' jobs' rows locked in one ascending order, not node by node", async () => {
+    const { store, job } = await open();
+    const one = await job('one');
+    const two = await job('two');
+    // Reaped in node id order: the first node's run is of the higher job.
+    for (const id of ['gone-a', 'gone-b']) await store.nodes.register({ id, address: 'http://127.0.0.1:1', version: '0.1.0', host: 'here', pid: 1, leaseMs: 1000 });
+    const ofA = await store.runs.queue({ jobId: two, trigger: 'api', by: 'ada' }, 'gone-a', 1);
+    await store.runs.claim([ofA.id], 'gone-a', 2);
+    const ofB = await store.runs.queue({ jobId: one, trigger: 'api', by: 'ada' }, 'gone-b', 3);
+    await store.runs.claim([ofB.id], 'gone-b', 4);
+    await new Promise((r) => setTimeout(r, 1100));
+    const held = await holdJob(store, two);
+    const reaping = store.nodes.reapLost('finder');
+    await settle();
+    // Job one's row (gone-b's run) is taken before job two's is awaited (gone-a's): node by node, one would still be free.
+    expect(await held.free('jobs', one)).toBe(false);
+    expect([await held.free('runs', ofA.id), await held.free('runs', ofB.id)]).toEqual([true, true]);
+    await held.release();
+    const lost = await reaping;
+    expect(lost.map((l) => [l.node.id, l.interrupted.map((r) => r.id)])).toEqual([
+      ['gone-a', [ofA.id]],
+      ['gone-b', [ofB.id]],
+    ]);
+  });
 });

@@ -85,9 +85,13 @@ const writes = {
    */
   *reapLost(retryOwner: string | null): Work<LostNode[]> {
     const lost: LostNode[] = [];
-    for (const node of yield* nodesTable.expired()) {
-      if (!(yield* nodesTable.markLost(node.id))) continue;
-      const now = yield* nodesTable.now();
+    const nodes: NodeRow[] = [];
+    for (const node of yield* nodesTable.expired()) if (yield* nodesTable.markLost(node.id)) nodes.push(node);
+    if (nodes.length === 0) return lost;
+    const now = yield* nodesTable.now();
+    // The runs of every node declared lost here, their jobs' rows locked together in ascending order before any run is written.
+    const unfinished = yield* lockedUnfinished(nodes.map((n) => n.id));
+    for (const node of nodes) {
       const cause = {
         error: 'node lost',
         text: `Interrupted: node ${node.id} (${node.host}, pid ${node.pid}) stopped answering: its last heartbeat was ${seconds(now - node.heartbeat_at)} ago, its lease ${seconds(node.lease_ms)}`,
@@ -95,7 +99,7 @@ const writes = {
       const interrupted: RunRow[] = [];
       const handedOver: RunRow[] = [];
       const retries: RunRow[] = [];
-      for (const run of yield* lockedUnfinished(node.id)) {
+      for (const run of unfinished.filter((r) => r.owner === node.id)) {
         // A run that never started is safe to start elsewhere: the finder takes it over, queued as it was.
         if (run.status === 'QUEUED' && retryOwner !== null && (yield* runsTable.handOver(run.id, node.id, retryOwner))) {
           yield* appendSystemLine(run.id, now, `Handed over to node ${retryOwner}: node ${node.id} stopped answering before this run started`);

@@ -99,15 +99,17 @@ export function* endInterrupted(run: RunRow, now: number, retryOwner: string | n
 }
 
 /**
- * A process's unfinished runs, for an intent that ends them: their jobs'
- * rows are locked first (see lockInOrder), then the runs read again, as
- * they are now that no claim or cancel of those jobs' runs is under way.
+ * Processes' unfinished runs, for an intent that ends them: their jobs' rows
+ * are locked first, all of them in one ascending statement however many
+ * processes (see lockInOrder), then the runs read again, as they are now that
+ * no claim or cancel of those jobs' runs is under way.
  */
-export function* lockedUnfinished(owner: string): Work<RunRow[]> {
-  const seen = yield* runsTable.unfinished(owner);
+export function* lockedUnfinished(owners: readonly string[]): Work<RunRow[]> {
+  if (owners.length === 0) return [];
+  const seen = yield* runsTable.unfinishedOf(owners);
   if (seen.length === 0) return seen;
   const locked = new Set((yield* jobsTable.lockRows(seen.map((r) => r.job_id))).keys());
-  const runs = yield* runsTable.unfinished(owner);
+  const runs = yield* runsTable.unfinishedOf(owners);
   // Runs of other jobs that appeared meanwhile (a retry queued for this owner): their rows too, before any run is written.
   const more = runs.map((r) => r.job_id).filter((id) => !locked.has(id));
   if (more.length > 0) yield* jobsTable.lockRows(more);

@@ -300,7 +300,7 @@ const writes = {
    * With `retryOwner`, retryable ones get their next attempt queued for it.
    */
   *interruptOwner(owner: string, now: number, retryOwner: string | null): Work<{ interrupted: RunRow[]; retries: RunRow[] }> {
-    const interrupted = yield* lockedUnfinished(owner);
+    const interrupted = yield* lockedUnfinished([owner]);
     const retries: RunRow[] = [];
     for (const run of interrupted) {
       const retry = yield* endInterrupted(run, now, retryOwner);

@@ -107,6 +107,10 @@ const HAND_OVER = sql("UPDATE runs SET owner = ? WHERE id = ? AND owner = ? AND 
 const LATEST_QUEUED = sql('SELECT MAX(queued_at) AS at FROM runs WHERE job_id = ?');
 const UNFINISHED_ALL = sql(`${RUN_SELECT} WHERE r.status IN ${UNFINISHED} ORDER BY r.id`);
 const UNFINISHED_OF = sql(`${RUN_SELECT} WHERE r.owner = ? AND r.status IN ${UNFINISHED} ORDER BY r.id`);
+const UNFINISHED_OF_OWNERS = sql(
+  `${RUN_SELECT} WHERE r.owner IN (SELECT value FROM json_each(?)) AND r.status IN ${UNFINISHED} ORDER BY r.id`,
+  `${RUN_SELECT} WHERE r.owner IN (SELECT value FROM jsonb_array_elements_text(?::jsonb)) AND r.status IN ${UNFINISHED} ORDER BY r.id`,
+);
 const UNFINISHED_OWNERS = sql(`SELECT DISTINCT owner FROM runs WHERE status IN ${UNFINISHED}`);
 const CANCEL_REQUESTED = sql(`SELECT id, cancel_by FROM runs WHERE owner = ? AND cancel_by IS NOT NULL AND status IN ${UNFINISHED}`);
 // The job's retention read in the same statement (a job gone keeps nothing to delete here: its runs went with it).
@@ -271,6 +275,11 @@ export const runsTable = {
   },
 
   /** Unfinished runs, optionally only those of one owner. */
+  /** The unfinished runs of several owners (one statement), by id. */
+  unfinishedOf(owners: readonly string[]): Work<RunRow[]> {
+    return owners.length === 1 ? all<RunRow>(UNFINISHED_OF, owners[0]) : all<RunRow>(UNFINISHED_OF_OWNERS, JSON.stringify(owners));
+  },
+
   unfinished(owner?: string): Work<RunRow[]> {
     return owner === undefined ? all<RunRow>(UNFINISHED_ALL) : all<RunRow>(UNFINISHED_OF, owner);
   },
