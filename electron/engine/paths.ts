@@ -31,4 +31,6 @@ export const dbFile = (dataDir: string): string => join(dataDir, 'jobdeck.db');
 export const scriptStorePath = (dataDir: string, sha256: string, fileName: string): string => join(dataDir, 'scripts', sha256, fileName);
 
 export const runDir = (dataDir: string, jobId: number, runId: number): string => join(dataDir, 'runs', String(jobId), String(runId));
-export const outputDir = (dataDir: string, jobId: number, runId: number): string => join(runDir(dataDir, jobId, runId), 'output');
+/** The folder inside a run's folder whose files become its result files. */
+export const OUTPUT_FOLDER = 'output';
+export const outputDir = (dataDir: string, jobId: number, runId: number): string => join(runDir(dataDir, jobId, runId), OUTPUT_FOLDER);

@@ -200,7 +200,6 @@ export function wire(ctx: WiringContext): Parts {
     start: (run, job) => runner.start(run, job),
     onError,
   });
-  // Launchers make run folders ahead of time between bursts (spareFolders.ts); a one-run CLI engine does not.
   const hostOptions = { closeGraceMs: config.closeGraceMs, leftoverGraceMs: config.leftoverGraceMs, warmMax: config.warmMax, warmWindowMs: config.warmWindowMs };
   const onProblem = (m: string) => config.logger.warn(m);
   const spawner = config.spawner === 'guarded' && process.platform === 'win32' ? 'launcher' : config.spawner;
@@ -209,7 +208,8 @@ export function wire(ctx: WiringContext): Parts {
       ? new InlinePort(hostOptions)
       : spawner === 'guarded'
         ? new GuardedInlinePort({ ...hostOptions, onProblem })
-        : new LauncherPool(config.launchers, { ...hostOptions, spareFolders: LAUNCHER_DEFAULTS.spareFolders, launcherPath: config.launcherPath, onProblem });
+        : // Launchers make run folders ahead of time between bursts (spareFolders.ts); a one-run CLI engine does not.
+          new LauncherPool(config.launchers, { ...hostOptions, spareFolders: LAUNCHER_DEFAULTS.spareFolders, launcherPath: config.launcherPath, onProblem });
   const workflows = new WorkflowRunner({
     machine,
     writer,

@@ -10,7 +10,8 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Prepare } from './launcherProtocol';
-import { OUTPUT_NAME, type SpareFolders } from './spareFolders';
+import { OUTPUT_FOLDER } from '../paths';
+import type { SpareFolders } from './spareFolders';
 
 /** Folders known to exist (job folders are made once). */
 const madeDirs = new Set<string>();
@@ -54,9 +55,11 @@ export function prepareRun(prepare: Prepare, spares?: SpareFolders): void {
   for (const script of prepare.scripts ?? []) writeScriptOnce(script.path, script.content);
   const [dir, ...inside] = prepare.dirs;
   // A run folder holding only its output/ can be a spare made ahead of time (spareFolders.ts), never over an existing one.
-  if (spares && prepare.spares && dir !== undefined && inside.length === 1 && inside[0] === join(dir, OUTPUT_NAME) && prepare.files.length === 0) {
+  const spareFits = dir !== undefined && inside.length === 1 && inside[0] === join(dir, OUTPUT_FOLDER) && prepare.files.length === 0;
+  if (spares && prepare.spares && spareFits && spares.starting(prepare.spares)) {
+    // A rename replaces an empty folder: looked for first (mkdir below fails on one by itself).
     if (existsSync(dir)) throw alreadyThere(dir);
-    if (spares.take(prepare.spares, dir)) return;
+    if (spares.take(dir)) return;
   }
   for (const [i, dir] of prepare.dirs.entries()) {
     try {

@@ -17,12 +17,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { OUTPUT_FOLDER } from '../paths';
 import { signalProcess } from './processTree';
 
 const IDLE_MS = 20;
 const WINDOW_MS = 2000;
-/** The subfolder every run folder holds (the runner's `output`). */
-export const OUTPUT_NAME = 'output';
 
 export class SpareFolders {
   /** `runs/.spares/PID-N` once the first run told us the data folder. */
@@ -45,13 +44,18 @@ export class SpareFolders {
   }
 
   /**
-   * Puts a spare in place as `dir` (under `sparesDir`'s data folder); false
-   * when there is none, or it could not be moved (the caller makes the folder).
-   * Called for every run folder made, so the pool follows demand.
+   * A run folder is about to be made under `sparesDir`'s data folder: true
+   * when a spare can be taken for it (take). Called for every run folder made,
+   * so the pool follows demand.
    */
-  take(sparesDir: string, dir: string): boolean {
+  starting(sparesDir: string): boolean {
     if (this.closed || this.max <= 0) return false;
     this.noteStart(sparesDir);
+    return this.ready.length > 0;
+  }
+
+  /** Puts a spare in place as `dir`; false when none could be moved (the caller makes the folder). */
+  take(dir: string): boolean {
     for (;;) {
       const spare = this.ready.pop();
       if (spare === undefined) return false;
@@ -116,7 +120,7 @@ export class SpareFolders {
     try {
       if (!existsSync(this.root)) mkdirSync(this.root, { recursive: true });
       mkdirSync(spare);
-      mkdirSync(join(spare, OUTPUT_NAME));
+      mkdirSync(join(spare, OUTPUT_FOLDER));
       this.ready.push(spare);
     } catch {
       // A full or read-only disk: runs make their folders as they start (and say so if they cannot).
