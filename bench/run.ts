@@ -10,8 +10,8 @@
  * and whether quick), so a partial run never wipes a full one.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -21,6 +21,10 @@ const onlyArg = process.argv.find((a) => a.startsWith('--only'));
 const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1]! : process.argv[process.argv.indexOf(onlyArg) + 1]!).split(',') : null;
 
 type Result = Record<string, unknown> & { scenario: string; pass: boolean; target: string };
+/** The scenarios' scratch folders, deleted when all are done (see tempDir in lib.ts). */
+const scratch = mkdtempSync(join(tmpdir(), 'jobdeck-bench-run-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+process.on('SIGINT', () => process.exit(130));
 const results: Result[] = [];
 
 for (const name of SCENARIOS) {
@@ -30,6 +34,7 @@ for (const name of SCENARIOS) {
   const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'scenarios', `${name}.ts`), ...(quick ? ['--quick'] : [])], {
     cwd: ROOT,
     encoding: 'utf8',
+    env: { ...process.env, JOBDECK_BENCH_ROOT: scratch },
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
   });

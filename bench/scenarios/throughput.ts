@@ -24,10 +24,6 @@ const bareRun = () =>
     }),
   ) as { perSecond: number; cpuPerRunMs: number };
 const bareBefore = bareRun();
-/** What the run folder alone costs here (the floor of a design that writes each run's script into its own folder). */
-const folder = JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname, '..', 'folderCost.mjs'), String(N / 2)], { encoding: 'utf8' })) as {
-  cpuPerRunMs: number;
-};
 
 const tmp = tempDir();
 const engine = Engine.open({ dataDir: tmp.dir, onError: (e) => console.error(e) });
@@ -58,8 +54,12 @@ const l1 = launchersCpu();
 const cpuSeconds = (c.user + c.system) / 1e6 + (l1.own - l0.own) + (l1.children - l0.children);
 const captured = engine.store.db.prepare("SELECT COUNT(*) FROM log_lines WHERE stream = 1 AND text = 'hi'").pluck().get() as number;
 await engine.close(5000);
-tmp.remove();
 const bareAfter = bareRun();
+/** What a run folder alone costs here (the floor of a design that writes each run's script into its own folder), measured after the engine: see folderCost.mjs. */
+const folder = JSON.parse(
+  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'folderCost.mjs'), String(N / 2), tmp.dir], { encoding: 'utf8' }),
+) as { cpuPerRunMs: number };
+tmp.remove();
 const bare = {
   perSecond: (bareBefore.perSecond + bareAfter.perSecond) / 2,
   cpuPerRunMs: (bareBefore.cpuPerRunMs + bareAfter.cpuPerRunMs) / 2,
