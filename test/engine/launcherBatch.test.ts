@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HostMessage, SpawnRequest } from '../../electron/engine/runner/launcherProtocol';
+import type { HostMessage, HostOptions, SpawnRequest } from '../../electron/engine/runner/launcherProtocol';
 import { LAUNCHER_DEFAULTS } from '../../electron/engine/runner/launcherStart';
 import { defaultLauncherPath } from '../../electron/engine/runner/processPort';
 import { openEngine, takeEngineErrors, until } from '../helpers/engine';
@@ -19,25 +19,35 @@ afterEach(() => {
   for (const child of launchers.splice(0)) child.kill('SIGKILL');
 });
 
+/** What the launcher sent in one IPC message, and when it arrived. */
+interface Arrival {
+  at: number;
+  msgs: HostMessage[];
+}
+
 /** A launcher started as the engine starts one, its standard error kept, and every message it sent. */
-async function launcher(): Promise<{ child: ChildProcess; got: HostMessage[]; stderr: () => string }> {
+async function launcher(options: HostOptions = {}): Promise<{ child: ChildProcess; got: HostMessage[]; arrivals: Arrival[]; stderr: () => string }> {
   const child = fork(defaultLauncherPath(), [], {
     execArgv: [],
     serialization: 'json',
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    env: { ...process.env, JOBDECK_LAUNCHER_OPTIONS: JSON.stringify(LAUNCHER_DEFAULTS) },
+    env: { ...process.env, JOBDECK_LAUNCHER_OPTIONS: JSON.stringify({ ...LAUNCHER_DEFAULTS, ...options }) },
   });
   launchers.push(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const got: HostMessage[] = [];
+  const arrivals: Arrival[] = [];
   let ready = false;
   child.on('message', (raw: { t: string; msgs?: HostMessage[] }) => {
     if (raw.t === 'ready') ready = true;
-    else got.push(...(raw.msgs ?? []));
+    else {
+      got.push(...(raw.msgs ?? []));
+      arrivals.push({ at: performance.now(), msgs: raw.msgs ?? [] });
+    }
   });
   await until(async () => ready || undefined);
-  return { child, got, stderr: () => stderr };
+  return { child, got, arrivals, stderr: () => stderr };
 }
 
 function request(id: number, dir: string, script: string): SpawnRequest {
@@ -78,6 +88,32 @@ describe('the launcher', () => {
     expect(child.exitCode).toBeNull();
     const refusals = stderr().split('\n').filter((l) => l.startsWith('launcher: ignored a malformed message ('));
     expect(refusals).toHaveLength(3);
+  });
+});
+
+describe("the launcher's reports", () => {
+  it("sends a short run's start and output with its end, and the end at once (not after the report delay)", async () => {
+    const dir = tempDir();
+    const { child, arrivals } = await launcher({ reportDelayMs: 1500 });
+    const sent = performance.now();
+    child.send({ t: 'spawn', req: request(1, dir, 'echo hi') });
+    await until(async () => (arrivals.some((a) => a.msgs.some((m) => m.t === 'settled')) ? true : undefined), 5_000);
+    const withExit = arrivals.find((a) => a.msgs.some((m) => m.t === 'exit'))!;
+    // (Its `settled` follows the search for escaped processes, in this batch or the next.)
+    expect(withExit.msgs.map((m) => m.t).filter((t) => t !== 'settled')).toEqual(['spawned', 'lines', 'exit']);
+    expect(withExit.at - sent).toBeLessThan(1200);
+  });
+
+  it('sends the start and output of a run still running within the report delay, in order before its end', async () => {
+    const dir = tempDir();
+    const { child, arrivals, got } = await launcher({ reportDelayMs: 200 });
+    const sent = performance.now();
+    child.send({ t: 'spawn', req: request(1, dir, 'echo early; sleep 3; echo late') });
+    await until(async () => (got.some((m) => m.t === 'settled') ? true : undefined), 10_000);
+    const arrived = (pick: (m: HostMessage) => boolean) => arrivals.find((a) => a.msgs.some(pick))!.at - sent;
+    expect(arrived((m) => m.t === 'spawned')).toBeLessThan(2000);
+    expect(arrived((m) => m.t === 'lines' && m.lines.includes('early'))).toBeLessThan(2000);
+    expect(got.map((m) => (m.t === 'lines' ? m.lines.join() : m.t))).toEqual(['spawned', 'early', 'late', 'exit', 'settled']);
   });
 });
 

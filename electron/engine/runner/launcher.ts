@@ -23,29 +23,45 @@ if (typeof process.send !== 'function') {
 
 const HIGH_WATER = 64;
 const LOW_WATER = 16;
+/**
+ * Longest a start or output report waits for company (ms), unless the
+ * options say otherwise. Each message costs both processes a wake-up (sending
+ * one took ~0.06 ms of CPU here), and this way a short run's start, output and
+ * end go as one. The engine's writer holds lines longer than this (flushMs)
+ * before anyone sees them.
+ */
+const REPORT_DELAY_MS = 5;
 let inFlight = 0;
 let pending: HostMessage[] = [];
-let flushQueued = false;
+let flushImmediate: NodeJS.Immediate | null = null;
+let flushTimer: NodeJS.Timeout | null = null;
 
 function post(envelope: LauncherEnvelope, done?: () => void): void {
   process.send?.(envelope, undefined, {}, done ?? (() => {}));
 }
 
 /**
- * Messages of one event-loop turn go to the engine as one IPC message (a
- * busy launcher reports many spawns and exits per turn). Flow control: when
- * the engine falls behind reading, job output stops being read.
+ * Messages go to the engine in batches, in order (a busy launcher reports
+ * many spawns and exits per turn): with an end or a failure (which frees a
+ * slot), at the end of this event-loop turn; otherwise (starts, output)
+ * within the report delay. Flow control: when the engine falls behind
+ * reading, job output stops being read.
  */
 function send(msg: HostMessage): void {
   pending.push(msg);
-  if (!flushQueued) {
-    flushQueued = true;
-    setImmediate(flush);
+  if (flushImmediate) return;
+  if (msg.t === 'spawned' || msg.t === 'lines') {
+    flushTimer ??= setTimeout(flush, options.reportDelayMs ?? REPORT_DELAY_MS);
+    return;
   }
+  flushImmediate = setImmediate(flush);
 }
 
 function flush(): void {
-  flushQueued = false;
+  if (flushImmediate) clearImmediate(flushImmediate);
+  if (flushTimer) clearTimeout(flushTimer);
+  flushImmediate = null;
+  flushTimer = null;
   if (!process.connected || pending.length === 0) return;
   const msgs = pending;
   pending = [];

@@ -147,6 +147,8 @@ export const hostOptionsSchema = v.object({
   maxLineBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16))),
   /** Grace for stopping jobs if the engine disappears (launcher only, ms). */
   orphanGraceMs: v.optional(nonNegative()),
+  /** Longest a start or output report waits to go with others (launcher only, ms; 5 when unset). */
+  reportDelayMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(10_000))),
   /** Most spare run folders made ahead of time (0, the default: none; launchers keep some). */
   spareFolders: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4096))),
   /** Most idle pre-started interpreters kept per runtime (0: none). */
