@@ -11,7 +11,9 @@ const manual = { kind: 'manual' } as const;
 
 describe('the dispatcher queue', () => {
   it('starts a backlog of 300 runs once each, in the order they were queued, two at a time', async () => {
-    const { engine, client } = openEngine({ scheduler: false, concurrency: 2 });
+    // One launcher: it starts runs in the order it is sent them (two launchers may start the second
+    // of two runs sent together first, and its run may even end before the first starts).
+    const { engine, client } = openEngine({ scheduler: false, concurrency: 2, launchers: 1 });
     const jobs = [];
     for (let i = 0; i < 300; i++) jobs.push(await client.call('jobs.create', { name: `backlog ${i}`, script: 'true', schedule: manual }));
     const runs = [];
@@ -19,11 +21,11 @@ describe('the dispatcher queue', () => {
     for (const run of runs) expect((await engine.waitForRun(run.id)).status).toBe('SUCCEEDED');
     const started = (await client.call('runs.list', { limit: 500 })).items;
     expect(started).toHaveLength(300);
-    // Started first in, first out (a run never starts before one queued ahead of it, with slots free in order).
+    // Started first in, first out: no run starts before one queued ahead of it.
     const byStart = [...started].sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!) || a.id - b.id);
     const ids = runs.map((r) => r.id);
     let outOfOrder = 0;
-    for (let i = 2; i < byStart.length; i++) if (ids.indexOf(byStart[i]!.id) < ids.indexOf(byStart[i - 2]!.id)) outOfOrder += 1;
+    for (let i = 1; i < byStart.length; i++) if (ids.indexOf(byStart[i]!.id) < ids.indexOf(byStart[i - 1]!.id)) outOfOrder += 1;
     expect(outOfOrder).toBe(0);
   });
 
