@@ -63,7 +63,7 @@ const figures = (r: Result): string => {
       return `SQLite: ${f(r.sqlite as Record<string, unknown>)}; PostgreSQL ${(r.postgres as Record<string, unknown>[]).map((x) => `${x.nodes} node${x.nodes === 1 ? '' : 's'}: ${f(x)}`).join('; ')} (${r.jobs} jobs each second)`;
     }
     case 'throughput':
-      return `${r.engineRunsPerSecond} runs/s = ${r.rateRatio} x bare (${r.bareRunsPerSecond}/s); CPU/run ${r.engineCpuPerRunMs} ms = ${r.cpuRatio} x bare (${r.bareCpuPerRunMs} ms), of which the run folder alone ${r.runFolderCpuPerRunMs} ms; split ${fmt(r.cpuSplitMs)}`;
+      return `${r.engineRunsPerSecond} runs/s = ${r.rateRatio} x bare (${r.bareRunsPerSecond}/s); CPU/run ${r.engineCpuPerRunMs} ms = ${r.cpuRatio} x bare (${r.bareCpuPerRunMs} ms), of which the run folder alone ${r.runFolderCpuPerRunMs} ms; split ${fmt(r.cpuSplitMs)}${r.allSucceeded === false ? '; NOT every run succeeded' : ''}`;
     case 'logs':
       return `${r.engineLinesPerSecond} lines/s = ${r.rateRatio} x bare insert (${r.bareRowsPerSecond}/s); RSS +${r.rssGrowthMb} MB; subscriber got all: ${r.subscriberGotAll}`;
     case 'history':
