@@ -24,7 +24,7 @@ type Result = Record<string, unknown> & { scenario: string; pass: boolean; targe
 /** The scenarios' scratch folders, deleted when all are done (see tempDir in lib.ts). */
 const scratch = mkdtempSync(join(tmpdir(), 'jobdeck-bench-run-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
-process.on('SIGINT', () => process.exit(130));
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) process.on(signal, () => process.exit(code));
 const results: Result[] = [];
 
 for (const name of SCENARIOS) {
