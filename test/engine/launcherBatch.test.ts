@@ -117,6 +117,26 @@ describe("the launcher's reports", () => {
   });
 });
 
+describe('the launcher under a flood of output', () => {
+  // Peak memory is read from /proc.
+  it.skipIf(process.platform !== 'linux')("stops reading a job's output while 8 MiB of it are unsent to an engine that does not read, whatever the count of messages", async () => {
+    const dir = tempDir();
+    const { child, got } = await launcher();
+    const hwm = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) * 1024;
+    const before = hwm();
+    // 48 MB of x in lines of 99 (and a newline); this process reads nothing from the launcher for 3 s meanwhile.
+    child.send({ t: 'spawn', req: request(1, dir, `head -c 48000000 /dev/zero | tr '\\0' x | fold -w 99`) });
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+    const grew = hwm() - before;
+    await until(async () => (got.some((m) => m.t === 'settled') ? true : undefined), 60_000);
+    const lines = got.reduce((n, m) => n + (m.t === 'lines' ? m.lines.length : 0), 0);
+    expect(lines).toBe(Math.ceil(48_000_000 / 99));
+    // Peak memory, garbage not yet collected included: 35-41 MiB more here with the byte limit; without
+    // it, 64 unsent messages of up to 1 MiB each (and their serialized copies) pile up: 99 MiB.
+    expect(grew, `peak memory grew ${Math.round(grew / 1048576)} MiB`).toBeLessThan(64 * 1024 * 1024);
+  });
+});
+
 describe('a launcher that dies before it is ready', () => {
   it('takes the runs it was never sent with it: they are recorded failed and never start in the launcher after it', async () => {
     const dir = tempDir();

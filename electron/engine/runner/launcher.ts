@@ -21,8 +21,13 @@ if (typeof process.send !== 'function') {
   process.exit(2);
 }
 
+/** Flow control: output stops being read at this many messages or bytes of output not yet written to the engine, and resumes below the low marks. */
 const HIGH_WATER = 64;
 const LOW_WATER = 16;
+const HIGH_BYTES = 8 * 1024 * 1024;
+const LOW_BYTES = 2 * 1024 * 1024;
+/** Output pending this large goes at the end of the turn, not after the report delay. */
+const BATCH_BYTES = 1024 * 1024;
 /**
  * Longest a start or output report waits for company (ms), unless the
  * options say otherwise. Each message costs both processes a wake-up (sending
@@ -32,7 +37,9 @@ const LOW_WATER = 16;
  */
 const REPORT_DELAY_MS = 5;
 let inFlight = 0;
+let inFlightBytes = 0;
 let pending: HostMessage[] = [];
+let pendingBytes = 0;
 let flushImmediate: NodeJS.Immediate | null = null;
 let flushTimer: NodeJS.Timeout | null = null;
 
@@ -49,8 +56,9 @@ function post(envelope: LauncherEnvelope, done?: () => void): void {
  */
 function send(msg: HostMessage): void {
   pending.push(msg);
+  if (msg.t === 'lines') for (const line of msg.lines) pendingBytes += line.length;
   if (flushImmediate) return;
-  if (msg.t === 'spawned' || msg.t === 'lines') {
+  if (msg.t === 'spawned' || (msg.t === 'lines' && pendingBytes < BATCH_BYTES)) {
     flushTimer ??= setTimeout(flush, options.reportDelayMs ?? REPORT_DELAY_MS);
     return;
   }
@@ -64,12 +72,16 @@ function flush(): void {
   flushTimer = null;
   if (!process.connected || pending.length === 0) return;
   const msgs = pending;
+  const bytes = pendingBytes;
   pending = [];
+  pendingBytes = 0;
   inFlight += 1;
-  if (inFlight >= HIGH_WATER) host.pauseAll();
+  inFlightBytes += bytes;
+  if (inFlight >= HIGH_WATER || inFlightBytes >= HIGH_BYTES) host.pauseAll();
   post({ t: 'batch', msgs }, () => {
     inFlight -= 1;
-    if (inFlight <= LOW_WATER) host.resumeAll();
+    inFlightBytes -= bytes;
+    if (inFlight <= LOW_WATER && inFlightBytes <= LOW_BYTES) host.resumeAll();
   });
 }
 
