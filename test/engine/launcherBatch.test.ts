@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostMessage, HostOptions, SpawnRequest } from '../../electron/engine/runner/launcherProtocol';
 import { LAUNCHER_DEFAULTS } from '../../electron/engine/runner/launcherStart';
-import { defaultLauncherPath } from '../../electron/engine/runner/processPort';
+import { defaultLauncherPath, LauncherPort } from '../../electron/engine/runner/processPort';
+import { findByKeys } from '../../electron/engine/runner/processTree';
 import { openEngine, takeEngineErrors, until } from '../helpers/engine';
 import { tempDir } from '../helpers/temp';
 
@@ -134,6 +135,25 @@ describe('the launcher under a flood of output', () => {
     // Peak memory, garbage not yet collected included: 35-41 MiB more here with the byte limit; without
     // it, 64 unsent messages of up to 1 MiB each (and their serialized copies) pile up: 99 MiB.
     expect(grew, `peak memory grew ${Math.round(grew / 1048576)} MiB`).toBeLessThan(64 * 1024 * 1024);
+  }, 90_000);
+});
+
+describe('a launcher killed before it reported a start', () => {
+  it.skipIf(process.platform !== 'linux')("has the run's processes killed by the engine, found by their run key", async () => {
+    const dir = tempDir();
+    // Start reports held 5 s: the engine knows the run was asked for, not its pid.
+    const port = new LauncherPort({ ...LAUNCHER_DEFAULTS, reportDelayMs: 5000 });
+    const got: HostMessage[] = [];
+    port.onMessages = (msgs) => got.push(...msgs);
+    const key = `unreported-${process.pid}-${Date.now()}`;
+    port.spawn({ ...request(7, dir, 'sleep 30'), runKey: key });
+    const running = () => findByKeys(new Map([[key, 0]])).get(key) ?? [];
+    await until(async () => (running().length > 0 ? true : undefined), 10_000);
+    expect(got).toEqual([]);
+    process.kill(port.pid!, 'SIGKILL');
+    await until(async () => (got.some((m) => m.t === 'failed' && m.id === 7 && m.reason === 'LAUNCHER_DIED') ? true : undefined), 10_000);
+    await until(async () => (running().length === 0 ? true : undefined), 5_000);
+    await port.shutdown(100);
   });
 });
 

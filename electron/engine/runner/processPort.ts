@@ -15,7 +15,7 @@ import {
   type SpawnRequest,
 } from './launcherProtocol';
 import { ProcessHost } from './processHost';
-import { signalGroup } from './processTree';
+import { findByKeys, signalGroup, signalProcess } from './processTree';
 import { forkLauncher, takePrestartedLauncher } from './launcherStart';
 
 export interface ProcessPort {
@@ -82,6 +82,23 @@ export function defaultLauncherPath(): string {
   throw new Error('the launcher is not built: run `npm run build:node` (npm install does it once)');
 }
 
+/**
+ * Kills the processes of runs a dead launcher had started without having
+ * said so yet (it holds a start report a few ms, launcher.ts): their pids are
+ * unknown here, their run keys are not. Each found process is signalled with
+ * its group, if it leads one.
+ */
+function killUnreported(keys: (string | undefined)[]): void {
+  const wanted = new Map(keys.filter((k): k is string => k !== undefined).map((k) => [k, 0]));
+  if (wanted.size === 0) return;
+  for (const pids of findByKeys(wanted).values()) {
+    for (const pid of pids) {
+      signalGroup(pid, 'SIGKILL');
+      signalProcess(pid, 'SIGKILL');
+    }
+  }
+}
+
 export interface LauncherOptions extends HostOptions {
   launcherPath?: string;
   /** Told about a launcher that broke the protocol or died (the runs it had are reported failed). */
@@ -97,6 +114,8 @@ export class LauncherPort implements ProcessPort {
   private outbox: EngineMessage[] = [];
   /** Runs the launcher has been asked to spawn and not yet reported ended, with their pids. */
   private readonly active = new Map<number, number | null>();
+  /** Their run keys (each job process's environment holds its run's). */
+  private readonly keys = new Map<number, string>();
 
   constructor(private readonly options: LauncherOptions = {}) {}
 
@@ -123,10 +142,13 @@ export class LauncherPort implements ProcessPort {
         this.outbox = [];
       }
       const lost = [...this.active.entries()];
+      const keys = new Map(this.keys);
       this.active.clear();
+      this.keys.clear();
       if (lost.length) this.options.onProblem?.(`the launcher process died (${signal ?? `exit code ${code}`}) with ${lost.length} run(s) in it`);
       // Jobs the launcher never reported ended (it died, or was killed): stop their groups, report them failed.
       for (const [, pid] of lost) if (pid) signalGroup(pid, 'SIGKILL');
+      killUnreported(lost.filter(([, pid]) => pid === null).map(([id]) => keys.get(id)));
       this.onMessages(
         lost.map(([id]) => ({
           t: 'failed',
@@ -160,7 +182,10 @@ export class LauncherPort implements ProcessPort {
     }
     for (const msg of envelope.msgs) {
       if (msg.t === 'spawned') this.active.set(msg.id, msg.pid);
-      if (msg.t === 'settled' || msg.t === 'failed') this.active.delete(msg.id);
+      if (msg.t === 'settled' || msg.t === 'failed') {
+        this.active.delete(msg.id);
+        this.keys.delete(msg.id);
+      }
     }
     this.onMessages(envelope.msgs);
   }
@@ -183,6 +208,7 @@ export class LauncherPort implements ProcessPort {
 
   spawn(req: SpawnRequest): void {
     this.active.set(req.id, null);
+    this.keys.set(req.id, req.runKey);
     this.send({ t: 'spawn', req });
   }
 
