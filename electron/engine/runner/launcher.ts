@@ -7,7 +7,7 @@
  *
  * Talks to the engine over the Node IPC channel (JSON), in the messages of
  * launcherProtocol.ts: it checks every command it receives, and sends the
- * host's messages of one event-loop turn as one batch. If the engine goes
+ * host's messages in batches (see send below). If the engine goes
  * away, every running job is stopped: no orphans.
  *
  * Built into a plain JavaScript file (scripts/build-node.mjs, electron-vite)
@@ -21,12 +21,16 @@ if (typeof process.send !== 'function') {
   process.exit(2);
 }
 
-/** Flow control: output stops being read at this many messages or bytes of output not yet written to the engine, and resumes below the low marks. */
+/**
+ * Flow control: output stops being read at this many messages, or characters
+ * of output text, not yet written to the engine, and resumes below the low
+ * marks (characters: a bound on memory, not its exact size).
+ */
 const HIGH_WATER = 64;
 const LOW_WATER = 16;
 const HIGH_BYTES = 8 * 1024 * 1024;
 const LOW_BYTES = 2 * 1024 * 1024;
-/** Output pending this large goes at the end of the turn, not after the report delay. */
+/** Output pending this large (characters) goes at the end of the turn, not after the report delay. */
 const BATCH_BYTES = 1024 * 1024;
 /**
  * Longest a start or output report waits for company (ms), unless the
@@ -121,6 +125,7 @@ function obey(msg: EngineMessage): void {
 
 /** Exits once every message has reached the engine (or after 2 s). */
 function exitWhenSent(): void {
+  flush();
   const deadline = Date.now() + 2000;
   const check = () => {
     if ((inFlight <= 0 && pending.length === 0) || !process.connected || Date.now() > deadline) process.exit(0);

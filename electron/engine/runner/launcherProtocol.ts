@@ -131,7 +131,7 @@ export const hostMessageSchema = v.variant('t', [
 ]);
 export type HostMessage = v.InferOutput<typeof hostMessageSchema>;
 
-/** launcher -> engine: the messages of one event-loop turn, or the launcher saying it is ready. */
+/** launcher -> engine: a batch of messages, in order (launcher.ts says which go together), or the launcher saying it is ready. */
 export const launcherEnvelopeSchema = v.variant('t', [
   v.object({ t: v.literal('ready'), pid: int() }),
   v.object({ t: v.literal('batch'), msgs: v.array(hostMessageSchema) }),
