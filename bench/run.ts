@@ -24,7 +24,6 @@ type Result = Record<string, unknown> & { scenario: string; pass: boolean; targe
 /** The scenarios' scratch folders, deleted when all are done (see tempDir in lib.ts). */
 const scratch = mkdtempSync(join(tmpdir(), 'jobdeck-bench-run-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) process.on(signal, () => process.exit(code));
 const results: Result[] = [];
 
 for (const name of SCENARIOS) {
@@ -38,6 +37,11 @@ for (const name of SCENARIOS) {
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
   });
+  // Ctrl+C reaches the scenario too (this process waits in spawnSync): stop here, results unwritten.
+  if (r.signal === 'SIGINT' || r.signal === 'SIGTERM') {
+    process.stderr.write(`\n${name} was interrupted (${r.signal}): stopping, nothing written\n`);
+    process.exit(r.signal === 'SIGINT' ? 130 : 143);
+  }
   const line = r.stdout.split('\n').find((l) => l.startsWith('@@RESULT '));
   if (r.status !== 0 || !line) {
     results.push({ scenario: name, pass: false, target: '', error: `exited ${r.status} (its error is printed above): ${r.stdout.slice(-300).trim()}` });

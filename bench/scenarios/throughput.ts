@@ -25,6 +25,12 @@ const bareRun = () =>
   ) as { perSecond: number; cpuPerRunMs: number };
 const bareBefore = bareRun();
 
+/** What a run folder alone costs here (the floor of a design that writes each run's script into its own folder); folderCost.mjs deletes nothing. */
+const folderScratch = tempDir();
+const folder = JSON.parse(
+  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'folderCost.mjs'), String(N / 2), folderScratch.dir], { encoding: 'utf8' }),
+) as { cpuPerRunMs: number };
+
 const tmp = tempDir();
 const engine = Engine.open({ dataDir: tmp.dir, onError: (e) => console.error(e) });
 const jobIds: number[] = [];
@@ -57,12 +63,9 @@ const cpuSeconds = (c.user + c.system) / 1e6 + (l1.own - l0.own) + (l1.children 
 const allSucceeded = (succeeded.get(afterWarm) as number) === N;
 const captured = engine.store.db.prepare("SELECT COUNT(*) FROM log_lines WHERE stream = 1 AND text = 'hi'").pluck().get() as number;
 await engine.close(5000);
-const bareAfter = bareRun();
-/** What a run folder alone costs here (the floor of a design that writes each run's script into its own folder), measured after the engine: see folderCost.mjs. */
-const folder = JSON.parse(
-  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'folderCost.mjs'), String(N / 2), tmp.dir], { encoding: 'utf8' }),
-) as { cpuPerRunMs: number };
 tmp.remove();
+folderScratch.remove();
+const bareAfter = bareRun();
 const bare = {
   perSecond: (bareBefore.perSecond + bareAfter.perSecond) / 2,
   cpuPerRunMs: (bareBefore.cpuPerRunMs + bareAfter.cpuPerRunMs) / 2,
