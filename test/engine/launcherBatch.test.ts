@@ -12,6 +12,7 @@ import type { HostMessage, HostOptions, SpawnRequest } from '../../electron/engi
 import { LAUNCHER_DEFAULTS } from '../../electron/engine/runner/launcherStart';
 import { defaultLauncherPath, LauncherPort } from '../../electron/engine/runner/processPort';
 import { findByKeys } from '../../electron/engine/runner/processTree';
+import { defaultWarmNodePath } from '../../electron/engine/runner/warmPool';
 import { openEngine, takeEngineErrors, until } from '../helpers/engine';
 import { tempDir } from '../helpers/temp';
 
@@ -136,6 +137,32 @@ describe('the launcher under a flood of output', () => {
     // it, 64 unsent messages of up to 1 MiB each (and their serialized copies) pile up: 99 MiB.
     expect(grew, `peak memory grew ${Math.round(grew / 1048576)} MiB`).toBeLessThan(64 * 1024 * 1024);
   }, 90_000);
+});
+
+describe('a warm start', () => {
+  it('is reported at once, not held for the report delay (its process cannot be found by the run key)', async () => {
+    const dir = tempDir();
+    const { child, arrivals, got } = await launcher({ reportDelayMs: 3000, warmMax: 1, warmNodePath: defaultWarmNodePath() ?? undefined });
+    const script = join(dir, 'job.js');
+    // Runs 2.5 s: its start report would otherwise go after the 3 s delay or with its end.
+    writeFileSync(script, 'setTimeout(() => {}, 2500);\n');
+    const nodeRun = (id: number): SpawnRequest => ({ ...request(id, dir, ''), command: process.execPath, args: [script], env: { ELECTRON_RUN_AS_NODE: '1' }, warm: 'node' });
+    // The first starts cold and asks the pool for an interpreter; the second starts in it.
+    child.send({ t: 'spawn', req: nodeRun(1) });
+    await until(async () => (got.some((m) => m.t === 'settled' && m.id === 1) ? true : undefined), 10_000);
+    let warmStart: number | undefined;
+    for (let attempt = 2; attempt < 12 && warmStart === undefined; attempt++) {
+      await new Promise((r) => setTimeout(r, 300));
+      const sent = performance.now();
+      child.send({ t: 'spawn', req: nodeRun(attempt) });
+      await until(async () => (got.some((m) => m.t === 'spawned' && m.id === attempt) ? true : undefined), 10_000);
+      const spawned = got.find((m) => m.t === 'spawned' && m.id === attempt)!;
+      if (spawned.t === 'spawned' && spawned.warm) warmStart = arrivals.find((a) => a.msgs.includes(spawned))!.at - sent;
+      await until(async () => (got.some((m) => m.t === 'settled' && m.id === attempt) ? true : undefined), 10_000);
+    }
+    expect(warmStart).toBeDefined();
+    expect(warmStart!).toBeLessThan(1500);
+  }, 60_000);
 });
 
 describe('a launcher killed before it reported a start', () => {

@@ -62,7 +62,9 @@ function send(msg: HostMessage): void {
   pending.push(msg);
   if (msg.t === 'lines') for (const line of msg.lines) pendingBytes += line.length;
   if (flushImmediate) return;
-  if (msg.t === 'spawned' || (msg.t === 'lines' && pendingBytes < BATCH_BYTES)) {
+  // (A warm start's report goes at once: its process's environment does not hold the run key, so
+  // the engine could not find it by key if this launcher died holding the report; see processPort.ts.)
+  if ((msg.t === 'spawned' && !msg.warm) || (msg.t === 'lines' && pendingBytes < BATCH_BYTES)) {
     flushTimer ??= setTimeout(flush, options.reportDelayMs ?? REPORT_DELAY_MS);
     return;
   }
