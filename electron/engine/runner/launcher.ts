@@ -28,10 +28,10 @@ if (typeof process.send !== 'function') {
  */
 const HIGH_WATER = 64;
 const LOW_WATER = 16;
-const HIGH_BYTES = 8 * 1024 * 1024;
-const LOW_BYTES = 2 * 1024 * 1024;
+const HIGH_CHARS = 8 * 1024 * 1024;
+const LOW_CHARS = 2 * 1024 * 1024;
 /** Output pending this large (characters) goes at the end of the turn, not after the report delay. */
-const BATCH_BYTES = 1024 * 1024;
+const BATCH_CHARS = 1024 * 1024;
 /**
  * Longest a start or output report waits for company (ms), unless the
  * options say otherwise. Each message costs both processes a wake-up (sending
@@ -41,9 +41,9 @@ const BATCH_BYTES = 1024 * 1024;
  */
 const REPORT_DELAY_MS = 5;
 let inFlight = 0;
-let inFlightBytes = 0;
+let inFlightChars = 0;
 let pending: HostMessage[] = [];
-let pendingBytes = 0;
+let pendingChars = 0;
 let flushImmediate: NodeJS.Immediate | null = null;
 let flushTimer: NodeJS.Timeout | null = null;
 
@@ -60,11 +60,11 @@ function post(envelope: LauncherEnvelope, done?: () => void): void {
  */
 function send(msg: HostMessage): void {
   pending.push(msg);
-  if (msg.t === 'lines') for (const line of msg.lines) pendingBytes += line.length;
+  if (msg.t === 'lines') for (const line of msg.lines) pendingChars += line.length;
   if (flushImmediate) return;
   // (A warm start's report goes at once: its process's environment does not hold the run key, so
   // the engine could not find it by key if this launcher died holding the report; see processPort.ts.)
-  if ((msg.t === 'spawned' && !msg.warm) || (msg.t === 'lines' && pendingBytes < BATCH_BYTES)) {
+  if ((msg.t === 'spawned' && !msg.warm) || (msg.t === 'lines' && pendingChars < BATCH_CHARS)) {
     flushTimer ??= setTimeout(flush, options.reportDelayMs ?? REPORT_DELAY_MS);
     return;
   }
@@ -78,16 +78,16 @@ function flush(): void {
   flushTimer = null;
   if (!process.connected || pending.length === 0) return;
   const msgs = pending;
-  const bytes = pendingBytes;
+  const chars = pendingChars;
   pending = [];
-  pendingBytes = 0;
+  pendingChars = 0;
   inFlight += 1;
-  inFlightBytes += bytes;
-  if (inFlight >= HIGH_WATER || inFlightBytes >= HIGH_BYTES) host.pauseAll();
+  inFlightChars += chars;
+  if (inFlight >= HIGH_WATER || inFlightChars >= HIGH_CHARS) host.pauseAll();
   post({ t: 'batch', msgs }, () => {
     inFlight -= 1;
-    inFlightBytes -= bytes;
-    if (inFlight <= LOW_WATER && inFlightBytes <= LOW_BYTES) host.resumeAll();
+    inFlightChars -= chars;
+    if (inFlight <= LOW_WATER && inFlightChars <= LOW_CHARS) host.resumeAll();
   });
 }
 

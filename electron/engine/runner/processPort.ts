@@ -88,9 +88,9 @@ export function defaultLauncherPath(): string {
  * unknown here, their run keys are not. Each found process is signalled with
  * its group, if it leads one.
  */
-function killUnreported(keys: (string | undefined)[]): void {
-  const wanted = new Map(keys.filter((k): k is string => k !== undefined).map((k) => [k, 0]));
-  if (wanted.size === 0) return;
+function killUnreported(keys: string[]): void {
+  if (keys.length === 0) return;
+  const wanted = new Map(keys.map((k) => [k, 0]));
   for (const pids of findByKeys(wanted).values()) {
     for (const pid of pids) {
       signalGroup(pid, 'SIGKILL');
@@ -112,10 +112,8 @@ export class LauncherPort implements ProcessPort {
   private queue: EngineMessage[] = [];
   /** Instructions of the current event-loop turn, not yet sent. */
   private outbox: EngineMessage[] = [];
-  /** Runs the launcher has been asked to spawn and not yet reported ended, with their pids. */
-  private readonly active = new Map<number, number | null>();
-  /** Their run keys (each job process's environment holds its run's). */
-  private readonly keys = new Map<number, string>();
+  /** Runs the launcher has been asked to spawn and not yet reported ended: their pids (once reported) and run keys. */
+  private readonly active = new Map<number, { pid: number | null; key: string }>();
 
   constructor(private readonly options: LauncherOptions = {}) {}
 
@@ -142,13 +140,11 @@ export class LauncherPort implements ProcessPort {
         this.outbox = [];
       }
       const lost = [...this.active.entries()];
-      const keys = new Map(this.keys);
       this.active.clear();
-      this.keys.clear();
       if (lost.length) this.options.onProblem?.(`the launcher process died (${signal ?? `exit code ${code}`}) with ${lost.length} run(s) in it`);
       // Jobs the launcher never reported ended (it died, or was killed): stop their groups, report them failed.
-      for (const [, pid] of lost) if (pid) signalGroup(pid, 'SIGKILL');
-      killUnreported(lost.filter(([, pid]) => pid === null).map(([id]) => keys.get(id)));
+      for (const [, { pid }] of lost) if (pid) signalGroup(pid, 'SIGKILL');
+      killUnreported(lost.filter(([, { pid }]) => pid === null).map(([, { key }]) => key));
       this.onMessages(
         lost.map(([id]) => ({
           t: 'failed',
@@ -181,11 +177,9 @@ export class LauncherPort implements ProcessPort {
       return;
     }
     for (const msg of envelope.msgs) {
-      if (msg.t === 'spawned') this.active.set(msg.id, msg.pid);
-      if (msg.t === 'settled' || msg.t === 'failed') {
-        this.active.delete(msg.id);
-        this.keys.delete(msg.id);
-      }
+      const run = this.active.get(msg.id);
+      if (msg.t === 'spawned' && run) run.pid = msg.pid;
+      if (msg.t === 'settled' || msg.t === 'failed') this.active.delete(msg.id);
     }
     this.onMessages(envelope.msgs);
   }
@@ -207,8 +201,7 @@ export class LauncherPort implements ProcessPort {
   }
 
   spawn(req: SpawnRequest): void {
-    this.active.set(req.id, null);
-    this.keys.set(req.id, req.runKey);
+    this.active.set(req.id, { pid: null, key: req.runKey });
     this.send({ t: 'spawn', req });
   }
 
