@@ -24,6 +24,9 @@ type Result = Record<string, unknown> & { scenario: string; pass: boolean; targe
 /** The scenarios' scratch folders, deleted when all are done (see tempDir in lib.ts). */
 const scratch = mkdtempSync(join(tmpdir(), 'jobdeck-bench-run-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+// Handled, not fatal: the folder goes with the exit. (They run once spawnSync returns; Ctrl+C stops the
+// scenario too, and the loop stops at its signal below.)
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) process.on(signal, () => process.exit(code));
 const results: Result[] = [];
 
 for (const name of SCENARIOS) {
